@@ -1,0 +1,27 @@
+import { Command, Option } from 'commander';
+import { CreateTenantCommand } from '@kryonix/tenants';
+import { withCore } from '../core';
+import { printJson, printTenantSummary, stepPrinter } from '../output';
+import { action, jsonOption } from './shared';
+
+export function tenantCreateCommand(): Command {
+  return new Command('create')
+    .description('provision a tenant: database (or schemas), role, registry rows, API key and generated files')
+    .argument('<id>', 'tenant id: 3-40 chars, a-z 0-9 -, starting with a letter (also the subdomain)')
+    .argument('<name>', 'company name, 1-255 characters')
+    .addOption(new Option('-m, --modules <list>', 'comma-separated modules, e.g. crm,whatsapp,agendamento,financeiro').env('KRYONIX_MODULES').makeOptionMandatory())
+    .addOption(new Option('--mode <mode>', 'isolation: a database per tenant, or schemas in a shared database').choices(['database', 'schema']).default('database').env('KRYONIX_MODE'))
+    .addOption(jsonOption())
+    .action(
+      action(async (id: string, name: string, opts: { modules: string; mode: string; json?: boolean }) => {
+        const tenant = await withCore(({ commands }) => {
+          if (!opts.json) process.stdout.write(`Creating tenant ${id} (${opts.mode} mode)\n`);
+          return commands.execute(new CreateTenantCommand({ id, name, modules: opts.modules, mode: opts.mode }, stepPrinter(!opts.json)));
+        });
+        if (opts.json) {
+          const { files: _files, ...body } = tenant;
+          printJson(body);
+        } else printTenantSummary(tenant, 'Created');
+      }),
+    );
+}

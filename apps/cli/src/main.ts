@@ -1,0 +1,40 @@
+import { Command } from 'commander';
+import { dbStopCommand } from './commands/db-stop.command';
+import { moduleListCommand } from './commands/module-list.command';
+import { tenantCreateCommand } from './commands/tenant-create.command';
+import { tenantListCommand } from './commands/tenant-list.command';
+import { tenantLogCommand } from './commands/tenant-log.command';
+import { tenantRepairCommand } from './commands/tenant-repair.command';
+import { tenantShowCommand } from './commands/tenant-show.command';
+
+export function buildProgram(): Command {
+  const program = new Command('kryonix')
+    .description('Kryonix: tenant provisioning for PostgreSQL-backed SaaS.\nWith no KRYONIX_DATABASE_URL, an embedded PostgreSQL under KRYONIX_HOME (./.kryonix) is started and reused.')
+    .version('0.1.0');
+  const tenant = new Command('tenant').description('create and inspect tenants');
+  for (const c of [tenantCreateCommand(), tenantListCommand(), tenantShowCommand(), tenantLogCommand(), tenantRepairCommand()]) tenant.addCommand(c);
+  program.addCommand(tenant);
+  program.addCommand(new Command('module').description('SQL modules').addCommand(moduleListCommand()));
+  program.addCommand(new Command('db').description('the embedded PostgreSQL').addCommand(dbStopCommand()));
+  applyToAll(program, (c) =>
+    c.showHelpAfterError('(run with --help for usage)').exitOverride((err) => {
+      // commander's usage errors (missing argument, bad choice) are invalid input: exit code 2.
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    }),
+  );
+  return program;
+}
+
+function applyToAll(command: Command, fn: (c: Command) => void): void {
+  fn(command);
+  command.commands.forEach((c) => applyToAll(c, fn));
+}
+
+export async function run(argv: string[] = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    process.stderr.write(`kryonix: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './tenant';
+export * from './names';
+export * from './api-key';

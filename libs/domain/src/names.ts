@@ -1,0 +1,41 @@
+import { IsolationMode } from './tenant';
+
+/**
+ * The PostgreSQL names of a tenant's objects. Tenant ids are validated against
+ * TENANT_ID_PATTERN before they get here, so '-' is the only character that is
+ * not a valid unquoted identifier character; it becomes '_'. Every name is
+ * still quoted wherever it reaches SQL.
+ */
+export const SHARED_TENANTS_DATABASE = 'kryonix_tenants';
+
+export function identifierPart(tenantId: string): string {
+  return tenantId.replace(/-/g, '_');
+}
+
+export function tenantDatabaseName(tenantId: string, mode: IsolationMode): string {
+  return mode === 'database' ? `kryonix_cliente_${identifierPart(tenantId)}` : SHARED_TENANTS_DATABASE;
+}
+
+export function tenantRoleName(tenantId: string): string {
+  return `cliente_${identifierPart(tenantId)}_user`;
+}
+
+export function tenantSchemaName(tenantId: string, mode: IsolationMode, module: string): string {
+  return mode === 'database' ? module : `${identifierPart(tenantId)}_${module}`;
+}
+
+/** PostgreSQL truncates identifiers longer than 63 bytes; refuse instead of colliding. */
+export const MAX_IDENTIFIER_BYTES = 63;
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+export function assertSafeIdentifier(name: string): string {
+  if (!IDENTIFIER.test(name) || Buffer.byteLength(name) > MAX_IDENTIFIER_BYTES) {
+    throw new Error(`Refusing unsafe SQL identifier ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+/** Double-quotes an identifier after checking it; the only way names enter SQL text. */
+export function quoteIdent(name: string): string {
+  return `"${assertSafeIdentifier(name)}"`;
+}

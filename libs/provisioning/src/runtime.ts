@@ -1,0 +1,89 @@
+import { Kysely, sql } from 'kysely';
+import { ConfigurationError } from '@kryonix/domain';
+import { RegistryDatabase, migrateRegistry } from '@kryonix/registry';
+import { KryonixConfig } from './config';
+import { DatabaseConnector } from './database-connector';
+import { ensureEmbeddedPostgres } from './embedded-postgres';
+import { GeneratedFiles } from './generated-files';
+import { loadMasterKey } from './master-key';
+import { ModuleCatalog } from './module-catalog';
+import { parseFailpoints } from './plan';
+import { Provisioner } from './provisioner';
+import { SecretBox } from './secrets';
+import { TenantStorageRepository } from './tenant-storage.repository';
+
+/** Everything a process needs to provision: connections, registry, modules, secrets. */
+export interface KryonixRuntime {
+  config: KryonixConfig;
+  adminUrl: string;
+  embedded: boolean;
+  connector: DatabaseConnector;
+  registry: Kysely<RegistryDatabase>;
+  catalog: ModuleCatalog;
+  provisioner: Provisioner;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(config: KryonixConfig, env: Record<string, string | undefined> = process.env): Promise<KryonixRuntime> {
+  const embedded = !config.databaseUrl;
+  const adminUrl = config.databaseUrl ?? (await ensureEmbeddedPostgres(config.home, config.embeddedPort)).url;
+  const maintenanceDb = decodeURIComponent(new URL(adminUrl).pathname.slice(1)) || 'postgres';
+  const connector = new DatabaseConnector(adminUrl);
+  try {
+    const [catalog, masterKey] = await Promise.all([ModuleCatalog.load(config.modulesDir), loadMasterKey(config.home, config.masterKey)]);
+    const storage = new TenantStorageRepository(connector);
+    await ensureRegistry(connector, storage, maintenanceDb, config.registryDatabase, embedded);
+    const registry = connector.db<RegistryDatabase>(config.registryDatabase);
+    return {
+      config,
+      adminUrl,
+      embedded,
+      connector,
+      registry,
+      catalog,
+      provisioner: new Provisioner({
+        registry,
+        storage,
+        catalog,
+        secrets: new SecretBox(masterKey),
+        files: new GeneratedFiles(config.templatesDir, config.outputDir),
+        baseDomain: config.baseDomain,
+        failpoints: parseFailpoints(env.KRYONIX_FAILPOINTS),
+      }),
+      close: () => connector.close(),
+    };
+  } catch (error) {
+    await connector.close();
+    throw error;
+  }
+}
+
+/** Creates the registry database when missing and applies pending registry migrations. */
+async function ensureRegistry(
+  connector: DatabaseConnector,
+  storage: TenantStorageRepository,
+  maintenanceDb: string,
+  registryDb: string,
+  embedded: boolean,
+): Promise<void> {
+  const registry = connector.db(registryDb);
+  try {
+    await sql`SELECT 1`.execute(registry);
+  } catch (error) {
+    if ((error as { code?: string }).code !== '3D000') throw explain(error); // invalid_catalog_name: database missing
+    await connector.release(registryDb);
+    await connector.once(maintenanceDb, async (admin) => {
+      await storage.ensureDatabase(admin, registryDb);
+      // On our own embedded server, tenant roles may not even connect to the maintenance databases.
+      await storage.lockDownDatabases(admin, embedded ? [registryDb, 'postgres', 'template1'] : [registryDb]);
+    });
+  }
+  await migrateRegistry(registry);
+}
+
+function explain(error: unknown): Error {
+  const code = (error as { code?: string }).code;
+  if (code === 'ECONNREFUSED') return new ConfigurationError(`Cannot reach PostgreSQL at KRYONIX_DATABASE_URL (connection refused).`);
+  if (code === '28P01') return new ConfigurationError('PostgreSQL refused the credentials of KRYONIX_DATABASE_URL.');
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { Kysely, sql } from 'kysely';
+import { SHARED_TENANTS_DATABASE, assertSafeIdentifier, quoteIdent } from '@kryonix/domain';
+import { DatabaseConnector } from './database-connector';
+import { ModuleDefinition } from './module-catalog';
+
+/** A quoted identifier, checked first: the only way a name enters SQL here. */
+const id = (name: string) => sql.id(assertSafeIdentifier(name));
+
+export interface SchemaPlan {
+  module: ModuleDefinition;
+  schema: string;
+}
+
+/**
+ * All SQL that shapes tenants' PostgreSQL objects: databases, schemas, roles and
+ * grants. Every statement is idempotent so a plan can be re-run after a crash.
+ * `admin` is any connection of the admin role (cluster-wide statements).
+ */
+export class TenantStorageRepository {
+  constructor(private readonly connector: DatabaseConnector) {}
+
+  // ---- roles -------------------------------------------------------------------
+
+  async roleExists(admin: Kysely<any>, role: string): Promise<boolean> {
+    const { rows } = await sql<{ n: number }>`SELECT 1 AS n FROM pg_catalog.pg_roles WHERE rolname = ${role}`.execute(admin);
+    return rows.length > 0;
+  }
+
+  /** Creates the tenant's login role, or resets its password if it already exists. */
+  async ensureLoginRole(admin: Kysely<any>, role: string, scramVerifier: string): Promise<void> {
+    const attributes = sql`LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT PASSWORD ${sql.lit(scramVerifier)}`;
+    if (await this.roleExists(admin, role)) {
+      await sql`ALTER ROLE ${id(role)} WITH ${attributes}`.execute(admin);
+    } else {
+      await sql`CREATE ROLE ${id(role)} WITH ${attributes}`.execute(admin);
+    }
+  }
+
+  /** Drops the role after revoking what it holds in `databases` (DROP OWNED works per database). */
+  async dropRole(admin: Kysely<any>, role: string, databases: readonly string[]): Promise<void> {
+    if (!(await this.roleExists(admin, role))) return;
+    for (const database of databases) {
+      if (!(await this.databaseExists(admin, database))) continue;
+      await this.connector.once(database, (db) => sql`DROP OWNED BY ${id(role)}`.execute(db));
+    }
+    await sql`DROP ROLE IF EXISTS ${id(role)}`.execute(admin);
+  }
+
+  // ---- databases ---------------------------------------------------------------
+
+  async databaseExists(admin: Kysely<any>, database: string): Promise<boolean> {
+    const { rows } = await sql<{ n: number }>`SELECT 1 AS n FROM pg_catalog.pg_database WHERE datname = ${database}`.execute(admin);
+    return rows.length > 0;
+  }
+
+  /** Creates a database nobody but its grantees can connect to; tolerates a concurrent creator. */
+  async ensureDatabase(admin: Kysely<any>, database: string, template?: string): Promise<boolean> {
+    if (await this.databaseExists(admin, database)) return false;
+    try {
+      if (template) await sql`CREATE DATABASE ${id(database)} TEMPLATE ${id(template)} STRATEGY WAL_LOG`.execute(admin);
+      else await sql`CREATE DATABASE ${id(database)}`.execute(admin);
+    } catch (error) {
+      if ((error as { code?: string }).code === '42P04') return false; // duplicate_database: someone else made it
+      throw error;
+    }
+    await sql`REVOKE ALL ON DATABASE ${id(database)} FROM PUBLIC`.execute(admin);
+    return true;
+  }
+
+  async dropDatabase(admin: Kysely<any>, database: string): Promise<void> {
+    await this.connector.release(database);
+    await sql`DROP DATABASE IF EXISTS ${id(database)} WITH (FORCE)`.execute(admin);
+  }
+
+  /** The shared database of schema-mode tenants: no PUBLIC connect, no PUBLIC use of schema public. */
+  async ensureSharedTenantsDatabase(admin: Kysely<any>): Promise<void> {
+    if (await this.ensureDatabase(admin, SHARED_TENANTS_DATABASE)) {
+      await sql`REVOKE ALL ON SCHEMA public FROM PUBLIC`.execute(this.connector.db(SHARED_TENANTS_DATABASE));
+    }
+  }
+
+  /**
+   * A template database holding exactly `modules` at their current versions,
+   * built once and cloned for every database-mode tenant with the same set
+   * (cloning is several times faster than replaying the DDL).
+   */
+  async ensureTemplate(admin: Kysely<any>, modules: readonly ModuleDefinition[]): Promise<string> {
+    const key = createHash('sha256')
+      .update(modules.map((m) => `${m.name}@${m.version}:${m.checksum}`).join(';'))
+      .digest('hex')
+      .slice(0, 16);
+    const name = `kryonix_tpl_${key}`;
+    if (await this.databaseExists(admin, name)) return name;
+    await sql`SELECT pg_advisory_lock(hashtext(${`kryonix:template:${name}`}))`.execute(admin);
+    try {
+      if (await this.databaseExists(admin, name)) return name;
+      const building = `${name}_build`;
+      await sql`DROP DATABASE IF EXISTS ${id(building)} WITH (FORCE)`.execute(admin);
+      await sql`CREATE DATABASE ${id(building)}`.execute(admin);
+      await this.connector.once(building, (db) =>
+        db.transaction().execute(async (trx) => {
+          for (const m of modules) await this.applyModule(trx, { module: m, schema: m.name });
+        }),
+      );
+      // Renaming makes the finished template appear atomically.
+      await sql`ALTER DATABASE ${id(building)} RENAME TO ${id(name)}`.execute(admin);
+      await sql`REVOKE ALL ON DATABASE ${id(name)} FROM PUBLIC`.execute(admin);
+      await sql`ALTER DATABASE ${id(name)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`.execute(admin);
+      return name;
+    } finally {
+      await sql`SELECT pg_advisory_unlock(hashtext(${`kryonix:template:${name}`}))`.execute(admin);
+    }
+  }
+
+  // ---- schemas -----------------------------------------------------------------
+
+  existingSchemasIn(database: string, schemas: readonly string[]): Promise<string[]> {
+    return this.inDatabase(database, (db) => this.existingSchemas(db, schemas));
+  }
+
+  private async existingSchemas(db: Kysely<any>, schemas: readonly string[]): Promise<string[]> {
+    const { rows } = await sql<{ nspname: string }>`SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY(${[...schemas]}::text[])`.execute(db);
+    return rows.map((r) => r.nspname);
+  }
+
+  /** Creates the schemas and applies every module migration, in one transaction (all or nothing). */
+  async createModuleSchemas(database: string, plans: readonly SchemaPlan[]): Promise<void> {
+    await this.connector.db(database).transaction().execute(async (trx) => {
+      for (const plan of plans) await this.applyModule(trx, plan);
+    });
+  }
+
+  async dropSchemas(database: string, schemas: readonly string[]): Promise<void> {
+    if (schemas.length === 0) return;
+    await sql`DROP SCHEMA IF EXISTS ${sql.join(schemas.map(id))} CASCADE`.execute(this.connector.db(database));
+  }
+
+  private async applyModule(trx: Kysely<any>, { module, schema }: SchemaPlan): Promise<void> {
+    await sql`CREATE SCHEMA ${id(schema)}`.execute(trx);
+    // One simple-query message per migration file: one round trip.
+    for (const migration of module.migrations) await sql.raw(migration.render(schema)).execute(trx);
+  }
+
+  // ---- grants ------------------------------------------------------------------
+
+  /** The role may connect to `database` and use `schemas` (their tables and sequences), nothing more. */
+  async grantAccess(admin: Kysely<any>, database: string, role: string, schemas: readonly string[]): Promise<void> {
+    await sql`GRANT CONNECT, TEMPORARY ON DATABASE ${id(database)} TO ${id(role)}`.execute(admin);
+    const statements = schemas.flatMap((s) => [
+      `GRANT USAGE ON SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`,
+      `GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`,
+      `GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`,
+    ]);
+    await this.inDatabase(database, (db) => sql.raw(statements.join(';\n')).execute(db));
+  }
+
+  async revokeAccess(admin: Kysely<any>, database: string, role: string, schemas: readonly string[]): Promise<void> {
+    if (!(await this.roleExists(admin, role)) || !(await this.databaseExists(admin, database))) return;
+    await sql`REVOKE ALL ON DATABASE ${id(database)} FROM ${id(role)}`.execute(admin);
+    await this.inDatabase(database, async (db) => {
+      const present = await this.existingSchemas(db, schemas);
+      const statements = present.flatMap((s) => [
+        `REVOKE ALL ON ALL TABLES IN SCHEMA ${quoteIdent(s)} FROM ${quoteIdent(role)}`,
+        `REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${quoteIdent(s)} FROM ${quoteIdent(role)}`,
+        `REVOKE ALL ON SCHEMA ${quoteIdent(s)} FROM ${quoteIdent(role)}`,
+      ]);
+      if (statements.length) await sql.raw(statements.join(';\n')).execute(db);
+    });
+  }
+
+  /** Tenant roles must not connect to the registry (nor, on our own server, to the maintenance databases). */
+  async lockDownDatabases(admin: Kysely<any>, databases: readonly string[]): Promise<void> {
+    for (const database of databases) {
+      if (await this.databaseExists(admin, database)) await sql`REVOKE CONNECT, TEMPORARY ON DATABASE ${id(database)} FROM PUBLIC`.execute(admin);
+    }
+  }
+
+  /** The shared tenants database keeps a pool; a database-mode tenant's gets one connection, then it is closed. */
+  private inDatabase<R>(database: string, fn: (db: Kysely<any>) => Promise<R>): Promise<R> {
+    return database === SHARED_TENANTS_DATABASE ? fn(this.connector.db(database)) : this.connector.once(database, fn);
+  }
+}

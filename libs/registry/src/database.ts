@@ -1,0 +1,56 @@
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Numeric = ColumnType<string, number | string | null | undefined, number | string | null>;
+
+export interface ClientesTable {
+  id: string;
+  nome: string;
+  database_name: string;
+  subdomain: string;
+  modulos_contratados: JSONColumnType<string[], string, string>;
+  isolation_mode: 'database' | 'schema';
+  status: 'provisioning' | 'active' | 'suspended' | 'deleting';
+  role_name: string;
+  role_password_enc: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface LogsAutoCreationTable {
+  id: Generated<string>;
+  cliente_id: string;
+  run_id: string | null;
+  acao: string;
+  status: string;
+  detalhes: JSONColumnType<Record<string, unknown>, string, string>;
+  duracao_ms: Numeric;
+  tempo_execucao_segundos: ColumnType<string | null, never, never>;
+  created_at: Timestamp;
+}
+
+export interface TenantModuleMigrationsTable {
+  cliente_id: string;
+  module: string;
+  version: number;
+  name: string;
+  checksum: string;
+  applied_at: Timestamp;
+  duration_ms: Numeric;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  cliente_id: string;
+  prefix: string;
+  key_hash: string;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface RegistryDatabase {
+  'tenant_management.clientes': ClientesTable;
+  'tenant_management.logs_auto_creation': LogsAutoCreationTable;
+  'tenant_management.tenant_module_migrations': TenantModuleMigrationsTable;
+  'tenant_management.api_keys': ApiKeysTable;
+}

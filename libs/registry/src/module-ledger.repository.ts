@@ -1,0 +1,59 @@
+import { Kysely } from 'kysely';
+import { RegistryDatabase } from './database';
+
+export interface AppliedMigration {
+  module: string;
+  version: number;
+  name: string;
+  checksum: string;
+  durationMs?: number;
+}
+
+export interface AppliedMigrationRecord extends AppliedMigration {
+  appliedAt: Date;
+}
+
+/** Per tenant and module: which migration files were applied, with their checksums. */
+export class ModuleLedgerRepository {
+  constructor(private readonly db: Kysely<RegistryDatabase>) {}
+
+  async record(tenantId: string, applied: readonly AppliedMigration[]): Promise<void> {
+    if (applied.length === 0) return;
+    await this.db
+      .insertInto('tenant_management.tenant_module_migrations')
+      .values(
+        applied.map((m) => ({
+          cliente_id: tenantId,
+          module: m.module,
+          version: m.version,
+          name: m.name,
+          checksum: m.checksum,
+          duration_ms: m.durationMs === undefined ? null : m.durationMs.toFixed(3),
+        })),
+      )
+      .onConflict((oc) => oc.columns(['cliente_id', 'module', 'version']).doNothing())
+      .execute();
+  }
+
+  async listFor(tenantId: string): Promise<AppliedMigrationRecord[]> {
+    const rows = await this.db
+      .selectFrom('tenant_management.tenant_module_migrations')
+      .select(['module', 'version', 'name', 'checksum', 'applied_at', 'duration_ms'])
+      .where('cliente_id', '=', tenantId)
+      .orderBy('module')
+      .orderBy('version')
+      .execute();
+    return rows.map((r) => ({
+      module: r.module,
+      version: r.version,
+      name: r.name,
+      checksum: r.checksum,
+      appliedAt: r.applied_at,
+      durationMs: r.duration_ms === null ? undefined : Number(r.duration_ms),
+    }));
+  }
+
+  async deleteFor(tenantId: string): Promise<void> {
+    await this.db.deleteFrom('tenant_management.tenant_module_migrations').where('cliente_id', '=', tenantId).execute();
+  }
+}

@@ -1,0 +1,53 @@
+import { Kysely } from 'kysely';
+import { RegistryDatabase } from './database';
+
+export interface ProvisioningLogEntry {
+  tenantId: string;
+  runId: string;
+  action: string;
+  status: 'em_progresso' | 'sucesso' | 'erro' | 'desfeito';
+  details?: Record<string, unknown>;
+  durationMs?: number;
+}
+
+export interface ProvisioningLogRecord extends ProvisioningLogEntry {
+  id: string;
+  createdAt: Date;
+}
+
+export class ProvisioningLogRepository {
+  constructor(private readonly db: Kysely<RegistryDatabase>) {}
+
+  async append(entry: ProvisioningLogEntry): Promise<void> {
+    await this.db
+      .insertInto('tenant_management.logs_auto_creation')
+      .values({
+        cliente_id: entry.tenantId,
+        run_id: entry.runId,
+        acao: entry.action,
+        status: entry.status,
+        detalhes: JSON.stringify(entry.details ?? {}),
+        duracao_ms: entry.durationMs === undefined ? null : entry.durationMs.toFixed(3),
+      })
+      .execute();
+  }
+
+  async listFor(tenantId: string): Promise<ProvisioningLogRecord[]> {
+    const rows = await this.db
+      .selectFrom('tenant_management.logs_auto_creation')
+      .select(['id', 'cliente_id', 'run_id', 'acao', 'status', 'detalhes', 'duracao_ms', 'created_at'])
+      .where('cliente_id', '=', tenantId)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      tenantId: r.cliente_id,
+      runId: r.run_id ?? '',
+      action: r.acao,
+      status: r.status as ProvisioningLogEntry['status'],
+      details: r.detalhes,
+      durationMs: r.duracao_ms === null ? undefined : Number(r.duracao_ms),
+      createdAt: r.created_at,
+    }));
+  }
+}

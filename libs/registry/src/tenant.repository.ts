@@ -1,0 +1,120 @@
+import { Kysely, sql } from 'kysely';
+import { IsolationMode, TenantAlreadyExists, TenantStatus } from '@kryonix/domain';
+import { RegistryDatabase } from './database';
+
+export interface TenantRecord {
+  id: string;
+  name: string;
+  databaseName: string;
+  subdomain: string;
+  modules: string[];
+  mode: IsolationMode;
+  status: TenantStatus;
+  roleName: string;
+  rolePasswordEnc: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewTenant = Omit<TenantRecord, 'createdAt' | 'updatedAt' | 'status'>;
+
+const COLUMNS = [
+  'id',
+  'nome',
+  'database_name',
+  'subdomain',
+  'modulos_contratados',
+  'isolation_mode',
+  'status',
+  'role_name',
+  'role_password_enc',
+  'created_at',
+  'updated_at',
+] as const;
+
+export class TenantRepository {
+  constructor(private readonly db: Kysely<RegistryDatabase>) {}
+
+  /** Claims the id: inserts the tenant in status 'provisioning'. */
+  async insertProvisioning(tenant: NewTenant): Promise<void> {
+    try {
+      await this.db
+        .insertInto('tenant_management.clientes')
+        .values({
+          id: tenant.id,
+          nome: tenant.name,
+          database_name: tenant.databaseName,
+          subdomain: tenant.subdomain,
+          modulos_contratados: JSON.stringify(tenant.modules),
+          isolation_mode: tenant.mode,
+          status: 'provisioning',
+          role_name: tenant.roleName,
+          role_password_enc: tenant.rolePasswordEnc,
+        })
+        .execute();
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') throw new TenantAlreadyExists(tenant.id);
+      throw error;
+    }
+  }
+
+  async findById(id: string): Promise<TenantRecord | undefined> {
+    const row = await this.db.selectFrom('tenant_management.clientes').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async list(): Promise<TenantRecord[]> {
+    const rows = await this.db.selectFrom('tenant_management.clientes').select(COLUMNS).orderBy('id').execute();
+    return rows.map(toRecord);
+  }
+
+  async setStatus(id: string, status: TenantStatus): Promise<void> {
+    await this.db
+      .updateTable('tenant_management.clientes')
+      .set({ status, updated_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async setRolePassword(id: string, rolePasswordEnc: string): Promise<void> {
+    await this.db
+      .updateTable('tenant_management.clientes')
+      .set({ role_password_enc: rolePasswordEnc, updated_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('tenant_management.clientes').where('id', '=', id).execute();
+  }
+}
+
+type Row = {
+  id: string;
+  nome: string;
+  database_name: string;
+  subdomain: string;
+  modulos_contratados: string[];
+  isolation_mode: IsolationMode;
+  status: TenantStatus;
+  role_name: string;
+  role_password_enc: string | null;
+  created_at: Date;
+  updated_at: Date;
+};
+
+function toRecord(row: Row): TenantRecord {
+  return {
+    id: row.id,
+    name: row.nome,
+    databaseName: row.database_name,
+    subdomain: row.subdomain,
+    modules: row.modulos_contratados,
+    mode: row.isolation_mode,
+    status: row.status,
+    roleName: row.role_name,
+    rolePasswordEnc: row.role_password_enc,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,18 @@
+import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
+import { ProvisionedTenant, Provisioner } from '@kryonix/provisioning';
+import { TenantProvisionedEvent } from '../events/tenant-provisioned.event';
+import { CreateTenantCommand } from './create-tenant.command';
+
+@CommandHandler(CreateTenantCommand)
+export class CreateTenantHandler implements ICommandHandler<CreateTenantCommand, ProvisionedTenant> {
+  constructor(
+    private readonly provisioner: Provisioner,
+    private readonly events: EventBus,
+  ) {}
+
+  async execute({ input, onStep }: CreateTenantCommand): Promise<ProvisionedTenant> {
+    const tenant = await this.provisioner.create(input, { onStep });
+    this.events.publish(new TenantProvisionedEvent(tenant.id, tenant.mode, tenant.modules));
+    return tenant;
+  }
+}

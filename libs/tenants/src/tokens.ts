@@ -1,0 +1,1 @@
+export const KRYONIX_CONFIG = Symbol('KRYONIX_CONFIG');

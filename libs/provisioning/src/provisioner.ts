@@ -264,8 +264,8 @@ export class Provisioner {
     };
     const grantAccess: Step<RunContext> = {
       name: 'grant_access',
-      run: async ({ admin, plan }) => {
-        await storage.grantAccess(admin, plan.database, plan.role, plan.schemas.map((s) => s.schema));
+      run: async ({ plan }) => {
+        await storage.grantAccess(plan.database, plan.role, plan.schemas.map((s) => s.schema));
       },
       undo: ({ admin, plan }) => storage.revokeAccess(admin, plan.database, plan.role, plan.schemas.map((s) => s.schema)),
     };

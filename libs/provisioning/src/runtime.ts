@@ -66,9 +66,8 @@ async function ensureRegistry(
   registryDb: string,
   embedded: boolean,
 ): Promise<void> {
-  const registry = connector.db(registryDb);
   try {
-    await sql`SELECT 1`.execute(registry);
+    await sql`SELECT 1`.execute(connector.db(registryDb));
   } catch (error) {
     if ((error as { code?: string }).code !== '3D000') throw explain(error); // invalid_catalog_name: database missing
     await connector.release(registryDb);
@@ -78,7 +77,7 @@ async function ensureRegistry(
       await storage.lockDownDatabases(admin, embedded ? [registryDb, 'postgres', 'template1'] : [registryDb]);
     });
   }
-  await migrateRegistry(registry);
+  await migrateRegistry(connector.db(registryDb));
 }
 
 function explain(error: unknown): Error {

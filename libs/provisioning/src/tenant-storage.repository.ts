@@ -42,7 +42,7 @@ export class TenantStorageRepository {
     if (!(await this.roleExists(admin, role))) return;
     for (const database of databases) {
       if (!(await this.databaseExists(admin, database))) continue;
-      await this.connector.once(database, (db) => sql`DROP OWNED BY ${id(role)}`.execute(db));
+      await this.changeAcl(database, (db) => sql`DROP OWNED BY ${id(role)}`.execute(db));
     }
     await sql`DROP ROLE IF EXISTS ${id(role)}`.execute(admin);
   }
@@ -145,28 +145,46 @@ export class TenantStorageRepository {
   // ---- grants ------------------------------------------------------------------
 
   /** The role may connect to `database` and use `schemas` (their tables and sequences), nothing more. */
-  async grantAccess(admin: Kysely<any>, database: string, role: string, schemas: readonly string[]): Promise<void> {
-    await sql`GRANT CONNECT, TEMPORARY ON DATABASE ${id(database)} TO ${id(role)}`.execute(admin);
-    const statements = schemas.flatMap((s) => [
-      `GRANT USAGE ON SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`,
-      `GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`,
-      `GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`,
-    ]);
-    await this.inDatabase(database, (db) => sql.raw(statements.join(';\n')).execute(db));
+  async grantAccess(database: string, role: string, schemas: readonly string[]): Promise<void> {
+    const statements = [
+      `GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(role)}`,
+      ...schemas.flatMap((s) => [
+        `GRANT USAGE ON SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`,
+        `GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`,
+        `GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`,
+      ]),
+    ];
+    await this.changeAcl(database, (db) => sql.raw(statements.join(';\n')).execute(db));
   }
 
   async revokeAccess(admin: Kysely<any>, database: string, role: string, schemas: readonly string[]): Promise<void> {
     if (!(await this.roleExists(admin, role)) || !(await this.databaseExists(admin, database))) return;
-    await sql`REVOKE ALL ON DATABASE ${id(database)} FROM ${id(role)}`.execute(admin);
-    await this.inDatabase(database, async (db) => {
+    await this.changeAcl(database, async (db) => {
       const present = await this.existingSchemas(db, schemas);
-      const statements = present.flatMap((s) => [
-        `REVOKE ALL ON ALL TABLES IN SCHEMA ${quoteIdent(s)} FROM ${quoteIdent(role)}`,
-        `REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${quoteIdent(s)} FROM ${quoteIdent(role)}`,
-        `REVOKE ALL ON SCHEMA ${quoteIdent(s)} FROM ${quoteIdent(role)}`,
-      ]);
-      if (statements.length) await sql.raw(statements.join(';\n')).execute(db);
+      const statements = [
+        `REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM ${quoteIdent(role)}`,
+        ...present.flatMap((s) => [
+          `REVOKE ALL ON ALL TABLES IN SCHEMA ${quoteIdent(s)} FROM ${quoteIdent(role)}`,
+          `REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${quoteIdent(s)} FROM ${quoteIdent(role)}`,
+          `REVOKE ALL ON SCHEMA ${quoteIdent(s)} FROM ${quoteIdent(role)}`,
+        ]),
+      ];
+      await sql.raw(statements.join(';\n')).execute(db);
     });
+  }
+
+  /**
+   * Runs privilege changes inside `database`, in one transaction. In the shared
+   * tenants database they are serialised by an advisory lock: concurrent GRANTs
+   * on one database's ACL otherwise fail with "tuple concurrently updated".
+   */
+  private changeAcl<R>(database: string, fn: (db: Kysely<any>) => Promise<R>): Promise<R> {
+    return this.inDatabase(database, (db) =>
+      db.transaction().execute(async (trx) => {
+        if (database === SHARED_TENANTS_DATABASE) await sql`SELECT pg_advisory_xact_lock(hashtext(${`kryonix:acl:${database}`}))`.execute(trx);
+        return fn(trx);
+      }),
+    );
   }
 
   /** Tenant roles must not connect to the registry (nor, on our own server, to the maintenance databases). */

@@ -1,0 +1,29 @@
+import { mkdtemp, chmod } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureEmbeddedPostgres } from '../../provisioning/src/embedded-postgres';
+
+/**
+ * Tests talk to a real PostgreSQL: KRYONIX_TEST_DATABASE_URL when given, else an
+ * embedded one started here on a free port under a temporary KRYONIX_HOME.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (process.env.KRYONIX_TEST_DATABASE_URL) return;
+  const home = await mkdtemp(join(tmpdir(), 'kryonix-test-'));
+  await chmod(home, 0o755); // the server runs as `postgres` when we are root
+  const server = await ensureEmbeddedPostgres(home, await freePort());
+  process.env.KRYONIX_TEST_DATABASE_URL = server.url;
+  process.env.KRYONIX_TEST_EMBEDDED_HOME = home;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

@@ -1,0 +1,145 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectPath } from '@kryonix/registry';
+import { TestEnv, createTestEnv, tenantFootprint, withAdmin } from '@kryonix/testing';
+
+const BIN = projectPath('bin', 'kryonix.js');
+let env: TestEnv;
+
+beforeAll(async () => {
+  env = await createTestEnv('cli');
+});
+afterAll(() => env.cleanup());
+
+function kryonix(args: string[], extra: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...env.env, ...extra }, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const footprint = (id: string) => tenantFootprint(id, { registryDatabase: env.config.registryDatabase, outputDir: env.config.outputDir });
+
+describe('kryonix CLI', () => {
+  it('--help works without a database', () => {
+    const r = kryonix(['--help'], { KRYONIX_DATABASE_URL: 'postgres://nobody:x@127.0.0.1:1/none' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('tenant');
+  });
+
+  it('tenant create --json prints one object with the documented fields', () => {
+    const r = kryonix(['tenant', 'create', 'cli-json', 'Siqueira Campos Imóveis', '--modules', 'crm,whatsapp,agendamento,financeiro', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const body = JSON.parse(r.stdout);
+    expect(Object.keys(body).sort()).toEqual(['apiKey', 'database', 'durationMs', 'id', 'mode', 'modules', 'name', 'role', 'schemas', 'url'].sort());
+    expect(body).toMatchObject({ id: 'cli-json', name: 'Siqueira Campos Imóveis', mode: 'database', database: 'kryonix_cliente_cli_json', role: 'cliente_cli_json_user', url: 'https://cli-json.kryonix.test' });
+    expect(body.apiKey).toMatch(/^sk_cli-json_[0-9a-f]{32}$/);
+    expect(body.modules.sort()).toEqual(['agendamento', 'crm', 'financeiro', 'whatsapp']);
+  });
+
+  it('prints a line per step with its duration, then the summary with the key once', () => {
+    const r = kryonix(['tenant', 'create', 'cli-human', 'Human', '--modules', 'crm', '--mode', 'schema']);
+    expect(r.code).toBe(0);
+    for (const step of ['register', 'create_role', 'create_schemas', 'grant_access', 'record_modules', 'issue_api_key', 'write_files', 'activate']) {
+      expect(r.stdout).toMatch(new RegExp(`✔ ${step}\\s+\\d+\\.\\d ms`));
+    }
+    expect(r.stdout).toMatch(/API key\s+sk_cli-human_[0-9a-f]{32}/);
+    expect(r.stdout).toContain('https://cli-human.kryonix.test');
+    expect(r.stdout).toContain('cli_human_crm');
+  });
+
+  it('exit codes: 2 invalid input, 3 conflict, with one sentence on stderr', () => {
+    const bad = kryonix(['tenant', 'create', 'Bad_Id', 'X', '--modules', 'crm']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/Invalid tenant id/);
+    const unknown = kryonix(['tenant', 'create', 'cli-unk', 'X', '--modules', 'crm,estoque']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('known modules are: agendamento, crm, financeiro, whatsapp');
+    const missing = kryonix(['tenant', 'create', 'cli-miss', 'X']);
+    expect(missing.code).toBe(2);
+    const badMode = kryonix(['tenant', 'create', 'cli-mode', 'X', '--modules', 'crm', '--mode', 'cluster']);
+    expect(badMode.code).toBe(2);
+    const again = kryonix(['tenant', 'create', 'cli-json', 'Siqueira Campos Imóveis', '--modules', 'crm']);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toContain('already exists');
+    const unreachable = kryonix(['tenant', 'list'], { KRYONIX_DATABASE_URL: 'postgres://nobody:x@127.0.0.1:1/none' });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/^kryonix: /);
+  });
+
+  it('options read their environment variables', () => {
+    const r = kryonix(['tenant', 'create', 'cli-env', 'Env'], { KRYONIX_MODULES: 'crm,financeiro', KRYONIX_MODE: 'schema', KRYONIX_JSON: '1' });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ mode: 'schema', schemas: ['cli_env_crm', 'cli_env_financeiro'] });
+  });
+
+  it('tenant list, show, log and module list', () => {
+    const list = JSON.parse(kryonix(['tenant', 'list', '--json']).stdout) as Array<{ id: string; status: string }>;
+    expect(list.map((t) => t.id)).toEqual(expect.arrayContaining(['cli-json', 'cli-human']));
+    expect(JSON.stringify(list)).not.toContain('rolePasswordEnc');
+    const show = JSON.parse(kryonix(['tenant', 'show', 'cli-json', '--json']).stdout);
+    expect(show).toMatchObject({ id: 'cli-json', status: 'active', mode: 'database' });
+    expect(show.migrations).toHaveLength(4);
+    expect(show.apiKeys[0].prefix).toMatch(/^sk_cli-json_[0-9a-f]{4}$/);
+    expect(kryonix(['tenant', 'show', 'cli-nope']).code).toBe(1);
+    const log = kryonix(['tenant', 'log', 'cli-json']);
+    expect(log.stdout).toContain('create_database');
+    expect(log.stdout).toContain('processo_completo');
+    const modules = JSON.parse(kryonix(['module', 'list', '--json']).stdout) as Array<{ name: string; version: number; tables: Record<string, unknown> }>;
+    expect(modules.map((m) => m.name)).toEqual(['agendamento', 'crm', 'financeiro', 'whatsapp']);
+    expect(Object.keys(modules.find((m) => m.name === 'crm')!.tables)).toEqual(['leads', 'oportunidades', 'atividades']);
+  });
+});
+
+describe('crash recovery', () => {
+  async function killMidway(id: string, mode: string): Promise<void> {
+    const child: ChildProcess = spawn(process.execPath, [BIN, 'tenant', 'create', id, 'Crash', '--modules', 'crm,whatsapp', '--mode', mode], {
+      env: { ...process.env, ...env.env, KRYONIX_FAILPOINTS: 'write_files=hang' },
+      stdio: 'ignore',
+    });
+    const dir = join(env.config.outputDir, id);
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(join(dir, 'sdk.env'))) {
+      if (Date.now() > deadline) throw new Error('the create never reached write_files');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const status = await withAdmin(async (c) => (await c.query('SELECT status FROM tenant_management.clientes WHERE id = $1', [id])).rows[0]?.status, env.config.registryDatabase);
+    expect(status).toBe('provisioning');
+  }
+
+  it.each(['database', 'schema'])('a create killed with -9 (%s mode) is finished by kryonix tenant repair', async (mode) => {
+    const id = `cli-kill-${mode}`;
+    await killMidway(id, mode);
+    const r = kryonix(['tenant', 'repair', id, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).apiKey).toMatch(new RegExp(`^sk_${id}_[0-9a-f]{32}$`));
+    const f = await footprint(id);
+    expect(f.registry).toEqual({ clientes: 1, tenant_module_migrations: 2, api_keys: 2 });
+    expect(f.roles).toHaveLength(1);
+    expect(f.files).toBe(true);
+    const show = JSON.parse(kryonix(['tenant', 'show', id, '--json']).stdout);
+    expect(show.status).toBe('active');
+    // only the key shown by repair is live
+    expect(show.apiKeys.filter((k: { revokedAt: string | null }) => !k.revokedAt)).toHaveLength(1);
+  });
+
+  it('a create killed with -9 is finished by re-running the same create', async () => {
+    await killMidway('cli-rerun', 'database');
+    const different = kryonix(['tenant', 'create', 'cli-rerun', 'Other name', '--modules', 'crm,whatsapp']);
+    expect(different.code).toBe(3);
+    const r = kryonix(['tenant', 'create', 'cli-rerun', 'Crash', '--modules', 'crm,whatsapp', '--json']);
+    expect(r.code).toBe(0);
+    expect((await footprint('cli-rerun')).databases).toEqual(['kryonix_cliente_cli_rerun']);
+  });
+
+  it('repair of a live tenant keeps its key and data', async () => {
+    const r = kryonix(['tenant', 'repair', 'cli-json', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).apiKey).toBeUndefined();
+    expect((await footprint('cli-json')).registry.api_keys).toBe(1);
+  });
+});

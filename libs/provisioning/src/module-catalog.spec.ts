@@ -1,0 +1,55 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectPath } from '@kryonix/registry';
+import { ModuleCatalog } from './module-catalog';
+
+describe('ModuleCatalog', () => {
+  let catalog: ModuleCatalog;
+  beforeAll(async () => {
+    catalog = await ModuleCatalog.load(projectPath('sql', 'modules'));
+  });
+
+  it('loads the four modules of the source with their versions and tables', () => {
+    expect(catalog.names()).toEqual(['agendamento', 'crm', 'financeiro', 'whatsapp']);
+    expect(catalog.get('crm')).toMatchObject({ title: 'CRM', version: 1, dependencies: [] });
+    expect(Object.keys(catalog.get('whatsapp').tables)).toHaveLength(6);
+  });
+
+  it('renders schema names as quoted parameters of the templates', () => {
+    const sql = catalog.get('crm').migrations[0]!.render('acme_crm');
+    expect(sql).toContain('CREATE TABLE "acme_crm".leads');
+    expect(sql).toContain('REFERENCES "acme_crm".leads(id)');
+    expect(sql).not.toMatch(/\bcrm\.leads/);
+    expect(() => catalog.get('crm').migrations[0]!.render('bad"name')).toThrow();
+  });
+
+  it('parses lists, dedupes and orders dependencies first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kx-mods-'));
+    try {
+      cpSync(projectPath('sql', 'modules'), dir, { recursive: true });
+      writeFileSync(join(dir, 'crm', 'module.json'), JSON.stringify({ name: 'crm', title: 'CRM', dependencies: ['whatsapp'], tables: {} }));
+      writeFileSync(join(dir, 'crm', '0002_more.sql.hbs'), 'ALTER TABLE {{schema}}.leads ADD COLUMN x int;');
+      const c = await ModuleCatalog.load(dir);
+      expect(c.get('crm').version).toBe(2);
+      expect(c.resolve(' crm , whatsapp,crm').map((m) => m.name)).toEqual(['whatsapp', 'crm']);
+      expect(() => c.resolve('crm')).toThrow('Module "crm" requires "whatsapp"; add it to the modules.');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses gaps in migration numbers and bad manifests', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kx-mods-'));
+    try {
+      cpSync(projectPath('sql', 'modules', 'crm'), join(dir, 'crm'), { recursive: true });
+      writeFileSync(join(dir, 'crm', '0003_gap.sql.hbs'), 'SELECT 1;');
+      await expect(ModuleCatalog.load(dir)).rejects.toThrow(/without gaps/);
+      rmSync(join(dir, 'crm', '0003_gap.sql.hbs'));
+      writeFileSync(join(dir, 'crm', 'module.json'), JSON.stringify({ name: 'crm', title: 'CRM', tables: {}, surprise: 1 }));
+      await expect(ModuleCatalog.load(dir)).rejects.toThrow(/Invalid manifest/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,12 +1,10 @@
-const { readFileSync } = require('node:fs');
-const swc = JSON.parse(readFileSync(`${__dirname}/.swcrc`, 'utf8'));
-
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools'],
   testMatch: ['**/*.spec.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
+  // Type checking is done once by `tsc` in `npm test`; here files are only transpiled.
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.base.json' }] },
   moduleNameMapper: {
     '^@kryonix/(domain|registry|provisioning|tenants|testing)$': '<rootDir>/libs/$1/src/index.ts',
   },

@@ -1,34 +1,41 @@
-// Builds the apps into dist/ with esbuild. TypeScript files go through SWC first
-// because NestJS needs decorator metadata, which esbuild does not emit.
+// Builds the apps into dist/ with esbuild. TypeScript files are transpiled by
+// the TypeScript compiler first because NestJS needs decorator metadata, which
+// esbuild does not emit.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { transform } from '@swc/core';
+import ts from 'typescript';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const swcOptions = JSON.parse(await readFile(resolve(root, '.swcrc'), 'utf8'));
+const compilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  experimentalDecorators: true,
+  emitDecoratorMetadata: true,
+  useDefineForClassFields: false,
+  sourceMap: false,
+  inlineSourceMap: true,
+  inlineSources: true,
+};
 
-const swcPlugin = {
-  name: 'swc-decorators',
+const decoratorMetadataPlugin = {
+  name: 'ts-decorator-metadata',
   setup(b) {
     b.onLoad({ filter: /\.ts$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      const out = await transform(source, {
-        ...swcOptions,
-        filename: args.path,
-        sourceMaps: 'inline',
-        module: { type: 'es6' },
-        jsc: { ...swcOptions.jsc, target: 'es2022' },
-      });
-      return { contents: out.code, loader: 'js', resolveDir: dirname(args.path) };
+      const out = ts.transpileModule(source, { compilerOptions, fileName: args.path });
+      return { contents: out.outputText, loader: 'js', resolveDir: dirname(args.path) };
     });
   },
 };
 
 const started = Date.now();
 await build({
-  entryPoints: { cli: resolve(root, 'apps/cli/src/main.ts') },
+  entryPoints: {
+    cli: resolve(root, 'apps/cli/src/main.ts'),
+    'bench-provisioning': resolve(root, 'tools/bench/provisioning.bench.ts'),
+  },
   outdir: resolve(root, 'dist'),
   bundle: true,
   platform: 'node',
@@ -38,7 +45,7 @@ await build({
   // Our code is bundled; dependencies stay in node_modules.
   packages: 'external',
   tsconfig: resolve(root, 'tsconfig.base.json'),
-  plugins: [swcPlugin],
+  plugins: [decoratorMetadataPlugin],
   logLevel: 'warning',
 });
 console.error(`built dist/ in ${Date.now() - started} ms`);

@@ -2,6 +2,8 @@ import { mkdtemp, chmod } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// Jest loads the global setup outside its module map, so the path alias cannot be used here.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { ensureEmbeddedPostgres } from '../../provisioning/src/embedded-postgres';
 
 /**

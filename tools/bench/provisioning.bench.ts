@@ -1,0 +1,128 @@
+/**
+ * Provisioning benchmark: one embedded PostgreSQL, three peers on it, one run.
+ *   - in-process: Provisioner.create() per mode (database, schema), all four modules
+ *   - whole-process: `kryonix tenant create` (node + CLI + connect + provision)
+ *   - baseline: ../shared/baseline/auto-create-tenant.sh (bash + psql), same server
+ * Prints medians and the ratios. Usage: npm run bench:provisioning [-- --runs 15]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ensureEmbeddedPostgres, loadConfig, openRuntime, stopEmbeddedPostgres } from '@kryonix/provisioning';
+import { projectPath } from '@kryonix/registry';
+
+const MODULES = 'crm,whatsapp,agendamento,financeiro';
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 15;
+
+function stats(samples: number[]) {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  return { n: s.length, p50: median(s), p90: q(0.9), min: s[0]!, max: s[s.length - 1]! };
+}
+function median(sorted: number[]): number {
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
+}
+const fmt = (ms: number) => `${ms.toFixed(1).padStart(8)} ms`;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const home = mkdtempSync(join(tmpdir(), 'kryonix-bench-'));
+  chmodSync(home, 0o755);
+  const port = await freePort();
+  console.log(`Starting embedded PostgreSQL on 127.0.0.1:${port} …`);
+  const server = await ensureEmbeddedPostgres(home, port);
+  const version = execFileSync('psql', [server.url, '-Atc', 'SHOW server_version'], { encoding: 'utf8' }).trim();
+  const env = { KRYONIX_DATABASE_URL: server.url, KRYONIX_HOME: home, KRYONIX_REGISTRY_DATABASE: 'kx_bench_registry' };
+  try {
+    // --- in-process -------------------------------------------------------------------
+    const runtime = await openRuntime(loadConfig(env), env);
+    const inProcess: Record<string, number[]> = { database: [], schema: [] };
+    for (const mode of ['database', 'schema'] as const) {
+      await runtime.provisioner.create({ id: `warm-${mode}`, name: 'Warm-up', modules: MODULES, mode }); // builds the template once
+      for (let i = 0; i < RUNS; i++) {
+        const started = performance.now();
+        await runtime.provisioner.create({ id: `inp-${mode.slice(0, 2)}-${i}`, name: 'Bench Ltda', modules: MODULES, mode });
+        inProcess[mode]!.push(performance.now() - started);
+      }
+    }
+    await runtime.close();
+
+    // --- whole process: the CLI ---------------------------------------------------------
+    const cli: Record<string, number[]> = { database: [], schema: [] };
+    for (const mode of ['database', 'schema'] as const) {
+      for (let i = 0; i < RUNS; i++) {
+        const started = performance.now();
+        const r = spawnSync(process.execPath, [projectPath('bin', 'kryonix.js'), 'tenant', 'create', `cli-${mode.slice(0, 2)}-${i}`, 'Bench Ltda', '--modules', MODULES, '--mode', mode, '--json'], {
+          env: { ...process.env, ...env },
+          encoding: 'utf8',
+        });
+        cli[mode]!.push(performance.now() - started);
+        if (r.status !== 0) throw new Error(`kryonix tenant create failed: ${r.stderr}`);
+      }
+    }
+
+    // --- baseline: the bash script on the same server ----------------------------------
+    const baselineDir = projectPath('..', 'shared', 'baseline');
+    const baseline: number[] = [];
+    if (existsSync(join(baselineDir, 'auto-create-tenant.sh'))) {
+      const u = new URL(server.url);
+      const pgEnv = { ...process.env, PGHOST: '127.0.0.1', DB_HOST: '127.0.0.1', PGPORT: u.port, PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password) };
+      execFileSync('createdb', ['kryonix_core'], { env: pgEnv });
+      execFileSync('psql', ['-q', '-d', 'kryonix_core', '-f', join(baselineDir, 'setup-master.sql')], { env: pgEnv, stdio: 'ignore' });
+      const out = mkdtempSync(join(tmpdir(), 'kryonix-baseline-out-'));
+      for (let i = 0; i < Math.min(RUNS, 10); i++) {
+        const started = performance.now();
+        const r = spawnSync('bash', [join(baselineDir, 'auto-create-tenant.sh'), `baseline${i}`, 'Bench Ltda', MODULES], { env: { ...pgEnv, OUT_DIR: out }, encoding: 'utf8' });
+        baseline.push(performance.now() - started);
+        if (r.status !== 0) throw new Error(`baseline script failed: ${r.stderr}`);
+      }
+      rmSync(out, { recursive: true, force: true });
+    }
+
+    // --- report ----------------------------------------------------------------------
+    const rows: Array<[string, ReturnType<typeof stats>]> = [
+      ['in-process create, database mode', stats(inProcess.database!)],
+      ['in-process create, schema mode', stats(inProcess.schema!)],
+      ['kryonix tenant create (CLI), database mode', stats(cli.database!)],
+      ['kryonix tenant create (CLI), schema mode', stats(cli.schema!)],
+    ];
+    if (baseline.length) rows.push(['baseline auto-create-tenant.sh', stats(baseline)]);
+    console.log(`\nProvisioning, all four modules; PostgreSQL ${version} (embedded) on loopback; ${RUNS} runs each (baseline ${baseline.length}).\n`);
+    console.log(`${'peer'.padEnd(44)} ${'n'.padStart(3)} ${'p50'.padStart(11)} ${'p90'.padStart(11)} ${'min'.padStart(11)}`);
+    for (const [label, s] of rows) console.log(`${label.padEnd(44)} ${String(s.n).padStart(3)} ${fmt(s.p50)} ${fmt(s.p90)} ${fmt(s.min)}`);
+    const target = (ok: boolean) => (ok ? 'met' : 'NOT met');
+    console.log('');
+    for (const mode of ['database', 'schema'] as const) {
+      const p50 = stats(inProcess[mode]!).p50;
+      console.log(`in-process p50, ${mode} mode: ${p50.toFixed(1)} ms (target <= 100 ms: ${target(p50 <= 100)})`);
+    }
+    if (baseline.length) {
+      const b = stats(baseline).p50;
+      for (const mode of ['database', 'schema'] as const) {
+        const ratio = b / stats(cli[mode]!).p50;
+        console.log(`CLI ${mode} mode vs baseline: ${ratio.toFixed(1)}x faster (target >= 4x: ${target(ratio >= 4)})`);
+      }
+    } else console.log('baseline: ../shared/baseline not found, skipped');
+  } finally {
+    await stopEmbeddedPostgres(home);
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

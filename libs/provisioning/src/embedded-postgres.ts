@@ -46,8 +46,14 @@ export async function ensureEmbeddedPostgres(home: string, port: number): Promis
     } else {
       state = JSON.parse(await readFile(stateFile, 'utf8')) as EmbeddedState;
     }
-    const url = urlFor(state);
+    let url = urlFor(state);
     if (!(await canConnect(url))) {
+      // Not running: start it on the port configured now.
+      if (state.port !== port) {
+        state = { ...state, port };
+        url = urlFor(state);
+        await writeFile(stateFile, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+      }
       if (await portInUse(state.port)) {
         throw new Error(
           `Port ${state.port} on 127.0.0.1 is taken by another program (another Kryonix home's PostgreSQL?), so the embedded PostgreSQL of ${home} cannot start. Set KRYONIX_EMBEDDED_PORT to a free port, or stop the other server.`,

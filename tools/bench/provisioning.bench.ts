@@ -50,11 +50,15 @@ async function main(): Promise<void> {
     // --- in-process -------------------------------------------------------------------
     const runtime = await openRuntime(loadConfig(env), env);
     const inProcess: Record<string, number[]> = { database: [], schema: [] };
+    const perStep: Record<string, Record<string, number[]>> = { database: {}, schema: {} };
     for (const mode of ['database', 'schema'] as const) {
       await runtime.provisioner.create({ id: `warm-${mode}`, name: 'Warm-up', modules: MODULES, mode }); // builds the template once
       for (let i = 0; i < RUNS; i++) {
         const started = performance.now();
-        await runtime.provisioner.create({ id: `inp-${mode.slice(0, 2)}-${i}`, name: 'Bench Ltda', modules: MODULES, mode });
+        await runtime.provisioner.create(
+          { id: `inp-${mode.slice(0, 2)}-${i}`, name: 'Bench Ltda', modules: MODULES, mode },
+          { onStep: (e) => void (perStep[mode]![e.step] ??= []).push(e.durationMs) },
+        );
         inProcess[mode]!.push(performance.now() - started);
       }
     }
@@ -103,6 +107,9 @@ async function main(): Promise<void> {
     console.log(`\nProvisioning, all four modules; PostgreSQL ${version} (embedded) on loopback; ${RUNS} runs each (baseline ${baseline.length}).\n`);
     console.log(`${'peer'.padEnd(44)} ${'n'.padStart(3)} ${'p50'.padStart(11)} ${'p90'.padStart(11)} ${'min'.padStart(11)}`);
     for (const [label, s] of rows) console.log(`${label.padEnd(44)} ${String(s.n).padStart(3)} ${fmt(s.p50)} ${fmt(s.p90)} ${fmt(s.min)}`);
+    for (const mode of ['database', 'schema'] as const) {
+      console.log(`  in-process ${mode} mode, median per step: ${Object.entries(perStep[mode]!).map(([step, v]) => `${step} ${stats(v).p50.toFixed(1)}`).join(', ')} (ms)`);
+    }
     const target = (ok: boolean) => (ok ? 'met' : 'NOT met');
     console.log('');
     for (const mode of ['database', 'schema'] as const) {

@@ -30,9 +30,13 @@ export async function openRuntime(config: KryonixConfig, env: Record<string, str
   const maintenanceDb = decodeURIComponent(new URL(adminUrl).pathname.slice(1)) || 'postgres';
   const connector = new DatabaseConnector(adminUrl);
   try {
-    const [catalog, masterKey] = await Promise.all([ModuleCatalog.load(config.modulesDir), loadMasterKey(config.home, config.masterKey)]);
     const storage = new TenantStorageRepository(connector);
-    await ensureRegistry(connector, storage, maintenanceDb, config.registryDatabase, embedded);
+    // Independent start-up work runs concurrently: it is most of a short CLI command's life.
+    const [catalog, masterKey] = await Promise.all([
+      ModuleCatalog.load(config.modulesDir),
+      loadMasterKey(config.home, config.masterKey),
+      ensureRegistry(connector, storage, maintenanceDb, config.registryDatabase, embedded),
+    ]);
     const registry = connector.db<RegistryDatabase>(config.registryDatabase);
     return {
       config,

@@ -31,9 +31,13 @@ export async function migrateRegistry(db: Kysely<any>, folder = projectPath('sql
     provider: new SqlFileMigrationProvider(folder),
     migrationTableSchema: 'tenant_management',
   });
-  // Fast path: nothing to do, no lock taken.
-  const pending = (await migrator.getMigrations().catch(() => undefined))?.filter((m) => !m.executedAt);
-  if (pending && pending.length === 0) return [];
+  // Fast path, one query: the newest applied migration is the newest file, so nothing to do.
+  const names = Object.keys(await new SqlFileMigrationProvider(folder).getMigrations()).sort();
+  const newest = await sql<{ name: string }>`SELECT max(name) AS name FROM tenant_management.kysely_migration`
+    .execute(db)
+    .then((r) => r.rows[0]?.name)
+    .catch(() => undefined);
+  if (newest !== undefined && newest === names[names.length - 1]) return [];
   return db.connection().execute(async (conn) => {
     await sql`SELECT pg_advisory_lock(hashtext(${MIGRATION_LOCK_KEY}))`.execute(conn);
     try {

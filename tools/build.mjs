@@ -30,18 +30,32 @@ const decoratorMetadataPlugin = {
   },
 };
 
-const started = Date.now();
-await build({
-  entryPoints: {
-    cli: resolve(root, 'apps/cli/src/main.ts'),
-    'bench-provisioning': resolve(root, 'tools/bench/provisioning.bench.ts'),
-  },
+const common = {
   outdir: resolve(root, 'dist'),
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
   sourcemap: 'linked',
+  tsconfig: resolve(root, 'tsconfig.base.json'),
+  plugins: [decoratorMetadataPlugin],
+  logLevel: 'warning',
+};
+
+const started = Date.now();
+// Servers: start-up time does not matter, so dependencies stay in node_modules.
+await build({
+  ...common,
+  entryPoints: { 'control-plane': resolve(root, 'apps/control-plane/src/main.ts') },
+  packages: 'external',
+});
+// The CLI: a short-lived process, so everything it needs is bundled into one file.
+await build({
+  ...common,
+  entryPoints: {
+    cli: resolve(root, 'apps/cli/src/main.ts'),
+    'bench-provisioning': resolve(root, 'tools/bench/provisioning.bench.ts'),
+  },
   // Dependencies are bundled too: one file loads about twice as fast as hundreds
   // of modules resolved from node_modules. Optional peers that NestJS and pg load
   // only when present, and packages that locate files next to themselves, stay out.
@@ -60,8 +74,5 @@ await build({
   minifySyntax: true,
   minifyWhitespace: true,
   keepNames: true,
-  tsconfig: resolve(root, 'tsconfig.base.json'),
-  plugins: [decoratorMetadataPlugin],
-  logLevel: 'warning',
 });
 console.error(`built dist/ in ${Date.now() - started} ms`);

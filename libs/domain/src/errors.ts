@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'TENANT_EXISTS'
   | 'TENANT_BUSY'
   | 'TENANT_NOT_FOUND'
+  | 'TENANT_STATE'
+  | 'UNAUTHORIZED'
   | 'PROVISIONING_FAILED'
   | 'CONFIGURATION'
   | 'INTERNAL';
@@ -57,6 +59,19 @@ export class TenantNotFound extends KryonixError {
   }
 }
 
+/** The operation does not apply to the tenant in its current status (e.g. rotating the key of a deleted tenant). */
+export class TenantStateConflict extends KryonixError {
+  constructor(id: string, status: string, operation: string) {
+    super('TENANT_STATE', `Tenant "${id}" is ${status}; cannot ${operation}.`, { id, status });
+  }
+}
+
+export class Unauthorized extends KryonixError {
+  constructor(message = 'Missing or invalid operator token (Authorization: Bearer <token>).') {
+    super('UNAUTHORIZED', message);
+  }
+}
+
 export class ProvisioningFailed extends KryonixError {
   constructor(
     readonly tenantId: string,
@@ -88,8 +103,30 @@ export function exitCodeFor(error: unknown): number {
       return 2;
     case 'TENANT_EXISTS':
     case 'TENANT_BUSY':
+    case 'TENANT_STATE':
       return 3;
     default:
       return 1;
+  }
+}
+
+/** HTTP statuses of the error codes: the one mapping every HTTP door uses. */
+export function httpStatusFor(error: unknown): number {
+  if (!(error instanceof KryonixError)) return 500;
+  switch (error.code) {
+    case 'INVALID_INPUT':
+    case 'UNKNOWN_MODULE':
+      return 400;
+    case 'UNAUTHORIZED':
+      return 401;
+    case 'TENANT_NOT_FOUND':
+      return 404;
+    case 'TENANT_EXISTS':
+    case 'TENANT_STATE':
+      return 409;
+    case 'TENANT_BUSY':
+      return 423;
+    default:
+      return 500;
   }
 }

@@ -1,4 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
+import ms, { StringValue } from 'ms';
 import { ConfigurationError } from '@kryonix/domain';
 import { projectPath } from '@kryonix/registry';
 
@@ -21,6 +22,8 @@ export interface KryonixConfig {
   masterKey?: string;
   /** KRYONIX_EMBEDDED_PORT: port of the embedded PostgreSQL. */
   embeddedPort: number;
+  /** KRYONIX_DELETE_GRACE (e.g. "7d", "12h", "0"): how long a deleted tenant's data is kept. */
+  deleteGraceMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -40,7 +43,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Kryonix
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(baseDomain)) {
     throw new ConfigurationError(`KRYONIX_BASE_DOMAIN must be a lowercase DNS name such as "kryonix.com.br", got ${JSON.stringify(baseDomain)}.`);
   }
+  const grace = env.KRYONIX_DELETE_GRACE ?? '7d';
+  const deleteGraceMs = /^\d+$/.test(grace) ? Number(grace) * 1000 : ms(grace as StringValue);
+  if (typeof deleteGraceMs !== 'number' || !Number.isFinite(deleteGraceMs) || deleteGraceMs < 0) {
+    throw new ConfigurationError(`KRYONIX_DELETE_GRACE must be a duration such as "7d", "12h", "30m" or a number of seconds, got ${JSON.stringify(grace)}.`);
+  }
   return {
+    deleteGraceMs,
     home,
     databaseUrl: env.KRYONIX_DATABASE_URL || undefined,
     registryDatabase,

@@ -9,3 +9,5 @@ export * from './provisioner';
 export * from './runtime';
 export * from './secrets';
 export * from './tenant-storage.repository';
+export * from './lifecycle';
+export * from './tenant-lock';

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Kysely, sql } from 'kysely';
+import { Kysely } from 'kysely';
+import { withTenantLock } from './tenant-lock';
 import {
   IsolationMode,
   KryonixError,
   ProvisioningFailed,
   SHARED_TENANTS_DATABASE,
   TenantAlreadyExists,
-  TenantBusy,
   TenantNotFound,
   tenantDatabaseName,
   tenantRoleName,
@@ -72,6 +72,8 @@ interface RunContext {
   plan: TenantPlan;
   rolePassword: string;
   rolePasswordEnc: string;
+  /** false for suspended or deleting tenants being repaired: their role stays NOLOGIN. */
+  login: boolean;
   /** Issue (and show) a new API key; false when repairing a live tenant that already has one. */
   issueKey: boolean;
   apiKey?: GeneratedApiKey;
@@ -88,9 +90,6 @@ export interface ProvisionerDeps {
   failpoints?: ReadonlyMap<string, FailpointAction>;
 }
 
-/** Advisory-lock namespace of tenant operations (first key of the two-int form). */
-const TENANT_LOCK_SPACE = 0x4b52_5958; // "KRYX"
-
 /**
  * Provisions tenants as a plan of idempotent steps with undos, under a
  * per-tenant advisory lock, logging each step in logs_auto_creation.
@@ -104,7 +103,7 @@ export class Provisioner {
     const mode = validateIsolationMode(input.mode);
     const modules = this.deps.catalog.resolve(input.modules);
     const plan = this.plan(id, name, mode, modules);
-    return this.withTenantLock(id, async (admin) => {
+    return withTenantLock(this.deps.registry, id, async (admin) => {
       const existing = await new TenantRepository(admin).findById(id);
       if (existing) {
         // A create killed mid-way is finished by re-running the same create.
@@ -122,7 +121,7 @@ export class Provisioner {
    */
   async repair(rawId: unknown, options: ProvisionOptions = {}): Promise<ProvisionedTenant> {
     const id = validateTenantId(rawId);
-    return this.withTenantLock(id, async (admin) => {
+    return withTenantLock(this.deps.registry, id, async (admin) => {
       const existing = await new TenantRepository(admin).findById(id);
       if (!existing) throw new TenantNotFound(id);
       const modules = existing.modules.map((m) => this.deps.catalog.get(m));
@@ -160,6 +159,7 @@ export class Provisioner {
       plan,
       rolePassword,
       rolePasswordEnc: existing?.rolePasswordEnc ?? this.deps.secrets.encrypt(rolePassword, plan.id),
+      login: !existing || existing.status === 'active' || existing.status === 'provisioning',
       issueKey: kind !== 'repair' || (await new ApiKeyRepository(admin).listFor(plan.id)).every((k) => k.revokedAt),
       files: [],
     };
@@ -230,8 +230,8 @@ export class Provisioner {
     };
     const createRole: Step<RunContext> = {
       name: 'create_role',
-      run: async ({ admin, plan, rolePassword }) => {
-        await storage.ensureLoginRole(admin, plan.role, scramSha256Verifier(rolePassword));
+      run: async ({ admin, plan, rolePassword, login }) => {
+        await storage.ensureLoginRole(admin, plan.role, scramSha256Verifier(rolePassword), login);
         return { role: plan.role };
       },
       undo: ({ admin, plan }) => storage.dropRole(admin, plan.role, roleDatabases(plan)),
@@ -315,19 +315,6 @@ export class Provisioner {
       undo: ({ admin, plan }) => new TenantRepository(admin).setStatus(plan.id, 'provisioning'),
     };
     return { register, createRole, createDatabase, createSchemas, grantAccess, recordModules, issueApiKey, writeFiles, activate };
-  }
-
-  /** Runs `fn` on one registry connection holding the tenant's advisory lock. */
-  private async withTenantLock<R>(id: string, fn: (admin: Kysely<RegistryDatabase>) => Promise<R>): Promise<R> {
-    return this.deps.registry.connection().execute(async (admin) => {
-      const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(${TENANT_LOCK_SPACE}, hashtext(${id})) AS locked`.execute(admin);
-      if (!rows[0]?.locked) throw new TenantBusy(id);
-      try {
-        return await fn(admin);
-      } finally {
-        await sql`SELECT pg_advisory_unlock(${TENANT_LOCK_SPACE}, hashtext(${id}))`.execute(admin);
-      }
-    });
   }
 }
 

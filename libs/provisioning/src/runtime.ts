@@ -9,6 +9,7 @@ import { loadMasterKey } from './master-key';
 import { ModuleCatalog } from './module-catalog';
 import { parseFailpoints } from './plan';
 import { Provisioner } from './provisioner';
+import { TenantLifecycle } from './lifecycle';
 import { SecretBox } from './secrets';
 import { TenantStorageRepository } from './tenant-storage.repository';
 
@@ -21,6 +22,7 @@ export interface KryonixRuntime {
   registry: Kysely<RegistryDatabase>;
   catalog: ModuleCatalog;
   provisioner: Provisioner;
+  lifecycle: TenantLifecycle;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,8 @@ export async function openRuntime(config: KryonixConfig, env: Record<string, str
       ensureRegistry(connector, storage, maintenanceDb, config.registryDatabase, embedded),
     ]);
     const registry = connector.db<RegistryDatabase>(config.registryDatabase);
+    const secrets = new SecretBox(masterKey);
+    const files = new GeneratedFiles(config.templatesDir, config.outputDir);
     return {
       config,
       adminUrl,
@@ -45,15 +49,8 @@ export async function openRuntime(config: KryonixConfig, env: Record<string, str
       connector,
       registry,
       catalog,
-      provisioner: new Provisioner({
-        registry,
-        storage,
-        catalog,
-        secrets: new SecretBox(masterKey),
-        files: new GeneratedFiles(config.templatesDir, config.outputDir),
-        baseDomain: config.baseDomain,
-        failpoints: parseFailpoints(env.KRYONIX_FAILPOINTS),
-      }),
+      provisioner: new Provisioner({ registry, storage, catalog, secrets, files, baseDomain: config.baseDomain, failpoints: parseFailpoints(env.KRYONIX_FAILPOINTS) }),
+      lifecycle: new TenantLifecycle({ registry, storage, secrets, files, deleteGraceMs: config.deleteGraceMs }),
       close: () => connector.close(),
     };
   } catch (error) {

@@ -27,14 +27,24 @@ export class TenantStorageRepository {
     return rows.length > 0;
   }
 
-  /** Creates the tenant's login role, or resets its password if it already exists. */
-  async ensureLoginRole(admin: Kysely<any>, role: string, scramVerifier: string): Promise<void> {
-    const attributes = sql`LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT PASSWORD ${sql.lit(scramVerifier)}`;
+  /** Creates the tenant's role, or resets its password (and LOGIN) if it already exists. */
+  async ensureLoginRole(admin: Kysely<any>, role: string, scramVerifier: string, login = true): Promise<void> {
+    const attributes = sql`${sql.raw(login ? 'LOGIN' : 'NOLOGIN')} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT PASSWORD ${sql.lit(scramVerifier)}`;
     if (await this.roleExists(admin, role)) {
       await sql`ALTER ROLE ${id(role)} WITH ${attributes}`.execute(admin);
     } else {
       await sql`CREATE ROLE ${id(role)} WITH ${attributes}`.execute(admin);
     }
+  }
+
+  /** LOGIN or NOLOGIN; taking login away also ends the role's open sessions. */
+  async setLogin(admin: Kysely<any>, role: string, login: boolean): Promise<void> {
+    await sql`ALTER ROLE ${id(role)} WITH ${sql.raw(login ? 'LOGIN' : 'NOLOGIN')}`.execute(admin);
+    if (!login) await sql`SELECT pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE usename = ${role}`.execute(admin);
+  }
+
+  async setPassword(admin: Kysely<any>, role: string, scramVerifier: string): Promise<void> {
+    await sql`ALTER ROLE ${id(role)} WITH PASSWORD ${sql.lit(scramVerifier)}`.execute(admin);
   }
 
   /** Drops the role after revoking what it holds in `databases` (DROP OWNED works per database). */

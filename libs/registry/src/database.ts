@@ -15,6 +15,9 @@ export interface ClientesTable {
   role_password_enc: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  suspended_at: Timestamp | null;
+  deleted_at: Timestamp | null;
+  purge_after: Timestamp | null;
 }
 
 export interface LogsAutoCreationTable {
@@ -48,7 +51,19 @@ export interface ApiKeysTable {
   revoked_at: Timestamp | null;
 }
 
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: Timestamp;
+  actor: string;
+  action: string;
+  target: string | null;
+  outcome: 'success' | 'failure';
+  status_code: number | null;
+  details: JSONColumnType<Record<string, unknown>, string, string>;
+}
+
 export interface RegistryDatabase {
+  'tenant_management.audit_log': AuditLogTable;
   'tenant_management.clientes': ClientesTable;
   'tenant_management.logs_auto_creation': LogsAutoCreationTable;
   'tenant_management.tenant_module_migrations': TenantModuleMigrationsTable;

@@ -5,3 +5,4 @@ export * from './tenant.repository';
 export * from './provisioning-log.repository';
 export * from './module-ledger.repository';
 export * from './api-key.repository';
+export * from './audit.repository';

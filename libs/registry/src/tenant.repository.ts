@@ -14,9 +14,20 @@ export interface TenantRecord {
   rolePasswordEnc: string | null;
   createdAt: Date;
   updatedAt: Date;
+  suspendedAt: Date | null;
+  deletedAt: Date | null;
+  purgeAfter: Date | null;
 }
 
-export type NewTenant = Omit<TenantRecord, 'createdAt' | 'updatedAt' | 'status'>;
+export type NewTenant = Omit<TenantRecord, 'createdAt' | 'updatedAt' | 'status' | 'suspendedAt' | 'deletedAt' | 'purgeAfter'>;
+
+export interface TenantFilter {
+  status?: TenantStatus;
+  module?: string;
+  /** Keyset pagination: ids after this one. */
+  after?: string;
+  limit?: number;
+}
 
 const COLUMNS = [
   'id',
@@ -30,6 +41,9 @@ const COLUMNS = [
   'role_password_enc',
   'created_at',
   'updated_at',
+  'suspended_at',
+  'deleted_at',
+  'purge_after',
 ] as const;
 
 export class TenantRepository {
@@ -63,17 +77,53 @@ export class TenantRepository {
     return row && toRecord(row);
   }
 
-  async list(): Promise<TenantRecord[]> {
-    const rows = await this.db.selectFrom('tenant_management.clientes').select(COLUMNS).orderBy('id').execute();
-    return rows.map(toRecord);
+  async list(filter: TenantFilter = {}): Promise<TenantRecord[]> {
+    let query = this.db.selectFrom('tenant_management.clientes').select(COLUMNS).orderBy('id');
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.module) query = query.where(sql<boolean>`modulos_contratados ? ${filter.module}`);
+    if (filter.after) query = query.where('id', '>', filter.after);
+    if (filter.limit) query = query.limit(filter.limit);
+    return (await query.execute()).map(toRecord);
   }
 
   async setStatus(id: string, status: TenantStatus): Promise<void> {
     await this.db
       .updateTable('tenant_management.clientes')
-      .set({ status, updated_at: sql<Date>`now()` })
+      .set({
+        status,
+        updated_at: sql<Date>`now()`,
+        suspended_at: status === 'suspended' ? sql<Date>`now()` : null,
+      })
       .where('id', '=', id)
       .execute();
+  }
+
+  /** Soft delete: the tenant is refused everywhere and purged after `graceMs`. */
+  async markDeleting(id: string, graceMs: number): Promise<Date> {
+    const row = await this.db
+      .updateTable('tenant_management.clientes')
+      .set({
+        status: 'deleting',
+        updated_at: sql<Date>`now()`,
+        deleted_at: sql<Date>`now()`,
+        purge_after: sql<Date>`now() + make_interval(secs => ${graceMs / 1000})`,
+      })
+      .where('id', '=', id)
+      .returning('purge_after')
+      .executeTakeFirstOrThrow();
+    return row.purge_after as Date;
+  }
+
+  /** Tenants in 'deleting' whose grace period is over. */
+  async dueForPurge(now = new Date()): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('tenant_management.clientes')
+      .select('id')
+      .where('status', '=', 'deleting')
+      .where('purge_after', '<=', now)
+      .orderBy('purge_after')
+      .execute();
+    return rows.map((r) => r.id);
   }
 
   async setRolePassword(id: string, rolePasswordEnc: string): Promise<void> {
@@ -101,6 +151,9 @@ type Row = {
   role_password_enc: string | null;
   created_at: Date;
   updated_at: Date;
+  suspended_at: Date | null;
+  deleted_at: Date | null;
+  purge_after: Date | null;
 };
 
 function toRecord(row: Row): TenantRecord {
@@ -116,5 +169,8 @@ function toRecord(row: Row): TenantRecord {
     rolePasswordEnc: row.role_password_enc,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    suspendedAt: row.suspended_at,
+    deletedAt: row.deleted_at,
+    purgeAfter: row.purge_after,
   };
 }

@@ -1,14 +1,22 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { KryonixRuntime, ModuleCatalog, Provisioner } from '@kryonix/provisioning';
-import { ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, TenantRepository } from '@kryonix/registry';
+import { KryonixRuntime, ModuleCatalog, Provisioner, TenantLifecycle } from '@kryonix/provisioning';
+import { ApiKeyRepository, AuditRepository, ModuleLedgerRepository, ProvisioningLogRepository, TenantRepository } from '@kryonix/registry';
 import { CreateTenantHandler } from './create-tenant/create-tenant.handler';
 import { ListModulesHandler } from './list-modules/list-modules.handler';
 import { ListTenantsHandler } from './list-tenants/list-tenants.handler';
 import { RepairTenantHandler } from './repair-tenant/repair-tenant.handler';
 import { ShowTenantHandler } from './show-tenant/show-tenant.handler';
 import { TenantLogHandler } from './tenant-log/tenant-log.handler';
-import { KRYONIX_CONFIG } from './tokens';
+import { DeleteTenantHandler } from './delete-tenant/delete-tenant.handler';
+import { PurgeExpiredTenantsHandler } from './purge-expired/purge-expired.handler';
+import { RecordAuditHandler } from './record-audit/record-audit.handler';
+import { ResumeTenantHandler } from './resume-tenant/resume-tenant.handler';
+import { RotateApiKeyHandler } from './rotate-api-key/rotate-api-key.handler';
+import { RotateCredentialsHandler } from './rotate-credentials/rotate-credentials.handler';
+import { SuspendTenantHandler } from './suspend-tenant/suspend-tenant.handler';
+import { KRYONIX_CONFIG, REGISTRY_DB } from './tokens';
+import { CheckReadinessHandler } from './check-readiness/check-readiness.handler';
 
 /**
  * The application core shared by both doors (CLI and HTTP): CQRS commands and
@@ -22,7 +30,10 @@ export class TenantsModule {
       imports: [CqrsModule.forRoot()],
       providers: [
         { provide: KRYONIX_CONFIG, useValue: runtime.config },
+        { provide: REGISTRY_DB, useValue: runtime.registry },
         { provide: Provisioner, useValue: runtime.provisioner },
+        { provide: TenantLifecycle, useValue: runtime.lifecycle },
+        { provide: AuditRepository, useFactory: () => new AuditRepository(runtime.registry) },
         { provide: ModuleCatalog, useValue: runtime.catalog },
         { provide: TenantRepository, useFactory: () => new TenantRepository(runtime.registry) },
         { provide: ModuleLedgerRepository, useFactory: () => new ModuleLedgerRepository(runtime.registry) },
@@ -34,6 +45,14 @@ export class TenantsModule {
         ShowTenantHandler,
         TenantLogHandler,
         ListModulesHandler,
+        SuspendTenantHandler,
+        ResumeTenantHandler,
+        DeleteTenantHandler,
+        RotateApiKeyHandler,
+        RotateCredentialsHandler,
+        PurgeExpiredTenantsHandler,
+        RecordAuditHandler,
+        CheckReadinessHandler,
       ],
     };
   }

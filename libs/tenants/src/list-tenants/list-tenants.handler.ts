@@ -6,8 +6,8 @@ import { ListTenantsQuery, TenantSummary } from './list-tenants.query';
 export class ListTenantsHandler implements IQueryHandler<ListTenantsQuery, TenantSummary[]> {
   constructor(private readonly tenants: TenantRepository) {}
 
-  async execute(): Promise<TenantSummary[]> {
+  async execute({ filter }: ListTenantsQuery): Promise<TenantSummary[]> {
     // The encrypted password never leaves the registry layer through a query.
-    return (await this.tenants.list()).map(({ rolePasswordEnc: _secret, ...rest }) => rest);
+    return (await this.tenants.list(filter)).map(({ rolePasswordEnc: _secret, ...rest }) => rest);
   }
 }

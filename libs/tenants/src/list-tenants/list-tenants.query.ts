@@ -1,6 +1,10 @@
 import { Query } from '@nestjs/cqrs';
-import type { TenantRecord } from '@kryonix/registry';
+import type { TenantFilter, TenantRecord } from '@kryonix/registry';
 
 export type TenantSummary = Omit<TenantRecord, 'rolePasswordEnc'>;
 
-export class ListTenantsQuery extends Query<TenantSummary[]> {}
+export class ListTenantsQuery extends Query<TenantSummary[]> {
+  constructor(readonly filter: TenantFilter = {}) {
+    super();
+  }
+}

@@ -1,0 +1,58 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import type { KryonixRuntime } from '@kryonix/provisioning';
+import { TenantsModule } from '@kryonix/tenants';
+import { AuditInterceptor } from './audit/audit.interceptor';
+import { OPERATOR_TOKEN, OperatorAuthGuard } from './auth/operator-auth.guard';
+import { DomainExceptionFilter } from './errors/domain-exception.filter';
+import { HealthController } from './health/health.controller';
+import { ModulesController } from './modules/modules.controller';
+import { TenantsController } from './tenants/tenants.controller';
+import { PurgeWorker, WORKER_INTERVAL_MS } from './worker/purge.worker';
+
+export interface ControlPlaneOptions {
+  operatorToken: string;
+  logLevel: string;
+  workerIntervalMs: number;
+}
+
+/** Secrets never reach the log: headers with credentials and any apiKey/password field are redacted. */
+export const REDACT = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  '*.apiKey',
+  '*.password',
+  '*.rolePassword',
+  '*.token',
+];
+
+@Module({})
+export class ControlPlaneModule {
+  static forRuntime(runtime: KryonixRuntime, options: ControlPlaneOptions): DynamicModule {
+    return {
+      module: ControlPlaneModule,
+      imports: [
+        TenantsModule.forRuntime(runtime),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: options.logLevel,
+            redact: { paths: REDACT, censor: '[redacted]' },
+            customProps: () => ({ service: 'control-plane' }),
+            autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+          },
+        }),
+      ],
+      controllers: [TenantsController, ModulesController, HealthController],
+      providers: [
+        { provide: OPERATOR_TOKEN, useValue: options.operatorToken },
+        { provide: WORKER_INTERVAL_MS, useValue: options.workerIntervalMs },
+        { provide: APP_GUARD, useClass: OperatorAuthGuard },
+        { provide: APP_FILTER, useClass: DomainExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+        PurgeWorker,
+      ],
+    };
+  }
+}

@@ -1,0 +1,40 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
+import { RecordAuditCommand } from '@kryonix/tenants';
+import { describe } from '../errors/domain-exception.filter';
+
+interface Request {
+  method: string;
+  url: string;
+  id?: string;
+  params?: Record<string, string>;
+  routeOptions?: { url?: string };
+}
+
+/** Every mutating call lands in tenant_management.audit_log: who, what, when, outcome. */
+@Injectable()
+export class AuditInterceptor implements NestInterceptor {
+  constructor(private readonly commands: CommandBus) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = context.switchToHttp().getRequest<Request>();
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next.handle();
+    const base = {
+      actor: 'operator',
+      action: `${req.method} ${req.routeOptions?.url ?? req.url.split('?')[0]}`,
+      target: req.params?.id ?? undefined,
+      details: { requestId: req.id },
+    };
+    const record = (outcome: 'success' | 'failure', statusCode: number, target?: string) =>
+      this.commands.execute(new RecordAuditCommand({ ...base, target: target ?? base.target, outcome, statusCode }));
+    return next.handle().pipe(
+      mergeMap((body) => {
+        const reply = context.switchToHttp().getResponse<{ statusCode: number }>();
+        const target = base.target ?? (body as { id?: string } | undefined)?.id;
+        return from(record('success', reply.statusCode, target).then(() => body));
+      }),
+      catchError((error: unknown) => from(record('failure', describe(error).status).catch(() => undefined)).pipe(mergeMap(() => throwError(() => error)))),
+    );
+  }
+}

@@ -1,0 +1,36 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { KryonixError, httpStatusFor } from '@kryonix/domain';
+
+interface Reply {
+  status(code: number): Reply;
+  header(name: string, value: string): Reply;
+  send(body: unknown): void;
+}
+
+/** The one place errors become HTTP: typed domain errors by code, framework errors by status. */
+@Catch()
+export class DomainExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<Reply>();
+    const { status, code, message } = describe(error);
+    if (status >= 500) this.logger.error({ err: error }, 'request failed');
+    reply.status(status).header('content-type', 'application/json; charset=utf-8').send({ error: { code, message } });
+  }
+}
+
+export function describe(error: unknown): { status: number; code: string; message: string } {
+  if (error instanceof KryonixError) return { status: httpStatusFor(error), code: error.code, message: error.message };
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const code = status === 404 ? 'NOT_FOUND' : status === 400 ? 'INVALID_INPUT' : status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'HTTP_ERROR';
+    return { status, code, message: error.message };
+  }
+  // Fastify's own errors (malformed JSON, body too large) carry a statusCode.
+  const statusCode = (error as { statusCode?: number }).statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return { status: statusCode, code: 'INVALID_INPUT', message: (error as Error).message };
+  }
+  return { status: 500, code: 'INTERNAL', message: 'Internal error; see the control plane log.' };
+}

@@ -1,0 +1,41 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { PurgeExpiredTenantsCommand } from '@kryonix/tenants';
+
+export const WORKER_INTERVAL_MS = Symbol('WORKER_INTERVAL_MS');
+
+/** Purges soft-deleted tenants once their grace period (KRYONIX_DELETE_GRACE) is over. */
+@Injectable()
+export class PurgeWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('worker');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly commands: CommandBus,
+    @Inject(WORKER_INTERVAL_MS) private readonly intervalMs: number,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.intervalMs <= 0) return;
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass; never two at once in this process (the tenant lock guards across processes). */
+  tick(): Promise<void> {
+    this.running ??= this.commands
+      .execute(new PurgeExpiredTenantsCommand())
+      .then((ids) => {
+        if (ids.length) this.logger.log({ tenants: ids }, 'purged tenants past their grace period');
+      })
+      .catch((error: unknown) => this.logger.error({ err: error }, 'purge pass failed'))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+}

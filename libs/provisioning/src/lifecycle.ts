@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { Kysely } from 'kysely';
+import { SHARED_TENANTS_DATABASE, TenantNotFound, TenantStateConflict, TenantStatus, tenantSchemaName, validateTenantId } from '@kryonix/domain';
+import { ApiKeyRepository, ProvisioningLogRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
+import { GeneratedFiles } from './generated-files';
+import { SecretBox, generateApiKey, generatePassword, scramSha256Verifier } from './secrets';
+import { withTenantLock } from './tenant-lock';
+import { TenantStorageRepository } from './tenant-storage.repository';
+
+export interface LifecycleDeps {
+  registry: Kysely<RegistryDatabase>;
+  storage: TenantStorageRepository;
+  secrets: SecretBox;
+  files: GeneratedFiles;
+  /** KRYONIX_DELETE_GRACE: how long a soft-deleted tenant's data is kept. */
+  deleteGraceMs: number;
+}
+
+export interface StatusChange {
+  id: string;
+  status: TenantStatus;
+}
+
+export interface DeletionResult {
+  id: string;
+  status: 'deleting' | 'purged';
+  purgeAfter?: Date;
+}
+
+/**
+ * Everything that happens to a tenant after it exists: suspend and resume
+ * (its role loses and regains LOGIN), key and credential rotation, soft delete
+ * and purge. Each runs under the tenant's advisory lock and is logged.
+ */
+export class TenantLifecycle {
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  suspend(rawId: unknown): Promise<StatusChange> {
+    return this.withTenant(rawId, 'suspend', ['active', 'suspended'], async (admin, t) => {
+      await this.deps.storage.setLogin(admin, t.roleName, false);
+      if (t.status !== 'suspended') await new TenantRepository(admin).setStatus(t.id, 'suspended');
+      return { id: t.id, status: 'suspended' };
+    });
+  }
+
+  resume(rawId: unknown): Promise<StatusChange> {
+    return this.withTenant(rawId, 'resume', ['active', 'suspended'], async (admin, t) => {
+      await this.deps.storage.setLogin(admin, t.roleName, true);
+      if (t.status !== 'active') await new TenantRepository(admin).setStatus(t.id, 'active');
+      return { id: t.id, status: 'active' };
+    });
+  }
+
+  /** A new API key, shown once; the tenant's other keys are revoked. */
+  rotateApiKey(rawId: unknown): Promise<{ id: string; apiKey: string; prefix: string }> {
+    return this.withTenant(rawId, 'rotate_api_key', ['active', 'suspended'], async (admin, t) => {
+      const key = generateApiKey(t.id);
+      await new ApiKeyRepository(admin).replace(t.id, key.prefix, key.hash);
+      return { id: t.id, apiKey: key.key, prefix: key.prefix };
+    });
+  }
+
+  /** A new database password for the tenant role, stored encrypted; it is not shown. */
+  rotateCredentials(rawId: unknown): Promise<{ id: string; role: string }> {
+    return this.withTenant(rawId, 'rotate_credentials', ['active', 'suspended'], async (admin, t) => {
+      const password = generatePassword();
+      await this.deps.storage.setPassword(admin, t.roleName, scramSha256Verifier(password));
+      await new TenantRepository(admin).setRolePassword(t.id, this.deps.secrets.encrypt(password, t.id));
+      return { id: t.id, role: t.roleName };
+    });
+  }
+
+  /**
+   * Soft delete: the tenant is refused at once (role NOLOGIN, status 'deleting')
+   * and its data is kept for the grace period. With `purge`, everything goes now.
+   */
+  delete(rawId: unknown, options: { purge?: boolean } = {}): Promise<DeletionResult> {
+    const allowed: TenantStatus[] = options.purge ? ['active', 'suspended', 'deleting', 'provisioning'] : ['active', 'suspended', 'deleting'];
+    return this.withTenant(rawId, options.purge ? 'purge' : 'delete', allowed, async (admin, t) => {
+      if (options.purge) {
+        await this.purgeLocked(admin, t);
+        return { id: t.id, status: 'purged' };
+      }
+      if (await this.deps.storage.roleExists(admin, t.roleName)) await this.deps.storage.setLogin(admin, t.roleName, false);
+      const purgeAfter = t.status === 'deleting' && t.purgeAfter ? t.purgeAfter : await new TenantRepository(admin).markDeleting(t.id, this.deps.deleteGraceMs);
+      return { id: t.id, status: 'deleting', purgeAfter };
+    });
+  }
+
+  /** Purges the soft-deleted tenants whose grace period is over; returns their ids. */
+  async purgeExpired(): Promise<string[]> {
+    const purged: string[] = [];
+    for (const id of await new TenantRepository(this.deps.registry).dueForPurge()) {
+      await this.delete(id, { purge: true });
+      purged.push(id);
+    }
+    return purged;
+  }
+
+  /** Drops storage, role and files, then the registry row: each step idempotent, the row last. */
+  private async purgeLocked(admin: Kysely<RegistryDatabase>, t: TenantRecord): Promise<void> {
+    const { storage, files } = this.deps;
+    if (t.mode === 'database') {
+      await storage.dropDatabase(admin, t.databaseName);
+      await storage.dropRole(admin, t.roleName, []);
+    } else {
+      await storage.dropSchemas(SHARED_TENANTS_DATABASE, t.modules.map((m) => tenantSchemaName(t.id, t.mode, m)));
+      await storage.dropRole(admin, t.roleName, [SHARED_TENANTS_DATABASE]);
+    }
+    await files.remove(t.id);
+    await new TenantRepository(admin).delete(t.id);
+  }
+
+  private withTenant<R>(rawId: unknown, action: string, allowed: TenantStatus[], fn: (admin: Kysely<RegistryDatabase>, tenant: TenantRecord) => Promise<R>): Promise<R> {
+    const id = validateTenantId(rawId);
+    return withTenantLock(this.deps.registry, id, async (admin) => {
+      const tenant = await new TenantRepository(admin).findById(id);
+      if (!tenant) throw new TenantNotFound(id);
+      if (!allowed.includes(tenant.status)) throw new TenantStateConflict(id, tenant.status, action.replace(/_/g, ' '));
+      const log = new ProvisioningLogRepository(admin);
+      const runId = randomUUID();
+      const started = performance.now();
+      try {
+        const result = await fn(admin, tenant);
+        await log.append({ tenantId: id, runId, action, status: 'sucesso', durationMs: performance.now() - started });
+        return result;
+      } catch (error) {
+        await log.append({ tenantId: id, runId, action, status: 'erro', details: { error: (error as Error).message }, durationMs: performance.now() - started }).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+}

@@ -1,0 +1,19 @@
+/** Lifecycle events: they drive cache invalidation, generated files and audit downstream. */
+export class TenantSuspendedEvent {
+  constructor(readonly tenantId: string) {}
+}
+export class TenantResumedEvent {
+  constructor(readonly tenantId: string) {}
+}
+export class TenantDeletedEvent {
+  constructor(
+    readonly tenantId: string,
+    readonly purged: boolean,
+  ) {}
+}
+export class TenantKeyRotatedEvent {
+  constructor(readonly tenantId: string) {}
+}
+export class TenantCredentialsRotatedEvent {
+  constructor(readonly tenantId: string) {}
+}

@@ -9,6 +9,7 @@ interface Request {
   url: string;
   id?: string;
   params?: Record<string, string>;
+  body?: unknown;
   routeOptions?: { url?: string };
 }
 
@@ -23,7 +24,7 @@ export class AuditInterceptor implements NestInterceptor {
     const base = {
       actor: 'operator',
       action: `${req.method} ${req.routeOptions?.url ?? req.url.split('?')[0]}`,
-      target: req.params?.id ?? undefined,
+      target: req.params?.id ?? bodyId(req.body),
       details: { requestId: req.id },
     };
     const record = (outcome: 'success' | 'failure', statusCode: number, target?: string) =>
@@ -37,4 +38,10 @@ export class AuditInterceptor implements NestInterceptor {
       catchError((error: unknown) => from(record('failure', describe(error).status).catch(() => undefined)).pipe(mergeMap(() => throwError(() => error)))),
     );
   }
+}
+
+/** The tenant a create was about, even when it failed (bounded: the body is untrusted). */
+function bodyId(body: unknown): string | undefined {
+  const id = (body as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? id.slice(0, 100) : undefined;
 }

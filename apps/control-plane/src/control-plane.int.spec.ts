@@ -1,0 +1,176 @@
+import { connectAs, createTestEnv, TestEnv, tenantFootprint, withAdmin } from '@kryonix/testing';
+import { SecretBox, parseMasterKey } from '@kryonix/provisioning';
+import { ControlPlaneServer, startControlPlane } from './server';
+import { PurgeWorker } from './worker/purge.worker';
+
+const TOKEN = 'test-operator-token-0123456789';
+let env: TestEnv;
+let server: ControlPlaneServer;
+
+beforeAll(async () => {
+  env = await createTestEnv('cp');
+  server = await startControlPlane({
+    env: { ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_DELETE_GRACE: '0', KRYONIX_WORKER_INTERVAL_MS: '0' },
+    port: 0,
+  });
+});
+afterAll(async () => {
+  await server?.close();
+  await env.cleanup();
+});
+
+async function call(method: string, path: string, body?: unknown, token: string | null = TOKEN) {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${server.url}${path}`, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+const registry = () => env.config.registryDatabase;
+const footprint = (id: string) => tenantFootprint(id, { registryDatabase: registry(), outputDir: env.config.outputDir });
+async function password(id: string) {
+  const row = await withAdmin(async (c) => (await c.query('SELECT role_password_enc FROM tenant_management.clientes WHERE id = $1', [id])).rows[0], registry());
+  return new SecretBox(parseMasterKey(env.env.KRYONIX_MASTER_KEY!)).decrypt(row.role_password_enc, id);
+}
+async function canLogin(id: string, database: string): Promise<boolean> {
+  try {
+    const c = await connectAs(`cliente_${id.replace(/-/g, '_')}_user`, await password(id), database);
+    await c.end();
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === '28000') return false; // role is not permitted to log in
+    throw error;
+  }
+}
+
+describe('auth', () => {
+  it('refuses calls without a token and with a wrong one, in the error format', async () => {
+    expect(await call('GET', '/v1/tenants', undefined, null)).toEqual({ status: 401, body: { error: { code: 'UNAUTHORIZED', message: expect.any(String) } } });
+    expect((await call('GET', '/v1/tenants', undefined, 'wrong-token-wrong-token')).status).toBe(401);
+    expect((await call('POST', '/v1/tenants', { id: 'cp-noauth', name: 'x', modules: ['crm'] }, null)).status).toBe(401);
+    expect((await footprint('cp-noauth')).registry.clientes).toBe(0);
+  });
+
+  it('leaves health probes open', async () => {
+    expect(await call('GET', '/healthz', undefined, null)).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await call('GET', '/readyz', undefined, null)).toEqual({ status: 200, body: { ready: true, registry: 'ok', pendingMigrations: [] } });
+  });
+});
+
+describe('tenants API', () => {
+  it('POST /v1/tenants creates (201) with the CLI --json body', async () => {
+    const res = await call('POST', '/v1/tenants', { id: 'cp-one', name: 'Control One', modules: ['crm', 'whatsapp'] });
+    expect(res.status).toBe(201);
+    expect(Object.keys(res.body).sort()).toEqual(['apiKey', 'database', 'durationMs', 'id', 'mode', 'modules', 'name', 'role', 'schemas', 'url']);
+    expect(res.body).toMatchObject({ id: 'cp-one', mode: 'database', database: 'kryonix_cliente_cp_one' });
+    expect(res.body.apiKey).toMatch(/^sk_cp-one_[0-9a-f]{32}$/);
+  });
+
+  it('maps errors: 409 exists, 400 invalid with the allowed values, 400 malformed bodies, 404 unknown', async () => {
+    expect((await call('POST', '/v1/tenants', { id: 'cp-one', name: 'Control One', modules: ['crm'] })).body.error.code).toBe('TENANT_EXISTS');
+    expect((await call('POST', '/v1/tenants', { id: 'cp-one', name: 'Control One', modules: ['crm'] })).status).toBe(409);
+    const bad = await call('POST', '/v1/tenants', { id: 'Bad Id', name: 'x', modules: ['crm'] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('lowercase letters a-z');
+    const unknown = await call('POST', '/v1/tenants', { id: 'cp-unk', name: 'x', modules: ['estoque'] });
+    expect(unknown).toMatchObject({ status: 400, body: { error: { code: 'UNKNOWN_MODULE' } } });
+    expect(unknown.body.error.message).toContain('agendamento, crm, financeiro, whatsapp');
+    expect((await call('POST', '/v1/tenants', { id: 'cp-x', name: 'x', modules: 'crm' })).status).toBe(400);
+    expect((await call('POST', '/v1/tenants', { id: 'cp-x', name: 'x', modules: ['crm'], extra: 1 })).status).toBe(400);
+    expect((await call('POST', '/v1/tenants', '{not json')).status).toBe(400);
+    expect((await call('POST', '/v1/tenants', { id: 'cp-x', name: 'x', modules: ['crm'], mode: 'cluster' })).body.error.message).toContain('database, schema');
+    expect(await call('GET', '/v1/tenants/cp-nope')).toMatchObject({ status: 404, body: { error: { code: 'TENANT_NOT_FOUND' } } });
+    expect((await call('POST', '/v1/tenants/cp-nope/suspend')).status).toBe(404);
+    expect((await call('GET', '/v1/nothing-here')).status).toBe(404);
+  });
+
+  it('GET /v1/tenants pages with a cursor and filters by status and module', async () => {
+    await call('POST', '/v1/tenants', { id: 'cp-page-a', name: 'A', modules: ['financeiro'], mode: 'schema' });
+    await call('POST', '/v1/tenants', { id: 'cp-page-b', name: 'B', modules: ['financeiro'], mode: 'schema' });
+    await call('POST', '/v1/tenants', { id: 'cp-page-c', name: 'C', modules: ['financeiro'], mode: 'schema' });
+    const first = await call('GET', '/v1/tenants?module=financeiro&limit=2');
+    expect(first.body.items.map((t: { id: string }) => t.id)).toEqual(['cp-page-a', 'cp-page-b']);
+    expect(first.body.nextCursor).toBe('cp-page-b');
+    const second = await call('GET', `/v1/tenants?module=financeiro&limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.body).toEqual({ items: [expect.objectContaining({ id: 'cp-page-c' })], nextCursor: null });
+    await call('POST', '/v1/tenants/cp-page-b/suspend');
+    const suspended = await call('GET', '/v1/tenants?status=suspended');
+    expect(suspended.body.items.map((t: { id: string }) => t.id)).toEqual(['cp-page-b']);
+    expect((await call('GET', '/v1/tenants?status=sleeping')).status).toBe(400);
+    expect(JSON.stringify(first.body)).not.toContain('rolePassword');
+  });
+
+  it('GET /v1/tenants/:id and /log', async () => {
+    const show = await call('GET', '/v1/tenants/cp-one');
+    expect(show.body).toMatchObject({ id: 'cp-one', status: 'active', schemas: ['crm', 'whatsapp'] });
+    const log = await call('GET', '/v1/tenants/cp-one/log');
+    expect(log.body.items.map((e: { action: string }) => e.action)).toContain('create_database');
+  });
+
+  it('GET /v1/modules', async () => {
+    const res = await call('GET', '/v1/modules');
+    expect(res.body.items.map((m: { name: string }) => m.name)).toEqual(['agendamento', 'crm', 'financeiro', 'whatsapp']);
+  });
+});
+
+describe('lifecycle', () => {
+  it('suspend makes the tenant role unable to log in; resume gives it back', async () => {
+    expect(await canLogin('cp-one', 'kryonix_cliente_cp_one')).toBe(true);
+    expect(await call('POST', '/v1/tenants/cp-one/suspend')).toEqual({ status: 200, body: { id: 'cp-one', status: 'suspended' } });
+    expect(await canLogin('cp-one', 'kryonix_cliente_cp_one')).toBe(false);
+    expect((await call('POST', '/v1/tenants/cp-one/api-keys')).status).toBe(201); // a suspended tenant may still get a new key
+    expect(await call('POST', '/v1/tenants/cp-one/resume')).toEqual({ status: 200, body: { id: 'cp-one', status: 'active' } });
+    expect(await canLogin('cp-one', 'kryonix_cliente_cp_one')).toBe(true);
+  });
+
+  it('rotate-key shows a new key once and revokes the old one', async () => {
+    const res = await call('POST', '/v1/tenants/cp-one/api-keys');
+    expect(res.status).toBe(201);
+    expect(res.body.apiKey).toMatch(/^sk_cp-one_[0-9a-f]{32}$/);
+    const keys = (await call('GET', '/v1/tenants/cp-one')).body.apiKeys as Array<{ prefix: string; revokedAt: string | null }>;
+    const live = keys.filter((k) => !k.revokedAt);
+    expect(live).toHaveLength(1);
+    expect(res.body.apiKey.startsWith(live[0]!.prefix)).toBe(true);
+  });
+
+  it('rotate-credentials changes the role password, stored re-encrypted', async () => {
+    const before = await password('cp-one');
+    expect((await call('POST', '/v1/tenants/cp-one/credentials')).status).toBe(200);
+    const after = await password('cp-one');
+    expect(after).not.toBe(before);
+    await expect(connectAs('cliente_cp_one_user', before, 'kryonix_cliente_cp_one')).rejects.toMatchObject({ code: '28P01' });
+    expect(await canLogin('cp-one', 'kryonix_cliente_cp_one')).toBe(true);
+  });
+
+  it('delete keeps the data for the grace period, then the worker purges it; ?purge=true drops everything now', async () => {
+    const soft = await call('DELETE', '/v1/tenants/cp-page-a');
+    expect(soft.body).toMatchObject({ id: 'cp-page-a', status: 'deleting' });
+    expect((await footprint('cp-page-a')).schemas).toEqual(['cp_page_a_financeiro']);
+    expect(await canLogin('cp-page-a', 'kryonix_tenants')).toBe(false);
+    expect((await call('POST', '/v1/tenants/cp-page-a/api-keys')).status).toBe(409);
+    const purged = await server.app.get(PurgeWorker).tick();
+    expect(purged).toBeUndefined();
+    expect(await footprint('cp-page-a')).toEqual({ databases: [], roles: [], schemas: [], registry: { clientes: 0, tenant_module_migrations: 0, api_keys: 0 }, files: false });
+
+    expect((await call('DELETE', '/v1/tenants/cp-one?purge=true')).body).toEqual({ id: 'cp-one', status: 'purged' });
+    expect(await footprint('cp-one')).toEqual({ databases: [], roles: [], schemas: [], registry: { clientes: 0, tenant_module_migrations: 0, api_keys: 0 }, files: false });
+    expect((await call('GET', '/v1/tenants/cp-one')).status).toBe(404);
+  });
+
+  it('writes an audit row per mutating call, successes and failures', async () => {
+    const rows = await withAdmin(async (c) => (await c.query(`SELECT action, target, outcome, status_code FROM tenant_management.audit_log ORDER BY id`)).rows, registry());
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { action: 'POST /v1/tenants', target: 'cp-one', outcome: 'success', status_code: 201 },
+        { action: 'POST /v1/tenants', target: 'cp-one', outcome: 'failure', status_code: 409 },
+        { action: 'POST /v1/tenants/:id/suspend', target: 'cp-one', outcome: 'success', status_code: 200 },
+        { action: 'DELETE /v1/tenants/:id', target: 'cp-one', outcome: 'success', status_code: 200 },
+        { action: 'POST /v1/tenants/:id/suspend', target: 'cp-nope', outcome: 'failure', status_code: 404 },
+      ]),
+    );
+    expect(rows.filter((r) => r.action.startsWith('GET'))).toHaveLength(0);
+    expect(JSON.stringify(rows)).not.toMatch(/sk_cp-one_[0-9a-f]{32}/);
+  });
+});

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 'use strict';
 // The CLI is built to dist/ by `npm install` / `npm ci` (the prepare script) or `npm run build`.
-// Caches V8's compiled code of the bundle between runs (a CLI's start-up is most of its life):
-// Node's own compile cache where it exists (Node >= 22.1), else the v8-compile-cache package.
+// Node >= 22.1 caches V8's compiled code of the bundle between runs (a CLI's start-up is
+// most of its life). The v8-compile-cache package would do it on Node 20, but it breaks
+// dynamic import(), which the embedded PostgreSQL needs.
 const { enableCompileCache } = require('node:module');
 if (typeof enableCompileCache === 'function') enableCompileCache();
-else require('v8-compile-cache');
 let cli;
 try {
   cli = require('../dist/cli.js');

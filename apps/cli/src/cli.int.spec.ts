@@ -92,6 +92,33 @@ describe('kryonix CLI', () => {
   });
 });
 
+describe('lifecycle commands (in-process)', () => {
+  it('suspend, resume, rotate-key, rotate-credentials and delete, each audited as the CLI user', async () => {
+    expect(kryonix(['tenant', 'create', 'cli-life', 'Life', '--modules', 'crm', '--mode', 'schema']).code).toBe(0);
+    expect(JSON.parse(kryonix(['tenant', 'suspend', 'cli-life', '--json']).stdout)).toEqual({ id: 'cli-life', status: 'suspended' });
+    expect(kryonix(['tenant', 'resume', 'cli-life']).stdout).toContain('is active');
+    const key = kryonix(['tenant', 'rotate-key', 'cli-life', '--json']);
+    expect(JSON.parse(key.stdout).apiKey).toMatch(/^sk_cli-life_[0-9a-f]{32}$/);
+    expect(kryonix(['tenant', 'rotate-credentials', 'cli-life']).stdout).toContain('cliente_cli_life_user');
+    const deleted = JSON.parse(kryonix(['tenant', 'delete', 'cli-life', '--json']).stdout);
+    expect(deleted).toMatchObject({ id: 'cli-life', status: 'deleting' });
+    expect(new Date(deleted.purgeAfter).getTime()).toBeGreaterThan(Date.now() + 6 * 24 * 3600 * 1000); // 7 days by default
+    expect(kryonix(['tenant', 'rotate-key', 'cli-life']).code).toBe(3); // deleting: conflict
+    expect(kryonix(['tenant', 'suspend', 'cli-nobody']).code).toBe(1);
+    const audit = await withAdmin(async (c) => (await c.query(`SELECT actor, action, outcome FROM tenant_management.audit_log WHERE target = 'cli-life' ORDER BY id`)).rows, env.config.registryDatabase);
+    expect(audit.map((r) => `${r.action}:${r.outcome}`)).toEqual([
+      'tenant create:success',
+      'tenant suspend:success',
+      'tenant resume:success',
+      'tenant rotate-key:success',
+      'tenant rotate-credentials:success',
+      'tenant delete:success',
+      'tenant rotate-key:failure',
+    ]);
+    expect(audit.every((r) => r.actor.startsWith('cli:'))).toBe(true);
+  });
+});
+
 describe('crash recovery', () => {
   async function killMidway(id: string, mode: string): Promise<void> {
     const child: ChildProcess = spawn(process.execPath, [BIN, 'tenant', 'create', id, 'Crash', '--modules', 'crm,whatsapp', '--mode', mode], {

@@ -1,4 +1,6 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { tenantLifecycleCommands } from './commands/tenant-lifecycle.commands';
+import { upCommand } from './commands/up.command';
 import { dbStopCommand } from './commands/db-stop.command';
 import { moduleListCommand } from './commands/module-list.command';
 import { tenantCreateCommand } from './commands/tenant-create.command';
@@ -10,11 +12,14 @@ import { tenantShowCommand } from './commands/tenant-show.command';
 export function buildProgram(): Command {
   const program = new Command('kryonix')
     .description('Kryonix: tenant provisioning for PostgreSQL-backed SaaS.\nWith no KRYONIX_DATABASE_URL, an embedded PostgreSQL under KRYONIX_HOME (./.kryonix) is started and reused.')
-    .version('0.1.0');
-  const tenant = new Command('tenant').description('create and inspect tenants');
-  for (const c of [tenantCreateCommand(), tenantListCommand(), tenantShowCommand(), tenantLogCommand(), tenantRepairCommand()]) tenant.addCommand(c);
+    .version('0.1.0')
+    .addOption(new Option('--api <url>', 'send commands to a running control plane instead of running them here').env('KRYONIX_API_URL'))
+    .addOption(new Option('--token <token>', 'operator token for --api').env('KRYONIX_OPERATOR_TOKEN').hideHelp());
+  const tenant = new Command('tenant').description('create, inspect and change tenants');
+  for (const c of [tenantCreateCommand(), tenantListCommand(), tenantShowCommand(), tenantLogCommand(), tenantRepairCommand(), ...tenantLifecycleCommands()]) tenant.addCommand(c);
   program.addCommand(tenant);
   program.addCommand(new Command('module').description('SQL modules').addCommand(moduleListCommand()));
+  program.addCommand(upCommand());
   program.addCommand(new Command('db').description('the embedded PostgreSQL').addCommand(dbStopCommand()));
   applyToAll(program, (c) =>
     c.showHelpAfterError('(run with --help for usage)').exitOverride((err) => {

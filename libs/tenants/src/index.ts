@@ -16,3 +16,4 @@ export * from './purge-expired/purge-expired.command';
 export * from './record-audit/record-audit.command';
 export * from './events/tenant-lifecycle.events';
 export * from './check-readiness/check-readiness.query';
+export type { ProvisioningLogRecord, TenantFilter, AuditEntry } from '@kryonix/registry';

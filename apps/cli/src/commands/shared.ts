@@ -1,18 +1,34 @@
 import { Command, Option } from 'commander';
 import { reportError } from '../output';
+import type { TenantService } from '../tenant-service';
 
 export function jsonOption(): Option {
   return new Option('--json', 'print JSON').env('KRYONIX_JSON');
 }
 
+/**
+ * The service a command talks to: a running control plane with --api, else the
+ * core in this process. The in-process core (NestJS, Kysely, pg) is loaded only
+ * then, so --help and --api stay light.
+ */
+export async function serviceFor(command: Command): Promise<TenantService> {
+  const { api, token } = command.optsWithGlobals<{ api?: string; token?: string }>();
+  if (api) {
+    const { ApiTenantService } = await import('../api.service');
+    return new ApiTenantService(api, token);
+  }
+  const { InProcessTenantService } = await import('../in-process.service');
+  return new InProcessTenantService();
+}
+
 /** Wraps a command action: domain errors become one sentence on stderr and the mapped exit code. */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
+export function action<A extends unknown[]>(fn: (command: Command, ...args: A) => Promise<void>) {
   return async (...args: unknown[]): Promise<void> => {
     const command = args[args.length - 1] as Command;
     try {
-      await fn(...(args.slice(0, -1) as A));
+      await fn(command, ...(args.slice(0, -1) as A));
     } catch (error) {
-      process.exitCode = reportError(error, Boolean(command.opts().json));
+      process.exitCode = reportError(error, Boolean(command.optsWithGlobals().json));
     }
   };
 }

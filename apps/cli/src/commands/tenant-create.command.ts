@@ -1,8 +1,6 @@
 import { Command, Option } from 'commander';
-import { CreateTenantCommand } from '@kryonix/tenants';
-import { withCore } from '../core';
 import { printJson, printTenantSummary, stepPrinter } from '../output';
-import { action, jsonOption } from './shared';
+import { action, jsonOption, serviceFor } from './shared';
 
 export function tenantCreateCommand(): Command {
   return new Command('create')
@@ -13,15 +11,11 @@ export function tenantCreateCommand(): Command {
     .addOption(new Option('--mode <mode>', 'isolation: a database per tenant, or schemas in a shared database').choices(['database', 'schema']).default('database').env('KRYONIX_MODE'))
     .addOption(jsonOption())
     .action(
-      action(async (id: string, name: string, opts: { modules: string; mode: string; json?: boolean }) => {
-        const tenant = await withCore(({ commands }) => {
-          if (!opts.json) process.stdout.write(`Creating tenant ${id} (${opts.mode} mode)\n`);
-          return commands.execute(new CreateTenantCommand({ id, name, modules: opts.modules, mode: opts.mode }, stepPrinter(!opts.json)));
-        });
-        if (opts.json) {
-          const { files: _files, ...body } = tenant;
-          printJson(body);
-        } else printTenantSummary(tenant, 'Created');
+      action(async (command, id: string, name: string, opts: { modules: string; mode: string; json?: boolean }) => {
+        const service = await serviceFor(command);
+        const tenant = await service.create({ id, name, modules: opts.modules.split(','), mode: opts.mode }, stepPrinter(!opts.json, `Creating tenant ${id} (${opts.mode} mode)`));
+        if (opts.json) printJson(tenant);
+        else printTenantSummary(tenant, 'Created');
       }),
     );
 }

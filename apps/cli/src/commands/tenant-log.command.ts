@@ -1,9 +1,6 @@
 import { Command } from 'commander';
-import { TenantLogQuery } from '@kryonix/tenants';
-import { withCore } from '../core';
-import { ms, printJson } from '../output';
-import { action, jsonOption } from './shared';
-import { printTable } from './tenant-list.command';
+import { ms, printJson, printTable } from '../output';
+import { action, jsonOption, serviceFor } from './shared';
 
 export function tenantLogCommand(): Command {
   return new Command('log')
@@ -11,8 +8,8 @@ export function tenantLogCommand(): Command {
     .argument('<id>', 'tenant id')
     .addOption(jsonOption())
     .action(
-      action(async (id: string, opts: { json?: boolean }) => {
-        const entries = await withCore(({ queries }) => queries.execute(new TenantLogQuery(id)));
+      action(async (command, id: string, opts: { json?: boolean }) => {
+        const entries = await (await serviceFor(command)).log(id);
         if (opts.json) return printJson(entries);
         if (entries.length === 0) return void process.stdout.write(`No provisioning log for "${id}".\n`);
         printTable(

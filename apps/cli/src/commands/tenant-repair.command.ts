@@ -1,8 +1,6 @@
 import { Command } from 'commander';
-import { RepairTenantCommand } from '@kryonix/tenants';
-import { withCore } from '../core';
 import { printJson, printTenantSummary, stepPrinter } from '../output';
-import { action, jsonOption } from './shared';
+import { action, jsonOption, serviceFor } from './shared';
 
 export function tenantRepairCommand(): Command {
   return new Command('repair')
@@ -10,12 +8,10 @@ export function tenantRepairCommand(): Command {
     .argument('<id>', 'tenant id')
     .addOption(jsonOption())
     .action(
-      action(async (id: string, opts: { json?: boolean }) => {
-        const tenant = await withCore(({ commands }) => commands.execute(new RepairTenantCommand(id, stepPrinter(!opts.json))));
-        if (opts.json) {
-          const { files: _files, ...body } = tenant;
-          printJson(body);
-        } else printTenantSummary(tenant, 'Repaired');
+      action(async (command, id: string, opts: { json?: boolean }) => {
+        const tenant = await (await serviceFor(command)).repair(id, stepPrinter(!opts.json, `Repairing tenant ${id}`));
+        if (opts.json) printJson(tenant);
+        else printTenantSummary(tenant, 'Repaired');
       }),
     );
 }

@@ -1,8 +1,6 @@
 import { Command } from 'commander';
-import { ShowTenantQuery } from '@kryonix/tenants';
-import { withCore } from '../core';
 import { printJson } from '../output';
-import { action, jsonOption } from './shared';
+import { action, jsonOption, serviceFor } from './shared';
 
 export function tenantShowCommand(): Command {
   return new Command('show')
@@ -10,14 +8,14 @@ export function tenantShowCommand(): Command {
     .argument('<id>', 'tenant id')
     .addOption(jsonOption())
     .action(
-      action(async (id: string, opts: { json?: boolean }) => {
-        const t = await withCore(({ queries }) => queries.execute(new ShowTenantQuery(id)));
+      action(async (command, id: string, opts: { json?: boolean }) => {
+        const t = await (await serviceFor(command)).show(id);
         if (opts.json) return printJson(t);
         const versions = new Map<string, number>();
         for (const m of t.migrations) versions.set(m.module, Math.max(versions.get(m.module) ?? 0, m.version));
         const lines = [
           `${t.id}  ${t.name}`,
-          `  status    ${t.status}`,
+          `  status    ${t.status}${t.purgeAfter ? ` (purged after ${t.purgeAfter.toISOString()})` : ''}`,
           `  mode      ${t.mode}`,
           `  database  ${t.databaseName}`,
           `  schemas   ${t.schemas.join(', ')}`,

@@ -1,0 +1,23 @@
+import type { ProvisionedTenant, StatusChange, DeletionResult, StepEvent } from '@kryonix/provisioning';
+import type { ModuleSummary, ProvisioningLogRecord, RotatedApiKey, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
+
+
+export type CreatedTenant = Omit<ProvisionedTenant, 'files'>;
+
+/**
+ * What the CLI can ask of Kryonix. Two implementations: in-process (the CQRS
+ * core on this machine) and over HTTP (a running control plane, `--api`).
+ */
+export interface TenantService {
+  create(input: { id: string; name: string; modules: string[]; mode: string }, onStep?: (e: StepEvent) => void): Promise<CreatedTenant>;
+  repair(id: string, onStep?: (e: StepEvent) => void): Promise<CreatedTenant>;
+  list(filter: TenantFilter): Promise<TenantSummary[]>;
+  show(id: string): Promise<TenantDetails>;
+  log(id: string): Promise<ProvisioningLogRecord[]>;
+  modules(): Promise<ModuleSummary[]>;
+  suspend(id: string): Promise<StatusChange>;
+  resume(id: string): Promise<StatusChange>;
+  delete(id: string, purge: boolean): Promise<DeletionResult>;
+  rotateKey(id: string): Promise<RotatedApiKey>;
+  rotateCredentials(id: string): Promise<{ id: string; role: string }>;
+}

@@ -1,0 +1,102 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectPath } from '@kryonix/registry';
+
+const BIN = projectPath('bin', 'kryonix.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** `kryonix up` on the embedded default: its own KRYONIX_HOME, no KRYONIX_DATABASE_URL. */
+describe('kryonix up (embedded PostgreSQL)', () => {
+  const home = mkdtempSync(join(tmpdir(), 'kryonix-up-'));
+  chmodSync(home, 0o755);
+  let env: Record<string, string | undefined>;
+  let controlPort: number;
+
+  beforeAll(async () => {
+    controlPort = await freePort();
+    env = { ...process.env, KRYONIX_HOME: home, KRYONIX_EMBEDDED_PORT: String(await freePort()), KRYONIX_CONTROL_PORT: String(controlPort), KRYONIX_LOG_LEVEL: 'warn' };
+    delete env.KRYONIX_DATABASE_URL;
+    delete env.KRYONIX_OPERATOR_TOKEN;
+  });
+  afterAll(() => {
+    spawnSync(process.execPath, [BIN, 'db', 'stop'], { env });
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  async function up(): Promise<{ child: ChildProcess; output: () => string }> {
+    const child = spawn(process.execPath, [BIN, 'up'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const deadline = Date.now() + 90_000;
+    while (!out.includes('Press Ctrl-C to stop.')) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`kryonix up did not start:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return { child, output: () => out };
+  }
+
+  async function stop(child: ChildProcess): Promise<number | null> {
+    child.kill('SIGINT');
+    return new Promise((r) => child.once('exit', (code) => r(code)));
+  }
+
+  it('starts PostgreSQL and the control plane, prints where the token is, serves the API, stops cleanly on Ctrl-C and keeps the data', async () => {
+    const first = await up();
+    const tokenFile = join(home, 'operator-token');
+    expect(first.output()).toContain(tokenFile);
+    expect(first.output()).toContain(`http://127.0.0.1:${controlPort}`);
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, 'master.key')).mode & 0o777).toBe(0o600);
+    const token = readFileSync(tokenFile, 'utf8').trim();
+    expect((await fetch(`http://127.0.0.1:${controlPort}/readyz`)).status).toBe(200);
+
+    // the CLI talks to it with --api
+    const apiEnv = { ...env, KRYONIX_OPERATOR_TOKEN: token, KRYONIX_API_URL: `http://127.0.0.1:${controlPort}` };
+    const created = spawnSync(process.execPath, [BIN, 'tenant', 'create', 'up-one', 'Up One', '--modules', 'crm', '--json'], { env: apiEnv, encoding: 'utf8' });
+    expect(created.stderr).toBe('');
+    expect(JSON.parse(created.stdout)).toMatchObject({ id: 'up-one', database: 'kryonix_cliente_up_one' });
+    const suspended = spawnSync(process.execPath, [BIN, 'tenant', 'suspend', 'up-one', '--json'], { env: apiEnv, encoding: 'utf8' });
+    expect(JSON.parse(suspended.stdout)).toEqual({ id: 'up-one', status: 'suspended' });
+    const again = spawnSync(process.execPath, [BIN, 'tenant', 'create', 'up-one', 'Up One', '--modules', 'crm'], { env: apiEnv, encoding: 'utf8' });
+    expect(again.status).toBe(3);
+    const wrongToken = spawnSync(process.execPath, [BIN, 'tenant', 'list'], { env: { ...apiEnv, KRYONIX_OPERATOR_TOKEN: 'not-the-token-at-all' }, encoding: 'utf8' });
+    expect(wrongToken.status).toBe(1);
+    expect(wrongToken.stderr).toMatch(/operator token/);
+
+    expect(await stop(first.child)).toBe(0);
+    expect(first.output()).toContain('data kept');
+    expect(existsSync(join(home, 'postgres', 'postmaster.pid'))).toBe(false);
+    await expect(fetch(`http://127.0.0.1:${controlPort}/healthz`)).rejects.toThrow();
+
+    // next start: same data
+    const second = await up();
+    const show = await fetch(`http://127.0.0.1:${controlPort}/v1/tenants/up-one`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await show.json()).toMatchObject({ id: 'up-one', status: 'suspended' });
+    expect(await stop(second.child)).toBe(0);
+  });
+
+  it('the in-process CLI uses the same embedded server, starting it on demand', () => {
+    const list = spawnSync(process.execPath, [BIN, 'tenant', 'list', '--json'], { env, encoding: 'utf8' });
+    expect(list.stderr).toBe('');
+    expect(JSON.parse(list.stdout).map((t: { id: string }) => t.id)).toEqual(['up-one']);
+    const resumed = spawnSync(process.execPath, [BIN, 'tenant', 'resume', 'up-one'], { env, encoding: 'utf8' });
+    expect(resumed.stdout).toContain('is active');
+    const noYes = spawnSync(process.execPath, [BIN, 'tenant', 'delete', 'up-one', '--purge'], { env, encoding: 'utf8' });
+    expect(noYes.status).toBe(2);
+    expect(noYes.stderr).toContain('--yes');
+    const purged = spawnSync(process.execPath, [BIN, 'tenant', 'delete', 'up-one', '--purge', '--yes', '--json'], { env, encoding: 'utf8' });
+    expect(JSON.parse(purged.stdout)).toEqual({ id: 'up-one', status: 'purged' });
+  });
+});

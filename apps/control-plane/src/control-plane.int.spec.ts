@@ -1,4 +1,5 @@
-import { connectAs, createTestEnv, TestEnv, tenantFootprint, withAdmin } from '@kryonix/testing';
+import Redis from 'ioredis';
+import { connectAs, createTestEnv, startRedis, TestEnv, TestRedis, tenantFootprint, withAdmin } from '@kryonix/testing';
 import { SecretBox, parseMasterKey } from '@kryonix/provisioning';
 import { ControlPlaneServer, startControlPlane } from './server';
 import { PurgeWorker } from './worker/purge.worker';
@@ -6,18 +7,35 @@ import { PurgeWorker } from './worker/purge.worker';
 const TOKEN = 'test-operator-token-0123456789';
 let env: TestEnv;
 let server: ControlPlaneServer;
+let redis: TestRedis;
+let subscriber: Redis;
+const events: Array<{ type: string; tenantId: string }> = [];
 
 beforeAll(async () => {
   env = await createTestEnv('cp');
+  redis = await startRedis();
+  subscriber = new Redis(redis.url);
+  await subscriber.subscribe('kryonix:tenants');
+  subscriber.on('message', (_channel, message) => events.push(JSON.parse(message)));
   server = await startControlPlane({
-    env: { ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_DELETE_GRACE: '0', KRYONIX_WORKER_INTERVAL_MS: '0' },
+    env: { ...env.env, REDIS_URL: redis.url, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_DELETE_GRACE: '0', KRYONIX_WORKER_INTERVAL_MS: '0' },
     port: 0,
   });
 });
 afterAll(async () => {
   await server?.close();
+  subscriber?.disconnect();
+  await redis?.stop();
   await env.cleanup();
 });
+
+async function eventually(check: () => boolean, ms = 1000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 async function call(method: string, path: string, body?: unknown, token: string | null = TOKEN) {
   const headers: Record<string, string> = {};
@@ -157,6 +175,27 @@ describe('lifecycle', () => {
     expect((await call('DELETE', '/v1/tenants/cp-one?purge=true')).body).toEqual({ id: 'cp-one', status: 'purged' });
     expect(await footprint('cp-one')).toEqual({ databases: [], roles: [], schemas: [], registry: { clientes: 0, tenant_module_migrations: 0, api_keys: 0 }, files: false });
     expect((await call('GET', '/v1/tenants/cp-one')).status).toBe(404);
+  });
+
+  it('publishes every lifecycle event on Redis channel kryonix:tenants within 1 s', async () => {
+    events.length = 0;
+    await call('POST', '/v1/tenants', { id: 'cp-events', name: 'Events', modules: ['crm'], mode: 'schema' });
+    await call('POST', '/v1/tenants/cp-events/suspend');
+    await call('POST', '/v1/tenants/cp-events/resume');
+    await call('POST', '/v1/tenants/cp-events/api-keys');
+    await call('POST', '/v1/tenants/cp-events/credentials');
+    await call('DELETE', '/v1/tenants/cp-events?purge=true');
+    const expected = ['TenantProvisioned', 'TenantSuspended', 'TenantResumed', 'TenantKeyRotated', 'TenantCredentialsRotated', 'TenantDeleted'];
+    await eventually(() => events.length >= expected.length);
+    expect(events.map((e) => e.type)).toEqual(expected);
+    expect(events.every((e) => e.tenantId === 'cp-events')).toBe(true);
+  });
+
+  it('keeps serving when Redis goes away', async () => {
+    await redis.stop();
+    const res = await call('POST', '/v1/tenants', { id: 'cp-noredis', name: 'No Redis', modules: ['crm'], mode: 'schema' });
+    expect(res.status).toBe(201);
+    expect((await call('POST', '/v1/tenants/cp-noredis/suspend')).status).toBe(200);
   });
 
   it('writes an audit row per mutating call, successes and failures', async () => {

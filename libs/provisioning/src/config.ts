@@ -22,6 +22,8 @@ export interface KryonixConfig {
   masterKey?: string;
   /** KRYONIX_EMBEDDED_PORT: port of the embedded PostgreSQL. */
   embeddedPort: number;
+  /** REDIS_URL: shared cache and event bus (kryonix:tenants); optional. */
+  redisUrl?: string;
   /** KRYONIX_DELETE_GRACE (e.g. "7d", "12h", "0"): how long a deleted tenant's data is kept. */
   deleteGraceMs: number;
 }
@@ -49,6 +51,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Kryonix
     throw new ConfigurationError(`KRYONIX_DELETE_GRACE must be a duration such as "7d", "12h", "30m" or a number of seconds, got ${JSON.stringify(grace)}.`);
   }
   return {
+    redisUrl: env.REDIS_URL || undefined,
     deleteGraceMs,
     home,
     databaseUrl: env.KRYONIX_DATABASE_URL || undefined,

@@ -17,3 +17,4 @@ export * from './record-audit/record-audit.command';
 export * from './events/tenant-lifecycle.events';
 export * from './check-readiness/check-readiness.query';
 export type { ProvisioningLogRecord, TenantFilter, AuditEntry } from '@kryonix/registry';
+export { TENANT_EVENTS_CHANNEL } from './publish-events/tenant-events.publisher';

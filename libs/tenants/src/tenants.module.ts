@@ -1,4 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import Redis from 'ioredis';
+import { REDIS_PUBLISHER, TenantEventsPublisher } from './publish-events/tenant-events.publisher';
 import { CqrsModule } from '@nestjs/cqrs';
 import { KryonixRuntime, ModuleCatalog, Provisioner, TenantLifecycle } from '@kryonix/provisioning';
 import { ApiKeyRepository, AuditRepository, ModuleLedgerRepository, ProvisioningLogRepository, TenantRepository } from '@kryonix/registry';
@@ -31,6 +33,14 @@ export class TenantsModule {
       providers: [
         { provide: KRYONIX_CONFIG, useValue: runtime.config },
         { provide: REGISTRY_DB, useValue: runtime.registry },
+        {
+          provide: REDIS_PUBLISHER,
+          useFactory: () =>
+            runtime.config.redisUrl
+              ? new Redis(runtime.config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000, retryStrategy: (n) => Math.min(n * 200, 2000) })
+              : undefined,
+        },
+        TenantEventsPublisher,
         { provide: Provisioner, useValue: runtime.provisioner },
         { provide: TenantLifecycle, useValue: runtime.lifecycle },
         { provide: AuditRepository, useFactory: () => new AuditRepository(runtime.registry) },

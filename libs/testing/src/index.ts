@@ -1,2 +1,3 @@
 export * from './test-runtime';
 export * from './catalog';
+export * from './redis';

@@ -22,7 +22,7 @@ type TenantEvent =
   | TenantKeyRotatedEvent
   | TenantCredentialsRotatedEvent;
 
-const TYPES = new Map<Function, string>([
+const TYPES = new Map<abstract new (...args: never[]) => unknown, string>([
   [TenantProvisionedEvent, 'TenantProvisioned'],
   [TenantSuspendedEvent, 'TenantSuspended'],
   [TenantResumedEvent, 'TenantResumed'],
@@ -45,7 +45,7 @@ export class TenantEventsPublisher implements IEventHandler<TenantEvent>, OnModu
 
   handle(event: TenantEvent): void {
     if (!this.redis) return;
-    const message = JSON.stringify({ type: TYPES.get(event.constructor) ?? event.constructor.name, tenantId: event.tenantId, at: new Date().toISOString() });
+    const message = JSON.stringify({ type: TYPES.get(event.constructor as abstract new (...args: never[]) => unknown) ?? event.constructor.name, tenantId: event.tenantId, at: new Date().toISOString() });
     const sent = this.redis
       .publish(TENANT_EVENTS_CHANNEL, message)
       .catch((error: unknown) => this.logger.warn({ err: error }, 'could not publish a tenant event on Redis'))

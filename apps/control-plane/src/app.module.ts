@@ -10,11 +10,14 @@ import { HealthController } from './health/health.controller';
 import { ModulesController } from './modules/modules.controller';
 import { TenantsController } from './tenants/tenants.controller';
 import { PurgeWorker, WORKER_INTERVAL_MS } from './worker/purge.worker';
+import { JOB_WORKER_OPTIONS, JobWorker, JobWorkerOptions } from './worker/job.worker';
+import { JobsController } from './jobs/jobs.controller';
 
 export interface ControlPlaneOptions {
   operatorToken: string;
   logLevel: string;
   workerIntervalMs: number;
+  jobs: JobWorkerOptions;
 }
 
 /** Secrets never reach the log: headers with credentials and any apiKey/password field are redacted. */
@@ -44,14 +47,16 @@ export class ControlPlaneModule {
           },
         }),
       ],
-      controllers: [TenantsController, ModulesController, HealthController],
+      controllers: [TenantsController, ModulesController, JobsController, HealthController],
       providers: [
         { provide: OPERATOR_TOKEN, useValue: options.operatorToken },
         { provide: WORKER_INTERVAL_MS, useValue: options.workerIntervalMs },
         { provide: APP_GUARD, useClass: OperatorAuthGuard },
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+        { provide: JOB_WORKER_OPTIONS, useValue: options.jobs },
         PurgeWorker,
+        JobWorker,
       ],
     };
   }

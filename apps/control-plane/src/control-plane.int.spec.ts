@@ -127,6 +127,43 @@ describe('tenants API', () => {
     expect(log.body.items.map((e: { action: string }) => e.action)).toContain('create_database');
   });
 
+  it('Prefer: respond-async queues a durable job (202 + Location); the key is shown on the first read of the finished job only', async () => {
+    const res = await fetch(`${server.url}/v1/tenants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', prefer: 'respond-async' },
+      body: JSON.stringify({ id: 'cp-async', name: 'Async', modules: ['agendamento'], mode: 'schema' }),
+    });
+    expect(res.status).toBe(202);
+    const job = (await res.json()) as any;
+    expect(res.headers.get('location')).toBe(`/v1/jobs/${job.id}`);
+    expect(job).toMatchObject({ kind: 'create_tenant', tenantId: 'cp-async', status: 'queued' });
+    let view: any = job;
+    const deadline = Date.now() + 15_000;
+    while (view.status !== 'succeeded' && view.status !== 'failed' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      view = (await call('GET', `/v1/jobs/${job.id}`)).body;
+    }
+    expect(view).toMatchObject({ status: 'succeeded', attempts: 1, result: { id: 'cp-async', schemas: ['cp_async_agendamento'] } });
+    expect(view.result.apiKey).toMatch(/^sk_cp-async_[0-9a-f]{32}$/);
+    const again = (await call('GET', `/v1/jobs/${job.id}`)).body;
+    expect(again.result.apiKey).toBeUndefined();
+    expect(again.result.id).toBe('cp-async');
+    const stored = await withAdmin(async (c) => JSON.stringify((await c.query('SELECT * FROM tenant_management.jobs')).rows), registry());
+    expect(stored).not.toContain(view.result.apiKey.slice(-32));
+    expect((await call('GET', '/v1/tenants/cp-async')).body.status).toBe('active');
+  });
+
+  it('async creates are validated before they are queued; unknown jobs are 404', async () => {
+    const bad = await fetch(`${server.url}/v1/tenants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', prefer: 'respond-async' },
+      body: JSON.stringify({ id: 'cp-async', name: 'Async', modules: ['crm'] }),
+    });
+    expect(bad.status).toBe(409);
+    expect((await call('GET', '/v1/jobs/00000000-0000-0000-0000-000000000000')).status).toBe(404);
+    expect((await call('GET', '/v1/jobs/not-a-uuid')).status).toBe(400);
+  });
+
   it('GET /v1/modules', async () => {
     const res = await call('GET', '/v1/modules');
     expect(res.body.items.map((m: { name: string }) => m.name)).toEqual(['agendamento', 'crm', 'financeiro', 'whatsapp']);

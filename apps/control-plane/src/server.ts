@@ -35,6 +35,11 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
         operatorToken,
         logLevel: env.KRYONIX_LOG_LEVEL || 'info',
         workerIntervalMs: Number(env.KRYONIX_WORKER_INTERVAL_MS ?? 60_000),
+        jobs: {
+          pollMs: Number(env.KRYONIX_JOB_POLL_MS ?? 500),
+          heartbeatMs: Number(env.KRYONIX_JOB_HEARTBEAT_MS ?? 5_000),
+          staleAfterMs: Number(env.KRYONIX_JOB_STALE_MS ?? 30_000),
+        },
       }),
       new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
       { bufferLogs: true },

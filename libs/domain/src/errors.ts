@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'TENANT_EXISTS'
   | 'TENANT_BUSY'
   | 'TENANT_NOT_FOUND'
+  | 'JOB_NOT_FOUND'
   | 'TENANT_STATE'
   | 'UNAUTHORIZED'
   | 'PROVISIONING_FAILED'
@@ -126,6 +127,7 @@ export function httpStatusFor(error: unknown): number {
     case 'UNAUTHORIZED':
       return 401;
     case 'TENANT_NOT_FOUND':
+    case 'JOB_NOT_FOUND':
       return 404;
     case 'TENANT_EXISTS':
     case 'TENANT_STATE':

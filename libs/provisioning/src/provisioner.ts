@@ -97,12 +97,20 @@ export interface ProvisionerDeps {
 export class Provisioner {
   constructor(private readonly deps: ProvisionerDeps) {}
 
+  /** Checks a create request without touching anything; returns it normalised. */
+  validate(input: CreateTenantInput): { id: string; name: string; mode: IsolationMode; modules: string[] } {
+    return {
+      id: validateTenantId(input.id),
+      name: validateTenantName(input.name),
+      mode: validateIsolationMode(input.mode),
+      modules: this.deps.catalog.resolve(input.modules).map((m) => m.name),
+    };
+  }
+
   async create(input: CreateTenantInput, options: ProvisionOptions = {}): Promise<ProvisionedTenant> {
-    const id = validateTenantId(input.id);
-    const name = validateTenantName(input.name);
-    const mode = validateIsolationMode(input.mode);
-    const modules = this.deps.catalog.resolve(input.modules);
-    const plan = this.plan(id, name, mode, modules);
+    const valid = this.validate(input);
+    const { id } = valid;
+    const plan = this.plan(id, valid.name, valid.mode, this.deps.catalog.resolve(valid.modules));
     return withTenantLock(this.deps.registry, id, async (admin) => {
       const existing = await new TenantRepository(admin).findById(id);
       if (existing) {

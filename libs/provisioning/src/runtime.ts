@@ -23,6 +23,8 @@ export interface KryonixRuntime {
   catalog: ModuleCatalog;
   provisioner: Provisioner;
   lifecycle: TenantLifecycle;
+  /** Encrypts secrets kept in the registry (role passwords, one-time job results). */
+  secrets: SecretBox;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function openRuntime(config: KryonixConfig, env: Record<string, str
       catalog,
       provisioner: new Provisioner({ registry, storage, catalog, secrets, files, baseDomain: config.baseDomain, failpoints: parseFailpoints(env.KRYONIX_FAILPOINTS) }),
       lifecycle: new TenantLifecycle({ registry, storage, secrets, files, deleteGraceMs: config.deleteGraceMs }),
+      secrets,
       close: () => connector.close(),
     };
   } catch (error) {

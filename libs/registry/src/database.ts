@@ -62,7 +62,26 @@ export interface AuditLogTable {
   details: JSONColumnType<Record<string, unknown>, string, string>;
 }
 
+export interface JobsTable {
+  id: string;
+  kind: string;
+  tenant_id: string | null;
+  payload: JSONColumnType<Record<string, unknown>, string, string>;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  run_after: Timestamp;
+  locked_by: string | null;
+  heartbeat_at: Timestamp | null;
+  result: JSONColumnType<Record<string, unknown> | null, string | null, string | null>;
+  error: string | null;
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
 export interface RegistryDatabase {
+  'tenant_management.jobs': JobsTable;
   'tenant_management.audit_log': AuditLogTable;
   'tenant_management.clientes': ClientesTable;
   'tenant_management.logs_auto_creation': LogsAutoCreationTable;

@@ -6,3 +6,4 @@ export * from './provisioning-log.repository';
 export * from './module-ledger.repository';
 export * from './api-key.repository';
 export * from './audit.repository';
+export * from './job.repository';

@@ -18,3 +18,6 @@ export * from './events/tenant-lifecycle.events';
 export * from './check-readiness/check-readiness.query';
 export type { ProvisioningLogRecord, TenantFilter, AuditEntry } from '@kryonix/registry';
 export { TENANT_EVENTS_CHANNEL } from './publish-events/tenant-events.publisher';
+export * from './submit-create-tenant/submit-create-tenant.command';
+export * from './get-job/get-job.query';
+export * from './run-next-job/run-next-job.command';

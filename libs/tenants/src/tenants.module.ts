@@ -2,8 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import Redis from 'ioredis';
 import { REDIS_PUBLISHER, TenantEventsPublisher } from './publish-events/tenant-events.publisher';
 import { CqrsModule } from '@nestjs/cqrs';
-import { KryonixRuntime, ModuleCatalog, Provisioner, TenantLifecycle } from '@kryonix/provisioning';
-import { ApiKeyRepository, AuditRepository, ModuleLedgerRepository, ProvisioningLogRepository, TenantRepository } from '@kryonix/registry';
+import { KryonixRuntime, ModuleCatalog, Provisioner, SecretBox, TenantLifecycle } from '@kryonix/provisioning';
+import { ApiKeyRepository, AuditRepository, JobRepository, ModuleLedgerRepository, ProvisioningLogRepository, TenantRepository } from '@kryonix/registry';
 import { CreateTenantHandler } from './create-tenant/create-tenant.handler';
 import { ListModulesHandler } from './list-modules/list-modules.handler';
 import { ListTenantsHandler } from './list-tenants/list-tenants.handler';
@@ -18,6 +18,9 @@ import { RotateApiKeyHandler } from './rotate-api-key/rotate-api-key.handler';
 import { RotateCredentialsHandler } from './rotate-credentials/rotate-credentials.handler';
 import { SuspendTenantHandler } from './suspend-tenant/suspend-tenant.handler';
 import { KRYONIX_CONFIG, REGISTRY_DB } from './tokens';
+import { GetJobHandler } from './get-job/get-job.handler';
+import { RunNextJobHandler } from './run-next-job/run-next-job.handler';
+import { SubmitCreateTenantHandler } from './submit-create-tenant/submit-create-tenant.handler';
 import { CheckReadinessHandler } from './check-readiness/check-readiness.handler';
 
 /**
@@ -43,6 +46,8 @@ export class TenantsModule {
         TenantEventsPublisher,
         { provide: Provisioner, useValue: runtime.provisioner },
         { provide: TenantLifecycle, useValue: runtime.lifecycle },
+        { provide: SecretBox, useValue: runtime.secrets },
+        { provide: JobRepository, useFactory: () => new JobRepository(runtime.registry) },
         { provide: AuditRepository, useFactory: () => new AuditRepository(runtime.registry) },
         { provide: ModuleCatalog, useValue: runtime.catalog },
         { provide: TenantRepository, useFactory: () => new TenantRepository(runtime.registry) },
@@ -63,6 +68,9 @@ export class TenantsModule {
         PurgeExpiredTenantsHandler,
         RecordAuditHandler,
         CheckReadinessHandler,
+        SubmitCreateTenantHandler,
+        GetJobHandler,
+        RunNextJobHandler,
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
   CreateTenantCommand,
@@ -8,10 +8,16 @@ import {
   RotateApiKeyCommand,
   RotateCredentialsCommand,
   ShowTenantQuery,
+  SubmitCreateTenantCommand,
   SuspendTenantCommand,
   TenantLogQuery,
 } from '@kryonix/tenants';
 import { createTenantBody, listTenantsQuery, parse } from './tenant.dto';
+
+interface Reply {
+  status(code: number): Reply;
+  header(name: string, value: string): Reply;
+}
 
 @Controller('v1/tenants')
 export class TenantsController {
@@ -20,11 +26,17 @@ export class TenantsController {
     private readonly queries: QueryBus,
   ) {}
 
+  /** 201 with the tenant; with `Prefer: respond-async`, 202 with a job to poll at /v1/jobs/:id. */
   @Post()
-  @HttpCode(201)
-  async create(@Body() body: unknown) {
+  async create(@Body() body: unknown, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: Reply) {
     const input = parse(createTenantBody, body, 'request body');
+    if (prefer && /(^|[,\s])respond-async($|[,;\s])/i.test(prefer)) {
+      const job = await this.commands.execute(new SubmitCreateTenantCommand(input));
+      reply.status(202).header('location', `/v1/jobs/${job.id}`).header('preference-applied', 'respond-async');
+      return job;
+    }
     const { files: _files, ...tenant } = await this.commands.execute(new CreateTenantCommand(input));
+    reply.status(201);
     return tenant;
   }
 

@@ -56,6 +56,8 @@ export class TenantEventsPublisher implements IEventHandler<TenantEvent>, OnModu
   /** Lets in-flight publishes finish (a CLI process exits right after its command). */
   async onModuleDestroy(): Promise<void> {
     await Promise.all(this.pending);
-    await this.redis?.quit().catch(() => undefined);
+    // QUIT waits for a reply, which never comes while Redis is down: then just drop the connection.
+    if (this.redis?.status === 'ready') await this.redis.quit().catch(() => undefined);
+    else this.redis?.disconnect();
   }
 }

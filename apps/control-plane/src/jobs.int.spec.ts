@@ -1,0 +1,112 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { projectPath } from '@kryonix/registry';
+import { createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
+import { ControlPlaneServer, startControlPlane } from './server';
+
+const TOKEN = 'jobs-operator-token-0123456789';
+let env: TestEnv;
+
+beforeAll(async () => {
+  env = await createTestEnv('jobs');
+});
+afterAll(() => env.cleanup());
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function post(url: string, body: unknown) {
+  const res = await fetch(`${url}/v1/tenants`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', prefer: 'respond-async' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(202);
+  return (await res.json()) as { id: string };
+}
+
+async function waitJob(url: string, id: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = (await (await fetch(`${url}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as any;
+    if (job.status === 'succeeded' || job.status === 'failed') return job;
+    if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The control plane as its own process (`node dist/control-plane.js`), so it can be killed with -9. */
+async function spawnControlPlane(extra: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [projectPath('dist', 'control-plane.js')], {
+    env: { ...process.env, ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_CONTROL_PORT: String(port), KRYONIX_LOG_LEVEL: 'warn', ...extra },
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return { child, url };
+    } catch {
+      // starting
+    }
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error('control plane did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('durable jobs', () => {
+  it('a control plane killed (-9) during a provisioning job: the restarted one finishes the job', async () => {
+    const first = await spawnControlPlane({ KRYONIX_FAILPOINTS: 'write_files=hang', KRYONIX_JOB_POLL_MS: '50' });
+    const job = await post(first.url, { id: 'job-crash', name: 'Crash', modules: ['crm', 'financeiro'] });
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(join(env.config.outputDir, 'job-crash', 'sdk.env'))) {
+      if (Date.now() > deadline) throw new Error('the job never reached write_files');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+
+    const second = await spawnControlPlane({ KRYONIX_JOB_POLL_MS: '50', KRYONIX_JOB_STALE_MS: '1000', KRYONIX_JOB_HEARTBEAT_MS: '200' });
+    try {
+      const done = await waitJob(second.url, job.id);
+      expect(done).toMatchObject({ status: 'succeeded', attempts: 2, result: { id: 'job-crash', database: 'kryonix_cliente_job_crash' } });
+      expect(done.result.apiKey).toMatch(/^sk_job-crash_[0-9a-f]{32}$/);
+      const tenant: any = await (await fetch(`${second.url}/v1/tenants/job-crash`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+      expect(tenant.status).toBe('active');
+      expect(tenant.apiKeys.filter((k: { revokedAt: string | null }) => !k.revokedAt)).toHaveLength(1);
+    } finally {
+      second.child.kill('SIGTERM');
+      await new Promise((r) => second.child.once('exit', r));
+    }
+  });
+
+  it('two control planes on one registry run each job exactly once', async () => {
+    const servers: ControlPlaneServer[] = [];
+    for (let i = 0; i < 2; i++) {
+      servers.push(await startControlPlane({ env: { ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_JOB_POLL_MS: '20', KRYONIX_WORKER_INTERVAL_MS: '0' }, port: 0 }));
+    }
+    try {
+      const ids = Array.from({ length: 12 }, (_, i) => `job-two-${i}`);
+      const jobs = await Promise.all(ids.map((id, i) => post(servers[i % 2]!.url, { id, name: id, modules: ['crm'], mode: i % 3 ? 'schema' : 'database' })));
+      const done = await Promise.all(jobs.map((j) => waitJob(servers[0]!.url, j.id)));
+      expect(done.map((j) => `${j.status}/${j.attempts}`)).toEqual(ids.map(() => 'succeeded/1'));
+      const starts = await withAdmin(
+        async (c) => (await c.query(`SELECT cliente_id, count(*)::int AS n FROM tenant_management.logs_auto_creation WHERE acao = 'inicio_processo' AND cliente_id LIKE 'job-two-%' GROUP BY 1`)).rows,
+        env.config.registryDatabase,
+      );
+      expect(starts).toHaveLength(12);
+      expect(starts.every((r) => r.n === 1)).toBe(true);
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  });
+});

@@ -1,0 +1,60 @@
+import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { KryonixError, TenantAlreadyExists } from '@kryonix/domain';
+import { SecretBox } from '@kryonix/provisioning';
+import { JobRecord, JobRepository, TenantRepository } from '@kryonix/registry';
+import { CreateTenantCommand } from '../create-tenant/create-tenant.command';
+import { RotateApiKeyCommand } from '../rotate-api-key/rotate-api-key.command';
+import { JobView, toJobView } from '../get-job/get-job.query';
+import { CREATE_TENANT_JOB } from '../submit-create-tenant/submit-create-tenant.handler';
+import { RunNextJobCommand } from './run-next-job.command';
+
+/** Domain errors that a retry cannot fix; TENANT_BUSY and infrastructure errors are retried. */
+const PERMANENT = new Set(['INVALID_INPUT', 'UNKNOWN_MODULE', 'TENANT_EXISTS', 'TENANT_NOT_FOUND', 'TENANT_STATE']);
+
+@CommandHandler(RunNextJobCommand)
+export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, JobView | undefined> {
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly tenants: TenantRepository,
+    private readonly commands: CommandBus,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  async execute({ workerId, staleAfterMs, heartbeatMs }: RunNextJobCommand): Promise<JobView | undefined> {
+    const job = await this.jobs.claim(workerId, staleAfterMs);
+    if (!job) return undefined;
+    const beat = setInterval(() => void this.jobs.heartbeat(job.id, workerId).catch(() => undefined), heartbeatMs);
+    try {
+      const result = await this.run(job);
+      await this.jobs.succeed(job.id, workerId, result);
+    } catch (error) {
+      const code = error instanceof KryonixError ? error.code : 'INTERNAL';
+      const retry = !PERMANENT.has(code) && job.attempts < job.maxAttempts;
+      // Backoff: 1 s, 4 s, 9 s, … capped at 5 minutes.
+      await this.jobs.fail(job.id, workerId, (error as Error).message, retry ? Math.min(job.attempts ** 2 * 1000, 300_000) : null);
+    } finally {
+      clearInterval(beat);
+    }
+    return toJobView((await this.jobs.find(job.id))!);
+  }
+
+  private async run(job: JobRecord): Promise<Record<string, unknown>> {
+    if (job.kind !== CREATE_TENANT_JOB) throw new KryonixError('INVALID_INPUT', `Unknown job kind "${job.kind}".`);
+    const input = job.payload as { id: string; name: string; modules: string[]; mode: string };
+    try {
+      const { files: _files, apiKey, ...tenant } = await this.commands.execute(new CreateTenantCommand(input));
+      return { ...tenant, ...this.sealed(job, apiKey) };
+    } catch (error) {
+      // An earlier attempt created the tenant, then its worker died before recording it:
+      // that key was never shown, so issue a fresh one.
+      const existing = error instanceof TenantAlreadyExists && job.attempts > 1 ? await this.tenants.findById(input.id) : undefined;
+      if (!existing || existing.createdAt < job.createdAt || existing.status !== 'active') throw error;
+      const { apiKey } = await this.commands.execute(new RotateApiKeyCommand(input.id));
+      return { id: existing.id, name: existing.name, mode: existing.mode, database: existing.databaseName, modules: existing.modules, ...this.sealed(job, apiKey) };
+    }
+  }
+
+  private sealed(job: JobRecord, apiKey: string | undefined): Record<string, string> {
+    return apiKey ? { apiKeyEnc: this.secrets.encrypt(apiKey, `job:${job.id}`) } : {};
+  }
+}

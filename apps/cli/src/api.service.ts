@@ -46,6 +46,9 @@ export class ApiTenantService implements TenantService {
   rotateKey(id: string) {
     return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/api-keys`);
   }
+  changeModules(id: string, modules: string[], purge: boolean) {
+    return this.call('PUT', `/v1/tenants/${encodeURIComponent(id)}/modules`, { modules, purge });
+  }
   rotateCredentials(id: string) {
     return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/credentials`);
   }

@@ -2,7 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectPath } from '@kryonix/registry';
-import { TestEnv, createTestEnv, tenantFootprint, withAdmin } from '@kryonix/testing';
+import { TestEnv, createTestEnv, tableCounts, tenantFootprint, withAdmin } from '@kryonix/testing';
 
 const BIN = projectPath('bin', 'kryonix.js');
 let env: TestEnv;
@@ -116,6 +116,19 @@ describe('lifecycle commands (in-process)', () => {
       'tenant rotate-key:failure',
     ]);
     expect(audit.every((r) => r.actor.startsWith('cli:'))).toBe(true);
+  });
+});
+
+describe('tenant modules (database mode)', () => {
+  it('adds a module to the tenant database and detaches one', async () => {
+    expect(kryonix(['tenant', 'create', 'cli-mods', 'Mods', '--modules', 'crm']).code).toBe(0);
+    const add = kryonix(['tenant', 'modules', 'cli-mods', '--add', 'agendamento']);
+    expect(add.stdout).toContain('Added: agendamento.');
+    expect(await tableCounts('kryonix_cliente_cli_mods', ['agendamento', 'crm'])).toEqual({ agendamento: 6, crm: 3 });
+    const remove = kryonix(['tenant', 'modules', 'cli-mods', '--remove', 'crm', '--json']);
+    expect(JSON.parse(remove.stdout)).toMatchObject({ modules: ['agendamento'], removed: ['crm'], purged: [] });
+    expect(kryonix(['tenant', 'modules', 'cli-mods', '--set', 'agendamento', '--purge']).code).toBe(2); // --purge needs --yes
+    expect(kryonix(['tenant', 'modules', 'cli-mods']).code).toBe(2);
   });
 });
 

@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import type { Command as CqrsCommand } from '@nestjs/cqrs';
 import { describeError } from '@kryonix/domain';
 import {
+  ChangeModulesCommand,
   CreateTenantCommand,
   DeleteTenantCommand,
   ListModulesQuery,
@@ -57,6 +58,9 @@ export class InProcessTenantService implements TenantService {
   }
   rotateKey(id: string) {
     return this.command('tenant rotate-key', id, new RotateApiKeyCommand(id));
+  }
+  changeModules(id: string, modules: string[], purge: boolean) {
+    return this.command(purge ? 'tenant modules --purge' : 'tenant modules', id, new ChangeModulesCommand(id, modules, purge));
   }
   rotateCredentials(id: string) {
     return this.command('tenant rotate-credentials', id, new RotateCredentialsCommand(id));

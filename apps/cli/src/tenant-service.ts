@@ -1,4 +1,4 @@
-import type { ProvisionedTenant, StatusChange, DeletionResult, StepEvent } from '@kryonix/provisioning';
+import type { ProvisionedTenant, StatusChange, DeletionResult, ModulesChange, StepEvent } from '@kryonix/provisioning';
 import type { ModuleSummary, ProvisioningLogRecord, RotatedApiKey, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
 
 
@@ -19,5 +19,6 @@ export interface TenantService {
   resume(id: string): Promise<StatusChange>;
   delete(id: string, purge: boolean): Promise<DeletionResult>;
   rotateKey(id: string): Promise<RotatedApiKey>;
+  changeModules(id: string, modules: string[], purge: boolean): Promise<ModulesChange>;
   rotateCredentials(id: string): Promise<{ id: string; role: string }>;
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { connectAs, createTestEnv, startRedis, TestEnv, TestRedis, tenantFootprint, withAdmin } from '@kryonix/testing';
 import { SecretBox, parseMasterKey } from '@kryonix/provisioning';
@@ -180,6 +182,33 @@ describe('lifecycle', () => {
     expect(await canLogin('cp-one', 'kryonix_cliente_cp_one')).toBe(true);
   });
 
+  it('PUT /modules adds in dependency order, detaches (data kept, access gone), re-attaches, and purges on request', async () => {
+    await call('POST', '/v1/tenants', { id: 'cp-mods', name: 'Mods', modules: ['crm'], mode: 'schema' });
+    const pw = await password('cp-mods');
+    const added = await call('PUT', '/v1/tenants/cp-mods/modules', { modules: ['crm', 'whatsapp', 'financeiro'] });
+    expect(added).toEqual({ status: 200, body: { id: 'cp-mods', modules: ['crm', 'financeiro', 'whatsapp'], added: ['financeiro', 'whatsapp'], removed: [], purged: [] } });
+    const client = await connectAs('cliente_cp_mods_user', pw, 'kryonix_tenants');
+    try {
+      await client.query(`INSERT INTO cp_mods_whatsapp.contatos (numero) VALUES ('5511999990000')`);
+      const detached = await call('PUT', '/v1/tenants/cp-mods/modules', { modules: ['crm', 'financeiro'] });
+      expect(detached.body).toMatchObject({ removed: ['whatsapp'], purged: [] });
+      await expect(client.query('SELECT * FROM cp_mods_whatsapp.contatos')).rejects.toMatchObject({ code: '42501' });
+      expect((await footprint('cp-mods')).schemas).toContain('cp_mods_whatsapp'); // data kept
+      await call('PUT', '/v1/tenants/cp-mods/modules', { modules: ['crm', 'financeiro', 'whatsapp'] });
+      expect((await client.query('SELECT numero FROM cp_mods_whatsapp.contatos')).rows).toEqual([{ numero: '5511999990000' }]);
+      const purged = await call('PUT', '/v1/tenants/cp-mods/modules', { modules: ['crm'], purge: true });
+      expect(purged.body).toMatchObject({ modules: ['crm'], removed: ['financeiro', 'whatsapp'], purged: ['financeiro', 'whatsapp'] });
+      expect((await footprint('cp-mods')).schemas).toEqual(['cp_mods_crm']);
+      expect((await footprint('cp-mods')).registry.tenant_module_migrations).toBe(1);
+      const monitoring = readFileSync(join(env.config.outputDir, 'cp-mods', 'monitoring.yml'), 'utf8');
+      expect(monitoring).toContain('schemas: [cp_mods_crm]');
+    } finally {
+      await client.end();
+    }
+    expect((await call('PUT', '/v1/tenants/cp-mods/modules', { modules: ['estoque'] })).body.error.code).toBe('UNKNOWN_MODULE');
+    expect((await call('PUT', '/v1/tenants/cp-mods/modules', { modules: [] })).status).toBe(400);
+  });
+
   it('rotate-key shows a new key once and revokes the old one', async () => {
     const res = await call('POST', '/v1/tenants/cp-one/api-keys');
     expect(res.status).toBe(201);
@@ -221,8 +250,9 @@ describe('lifecycle', () => {
     await call('POST', '/v1/tenants/cp-events/resume');
     await call('POST', '/v1/tenants/cp-events/api-keys');
     await call('POST', '/v1/tenants/cp-events/credentials');
+    await call('PUT', '/v1/tenants/cp-events/modules', { modules: ['crm', 'whatsapp'] });
     await call('DELETE', '/v1/tenants/cp-events?purge=true');
-    const expected = ['TenantProvisioned', 'TenantSuspended', 'TenantResumed', 'TenantKeyRotated', 'TenantCredentialsRotated', 'TenantDeleted'];
+    const expected = ['TenantProvisioned', 'TenantSuspended', 'TenantResumed', 'TenantKeyRotated', 'TenantCredentialsRotated', 'TenantModulesChanged', 'TenantDeleted'];
     await eventually(() => events.length >= expected.length);
     expect(events.map((e) => e.type)).toEqual(expected);
     expect(events.every((e) => e.tenantId === 'cp-events')).toBe(true);

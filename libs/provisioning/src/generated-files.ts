@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
+import { IsolationMode, tenantSchemaName } from '@kryonix/domain';
 
 export interface TenantFileModel {
   id: string;
@@ -9,6 +10,18 @@ export interface TenantFileModel {
   schemas: string[];
   modules: string[];
   url: string;
+}
+
+/** The file model of a tenant, from its id, storage and modules. */
+export function tenantFileModel(t: { id: string; database: string; role: string; mode: IsolationMode; modules: readonly string[] }, baseDomain: string): TenantFileModel {
+  return {
+    id: t.id,
+    database: t.database,
+    role: t.role,
+    schemas: t.modules.map((m) => tenantSchemaName(t.id, t.mode, m)),
+    modules: [...t.modules],
+    url: `https://${t.id}.${baseDomain}`,
+  };
 }
 
 /** The source's alert thresholds (connections_max 50, query_time_max 10s, storage_usage_max 80%). */

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Kysely } from 'kysely';
 import { SHARED_TENANTS_DATABASE, TenantNotFound, TenantStateConflict, TenantStatus, tenantSchemaName, validateTenantId } from '@kryonix/domain';
-import { ApiKeyRepository, ProvisioningLogRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
-import { GeneratedFiles } from './generated-files';
+import { ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
+import { GeneratedFiles, tenantFileModel } from './generated-files';
+import { ModuleCatalog } from './module-catalog';
 import { SecretBox, generateApiKey, generatePassword, scramSha256Verifier } from './secrets';
 import { withTenantLock } from './tenant-lock';
 import { TenantStorageRepository } from './tenant-storage.repository';
@@ -10,6 +11,8 @@ import { TenantStorageRepository } from './tenant-storage.repository';
 export interface LifecycleDeps {
   registry: Kysely<RegistryDatabase>;
   storage: TenantStorageRepository;
+  catalog: ModuleCatalog;
+  baseDomain: string;
   secrets: SecretBox;
   files: GeneratedFiles;
   /** KRYONIX_DELETE_GRACE: how long a soft-deleted tenant's data is kept. */
@@ -19,6 +22,15 @@ export interface LifecycleDeps {
 export interface StatusChange {
   id: string;
   status: TenantStatus;
+}
+
+export interface ModulesChange {
+  id: string;
+  modules: string[];
+  added: string[];
+  removed: string[];
+  /** Removed modules whose schemas (and data) were dropped; the others are detached and kept. */
+  purged: string[];
 }
 
 export interface DeletionResult {
@@ -67,6 +79,41 @@ export class TenantLifecycle {
       await this.deps.storage.setPassword(admin, t.roleName, scramSha256Verifier(password));
       await new TenantRepository(admin).setRolePassword(t.id, this.deps.secrets.encrypt(password, t.id));
       return { id: t.id, role: t.roleName };
+    });
+  }
+
+  /**
+   * Sets the tenant's modules to `wanted` (the whole set). Added modules get
+   * their schemas and migrations (dependencies first) and grants; removed ones
+   * are detached (the role loses access, the data stays) or, with `purge`,
+   * dropped. Re-adding a detached module re-attaches its kept schema.
+   */
+  changeModules(rawId: unknown, wanted: unknown, options: { purge?: boolean } = {}): Promise<ModulesChange> {
+    const next = this.deps.catalog.resolve(wanted);
+    return this.withTenant(rawId, 'change_modules', ['active', 'suspended'], async (admin, t) => {
+      const { storage, files } = this.deps;
+      const nextNames = next.map((m) => m.name);
+      const added = next.filter((m) => !t.modules.includes(m.name));
+      const removed = t.modules.filter((m) => !nextNames.includes(m));
+      const schemaOf = (module: string) => tenantSchemaName(t.id, t.mode, module);
+      const ledger = new ModuleLedgerRepository(admin);
+      if (added.length) {
+        const present = new Set(await storage.existingSchemasIn(t.databaseName, added.map((m) => schemaOf(m.name))));
+        const fresh = added.filter((m) => !present.has(schemaOf(m.name)));
+        if (fresh.length) await storage.createModuleSchemas(t.databaseName, fresh.map((module) => ({ module, schema: schemaOf(module.name) })));
+        await storage.grantAccess(t.databaseName, t.roleName, added.map((m) => schemaOf(m.name)));
+        await ledger.record(t.id, fresh.flatMap((m) => m.migrations.map((mig) => ({ module: m.name, version: mig.version, name: mig.name, checksum: mig.checksum }))));
+      }
+      if (removed.length) {
+        await storage.revokeAccess(admin, t.databaseName, t.roleName, removed.map(schemaOf), { database: false });
+        if (options.purge) {
+          await storage.dropSchemas(t.databaseName, removed.map(schemaOf));
+          for (const m of removed) await ledger.deleteFor(t.id, m);
+        }
+      }
+      await new TenantRepository(admin).setModules(t.id, nextNames);
+      await files.write(tenantFileModel({ id: t.id, database: t.databaseName, role: t.roleName, mode: t.mode, modules: nextNames }, this.deps.baseDomain));
+      return { id: t.id, modules: nextNames, added: added.map((m) => m.name), removed, purged: options.purge ? removed : [] };
     });
   }
 

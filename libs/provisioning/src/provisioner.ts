@@ -24,7 +24,7 @@ import {
   TenantRecord,
   TenantRepository,
 } from '@kryonix/registry';
-import { GeneratedFiles } from './generated-files';
+import { GeneratedFiles, tenantFileModel } from './generated-files';
 import { ModuleCatalog, ModuleDefinition } from './module-catalog';
 import { FailpointAction, PlanFailure, Step, StepEvent, runPlan } from './plan';
 import { GeneratedApiKey, SecretBox, generateApiKey, generatePassword, scramSha256Verifier } from './secrets';
@@ -303,14 +303,7 @@ export class Provisioner {
       name: 'write_files',
       run: async (ctx) => {
         const { plan } = ctx;
-        ctx.files = await files.write({
-          id: plan.id,
-          database: plan.database,
-          role: plan.role,
-          schemas: plan.schemas.map((s) => s.schema),
-          modules: plan.modules.map((m) => m.name),
-          url: plan.url,
-        });
+        ctx.files = await files.write(tenantFileModel({ id: plan.id, database: plan.database, role: plan.role, mode: plan.mode, modules: plan.modules.map((m) => m.name) }, this.deps.baseDomain));
         return { dir: files.dirFor(plan.id) };
       },
       undo: ({ plan }) => files.remove(plan.id),

@@ -52,7 +52,7 @@ export async function openRuntime(config: KryonixConfig, env: Record<string, str
       registry,
       catalog,
       provisioner: new Provisioner({ registry, storage, catalog, secrets, files, baseDomain: config.baseDomain, failpoints: parseFailpoints(env.KRYONIX_FAILPOINTS) }),
-      lifecycle: new TenantLifecycle({ registry, storage, secrets, files, deleteGraceMs: config.deleteGraceMs }),
+      lifecycle: new TenantLifecycle({ registry, storage, catalog, baseDomain: config.baseDomain, secrets, files, deleteGraceMs: config.deleteGraceMs }),
       secrets,
       close: () => connector.close(),
     };

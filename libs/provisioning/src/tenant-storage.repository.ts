@@ -167,19 +167,20 @@ export class TenantStorageRepository {
     await this.changeAcl(database, (db) => sql.raw(statements.join(';\n')).execute(db));
   }
 
-  async revokeAccess(admin: Kysely<any>, database: string, role: string, schemas: readonly string[]): Promise<void> {
+  /** Takes back what grantAccess gave; `database: false` keeps CONNECT (detaching some schemas only). */
+  async revokeAccess(admin: Kysely<any>, database: string, role: string, schemas: readonly string[], options: { database?: boolean } = {}): Promise<void> {
     if (!(await this.roleExists(admin, role)) || !(await this.databaseExists(admin, database))) return;
     await this.changeAcl(database, async (db) => {
       const present = await this.existingSchemas(db, schemas);
       const statements = [
-        `REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM ${quoteIdent(role)}`,
+        ...(options.database === false ? [] : [`REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM ${quoteIdent(role)}`]),
         ...present.flatMap((s) => [
           `REVOKE ALL ON ALL TABLES IN SCHEMA ${quoteIdent(s)} FROM ${quoteIdent(role)}`,
           `REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${quoteIdent(s)} FROM ${quoteIdent(role)}`,
           `REVOKE ALL ON SCHEMA ${quoteIdent(s)} FROM ${quoteIdent(role)}`,
         ]),
       ];
-      await sql.raw(statements.join(';\n')).execute(db);
+      if (statements.length) await sql.raw(statements.join(';\n')).execute(db);
     });
   }
 

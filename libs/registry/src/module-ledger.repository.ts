@@ -53,7 +53,10 @@ export class ModuleLedgerRepository {
     }));
   }
 
-  async deleteFor(tenantId: string): Promise<void> {
-    await this.db.deleteFrom('tenant_management.tenant_module_migrations').where('cliente_id', '=', tenantId).execute();
+  /** Forgets a tenant's ledger, or only that of `module` (purged from the tenant). */
+  async deleteFor(tenantId: string, module?: string): Promise<void> {
+    let query = this.db.deleteFrom('tenant_management.tenant_module_migrations').where('cliente_id', '=', tenantId);
+    if (module) query = query.where('module', '=', module);
+    await query.execute();
   }
 }

@@ -134,6 +134,14 @@ export class TenantRepository {
       .execute();
   }
 
+  async setModules(id: string, modules: readonly string[]): Promise<void> {
+    await this.db
+      .updateTable('tenant_management.clientes')
+      .set({ modulos_contratados: JSON.stringify(modules), updated_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .execute();
+  }
+
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('tenant_management.clientes').where('id', '=', id).execute();
   }

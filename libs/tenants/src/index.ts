@@ -21,3 +21,4 @@ export { TENANT_EVENTS_CHANNEL } from './publish-events/tenant-events.publisher'
 export * from './submit-create-tenant/submit-create-tenant.command';
 export * from './get-job/get-job.query';
 export * from './run-next-job/run-next-job.command';
+export * from './change-modules/change-modules.command';

@@ -19,6 +19,7 @@ import { RotateCredentialsHandler } from './rotate-credentials/rotate-credential
 import { SuspendTenantHandler } from './suspend-tenant/suspend-tenant.handler';
 import { KRYONIX_CONFIG, REGISTRY_DB } from './tokens';
 import { GetJobHandler } from './get-job/get-job.handler';
+import { ChangeModulesHandler } from './change-modules/change-modules.handler';
 import { RunNextJobHandler } from './run-next-job/run-next-job.handler';
 import { SubmitCreateTenantHandler } from './submit-create-tenant/submit-create-tenant.handler';
 import { CheckReadinessHandler } from './check-readiness/check-readiness.handler';
@@ -71,6 +72,7 @@ export class TenantsModule {
         SubmitCreateTenantHandler,
         GetJobHandler,
         RunNextJobHandler,
+        ChangeModulesHandler,
       ],
     };
   }

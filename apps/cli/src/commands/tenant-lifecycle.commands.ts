@@ -21,6 +21,34 @@ function simple(name: string, description: string, run: (s: TenantService, id: s
 
 export function tenantLifecycleCommands(): Command[] {
   return [
+    new Command('modules')
+      .description('change the modules of a tenant: --set the whole list, or --add / --remove some; removed modules are detached (data kept) unless --purge --yes')
+      .argument('<id>', 'tenant id')
+      .option('--set <list>', 'the whole wanted list, comma-separated')
+      .option('--add <list>', 'modules to add, comma-separated')
+      .option('--remove <list>', 'modules to remove, comma-separated')
+      .option('--purge', 'drop the schemas (and data) of removed modules')
+      .option('-y, --yes', 'confirm --purge')
+      .addOption(jsonOption())
+      .action(
+        action(async (command, id: string, opts: { set?: string; add?: string; remove?: string; purge?: boolean; yes?: boolean; json?: boolean }) => {
+          if (!opts.set && !opts.add && !opts.remove) throw new InvalidInput('Say what to change: --set <list>, --add <list> or --remove <list>.');
+          if (opts.purge && !opts.yes) throw new InvalidInput(`--purge drops the data of the removed modules of "${id}" for good; add --yes to confirm.`);
+          const service = await serviceFor(command);
+          const list = (s?: string) => (s ? s.split(',').map((m) => m.trim()).filter(Boolean) : []);
+          let wanted = list(opts.set);
+          if (!opts.set) {
+            const current = (await service.show(id)).modules;
+            wanted = [...current.filter((m) => !list(opts.remove).includes(m)), ...list(opts.add).filter((m) => !current.includes(m))];
+          }
+          const result = await service.changeModules(id, wanted, Boolean(opts.purge));
+          if (opts.json) return printJson(result);
+          const parts = [`Tenant ${result.id} now has: ${result.modules.join(', ')}.`];
+          if (result.added.length) parts.push(`Added: ${result.added.join(', ')}.`);
+          if (result.removed.length) parts.push(result.purged.length ? `Removed and dropped: ${result.purged.join(', ')}.` : `Detached (data kept): ${result.removed.join(', ')}.`);
+          process.stdout.write(parts.join(' ') + '\n');
+        }),
+      ),
     simple('suspend', "suspend a tenant: its role can no longer log in and the data plane refuses it", (s, id) => s.suspend(id), (r) => `Tenant ${r.id} is suspended.`),
     simple('resume', 'resume a suspended tenant', (s, id) => s.resume(id), (r) => `Tenant ${r.id} is active.`),
     simple('rotate-key', 'issue a new API key (shown once) and revoke the old one', (s, id) => s.rotateKey(id), (r) => `New API key for ${r.id}: ${r.apiKey}\n  shown only this once: store it now; the previous key is revoked.`),

@@ -11,6 +11,8 @@ export const createTenantBody = z
   })
   .strict();
 
+export const changeModulesBody = z.object({ modules: z.array(z.string()), purge: z.boolean().default(false) }).strict();
+
 export const listTenantsQuery = z
   .object({
     status: z.enum(['provisioning', 'active', 'suspended', 'deleting']).optional(),

@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
+  ChangeModulesCommand,
   CreateTenantCommand,
   DeleteTenantCommand,
   ListTenantsQuery,
@@ -12,7 +13,7 @@ import {
   SuspendTenantCommand,
   TenantLogQuery,
 } from '@kryonix/tenants';
-import { createTenantBody, listTenantsQuery, parse } from './tenant.dto';
+import { changeModulesBody, createTenantBody, listTenantsQuery, parse } from './tenant.dto';
 
 interface Reply {
   status(code: number): Reply;
@@ -74,6 +75,14 @@ export class TenantsController {
   @HttpCode(200)
   remove(@Param('id') id: string, @Query('purge') purge?: string) {
     return this.commands.execute(new DeleteTenantCommand(id, purge === 'true' || purge === '1'));
+  }
+
+  /** The whole wanted set of modules; removed ones are detached (data kept) unless `purge` is true. */
+  @Put(':id/modules')
+  @HttpCode(200)
+  changeModules(@Param('id') id: string, @Body() body: unknown) {
+    const { modules, purge } = parse(changeModulesBody, body, 'request body');
+    return this.commands.execute(new ChangeModulesCommand(id, modules, purge));
   }
 
   @Post(':id/api-keys')

@@ -17,3 +17,9 @@ export class TenantKeyRotatedEvent {
 export class TenantCredentialsRotatedEvent {
   constructor(readonly tenantId: string) {}
 }
+export class TenantModulesChangedEvent {
+  constructor(
+    readonly tenantId: string,
+    readonly modules: readonly string[],
+  ) {}
+}

@@ -6,6 +6,7 @@ import {
   TenantCredentialsRotatedEvent,
   TenantDeletedEvent,
   TenantKeyRotatedEvent,
+  TenantModulesChangedEvent,
   TenantResumedEvent,
   TenantSuspendedEvent,
 } from '../events/tenant-lifecycle.events';
@@ -20,7 +21,8 @@ type TenantEvent =
   | TenantResumedEvent
   | TenantDeletedEvent
   | TenantKeyRotatedEvent
-  | TenantCredentialsRotatedEvent;
+  | TenantCredentialsRotatedEvent
+  | TenantModulesChangedEvent;
 
 const TYPES = new Map<abstract new (...args: never[]) => unknown, string>([
   [TenantProvisionedEvent, 'TenantProvisioned'],
@@ -29,6 +31,7 @@ const TYPES = new Map<abstract new (...args: never[]) => unknown, string>([
   [TenantDeletedEvent, 'TenantDeleted'],
   [TenantKeyRotatedEvent, 'TenantKeyRotated'],
   [TenantCredentialsRotatedEvent, 'TenantCredentialsRotated'],
+  [TenantModulesChangedEvent, 'TenantModulesChanged'],
 ]);
 
 /**
@@ -36,7 +39,7 @@ const TYPES = new Map<abstract new (...args: never[]) => unknown, string>([
  * `{ type, tenantId, at }` when REDIS_URL is set. Publishing is best effort: the
  * registry stays the truth and data planes also expire their caches by TTL.
  */
-@EventsHandler(TenantProvisionedEvent, TenantSuspendedEvent, TenantResumedEvent, TenantDeletedEvent, TenantKeyRotatedEvent, TenantCredentialsRotatedEvent)
+@EventsHandler(TenantProvisionedEvent, TenantSuspendedEvent, TenantResumedEvent, TenantDeletedEvent, TenantKeyRotatedEvent, TenantCredentialsRotatedEvent, TenantModulesChangedEvent)
 export class TenantEventsPublisher implements IEventHandler<TenantEvent>, OnModuleDestroy {
   private readonly logger = new Logger('events');
   private pending = new Set<Promise<unknown>>();

@@ -12,12 +12,15 @@ import { TenantsController } from './tenants/tenants.controller';
 import { PurgeWorker, WORKER_INTERVAL_MS } from './worker/purge.worker';
 import { JOB_WORKER_OPTIONS, JobWorker, JobWorkerOptions } from './worker/job.worker';
 import { JobsController } from './jobs/jobs.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { METRICS_INTERVAL_MS, TenantMetrics } from './metrics/tenant-metrics';
 
 export interface ControlPlaneOptions {
   operatorToken: string;
   logLevel: string;
   workerIntervalMs: number;
   jobs: JobWorkerOptions;
+  metricsIntervalMs: number;
 }
 
 /** Secrets never reach the log: headers with credentials and any apiKey/password field are redacted. */
@@ -43,11 +46,11 @@ export class ControlPlaneModule {
             level: options.logLevel,
             redact: { paths: REDACT, censor: '[redacted]' },
             customProps: () => ({ service: 'control-plane' }),
-            autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+            autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
           },
         }),
       ],
-      controllers: [TenantsController, ModulesController, JobsController, HealthController],
+      controllers: [TenantsController, ModulesController, JobsController, HealthController, MetricsController],
       providers: [
         { provide: OPERATOR_TOKEN, useValue: options.operatorToken },
         { provide: WORKER_INTERVAL_MS, useValue: options.workerIntervalMs },
@@ -55,6 +58,8 @@ export class ControlPlaneModule {
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         { provide: JOB_WORKER_OPTIONS, useValue: options.jobs },
+        { provide: METRICS_INTERVAL_MS, useValue: options.metricsIntervalMs },
+        TenantMetrics,
         PurgeWorker,
         JobWorker,
       ],

@@ -5,6 +5,7 @@ import { connectAs, createTestEnv, startRedis, TestEnv, TestRedis, tenantFootpri
 import { SecretBox, parseMasterKey } from '@kryonix/provisioning';
 import { ControlPlaneServer, startControlPlane } from './server';
 import { PurgeWorker } from './worker/purge.worker';
+import { TenantMetrics } from './metrics/tenant-metrics';
 
 const TOKEN = 'test-operator-token-0123456789';
 let env: TestEnv;
@@ -226,6 +227,28 @@ describe('lifecycle', () => {
     expect(after).not.toBe(before);
     await expect(connectAs('cliente_cp_one_user', before, 'kryonix_cliente_cp_one')).rejects.toMatchObject({ code: '28P01' });
     expect(await canLogin('cp-one', 'kryonix_cliente_cp_one')).toBe(true);
+  });
+
+  it('/metrics exports the per-tenant gauges the generated alert rules use', async () => {
+    const client = await connectAs('cliente_cp_one_user', await password('cp-one'), 'kryonix_cliente_cp_one');
+    const sleeping = client.query('SELECT pg_sleep(1.5)');
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await server.app.get(TenantMetrics).refresh();
+      const res = await fetch(`${server.url}/metrics`);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      const value = (metric: string) => Number(new RegExp(`^${metric}\\{tenant="cp-one"\\} (\\S+)$`, 'm').exec(text)?.[1]);
+      expect(value('kryonix_tenant_connections')).toBe(1);
+      expect(value('kryonix_tenant_longest_query_seconds')).toBeGreaterThan(0.1);
+      expect(value('kryonix_tenant_storage_bytes')).toBeGreaterThan(1_000_000);
+      expect(value('kryonix_tenant_storage_quota_bytes')).toBe(5 * 1024 ** 3);
+      expect(text).toMatch(/^kryonix_tenants\{status="active"\} \d+$/m);
+      expect(text).toMatch(/kryonix_tenant_storage_bytes\{tenant="cp-page-c"\} [1-9]/); // schema mode: sum of its schemas
+    } finally {
+      await sleeping;
+      await client.end();
+    }
   });
 
   it('delete keeps the data for the grace period, then the worker purges it; ?purge=true drops everything now', async () => {

@@ -35,6 +35,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
         operatorToken,
         logLevel: env.KRYONIX_LOG_LEVEL || 'info',
         workerIntervalMs: Number(env.KRYONIX_WORKER_INTERVAL_MS ?? 60_000),
+        metricsIntervalMs: Number(env.KRYONIX_METRICS_INTERVAL_MS ?? 15_000),
         jobs: {
           pollMs: Number(env.KRYONIX_JOB_POLL_MS ?? 500),
           heartbeatMs: Number(env.KRYONIX_JOB_HEARTBEAT_MS ?? 5_000),

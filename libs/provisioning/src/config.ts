@@ -22,6 +22,8 @@ export interface KryonixConfig {
   masterKey?: string;
   /** KRYONIX_EMBEDDED_PORT: port of the embedded PostgreSQL. */
   embeddedPort: number;
+  /** KRYONIX_TENANT_STORAGE_QUOTA: storage quota of a tenant (e.g. "5GB"), the base of the storage alert. */
+  storageQuotaBytes: number;
   /** REDIS_URL: shared cache and event bus (kryonix:tenants); optional. */
   redisUrl?: string;
   /** KRYONIX_DELETE_GRACE (e.g. "7d", "12h", "0"): how long a deleted tenant's data is kept. */
@@ -50,7 +52,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Kryonix
   if (typeof deleteGraceMs !== 'number' || !Number.isFinite(deleteGraceMs) || deleteGraceMs < 0) {
     throw new ConfigurationError(`KRYONIX_DELETE_GRACE must be a duration such as "7d", "12h", "30m" or a number of seconds, got ${JSON.stringify(grace)}.`);
   }
+  const quotaText = env.KRYONIX_TENANT_STORAGE_QUOTA ?? '5GB';
+  const quota = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB)?$/i.exec(quotaText.trim());
+  if (!quota) throw new ConfigurationError(`KRYONIX_TENANT_STORAGE_QUOTA must be a size such as "5GB" or "500MB", got ${JSON.stringify(quotaText)}.`);
+  const unit = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 }[(quota[2] ?? 'B').toUpperCase() as 'B'];
   return {
+    storageQuotaBytes: Math.round(Number(quota[1]) * unit),
     redisUrl: env.REDIS_URL || undefined,
     deleteGraceMs,
     home,

@@ -11,3 +11,4 @@ export * from './secrets';
 export * from './tenant-storage.repository';
 export * from './lifecycle';
 export * from './tenant-lock';
+export * from './tenant-metrics.repository';

@@ -12,6 +12,7 @@ import { Provisioner } from './provisioner';
 import { TenantLifecycle } from './lifecycle';
 import { SecretBox } from './secrets';
 import { TenantStorageRepository } from './tenant-storage.repository';
+import { TenantMetricsRepository } from './tenant-metrics.repository';
 
 /** Everything a process needs to provision: connections, registry, modules, secrets. */
 export interface KryonixRuntime {
@@ -25,6 +26,7 @@ export interface KryonixRuntime {
   lifecycle: TenantLifecycle;
   /** Encrypts secrets kept in the registry (role passwords, one-time job results). */
   secrets: SecretBox;
+  metrics: TenantMetricsRepository;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export async function openRuntime(config: KryonixConfig, env: Record<string, str
       provisioner: new Provisioner({ registry, storage, catalog, secrets, files, baseDomain: config.baseDomain, failpoints: parseFailpoints(env.KRYONIX_FAILPOINTS) }),
       lifecycle: new TenantLifecycle({ registry, storage, catalog, baseDomain: config.baseDomain, secrets, files, deleteGraceMs: config.deleteGraceMs }),
       secrets,
+      metrics: new TenantMetricsRepository(connector),
       close: () => connector.close(),
     };
   } catch (error) {

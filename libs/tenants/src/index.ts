@@ -22,3 +22,4 @@ export * from './submit-create-tenant/submit-create-tenant.command';
 export * from './get-job/get-job.query';
 export * from './run-next-job/run-next-job.command';
 export * from './change-modules/change-modules.command';
+export * from './collect-usage/collect-usage.query';

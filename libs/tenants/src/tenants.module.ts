@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import Redis from 'ioredis';
 import { REDIS_PUBLISHER, TenantEventsPublisher } from './publish-events/tenant-events.publisher';
 import { CqrsModule } from '@nestjs/cqrs';
-import { KryonixRuntime, ModuleCatalog, Provisioner, SecretBox, TenantLifecycle } from '@kryonix/provisioning';
+import { KryonixRuntime, ModuleCatalog, Provisioner, SecretBox, TenantLifecycle, TenantMetricsRepository } from '@kryonix/provisioning';
 import { ApiKeyRepository, AuditRepository, JobRepository, ModuleLedgerRepository, ProvisioningLogRepository, TenantRepository } from '@kryonix/registry';
 import { CreateTenantHandler } from './create-tenant/create-tenant.handler';
 import { ListModulesHandler } from './list-modules/list-modules.handler';
@@ -20,6 +20,7 @@ import { SuspendTenantHandler } from './suspend-tenant/suspend-tenant.handler';
 import { KRYONIX_CONFIG, REGISTRY_DB } from './tokens';
 import { GetJobHandler } from './get-job/get-job.handler';
 import { ChangeModulesHandler } from './change-modules/change-modules.handler';
+import { CollectUsageHandler } from './collect-usage/collect-usage.handler';
 import { RunNextJobHandler } from './run-next-job/run-next-job.handler';
 import { SubmitCreateTenantHandler } from './submit-create-tenant/submit-create-tenant.handler';
 import { CheckReadinessHandler } from './check-readiness/check-readiness.handler';
@@ -48,6 +49,7 @@ export class TenantsModule {
         { provide: Provisioner, useValue: runtime.provisioner },
         { provide: TenantLifecycle, useValue: runtime.lifecycle },
         { provide: SecretBox, useValue: runtime.secrets },
+        { provide: TenantMetricsRepository, useValue: runtime.metrics },
         { provide: JobRepository, useFactory: () => new JobRepository(runtime.registry) },
         { provide: AuditRepository, useFactory: () => new AuditRepository(runtime.registry) },
         { provide: ModuleCatalog, useValue: runtime.catalog },
@@ -73,6 +75,7 @@ export class TenantsModule {
         GetJobHandler,
         RunNextJobHandler,
         ChangeModulesHandler,
+        CollectUsageHandler,
       ],
     };
   }

@@ -1,0 +1,60 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { CollectUsageQuery } from '@kryonix/tenants';
+
+export const METRICS_INTERVAL_MS = Symbol('METRICS_INTERVAL_MS');
+
+/**
+ * The Prometheus registry of the control plane. The per-tenant gauges are the
+ * metrics the generated alert rules (provisioning/alert-rules.yml.hbs) use.
+ */
+@Injectable()
+export class TenantMetrics implements OnApplicationBootstrap, OnModuleDestroy {
+  readonly registry = new Registry();
+  private readonly logger = new Logger('metrics');
+  private readonly storage = new Gauge({ name: 'kryonix_tenant_storage_bytes', help: 'Bytes used by the tenant (its database, or its schemas).', labelNames: ['tenant'], registers: [this.registry] });
+  private readonly quota = new Gauge({ name: 'kryonix_tenant_storage_quota_bytes', help: 'Storage quota of the tenant.', labelNames: ['tenant'], registers: [this.registry] });
+  private readonly connections = new Gauge({ name: 'kryonix_tenant_connections', help: 'Open server connections of the tenant role.', labelNames: ['tenant'], registers: [this.registry] });
+  private readonly longest = new Gauge({ name: 'kryonix_tenant_longest_query_seconds', help: 'Age of the tenant role’s longest running query.', labelNames: ['tenant'], registers: [this.registry] });
+  private readonly tenants = new Gauge({ name: 'kryonix_tenants', help: 'Tenants by status.', labelNames: ['status'], registers: [this.registry] });
+  private readonly refreshed = new Gauge({ name: 'kryonix_tenant_metrics_refreshed_timestamp_seconds', help: 'When the tenant gauges were last refreshed.', registers: [this.registry] });
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly queries: QueryBus,
+    @Inject(METRICS_INTERVAL_MS) private readonly intervalMs: number,
+  ) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'kryonix_control_plane_' });
+  }
+
+  onApplicationBootstrap(): void {
+    void this.refresh();
+    if (this.intervalMs > 0) {
+      this.timer = setInterval(() => void this.refresh(), this.intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Re-reads usage from PostgreSQL; tenants that are gone drop out of the gauges. */
+  async refresh(): Promise<void> {
+    try {
+      const report = await this.queries.execute(new CollectUsageQuery());
+      for (const g of [this.storage, this.quota, this.connections, this.longest]) g.reset();
+      for (const t of report.tenants) {
+        this.storage.set({ tenant: t.tenant }, t.storageBytes);
+        this.quota.set({ tenant: t.tenant }, t.quotaBytes);
+        this.connections.set({ tenant: t.tenant }, t.connections);
+        this.longest.set({ tenant: t.tenant }, t.longestQuerySeconds);
+      }
+      for (const [status, n] of Object.entries(report.countsByStatus)) this.tenants.set({ status }, n);
+      this.refreshed.setToCurrentTime();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not refresh tenant metrics');
+    }
+  }
+}

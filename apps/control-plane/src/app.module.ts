@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { LoggerModule } from 'nestjs-pino';
+import { DocsController, OPENAPI_DOCUMENT } from './docs/docs.controller';
 import type { KryonixRuntime } from '@kryonix/provisioning';
 import { TenantsModule } from '@kryonix/tenants';
 import { AuditInterceptor } from './audit/audit.interceptor';
@@ -21,6 +23,8 @@ export interface ControlPlaneOptions {
   workerIntervalMs: number;
   jobs: JobWorkerOptions;
   metricsIntervalMs: number;
+  /** The OpenAPI document, built once the app exists. */
+  openapi: () => OpenAPIObject;
 }
 
 /** Secrets never reach the log: headers with credentials and any apiKey/password field are redacted. */
@@ -50,7 +54,7 @@ export class ControlPlaneModule {
           },
         }),
       ],
-      controllers: [TenantsController, ModulesController, JobsController, HealthController, MetricsController],
+      controllers: [TenantsController, ModulesController, JobsController, HealthController, MetricsController, DocsController],
       providers: [
         { provide: OPERATOR_TOKEN, useValue: options.operatorToken },
         { provide: WORKER_INTERVAL_MS, useValue: options.workerIntervalMs },
@@ -59,6 +63,7 @@ export class ControlPlaneModule {
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         { provide: JOB_WORKER_OPTIONS, useValue: options.jobs },
         { provide: METRICS_INTERVAL_MS, useValue: options.metricsIntervalMs },
+        { provide: OPENAPI_DOCUMENT, useValue: options.openapi },
         TenantMetrics,
         PurgeWorker,
         JobWorker,

@@ -74,6 +74,21 @@ describe('auth', () => {
     expect((await footprint('cp-noauth')).registry.clientes).toBe(0);
   });
 
+  it('serves the OpenAPI document at /docs-json and a browsable page at /docs', async () => {
+    const doc = await call('GET', '/docs-json', undefined, null);
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    for (const path of ['/v1/tenants', '/v1/tenants/{id}', '/v1/tenants/{id}/suspend', '/v1/tenants/{id}/modules', '/v1/jobs/{id}', '/v1/modules']) expect(doc.body.paths).toHaveProperty([path]);
+    expect(Object.keys(doc.body.paths['/v1/tenants'].post.responses).sort()).toEqual(['201', '202', '400', '401', '409', '423']);
+    const page = await fetch(`${server.url}/docs`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('SwaggerUIBundle');
+    const asset = await fetch(`${server.url}/docs/assets/swagger-ui-bundle.js`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toContain('javascript');
+    expect((await fetch(`${server.url}/docs/assets/..%2Fpackage.json`)).status).toBe(404);
+  });
+
   it('leaves health probes open', async () => {
     expect(await call('GET', '/healthz', undefined, null)).toEqual({ status: 200, body: { status: 'ok' } });
     expect(await call('GET', '/readyz', undefined, null)).toEqual({ status: 200, body: { ready: true, registry: 'ok', pendingMigrations: [] } });

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ConfigurationError } from '@kryonix/domain';
 import { KryonixRuntime, loadConfig, openRuntime } from '@kryonix/provisioning';
@@ -29,6 +30,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
   const port = options.port ?? Number(env.KRYONIX_CONTROL_PORT || 3000);
   const host = env.KRYONIX_CONTROL_HOST || '127.0.0.1';
   const runtime = await openRuntime(loadConfig(env), env);
+  let openapi: OpenAPIObject | undefined;
   try {
     const app = await NestFactory.create<NestFastifyApplication>(
       ControlPlaneModule.forRuntime(runtime, {
@@ -36,6 +38,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
         logLevel: env.KRYONIX_LOG_LEVEL || 'info',
         workerIntervalMs: Number(env.KRYONIX_WORKER_INTERVAL_MS ?? 60_000),
         metricsIntervalMs: Number(env.KRYONIX_METRICS_INTERVAL_MS ?? 15_000),
+        openapi: () => openapi!,
         jobs: {
           pollMs: Number(env.KRYONIX_JOB_POLL_MS ?? 500),
           heartbeatMs: Number(env.KRYONIX_JOB_HEARTBEAT_MS ?? 5_000),
@@ -46,6 +49,15 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       { bufferLogs: true },
     );
     app.useLogger(app.get(Logger));
+    openapi = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Kryonix control plane')
+        .setDescription('Tenant lifecycle over HTTP. Errors: `{ "error": { "code", "message" } }`. Auth: `Authorization: Bearer <KRYONIX_OPERATOR_TOKEN>`.')
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    );
     await app.listen(port, host);
     const address = app.getHttpServer().address() as { port: number };
     return {

@@ -1,4 +1,6 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res, applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import * as S from '../docs/openapi.schemas';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
   ChangeModulesCommand,
@@ -20,6 +22,18 @@ interface Reply {
   header(name: string, value: string): Reply;
 }
 
+const errors = (...statuses: number[]) => statuses.map((status) => ApiResponse({ status, description: DESCRIPTIONS[status], schema: S.ErrorBody }));
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input; the message names what is wrong and what is allowed.',
+  401: 'Missing or wrong operator token.',
+  404: 'Unknown tenant.',
+  409: 'Conflict: the tenant exists, or its status does not allow this.',
+  423: 'The tenant is being changed by another operation; retry.',
+};
+const apply = (...decorators: MethodDecorator[]): MethodDecorator => applyDecorators(...decorators);
+
+@ApiTags('tenants')
+@ApiBearerAuth()
 @Controller('v1/tenants')
 export class TenantsController {
   constructor(
@@ -29,6 +43,14 @@ export class TenantsController {
 
   /** 201 with the tenant; with `Prefer: respond-async`, 202 with a job to poll at /v1/jobs/:id. */
   @Post()
+  @apply(
+    ApiOperation({ summary: 'Create a tenant', description: 'Provisions database or schemas, role, registry rows, API key and files. With `Prefer: respond-async` it is queued as a durable job (202).' }),
+    ApiHeader({ name: 'Prefer', required: false, description: '`respond-async` to get 202 and a job' }),
+    ApiBody({ schema: S.CreateTenantRequest }),
+    ApiResponse({ status: 201, schema: S.CreatedTenant }),
+    ApiResponse({ status: 202, schema: S.Job, description: 'Queued; poll the Location (/v1/jobs/:id).' }),
+    ...errors(400, 401, 409, 423),
+  )
   async create(@Body() body: unknown, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: Reply) {
     const input = parse(createTenantBody, body, 'request body');
     if (prefer && /(^|[,\s])respond-async($|[,;\s])/i.test(prefer)) {
@@ -42,6 +64,15 @@ export class TenantsController {
   }
 
   @Get()
+  @apply(
+    ApiOperation({ summary: 'List tenants (paged by cursor)' }),
+    ApiQuery({ name: 'status', required: false, enum: ['provisioning', 'active', 'suspended', 'deleting'] }),
+    ApiQuery({ name: 'module', required: false }),
+    ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } }),
+    ApiQuery({ name: 'cursor', required: false }),
+    ApiResponse({ status: 200, schema: S.TenantPage }),
+    ...errors(400, 401),
+  )
   async list(@Query() query: unknown) {
     const q = parse(listTenantsQuery, query, 'query');
     const items = await this.queries.execute(new ListTenantsQuery({ status: q.status, module: q.module, after: q.cursor, limit: q.limit + 1 }));
@@ -50,29 +81,38 @@ export class TenantsController {
   }
 
   @Get(':id')
+  @apply(ApiOperation({ summary: 'One tenant, with schemas, module ledger and API key prefixes' }), ApiResponse({ status: 200, schema: S.Tenant }), ...errors(400, 401, 404))
   show(@Param('id') id: string) {
     return this.queries.execute(new ShowTenantQuery(id));
   }
 
   @Get(':id/log')
+  @apply(ApiOperation({ summary: 'Provisioning log (logs_auto_creation): one row per step with its duration' }), ...errors(400, 401))
   async log(@Param('id') id: string) {
     return { items: await this.queries.execute(new TenantLogQuery(id)) };
   }
 
   @Post(':id/suspend')
   @HttpCode(200)
+  @apply(ApiOperation({ summary: 'Suspend: the tenant role loses LOGIN (sessions ended); the data plane refuses it' }), ApiResponse({ status: 200, schema: S.StatusChange }), ...errors(400, 401, 404, 409, 423))
   suspend(@Param('id') id: string) {
     return this.commands.execute(new SuspendTenantCommand(id));
   }
 
   @Post(':id/resume')
   @HttpCode(200)
+  @apply(ApiOperation({ summary: 'Resume a suspended tenant' }), ApiResponse({ status: 200, schema: S.StatusChange }), ...errors(400, 401, 404, 409, 423))
   resume(@Param('id') id: string) {
     return this.commands.execute(new ResumeTenantCommand(id));
   }
 
   @Delete(':id')
   @HttpCode(200)
+  @apply(
+    ApiOperation({ summary: 'Delete: refused at once, data kept for KRYONIX_DELETE_GRACE then purged; ?purge=true drops everything now' }),
+    ApiQuery({ name: 'purge', required: false, schema: { type: 'boolean' } }),
+    ...errors(400, 401, 404, 409, 423),
+  )
   remove(@Param('id') id: string, @Query('purge') purge?: string) {
     return this.commands.execute(new DeleteTenantCommand(id, purge === 'true' || purge === '1'));
   }
@@ -80,6 +120,7 @@ export class TenantsController {
   /** The whole wanted set of modules; removed ones are detached (data kept) unless `purge` is true. */
   @Put(':id/modules')
   @HttpCode(200)
+  @apply(ApiOperation({ summary: 'Set the modules (whole set): added ones applied in dependency order; removed ones detached, or dropped with purge' }), ApiBody({ schema: S.ModulesRequest }), ...errors(400, 401, 404, 409, 423))
   changeModules(@Param('id') id: string, @Body() body: unknown) {
     const { modules, purge } = parse(changeModulesBody, body, 'request body');
     return this.commands.execute(new ChangeModulesCommand(id, modules, purge));
@@ -87,12 +128,14 @@ export class TenantsController {
 
   @Post(':id/api-keys')
   @HttpCode(201)
+  @apply(ApiOperation({ summary: 'Rotate the API key: a new key shown once, the old one revoked' }), ...errors(400, 401, 404, 409, 423))
   rotateKey(@Param('id') id: string) {
     return this.commands.execute(new RotateApiKeyCommand(id));
   }
 
   @Post(':id/credentials')
   @HttpCode(200)
+  @apply(ApiOperation({ summary: 'Rotate the tenant role’s database password (kept encrypted, not shown)' }), ...errors(400, 401, 404, 409, 423))
   rotateCredentials(@Param('id') id: string) {
     return this.commands.execute(new RotateCredentialsCommand(id));
   }

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { loadConfig, stopEmbeddedPostgres } from '@kryonix/provisioning';
 import { action } from './shared';
 
 export function dbStopCommand(): Command {
@@ -7,6 +6,7 @@ export function dbStopCommand(): Command {
     .description('stop the embedded PostgreSQL under KRYONIX_HOME (its data is kept)')
     .action(
       action(async () => {
+        const { loadConfig, stopEmbeddedPostgres } = await import('@kryonix/provisioning');
         const stopped = await stopEmbeddedPostgres(loadConfig().home);
         process.stdout.write(stopped ? 'Embedded PostgreSQL stopped.\n' : 'The embedded PostgreSQL is not running.\n');
       }),

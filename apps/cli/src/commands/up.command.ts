@@ -5,7 +5,6 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigurationError } from '@kryonix/domain';
-import { ensureEmbeddedPostgres, loadConfig, stopEmbeddedPostgres } from '@kryonix/provisioning';
 import { action } from './shared';
 
 /**
@@ -17,6 +16,8 @@ export function upCommand(): Command {
     .description('start everything locally: embedded PostgreSQL (unless KRYONIX_DATABASE_URL), registry migrations, the control plane; Ctrl-C stops it all (data kept)')
     .action(
       action(async () => {
+        // Loaded on use: the rest of the CLI (--help, --api) stays light.
+        const { ensureEmbeddedPostgres, loadConfig, stopEmbeddedPostgres } = await import('@kryonix/provisioning');
         const config = loadConfig();
         const embedded = !config.databaseUrl;
         const databaseUrl = config.databaseUrl ?? (await ensureEmbeddedPostgres(config.home, config.embeddedPort)).url;

@@ -43,8 +43,8 @@ export class ApiTenantService implements TenantService {
   delete(id: string, purge: boolean) {
     return this.call('DELETE', `/v1/tenants/${encodeURIComponent(id)}${purge ? '?purge=true' : ''}`);
   }
-  rotateKey(id: string) {
-    return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/api-keys`);
+  rotateKey(id: string, overlapMs: number) {
+    return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/api-keys`, { overlapSeconds: Math.round(overlapMs / 1000) });
   }
   changeModules(id: string, modules: string[], purge: boolean) {
     return this.call('PUT', `/v1/tenants/${encodeURIComponent(id)}/modules`, { modules, purge });

@@ -56,8 +56,8 @@ export class InProcessTenantService implements TenantService {
   delete(id: string, purge: boolean) {
     return this.command(purge ? 'tenant delete --purge' : 'tenant delete', id, new DeleteTenantCommand(id, purge));
   }
-  rotateKey(id: string) {
-    return this.command('tenant rotate-key', id, new RotateApiKeyCommand(id));
+  rotateKey(id: string, overlapMs: number) {
+    return this.command('tenant rotate-key', id, new RotateApiKeyCommand(id, overlapMs));
   }
   changeModules(id: string, modules: string[], purge: boolean) {
     return this.command(purge ? 'tenant modules --purge' : 'tenant modules', id, new ChangeModulesCommand(id, modules, purge));

@@ -18,7 +18,7 @@ export interface TenantService {
   suspend(id: string): Promise<StatusChange>;
   resume(id: string): Promise<StatusChange>;
   delete(id: string, purge: boolean): Promise<DeletionResult>;
-  rotateKey(id: string): Promise<RotatedApiKey>;
+  rotateKey(id: string, overlapMs: number): Promise<RotatedApiKey>;
   changeModules(id: string, modules: string[], purge: boolean): Promise<ModulesChange>;
   rotateCredentials(id: string): Promise<{ id: string; role: string }>;
 }

@@ -25,6 +25,8 @@ export interface ControlPlaneOptions {
   metricsIntervalMs: number;
   /** The OpenAPI document, built once the app exists. */
   openapi: () => OpenAPIObject;
+  /** Where the JSON log goes (default stdout). */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** Secrets never reach the log: headers with credentials and any apiKey/password field are redacted. */
@@ -46,12 +48,15 @@ export class ControlPlaneModule {
       imports: [
         TenantsModule.forRuntime(runtime),
         LoggerModule.forRoot({
-          pinoHttp: {
+          pinoHttp: [
+            {
             level: options.logLevel,
             redact: { paths: REDACT, censor: '[redacted]' },
             customProps: () => ({ service: 'control-plane' }),
             autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
-          },
+            },
+            options.logStream ?? process.stdout,
+          ],
         }),
       ],
       controllers: [TenantsController, ModulesController, JobsController, HealthController, MetricsController, DocsController],

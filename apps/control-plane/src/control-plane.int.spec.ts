@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import Redis from 'ioredis';
 import { connectAs, createTestEnv, startRedis, TestEnv, TestRedis, tenantFootprint, withAdmin } from '@kryonix/testing';
 import { SecretBox, parseMasterKey } from '@kryonix/provisioning';
@@ -11,6 +12,13 @@ const TOKEN = 'test-operator-token-0123456789';
 let env: TestEnv;
 let server: ControlPlaneServer;
 let redis: TestRedis;
+const logLines: string[] = [];
+const logStream = new Writable({
+  write(chunk, _encoding, done) {
+    logLines.push(String(chunk));
+    done();
+  },
+});
 let subscriber: Redis;
 const events: Array<{ type: string; tenantId: string }> = [];
 
@@ -21,7 +29,8 @@ beforeAll(async () => {
   await subscriber.subscribe('kryonix:tenants');
   subscriber.on('message', (_channel, message) => events.push(JSON.parse(message)));
   server = await startControlPlane({
-    env: { ...env.env, REDIS_URL: redis.url, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_DELETE_GRACE: '0', KRYONIX_WORKER_INTERVAL_MS: '0' },
+    logStream,
+    env: { ...env.env, REDIS_URL: redis.url, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'info', KRYONIX_DELETE_GRACE: '0', KRYONIX_WORKER_INTERVAL_MS: '0' },
     port: 0,
   });
 });
@@ -171,6 +180,29 @@ describe('tenants API', () => {
     expect((await call('GET', '/v1/tenants/cp-async')).body.status).toBe('active');
   });
 
+  it('module changes and purges can be durable jobs too', async () => {
+    await call('POST', '/v1/tenants', { id: 'cp-asyncmods', name: 'Async mods', modules: ['crm'], mode: 'schema' });
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', prefer: 'respond-async' };
+    const put = await fetch(`${server.url}/v1/tenants/cp-asyncmods/modules`, { method: 'PUT', headers, body: JSON.stringify({ modules: ['crm', 'financeiro'] }) });
+    expect(put.status).toBe(202);
+    const job = (await put.json()) as any;
+    const waitJob = async (id: string) => {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const view = (await call('GET', `/v1/jobs/${id}`)).body;
+        if (view.status === 'succeeded' || view.status === 'failed' || Date.now() > deadline) return view;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    expect(await waitJob(job.id)).toMatchObject({ kind: 'change_modules', status: 'succeeded', result: { added: ['financeiro'] } });
+    const bad = await fetch(`${server.url}/v1/tenants/cp-asyncmods/modules`, { method: 'PUT', headers, body: JSON.stringify({ modules: ['estoque'] }) });
+    expect(bad.status).toBe(400); // checked before queuing
+    const del = await fetch(`${server.url}/v1/tenants/cp-asyncmods?purge=true`, { method: 'DELETE', headers: { authorization: headers.authorization, prefer: 'respond-async' } });
+    expect(del.status).toBe(202);
+    expect(await waitJob(((await del.json()) as any).id)).toMatchObject({ kind: 'purge_tenant', status: 'succeeded', result: { id: 'cp-asyncmods', status: 'purged' } });
+    expect((await footprint('cp-asyncmods')).schemas).toEqual([]);
+  });
+
   it('async creates are validated before they are queued; unknown jobs are 404', async () => {
     const bad = await fetch(`${server.url}/v1/tenants`, {
       method: 'POST',
@@ -233,6 +265,15 @@ describe('lifecycle', () => {
     const live = keys.filter((k) => !k.revokedAt);
     expect(live).toHaveLength(1);
     expect(res.body.apiKey.startsWith(live[0]!.prefix)).toBe(true);
+
+    // with an overlap the previous key keeps working for that long
+    const overlapped = await call('POST', '/v1/tenants/cp-one/api-keys', { overlapSeconds: 3600 });
+    expect(new Date(overlapped.body.previousKeysValidUntil).getTime()).toBeGreaterThan(Date.now() + 3500_000);
+    const after = (await call('GET', '/v1/tenants/cp-one')).body.apiKeys as Array<{ prefix: string; revokedAt: string | null }>;
+    const previous = after.find((k) => k.prefix === live[0]!.prefix)!;
+    expect(new Date(previous.revokedAt!).getTime()).toBeGreaterThan(Date.now() + 3500_000);
+    expect(after.filter((k) => !k.revokedAt)).toHaveLength(1);
+    expect((await call('POST', '/v1/tenants/cp-one/api-keys', { overlapSeconds: 10 ** 9 })).status).toBe(400);
   });
 
   it('rotate-credentials changes the role password, stored re-encrypted', async () => {
@@ -272,9 +313,13 @@ describe('lifecycle', () => {
     expect((await footprint('cp-page-a')).schemas).toEqual(['cp_page_a_financeiro']);
     expect(await canLogin('cp-page-a', 'kryonix_tenants')).toBe(false);
     expect((await call('POST', '/v1/tenants/cp-page-a/api-keys')).status).toBe(409);
-    const purged = await server.app.get(PurgeWorker).tick();
-    expect(purged).toBeUndefined();
-    expect(await footprint('cp-page-a')).toEqual({ databases: [], roles: [], schemas: [], registry: { clientes: 0, tenant_module_migrations: 0, api_keys: 0 }, files: false });
+    await server.app.get(PurgeWorker).tick(); // queues a purge job; the job worker runs it
+    const gone = { databases: [], roles: [], schemas: [], registry: { clientes: 0, tenant_module_migrations: 0, api_keys: 0 }, files: false };
+    const deadline = Date.now() + 10_000;
+    while (JSON.stringify(await footprint('cp-page-a')) !== JSON.stringify(gone) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await footprint('cp-page-a')).toEqual(gone);
+    const purgeJobs = await withAdmin(async (c) => (await c.query(`SELECT status, attempts FROM tenant_management.jobs WHERE kind = 'purge_tenant' AND tenant_id = 'cp-page-a'`)).rows, registry());
+    expect(purgeJobs).toEqual([{ status: 'succeeded', attempts: 1 }]);
 
     expect((await call('DELETE', '/v1/tenants/cp-one?purge=true')).body).toEqual({ id: 'cp-one', status: 'purged' });
     expect(await footprint('cp-one')).toEqual({ databases: [], roles: [], schemas: [], registry: { clientes: 0, tenant_module_migrations: 0, api_keys: 0 }, files: false });
@@ -301,6 +346,27 @@ describe('lifecycle', () => {
     const res = await call('POST', '/v1/tenants', { id: 'cp-noredis', name: 'No Redis', modules: ['crm'], mode: 'schema' });
     expect(res.status).toBe(201);
     expect((await call('POST', '/v1/tenants/cp-noredis/suspend')).status).toBe(200);
+  });
+
+  it('answers 423 while another operation holds the tenant', async () => {
+    await call('POST', '/v1/tenants', { id: 'cp-busy', name: 'Busy', modules: ['crm'], mode: 'schema' });
+    await withAdmin(async (c) => {
+      await c.query(`SELECT pg_advisory_lock(${0x4b525958}, hashtext('cp-busy'))`);
+      expect(await call('POST', '/v1/tenants/cp-busy/suspend')).toMatchObject({ status: 423, body: { error: { code: 'TENANT_BUSY' } } });
+      await c.query(`SELECT pg_advisory_unlock(${0x4b525958}, hashtext('cp-busy'))`);
+    }, registry());
+    expect((await call('POST', '/v1/tenants/cp-busy/suspend')).status).toBe(200);
+  });
+
+  it('logs every request as JSON with the token redacted and no API key or password', async () => {
+    const { body } = await call('POST', '/v1/tenants/cp-busy/api-keys');
+    await call('POST', '/v1/tenants/cp-busy/credentials');
+    const text = logLines.join('');
+    const lines = logLines.map((l) => JSON.parse(l) as { req?: { url: string; headers: Record<string, string> } });
+    expect(lines.some((l) => l.req?.url === '/v1/tenants/cp-busy/api-keys' && l.req.headers.authorization === '[redacted]')).toBe(true);
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain(body.apiKey);
+    expect(text).not.toContain(await password('cp-busy'));
   });
 
   it('writes an audit row per mutating call, successes and failures', async () => {

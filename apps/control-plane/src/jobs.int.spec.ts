@@ -89,6 +89,31 @@ describe('durable jobs', () => {
     }
   });
 
+  it('a failing job is retried with backoff and succeeds once the cause is gone', async () => {
+    const failing = await startControlPlane({ env: { ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_JOB_POLL_MS: '20', KRYONIX_FAILPOINTS: 'grant_access=fail' }, port: 0 });
+    let jobId: string;
+    try {
+      jobId = (await post(failing.url, { id: 'job-retry', name: 'Retry', modules: ['crm'], mode: 'schema' })).id;
+      const deadline = Date.now() + 10_000;
+      let row: any;
+      do {
+        await new Promise((r) => setTimeout(r, 50));
+        row = await withAdmin(async (c) => (await c.query(`SELECT status, attempts, error, run_after > now() AS later FROM tenant_management.jobs WHERE id = $1`, [jobId])).rows[0], env.config.registryDatabase);
+      } while (row.error === null && Date.now() < deadline);
+      expect(row).toMatchObject({ status: 'queued', attempts: 1, later: true }); // backoff: due again later, not at once
+      expect(row.error).toContain('grant_access');
+      expect((await withAdmin(async (c) => (await c.query(`SELECT count(*)::int AS n FROM tenant_management.clientes WHERE id = 'job-retry'`)).rows[0].n, env.config.registryDatabase))).toBe(0); // rolled back
+    } finally {
+      await failing.close();
+    }
+    const healthy = await startControlPlane({ env: { ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_JOB_POLL_MS: '20' }, port: 0 });
+    try {
+      expect(await waitJob(healthy.url, jobId!)).toMatchObject({ status: 'succeeded', attempts: 2 });
+    } finally {
+      await healthy.close();
+    }
+  });
+
   it('two control planes on one registry run each job exactly once', async () => {
     const servers: ControlPlaneServer[] = [];
     for (let i = 0; i < 2; i++) {

@@ -18,6 +18,7 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   /** 0 = any free port. */
   port?: number;
+  logStream?: NodeJS.WritableStream;
 }
 
 /** Opens the runtime (registry migrated at start-up) and serves the HTTP API. */
@@ -39,6 +40,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
         workerIntervalMs: Number(env.KRYONIX_WORKER_INTERVAL_MS ?? 60_000),
         metricsIntervalMs: Number(env.KRYONIX_METRICS_INTERVAL_MS ?? 15_000),
         openapi: () => openapi!,
+        logStream: options.logStream,
         jobs: {
           pollMs: Number(env.KRYONIX_JOB_POLL_MS ?? 500),
           heartbeatMs: Number(env.KRYONIX_JOB_HEARTBEAT_MS ?? 5_000),

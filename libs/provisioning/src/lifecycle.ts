@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kysely } from 'kysely';
-import { SHARED_TENANTS_DATABASE, TenantNotFound, TenantStateConflict, TenantStatus, tenantSchemaName, validateTenantId } from '@kryonix/domain';
+import { InvalidInput, SHARED_TENANTS_DATABASE, TenantNotFound, TenantStateConflict, TenantStatus, tenantSchemaName, validateTenantId } from '@kryonix/domain';
 import { ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
 import { GeneratedFiles, tenantFileModel } from './generated-files';
 import { ModuleCatalog } from './module-catalog';
@@ -18,6 +18,8 @@ export interface LifecycleDeps {
   /** KRYONIX_DELETE_GRACE: how long a soft-deleted tenant's data is kept. */
   deleteGraceMs: number;
 }
+
+export const MAX_KEY_OVERLAP_MS = 7 * 24 * 3600 * 1000;
 
 export interface StatusChange {
   id: string;
@@ -63,12 +65,15 @@ export class TenantLifecycle {
     });
   }
 
-  /** A new API key, shown once; the tenant's other keys are revoked. */
-  rotateApiKey(rawId: unknown): Promise<{ id: string; apiKey: string; prefix: string }> {
+  /** A new API key, shown once; the tenant's other keys are revoked now or after `overlapMs` (at most 7 days). */
+  rotateApiKey(rawId: unknown, overlapMs = 0): Promise<{ id: string; apiKey: string; prefix: string; previousKeysValidUntil: Date }> {
+    if (!Number.isFinite(overlapMs) || overlapMs < 0 || overlapMs > MAX_KEY_OVERLAP_MS) {
+      throw new InvalidInput('The key overlap must be between 0 and 7 days.', { field: 'overlap' });
+    }
     return this.withTenant(rawId, 'rotate_api_key', ['active', 'suspended'], async (admin, t) => {
       const key = generateApiKey(t.id);
-      await new ApiKeyRepository(admin).replace(t.id, key.prefix, key.hash);
-      return { id: t.id, apiKey: key.key, prefix: key.prefix };
+      await new ApiKeyRepository(admin).replace(t.id, key.prefix, key.hash, overlapMs);
+      return { id: t.id, apiKey: key.key, prefix: key.prefix, previousKeysValidUntil: new Date(Date.now() + overlapMs) };
     });
   }
 
@@ -132,16 +137,6 @@ export class TenantLifecycle {
       const purgeAfter = t.status === 'deleting' && t.purgeAfter ? t.purgeAfter : await new TenantRepository(admin).markDeleting(t.id, this.deps.deleteGraceMs);
       return { id: t.id, status: 'deleting', purgeAfter };
     });
-  }
-
-  /** Purges the soft-deleted tenants whose grace period is over; returns their ids. */
-  async purgeExpired(): Promise<string[]> {
-    const purged: string[] = [];
-    for (const id of await new TenantRepository(this.deps.registry).dueForPurge()) {
-      await this.delete(id, { purge: true });
-      purged.push(id);
-    }
-    return purged;
   }
 
   /** Drops storage, role and files, then the registry row: each step idempotent, the row last. */

@@ -12,14 +12,18 @@ export interface ApiKeyRecord {
 export class ApiKeyRepository {
   constructor(private readonly db: Kysely<RegistryDatabase>) {}
 
-  /** Revokes the tenant's live keys and stores the new one's hash, in one transaction. */
-  async replace(tenantId: string, prefix: string, keyHash: string): Promise<void> {
+  /**
+   * Stores the new key's hash and revokes the tenant's live keys, in one
+   * transaction: at once, or after `overlapMs` so apps can switch keys without a gap.
+   * A key is valid while revoked_at is null or in the future.
+   */
+  async replace(tenantId: string, prefix: string, keyHash: string, overlapMs = 0): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .updateTable('tenant_management.api_keys')
-        .set({ revoked_at: sql<Date>`now()` })
+        .set({ revoked_at: sql<Date>`now() + make_interval(secs => ${overlapMs / 1000})` })
         .where('cliente_id', '=', tenantId)
-        .where('revoked_at', 'is', null)
+        .where((w) => w.or([w('revoked_at', 'is', null), w('revoked_at', '>', sql<Date>`now() + make_interval(secs => ${overlapMs / 1000})`)]))
         .execute();
       await trx.insertInto('tenant_management.api_keys').values({ cliente_id: tenantId, prefix, key_hash: keyHash }).execute();
     });

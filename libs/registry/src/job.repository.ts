@@ -107,6 +107,18 @@ export class JobRepository {
       .execute();
   }
 
+  /** A queued or running job of this kind for the tenant, if any (to avoid queuing the same work twice). */
+  async findPending(kind: string, tenantId: string): Promise<JobRecord | undefined> {
+    const row = await this.db
+      .selectFrom('tenant_management.jobs')
+      .select(COLUMNS)
+      .where('kind', '=', kind)
+      .where('tenant_id', '=', tenantId)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
   async find(id: string): Promise<JobRecord | undefined> {
     const row = await this.db.selectFrom('tenant_management.jobs').select(COLUMNS).where('id', '=', id).executeTakeFirst();
     return row && toRecord(row);

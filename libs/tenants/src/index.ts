@@ -23,3 +23,5 @@ export * from './get-job/get-job.query';
 export * from './run-next-job/run-next-job.command';
 export * from './change-modules/change-modules.command';
 export * from './collect-usage/collect-usage.query';
+export * from './submit-tenant-job/submit-tenant-job.command';
+export * from './jobs';

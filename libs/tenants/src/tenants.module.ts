@@ -21,6 +21,7 @@ import { KRYONIX_CONFIG, REGISTRY_DB } from './tokens';
 import { GetJobHandler } from './get-job/get-job.handler';
 import { ChangeModulesHandler } from './change-modules/change-modules.handler';
 import { CollectUsageHandler } from './collect-usage/collect-usage.handler';
+import { SubmitTenantJobHandler } from './submit-tenant-job/submit-tenant-job.handler';
 import { RunNextJobHandler } from './run-next-job/run-next-job.handler';
 import { SubmitCreateTenantHandler } from './submit-create-tenant/submit-create-tenant.handler';
 import { CheckReadinessHandler } from './check-readiness/check-readiness.handler';
@@ -76,6 +77,7 @@ export class TenantsModule {
         RunNextJobHandler,
         ChangeModulesHandler,
         CollectUsageHandler,
+        SubmitTenantJobHandler,
       ],
     };
   }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import ms, { StringValue } from 'ms';
 import { InvalidInput } from '@kryonix/domain';
 import { printJson } from '../output';
 import { action, jsonOption, serviceFor } from './shared';
@@ -51,7 +52,21 @@ export function tenantLifecycleCommands(): Command[] {
       ),
     simple('suspend', "suspend a tenant: its role can no longer log in and the data plane refuses it", (s, id) => s.suspend(id), (r) => `Tenant ${r.id} is suspended.`),
     simple('resume', 'resume a suspended tenant', (s, id) => s.resume(id), (r) => `Tenant ${r.id} is active.`),
-    simple('rotate-key', 'issue a new API key (shown once) and revoke the old one', (s, id) => s.rotateKey(id), (r) => `New API key for ${r.id}: ${r.apiKey}\n  shown only this once: store it now; the previous key is revoked.`),
+    new Command('rotate-key')
+      .description('issue a new API key (shown once) and revoke the old one, now or after --overlap')
+      .argument('<id>', 'tenant id')
+      .option('--overlap <duration>', 'keep the old key valid this long (e.g. 10m, 1h, 2d; at most 7d)', '0')
+      .addOption(jsonOption())
+      .action(
+        action(async (command, id: string, opts: { overlap: string; json?: boolean }) => {
+          const overlapMs = /^\d+$/.test(opts.overlap) ? Number(opts.overlap) * 1000 : ms(opts.overlap as StringValue);
+          if (typeof overlapMs !== 'number' || Number.isNaN(overlapMs)) throw new InvalidInput(`Invalid --overlap "${opts.overlap}": use a duration such as 10m, 1h or 2d.`);
+          const r = await (await serviceFor(command)).rotateKey(id, overlapMs);
+          if (opts.json) return printJson(r);
+          const until = overlapMs > 0 ? `keeps working until ${new Date(r.previousKeysValidUntil).toISOString()}` : 'is revoked';
+          process.stdout.write(`New API key for ${r.id}: ${r.apiKey}\n  shown only this once: store it now; the previous key ${until}.\n`);
+        }),
+      ),
     simple('rotate-credentials', "give the tenant's database role a new password (kept encrypted, not shown)", (s, id) => s.rotateCredentials(id), (r) => `New password set for role ${r.role} of tenant ${r.id}.`),
     new Command('delete')
       .description(`delete a tenant: refused at once, data kept for KRYONIX_DELETE_GRACE (default 7d) then purged; --purge drops everything now`)

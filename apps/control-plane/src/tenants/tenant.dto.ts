@@ -13,6 +13,8 @@ export const createTenantBody = z
 
 export const changeModulesBody = z.object({ modules: z.array(z.string()), purge: z.boolean().default(false) }).strict();
 
+export const rotateKeyBody = z.object({ overlapSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(0) }).strict();
+
 export const listTenantsQuery = z
   .object({
     status: z.enum(['provisioning', 'active', 'suspended', 'deleting']).optional(),

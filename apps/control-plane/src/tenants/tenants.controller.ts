@@ -12,10 +12,11 @@ import {
   RotateCredentialsCommand,
   ShowTenantQuery,
   SubmitCreateTenantCommand,
+  SubmitTenantJobCommand,
   SuspendTenantCommand,
   TenantLogQuery,
 } from '@kryonix/tenants';
-import { changeModulesBody, createTenantBody, listTenantsQuery, parse } from './tenant.dto';
+import { changeModulesBody, createTenantBody, listTenantsQuery, parse, rotateKeyBody } from './tenant.dto';
 
 interface Reply {
   status(code: number): Reply;
@@ -31,6 +32,17 @@ const DESCRIPTIONS: Record<number, string> = {
   423: 'The tenant is being changed by another operation; retry.',
 };
 const apply = (...decorators: MethodDecorator[]): MethodDecorator => applyDecorators(...decorators);
+const asyncHeader = ApiHeader({ name: 'Prefer', required: false, description: '`respond-async`: queue the work as a durable job and answer 202 with it' });
+
+/** RFC 7240: `Prefer: respond-async`. */
+function wantsAsync(prefer: string | undefined): boolean {
+  return Boolean(prefer && /(^|[,\s])respond-async($|[,;\s])/i.test(prefer));
+}
+
+function accepted<T extends { id: string }>(reply: Reply, job: T): T {
+  reply.status(202).header('location', `/v1/jobs/${job.id}`).header('preference-applied', 'respond-async');
+  return job;
+}
 
 @ApiTags('tenants')
 @ApiBearerAuth()
@@ -45,7 +57,7 @@ export class TenantsController {
   @Post()
   @apply(
     ApiOperation({ summary: 'Create a tenant', description: 'Provisions database or schemas, role, registry rows, API key and files. With `Prefer: respond-async` it is queued as a durable job (202).' }),
-    ApiHeader({ name: 'Prefer', required: false, description: '`respond-async` to get 202 and a job' }),
+    asyncHeader,
     ApiBody({ schema: S.CreateTenantRequest }),
     ApiResponse({ status: 201, schema: S.CreatedTenant }),
     ApiResponse({ status: 202, schema: S.Job, description: 'Queued; poll the Location (/v1/jobs/:id).' }),
@@ -53,11 +65,7 @@ export class TenantsController {
   )
   async create(@Body() body: unknown, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: Reply) {
     const input = parse(createTenantBody, body, 'request body');
-    if (prefer && /(^|[,\s])respond-async($|[,;\s])/i.test(prefer)) {
-      const job = await this.commands.execute(new SubmitCreateTenantCommand(input));
-      reply.status(202).header('location', `/v1/jobs/${job.id}`).header('preference-applied', 'respond-async');
-      return job;
-    }
+    if (wantsAsync(prefer)) return accepted(reply, await this.commands.execute(new SubmitCreateTenantCommand(input)));
     const { files: _files, ...tenant } = await this.commands.execute(new CreateTenantCommand(input));
     reply.status(201);
     return tenant;
@@ -107,30 +115,46 @@ export class TenantsController {
   }
 
   @Delete(':id')
-  @HttpCode(200)
   @apply(
     ApiOperation({ summary: 'Delete: refused at once, data kept for KRYONIX_DELETE_GRACE then purged; ?purge=true drops everything now' }),
     ApiQuery({ name: 'purge', required: false, schema: { type: 'boolean' } }),
+    asyncHeader,
+    ApiResponse({ status: 202, schema: S.Job, description: 'Purge queued (with purge=true and Prefer: respond-async).' }),
     ...errors(400, 401, 404, 409, 423),
   )
-  remove(@Param('id') id: string, @Query('purge') purge?: string) {
-    return this.commands.execute(new DeleteTenantCommand(id, purge === 'true' || purge === '1'));
+  async remove(@Param('id') id: string, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: Reply, @Query('purge') purgeParam?: string) {
+    const purge = purgeParam === 'true' || purgeParam === '1';
+    if (purge && wantsAsync(prefer)) return accepted(reply, await this.commands.execute(new SubmitTenantJobCommand({ kind: 'purge_tenant', id })));
+    reply.status(200);
+    return this.commands.execute(new DeleteTenantCommand(id, purge));
   }
 
   /** The whole wanted set of modules; removed ones are detached (data kept) unless `purge` is true. */
   @Put(':id/modules')
-  @HttpCode(200)
-  @apply(ApiOperation({ summary: 'Set the modules (whole set): added ones applied in dependency order; removed ones detached, or dropped with purge' }), ApiBody({ schema: S.ModulesRequest }), ...errors(400, 401, 404, 409, 423))
-  changeModules(@Param('id') id: string, @Body() body: unknown) {
+  @apply(
+    ApiOperation({ summary: 'Set the modules (whole set): added ones applied in dependency order; removed ones detached, or dropped with purge' }),
+    ApiBody({ schema: S.ModulesRequest }),
+    asyncHeader,
+    ApiResponse({ status: 202, schema: S.Job }),
+    ...errors(400, 401, 404, 409, 423),
+  )
+  async changeModules(@Param('id') id: string, @Body() body: unknown, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: Reply) {
     const { modules, purge } = parse(changeModulesBody, body, 'request body');
+    if (wantsAsync(prefer)) return accepted(reply, await this.commands.execute(new SubmitTenantJobCommand({ kind: 'change_modules', id, modules, purge })));
+    reply.status(200);
     return this.commands.execute(new ChangeModulesCommand(id, modules, purge));
   }
 
   @Post(':id/api-keys')
   @HttpCode(201)
-  @apply(ApiOperation({ summary: 'Rotate the API key: a new key shown once, the old one revoked' }), ...errors(400, 401, 404, 409, 423))
-  rotateKey(@Param('id') id: string) {
-    return this.commands.execute(new RotateApiKeyCommand(id));
+  @apply(
+    ApiOperation({ summary: 'Rotate the API key: a new key shown once; the old ones revoked now, or after overlapSeconds' }),
+    ApiBody({ required: false, schema: { type: 'object', properties: { overlapSeconds: { type: 'integer', minimum: 0, maximum: 604800, default: 0 } } } }),
+    ...errors(400, 401, 404, 409, 423),
+  )
+  rotateKey(@Param('id') id: string, @Body() body: unknown) {
+    const { overlapSeconds } = parse(rotateKeyBody, body, 'request body');
+    return this.commands.execute(new RotateApiKeyCommand(id, overlapSeconds * 1000));
   }
 
   @Post(':id/credentials')

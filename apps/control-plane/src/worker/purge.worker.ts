@@ -4,7 +4,7 @@ import { PurgeExpiredTenantsCommand } from '@kryonix/tenants';
 
 export const WORKER_INTERVAL_MS = Symbol('WORKER_INTERVAL_MS');
 
-/** Purges soft-deleted tenants once their grace period (KRYONIX_DELETE_GRACE) is over. */
+/** Queues purge jobs for soft-deleted tenants once their grace period (KRYONIX_DELETE_GRACE) is over. */
 @Injectable()
 export class PurgeWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('worker');
@@ -32,7 +32,7 @@ export class PurgeWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.running ??= this.commands
       .execute(new PurgeExpiredTenantsCommand())
       .then((ids) => {
-        if (ids.length) this.logger.log({ tenants: ids }, 'purged tenants past their grace period');
+        if (ids.length) this.logger.log({ tenants: ids }, 'queued purges of tenants past their grace period');
       })
       .catch((error: unknown) => this.logger.error({ err: error }, 'purge pass failed'))
       .finally(() => (this.running = undefined));

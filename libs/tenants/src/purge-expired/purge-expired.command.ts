@@ -1,4 +1,4 @@
 import { Command } from '@nestjs/cqrs';
 
-/** Purges soft-deleted tenants whose grace period is over (run by the control plane's worker). */
+/** Queues a purge job for each soft-deleted tenant whose grace period is over (run by the control plane's worker). */
 export class PurgeExpiredTenantsCommand extends Command<string[]> {}

@@ -1,18 +1,24 @@
-import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
-import { TenantLifecycle } from '@kryonix/provisioning';
-import { TenantDeletedEvent } from '../events/tenant-lifecycle.events';
+import { randomUUID } from 'node:crypto';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { JobRepository, TenantRepository } from '@kryonix/registry';
+import { JOB_KINDS } from '../jobs';
 import { PurgeExpiredTenantsCommand } from './purge-expired.command';
 
+/** Purges are durable jobs: a crash mid-purge is finished by the next worker. Returns the tenants queued. */
 @CommandHandler(PurgeExpiredTenantsCommand)
 export class PurgeExpiredTenantsHandler implements ICommandHandler<PurgeExpiredTenantsCommand, string[]> {
   constructor(
-    private readonly lifecycle: TenantLifecycle,
-    private readonly events: EventBus,
+    private readonly tenants: TenantRepository,
+    private readonly jobs: JobRepository,
   ) {}
 
   async execute(): Promise<string[]> {
-    const purged = await this.lifecycle.purgeExpired();
-    for (const id of purged) this.events.publish(new TenantDeletedEvent(id, true));
-    return purged;
+    const queued: string[] = [];
+    for (const id of await this.tenants.dueForPurge()) {
+      if (await this.jobs.findPending(JOB_KINDS.purgeTenant, id)) continue;
+      await this.jobs.enqueue({ id: randomUUID(), kind: JOB_KINDS.purgeTenant, tenantId: id, payload: { id } });
+      queued.push(id);
+    }
+    return queued;
   }
 }

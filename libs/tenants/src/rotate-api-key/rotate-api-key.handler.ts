@@ -10,8 +10,8 @@ export class RotateApiKeyHandler implements ICommandHandler<RotateApiKeyCommand,
     private readonly events: EventBus,
   ) {}
 
-  async execute({ id }: RotateApiKeyCommand): Promise<RotatedApiKey> {
-    const result = await this.lifecycle.rotateApiKey(id);
+  async execute({ id, overlapMs }: RotateApiKeyCommand): Promise<RotatedApiKey> {
+    const result = await this.lifecycle.rotateApiKey(id, overlapMs);
     this.events.publish(new TenantKeyRotatedEvent(result.id));
     return result;
   }

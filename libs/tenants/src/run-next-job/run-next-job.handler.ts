@@ -1,11 +1,13 @@
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { KryonixError, TenantAlreadyExists } from '@kryonix/domain';
+import { KryonixError, TenantAlreadyExists, TenantNotFound } from '@kryonix/domain';
 import { SecretBox } from '@kryonix/provisioning';
 import { JobRecord, JobRepository, TenantRepository } from '@kryonix/registry';
 import { CreateTenantCommand } from '../create-tenant/create-tenant.command';
 import { RotateApiKeyCommand } from '../rotate-api-key/rotate-api-key.command';
 import { JobView, toJobView } from '../get-job/get-job.query';
-import { CREATE_TENANT_JOB } from '../submit-create-tenant/submit-create-tenant.handler';
+import { ChangeModulesCommand } from '../change-modules/change-modules.command';
+import { DeleteTenantCommand } from '../delete-tenant/delete-tenant.command';
+import { ChangeModulesPayload, CreateTenantPayload, JOB_KINDS, PurgeTenantPayload } from '../jobs';
 import { RunNextJobCommand } from './run-next-job.command';
 
 /** Domain errors that a retry cannot fix; TENANT_BUSY and infrastructure errors are retried. */
@@ -39,8 +41,30 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
   }
 
   private async run(job: JobRecord): Promise<Record<string, unknown>> {
-    if (job.kind !== CREATE_TENANT_JOB) throw new KryonixError('INVALID_INPUT', `Unknown job kind "${job.kind}".`);
-    const input = job.payload as { id: string; name: string; modules: string[]; mode: string };
+    switch (job.kind) {
+      case JOB_KINDS.createTenant:
+        return this.createTenant(job);
+      case JOB_KINDS.changeModules: {
+        const { id, modules, purge } = job.payload as unknown as ChangeModulesPayload;
+        return { ...(await this.commands.execute(new ChangeModulesCommand(id, modules, purge))) };
+      }
+      case JOB_KINDS.purgeTenant: {
+        const { id } = job.payload as unknown as PurgeTenantPayload;
+        try {
+          return { ...(await this.commands.execute(new DeleteTenantCommand(id, true))) };
+        } catch (error) {
+          // A previous attempt purged it and died before saying so.
+          if (error instanceof TenantNotFound && job.attempts > 1) return { id, status: 'purged' };
+          throw error;
+        }
+      }
+      default:
+        throw new KryonixError('INVALID_INPUT', `Unknown job kind "${job.kind}".`);
+    }
+  }
+
+  private async createTenant(job: JobRecord): Promise<Record<string, unknown>> {
+    const input = job.payload as unknown as CreateTenantPayload;
     try {
       const { files: _files, apiKey, ...tenant } = await this.commands.execute(new CreateTenantCommand(input));
       return { ...tenant, ...this.sealed(job, apiKey) };

@@ -5,8 +5,7 @@ import { JobRepository, TenantRepository } from '@kryonix/registry';
 import { TenantAlreadyExists } from '@kryonix/domain';
 import { JobView, toJobView } from '../get-job/get-job.query';
 import { SubmitCreateTenantCommand } from './submit-create-tenant.command';
-
-export const CREATE_TENANT_JOB = 'create_tenant';
+import { JOB_KINDS } from '../jobs';
 
 @CommandHandler(SubmitCreateTenantCommand)
 export class SubmitCreateTenantHandler implements ICommandHandler<SubmitCreateTenantCommand, JobView> {
@@ -20,7 +19,7 @@ export class SubmitCreateTenantHandler implements ICommandHandler<SubmitCreateTe
     const request = this.provisioner.validate(input);
     // A clear 409 now rather than a failed job later; the job itself still handles races.
     if (await this.tenants.findById(request.id)) throw new TenantAlreadyExists(request.id);
-    const job = await this.jobs.enqueue({ id: randomUUID(), kind: CREATE_TENANT_JOB, tenantId: request.id, payload: request });
+    const job = await this.jobs.enqueue({ id: randomUUID(), kind: JOB_KINDS.createTenant, tenantId: request.id, payload: request });
     return toJobView(job);
   }
 }

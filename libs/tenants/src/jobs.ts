@@ -1,0 +1,21 @@
+/** Kinds of durable jobs and their payloads (no secrets in payloads). */
+export const JOB_KINDS = {
+  createTenant: 'create_tenant',
+  changeModules: 'change_modules',
+  purgeTenant: 'purge_tenant',
+} as const;
+
+export interface CreateTenantPayload {
+  id: string;
+  name: string;
+  modules: string[];
+  mode: string;
+}
+export interface ChangeModulesPayload {
+  id: string;
+  modules: string[];
+  purge: boolean;
+}
+export interface PurgeTenantPayload {
+  id: string;
+}

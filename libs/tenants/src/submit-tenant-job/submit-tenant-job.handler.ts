@@ -1,0 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { TenantNotFound, validateTenantId } from '@kryonix/domain';
+import { ModuleCatalog } from '@kryonix/provisioning';
+import { JobRepository, TenantRepository } from '@kryonix/registry';
+import { JobView, toJobView } from '../get-job/get-job.query';
+import { SubmitTenantJobCommand } from './submit-tenant-job.command';
+
+@CommandHandler(SubmitTenantJobCommand)
+export class SubmitTenantJobHandler implements ICommandHandler<SubmitTenantJobCommand, JobView> {
+  constructor(
+    private readonly tenants: TenantRepository,
+    private readonly catalog: ModuleCatalog,
+    private readonly jobs: JobRepository,
+  ) {}
+
+  async execute({ request }: SubmitTenantJobCommand): Promise<JobView> {
+    const id = validateTenantId(request.id);
+    if (!(await this.tenants.findById(id))) throw new TenantNotFound(id);
+    const payload = request.kind === 'change_modules' ? { id, modules: this.catalog.resolve(request.modules).map((m) => m.name), purge: request.purge } : { id };
+    // The same purge already queued is that job, not a second one.
+    const pending = request.kind === 'purge_tenant' ? await this.jobs.findPending(request.kind, id) : undefined;
+    return toJobView(pending ?? (await this.jobs.enqueue({ id: randomUUID(), kind: request.kind, tenantId: id, payload })));
+  }
+}

@@ -129,6 +129,22 @@ describe('tenants API', () => {
     expect(await call('GET', '/v1/tenants/cp-nope')).toMatchObject({ status: 404, body: { error: { code: 'TENANT_NOT_FOUND' } } });
     expect((await call('POST', '/v1/tenants/cp-nope/suspend')).status).toBe(404);
     expect((await call('GET', '/v1/nothing-here')).status).toBe(404);
+    // every tenant route: bad id 400, unknown tenant 404
+    for (const [method, path, body] of [
+      ['GET', '/v1/tenants/%s'],
+      ['GET', '/v1/tenants/%s/log'],
+      ['POST', '/v1/tenants/%s/suspend'],
+      ['POST', '/v1/tenants/%s/resume'],
+      ['DELETE', '/v1/tenants/%s'],
+      ['PUT', '/v1/tenants/%s/modules', { modules: ['crm'] }],
+      ['POST', '/v1/tenants/%s/api-keys'],
+      ['POST', '/v1/tenants/%s/credentials'],
+    ] as Array<[string, string, unknown?]>) {
+      expect([path, (await call(method, path.replace('%s', 'Bad_Id'), body)).status]).toEqual([path, 400]);
+      if (!path.endsWith('/log')) expect([path, (await call(method, path.replace('%s', 'cp-ghost'), body)).status]).toEqual([path, 404]);
+    }
+    expect((await call('GET', '/v1/tenants?limit=0')).status).toBe(400);
+    expect((await call('PUT', '/v1/tenants/cp-one/modules', { modules: ['crm'], extra: true })).status).toBe(400);
   });
 
   it('GET /v1/tenants pages with a cursor and filters by status and module', async () => {
@@ -313,6 +329,8 @@ describe('lifecycle', () => {
     expect((await footprint('cp-page-a')).schemas).toEqual(['cp_page_a_financeiro']);
     expect(await canLogin('cp-page-a', 'kryonix_tenants')).toBe(false);
     expect((await call('POST', '/v1/tenants/cp-page-a/api-keys')).status).toBe(409);
+    expect((await call('POST', '/v1/tenants/cp-page-a/resume')).body.error.code).toBe('TENANT_STATE');
+    expect((await call('PUT', '/v1/tenants/cp-page-a/modules', { modules: ['crm'] })).status).toBe(409);
     await server.app.get(PurgeWorker).tick(); // queues a purge job; the job worker runs it
     const gone = { databases: [], roles: [], schemas: [], registry: { clientes: 0, tenant_module_migrations: 0, api_keys: 0 }, files: false };
     const deadline = Date.now() + 10_000;

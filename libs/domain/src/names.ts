@@ -8,6 +8,12 @@ import { IsolationMode } from './tenant';
  */
 export const SHARED_TENANTS_DATABASE = 'kryonix_tenants';
 
+/**
+ * The data plane's login role: a NOINHERIT member of every tenant role, so it
+ * holds no tenant privilege itself and must SET ROLE to act as one tenant.
+ */
+export const GATEWAY_ROLE = 'kryonix_gateway';
+
 export function identifierPart(tenantId: string): string {
   return tenantId.replace(/-/g, '_');
 }

@@ -1,5 +1,5 @@
 import { Kysely, sql } from 'kysely';
-import { ConfigurationError } from '@kryonix/domain';
+import { ConfigurationError, GATEWAY_ROLE } from '@kryonix/domain';
 import { RegistryDatabase, migrateRegistry } from '@kryonix/registry';
 import { KryonixConfig } from './config';
 import { DatabaseConnector } from './database-connector';
@@ -10,7 +10,7 @@ import { ModuleCatalog } from './module-catalog';
 import { parseFailpoints } from './plan';
 import { Provisioner } from './provisioner';
 import { TenantLifecycle } from './lifecycle';
-import { SecretBox } from './secrets';
+import { SecretBox, scramSha256Verifier } from './secrets';
 import { TenantStorageRepository } from './tenant-storage.repository';
 import { TenantMetricsRepository } from './tenant-metrics.repository';
 
@@ -27,6 +27,8 @@ export interface KryonixRuntime {
   /** Encrypts secrets kept in the registry (role passwords, one-time job results). */
   secrets: SecretBox;
   metrics: TenantMetricsRepository;
+  /** How the data plane logs in: the gateway role, password derived from the master key. */
+  gatewayUrl(database: string): string;
   close(): Promise<void>;
 }
 
@@ -43,8 +45,9 @@ export async function openRuntime(config: KryonixConfig, env: Record<string, str
       loadMasterKey(config.home, config.masterKey),
       ensureRegistry(connector, storage, maintenanceDb, config.registryDatabase, embedded),
     ]);
-    const registry = connector.db<RegistryDatabase>(config.registryDatabase);
     const secrets = new SecretBox(masterKey);
+    await storage.ensureGatewayRole(connector.db(config.registryDatabase), scramSha256Verifier(secrets.derive('gateway-password')));
+    const registry = connector.db<RegistryDatabase>(config.registryDatabase);
     const files = new GeneratedFiles(config.templatesDir, config.outputDir);
     return {
       config,
@@ -57,6 +60,13 @@ export async function openRuntime(config: KryonixConfig, env: Record<string, str
       lifecycle: new TenantLifecycle({ registry, storage, catalog, baseDomain: config.baseDomain, secrets, files, deleteGraceMs: config.deleteGraceMs }),
       secrets,
       metrics: new TenantMetricsRepository(connector),
+      gatewayUrl: (database) => {
+        const url = new URL(adminUrl);
+        url.username = GATEWAY_ROLE;
+        url.password = secrets.derive('gateway-password');
+        url.pathname = `/${encodeURIComponent(database)}`;
+        return url.toString();
+      },
       close: () => connector.close(),
     };
   } catch (error) {

@@ -59,6 +59,11 @@ export class SecretBox {
     return ['v1', iv, cipher.getAuthTag(), data].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join(':');
   }
 
+  /** A secret derived from the master key (e.g. the gateway role's password): nothing to store. */
+  derive(label: string): string {
+    return createHmac('sha256', this.key).update(`kryonix:${label}`).digest('base64url');
+  }
+
   /** `context` (the tenant id) is bound as associated data, so a ciphertext cannot be moved to another tenant. */
   decrypt(envelope: string, context: string): string {
     const [version, iv, tag, data] = envelope.split(':');

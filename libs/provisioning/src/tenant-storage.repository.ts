@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
-import { SHARED_TENANTS_DATABASE, assertSafeIdentifier, quoteIdent } from '@kryonix/domain';
+import { GATEWAY_ROLE, SHARED_TENANTS_DATABASE, assertSafeIdentifier, quoteIdent } from '@kryonix/domain';
 import { DatabaseConnector } from './database-connector';
 import { ModuleDefinition } from './module-catalog';
 
@@ -154,10 +154,26 @@ export class TenantStorageRepository {
 
   // ---- grants ------------------------------------------------------------------
 
-  /** The role may connect to `database` and use `schemas` (their tables and sequences), nothing more. */
+  /** The data plane's role (see GATEWAY_ROLE): created once, NOINHERIT, may connect to the shared tenants database. */
+  async ensureGatewayRole(admin: Kysely<any>, scramVerifier: string): Promise<void> {
+    if (!(await this.roleExists(admin, GATEWAY_ROLE))) {
+      try {
+        await sql`CREATE ROLE ${id(GATEWAY_ROLE)} WITH LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${sql.lit(scramVerifier)}`.execute(admin);
+      } catch (error) {
+        if ((error as { code?: string }).code !== '42710') throw error; // duplicate_object: another process made it
+      }
+    }
+  }
+
+  /**
+   * The role may connect to `database` and use `schemas` (their tables and
+   * sequences), nothing more; the gateway may connect there and SET ROLE to it.
+   */
   async grantAccess(database: string, role: string, schemas: readonly string[]): Promise<void> {
     const statements = [
       `GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(role)}`,
+      `GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(GATEWAY_ROLE)}`,
+      `GRANT ${quoteIdent(role)} TO ${quoteIdent(GATEWAY_ROLE)}`,
       ...schemas.flatMap((s) => [
         `GRANT USAGE ON SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`,
         `GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`,

@@ -20,7 +20,8 @@ export default [
             { sourceTag: 'type:data', onlyDependOnLibsWithTags: ['type:domain'] },
             { sourceTag: 'type:provisioning', onlyDependOnLibsWithTags: ['type:domain', 'type:data'] },
             { sourceTag: 'type:application', onlyDependOnLibsWithTags: ['type:domain', 'type:data', 'type:provisioning'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:application', 'type:provisioning'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:application', 'type:provisioning', 'type:web'] },
+            { sourceTag: 'type:web', onlyDependOnLibsWithTags: ['type:domain'] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:data', 'type:provisioning', 'type:application'] },
           ],
         },
@@ -35,7 +36,7 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: false,
-          depConstraints: [{ sourceTag: '*', onlyDependOnLibsWithTags: ['type:domain', 'type:data', 'type:provisioning', 'type:application', 'type:testing'] }],
+          depConstraints: [{ sourceTag: '*', onlyDependOnLibsWithTags: ['type:domain', 'type:data', 'type:provisioning', 'type:application', 'type:testing', 'type:web'] }],
         },
       ],
     },

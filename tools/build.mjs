@@ -46,7 +46,10 @@ const started = Date.now();
 // Servers: start-up time does not matter, so dependencies stay in node_modules.
 await build({
   ...common,
-  entryPoints: { 'control-plane': resolve(root, 'apps/control-plane/src/main.ts') },
+  entryPoints: {
+    'control-plane': resolve(root, 'apps/control-plane/src/main.ts'),
+    'data-plane': resolve(root, 'apps/data-plane/src/main.ts'),
+  },
   packages: 'external',
 });
 // The CLI: a short-lived process, so everything it needs is bundled into one file.

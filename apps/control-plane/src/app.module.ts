@@ -7,7 +7,7 @@ import type { KryonixRuntime } from '@kryonix/provisioning';
 import { TenantsModule } from '@kryonix/tenants';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { OPERATOR_TOKEN, OperatorAuthGuard } from './auth/operator-auth.guard';
-import { DomainExceptionFilter } from './errors/domain-exception.filter';
+import { DomainExceptionFilter } from '@kryonix/web';
 import { HealthController } from './health/health.controller';
 import { ModulesController } from './modules/modules.controller';
 import { TenantsController } from './tenants/tenants.controller';

@@ -11,6 +11,14 @@ export type ErrorCode =
   | 'JOB_NOT_FOUND'
   | 'TENANT_STATE'
   | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'TENANT_SUSPENDED'
+  | 'MODULE_NOT_AVAILABLE'
+  | 'NOT_FOUND'
+  | 'ROW_CONFLICT'
+  | 'UNPROCESSABLE'
+  | 'RATE_LIMITED'
+  | 'UNAVAILABLE'
   | 'PROVISIONING_FAILED'
   | 'CONFIGURATION'
   | 'INTERNAL';
@@ -126,9 +134,22 @@ export function httpStatusFor(error: unknown): number {
       return 400;
     case 'UNAUTHORIZED':
       return 401;
+    case 'FORBIDDEN':
+    case 'TENANT_SUSPENDED':
+      return 403;
     case 'TENANT_NOT_FOUND':
     case 'JOB_NOT_FOUND':
+    case 'MODULE_NOT_AVAILABLE':
+    case 'NOT_FOUND':
       return 404;
+    case 'ROW_CONFLICT':
+      return 409;
+    case 'UNPROCESSABLE':
+      return 422;
+    case 'RATE_LIMITED':
+      return 429;
+    case 'UNAVAILABLE':
+      return 503;
     case 'TENANT_EXISTS':
     case 'TENANT_STATE':
       return 409;

@@ -29,6 +29,17 @@ export class ApiKeyRepository {
     });
   }
 
+  /** Hashes of the tenant's keys that are valid now (not revoked, or revoked in the future: an overlap). */
+  async validHashes(tenantId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('tenant_management.api_keys')
+      .select('key_hash')
+      .where('cliente_id', '=', tenantId)
+      .where((w) => w.or([w('revoked_at', 'is', null), w('revoked_at', '>', sql<Date>`now()`)]))
+      .execute();
+    return rows.map((r) => r.key_hash);
+  }
+
   async deleteFor(tenantId: string): Promise<void> {
     await this.db.deleteFrom('tenant_management.api_keys').where('cliente_id', '=', tenantId).execute();
   }

@@ -22,6 +22,7 @@ import { GetJobHandler } from './get-job/get-job.handler';
 import { ChangeModulesHandler } from './change-modules/change-modules.handler';
 import { CollectUsageHandler } from './collect-usage/collect-usage.handler';
 import { SubmitTenantJobHandler } from './submit-tenant-job/submit-tenant-job.handler';
+import { ResolveRouteHandler } from './resolve-route/resolve-route.handler';
 import { RunNextJobHandler } from './run-next-job/run-next-job.handler';
 import { SubmitCreateTenantHandler } from './submit-create-tenant/submit-create-tenant.handler';
 import { CheckReadinessHandler } from './check-readiness/check-readiness.handler';
@@ -78,6 +79,7 @@ export class TenantsModule {
         ChangeModulesHandler,
         CollectUsageHandler,
         SubmitTenantJobHandler,
+        ResolveRouteHandler,
       ],
     };
   }

@@ -2,7 +2,7 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nes
 import { CommandBus } from '@nestjs/cqrs';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
 import { RecordAuditCommand } from '@kryonix/tenants';
-import { describe } from '../errors/domain-exception.filter';
+import { describe } from '@kryonix/web';
 
 interface Request {
   method: string;

@@ -1,0 +1,44 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ModuleCatalog, type KryonixRuntime } from '@kryonix/provisioning';
+import { TenantsModule } from '@kryonix/tenants';
+import { DomainExceptionFilter } from '@kryonix/web';
+import { HealthController } from './health/health.controller';
+import { DataPlaneMetrics, RequestMetricsInterceptor } from './metrics/data-plane-metrics';
+import { MetricsController } from './metrics/metrics.controller';
+import { CONNECTION_OPTIONS, ConnectionOptions, TenantConnections } from './pools/tenant-connections';
+import { ModuleResourcesController } from './resources/module-resources.controller';
+import { ModuleResources } from './resources/module-resources.service';
+import { ROUTE_CACHE_OPTIONS, RouteCache, RouteCacheOptions } from './routing/route-cache';
+import { TenantAccess } from './routing/tenant-access';
+import { TenantGuard } from './routing/tenant.guard';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+
+export interface DataPlaneOptions {
+  connections: Omit<ConnectionOptions, 'urlFor'>;
+  routes: RouteCacheOptions;
+}
+
+@Module({})
+export class DataPlaneModule {
+  static forRuntime(runtime: KryonixRuntime, options: DataPlaneOptions): DynamicModule {
+    return {
+      module: DataPlaneModule,
+      imports: [TenantsModule.forRuntime(runtime)],
+      controllers: [ModuleResourcesController, HealthController, MetricsController],
+      providers: [
+        { provide: CONNECTION_OPTIONS, useValue: { ...options.connections, urlFor: runtime.gatewayUrl } },
+        { provide: ROUTE_CACHE_OPTIONS, useValue: options.routes },
+        { provide: ModuleCatalog, useValue: runtime.catalog },
+        { provide: TenantAccess, useFactory: (routes: RouteCache) => new TenantAccess(routes, runtime.config.baseDomain), inject: [RouteCache] },
+        { provide: APP_FILTER, useClass: DomainExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: RequestMetricsInterceptor },
+        TenantConnections,
+        RouteCache,
+        TenantGuard,
+        ModuleResources,
+        DataPlaneMetrics,
+      ],
+    };
+  }
+}

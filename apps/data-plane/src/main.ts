@@ -1,0 +1,14 @@
+import { startDataPlane } from './server';
+
+/** `node dist/data-plane.js`: serves until SIGINT/SIGTERM. */
+startDataPlane()
+  .then((server) => {
+    process.stdout.write(`kryonix data plane listening on ${server.url}\n`);
+    const stop = () => void server.close().then(() => process.exit(0), () => process.exit(1));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  })
+  .catch((error: unknown) => {
+    process.stderr.write(`kryonix data plane: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });

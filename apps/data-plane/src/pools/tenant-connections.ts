@@ -1,0 +1,152 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Pool, PoolClient, types } from 'pg';
+import { KryonixError, SHARED_TENANTS_DATABASE, quoteIdent } from '@kryonix/domain';
+import type { TenantRoute } from '@kryonix/tenants';
+
+/** Dates and times go back to the app exactly as stored ("2026-11-22", "14:30:00"), not shifted through a JS Date. */
+const RAW_DATES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === 1082 || oid === 1083 || oid === 1114 ? (value: string) => value : types.getTypeParser(oid, format)) as typeof types.getTypeParser,
+};
+
+export interface ConnectionOptions {
+  /** KRYONIX_MAX_CONNECTIONS: server connections this process may hold, all pools together. */
+  maxConnections: number;
+  /** Connections of one database-mode tenant's pool. */
+  perTenantPool: number;
+  /** Idle connections (and idle tenant pools) are closed after this. */
+  idleMs: number;
+  /** How long a request may wait for a connection before 503. */
+  acquireTimeoutMs: number;
+  /** The gateway's URL for a database. */
+  urlFor: (database: string) => string;
+}
+export const CONNECTION_OPTIONS = Symbol('CONNECTION_OPTIONS');
+
+interface TenantPool {
+  database: string;
+  pool: Pool;
+  lastUsed: number;
+}
+
+/**
+ * One budget of server connections, however many tenants:
+ *  - schema mode: one shared pool on kryonix_tenants;
+ *  - database mode: a small pool per tenant database, kept in LRU order; when the
+ *    budget is used up, the least recently used idle pool is closed; when none is
+ *    idle, the request waits (bounded) for one.
+ * The pools' `max` always sum to at most maxConnections.
+ * Each connection is the gateway role; before a tenant uses it, it is switched
+ * (SET ROLE + search_path, one round trip) unless it already carries that tenant.
+ */
+@Injectable()
+export class TenantConnections implements OnModuleDestroy {
+  private readonly shared: Pool;
+  private readonly sharedMax: number;
+  private readonly pools = new Map<string, TenantPool>(); // insertion order = LRU order
+  private readonly carries = new WeakMap<PoolClient, string>();
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(@Inject(CONNECTION_OPTIONS) private readonly options: ConnectionOptions) {
+    // The shared pool gets a quarter of the budget (at least 2); tenant pools share the rest.
+    this.sharedMax = Math.max(2, Math.floor(options.maxConnections / 4));
+    this.shared = this.makePool(SHARED_TENANTS_DATABASE, this.sharedMax);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([this.shared.end(), ...[...this.pools.values()].map((p) => p.pool.end())]);
+  }
+
+  /** Runs `fn` on a connection acting as the tenant (its role, its schemas first on the search path). */
+  async withTenant<R>(route: TenantRoute, fn: (client: PoolClient) => Promise<R>): Promise<R> {
+    const pool = route.mode === 'schema' ? this.shared : await this.tenantPool(route.database);
+    const client = await this.acquire(pool);
+    let broken = false;
+    try {
+      if (this.carries.get(client) !== route.id) {
+        this.carries.delete(client);
+        const path = Object.values(route.schemas).map(quoteIdent).join(', ');
+        await client.query(`SET ROLE ${quoteIdent(route.role)}; SET search_path TO ${path || "''"}`);
+        this.carries.set(client, route.id);
+      }
+      return await fn(client);
+    } catch (error) {
+      // A connection whose state we are not sure of is not reused.
+      broken = !(error as { code?: string }).code || (error as { code?: string }).code!.startsWith('08') || this.carries.get(client) !== route.id;
+      throw error;
+    } finally {
+      client.release(broken ? true : undefined);
+    }
+  }
+
+  stats() {
+    const tenantPools = [...this.pools.values()].map((p) => p.pool);
+    const sum = (f: (p: Pool) => number) => [this.shared, ...tenantPools].reduce((n, p) => n + f(p), 0);
+    return { pools: tenantPools.length + 1, total: sum((p) => p.totalCount), idle: sum((p) => p.idleCount), waiting: sum((p) => p.waitingCount) };
+  }
+
+  private async acquire(pool: Pool): Promise<PoolClient> {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      if (/timeout/i.test((error as Error).message)) throw new KryonixError('UNAVAILABLE', 'All database connections are busy; try again.');
+      throw error;
+    }
+  }
+
+  /** The pool of a database-mode tenant, making room in the budget when needed. */
+  private async tenantPool(database: string): Promise<Pool> {
+    const deadline = Date.now() + this.options.acquireTimeoutMs;
+    for (;;) {
+      const existing = this.pools.get(database);
+      if (existing) {
+        this.pools.delete(database);
+        this.pools.set(database, existing); // most recently used last
+        existing.lastUsed = Date.now();
+        return existing.pool;
+      }
+      if (this.pools.size < this.maxTenantPools() || (await this.evictIdle())) {
+        const entry = { database, pool: this.makePool(database, this.options.perTenantPool), lastUsed: Date.now() };
+        this.pools.set(database, entry);
+        return entry.pool;
+      }
+      if (Date.now() > deadline) throw new KryonixError('UNAVAILABLE', 'All database connections are busy; try again.');
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 25).unref();
+      });
+    }
+  }
+
+  private maxTenantPools(): number {
+    return Math.max(1, Math.floor((this.options.maxConnections - this.sharedMax) / this.options.perTenantPool));
+  }
+
+  /** Closes the least recently used pool that nobody is using. */
+  private async evictIdle(): Promise<boolean> {
+    for (const [database, entry] of this.pools) {
+      const p = entry.pool;
+      if (p.waitingCount === 0 && p.idleCount === p.totalCount) {
+        this.pools.delete(database);
+        await p.end();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private makePool(database: string, max: number): Pool {
+    const pool = new Pool({
+      connectionString: this.options.urlFor(database),
+      max,
+      idleTimeoutMillis: this.options.idleMs,
+      connectionTimeoutMillis: this.options.acquireTimeoutMs,
+      application_name: 'kryonix-data-plane',
+      types: RAW_DATES,
+    });
+    pool.on('error', () => undefined); // an idle connection closed by the server is just dropped
+    pool.on('release', () => this.waiters.shift()?.());
+    pool.on('remove', () => this.waiters.shift()?.());
+    return pool;
+  }
+}

@@ -1,0 +1,81 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import Redis from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import { ResolveRouteQuery, TENANT_EVENTS_CHANNEL, TenantRoute } from '@kryonix/tenants';
+
+export interface RouteCacheOptions {
+  ttlMs: number;
+  max: number;
+  redisUrl?: string;
+}
+export const ROUTE_CACHE_OPTIONS = Symbol('ROUTE_CACHE_OPTIONS');
+
+/** "no such tenant" is cached too, so a flood of unknown subdomains does not reach the registry. */
+type Entry = { route: TenantRoute | undefined };
+
+/**
+ * Tenant routes in an in-process LRU with a TTL. With Redis, the control plane's
+ * events on `kryonix:tenants` drop an entry at once (a suspension or key rotation
+ * reaches every data plane within milliseconds); without Redis, or with Redis
+ * gone, entries simply expire and the registry is read again.
+ */
+@Injectable()
+export class RouteCache implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('routes');
+  private readonly cache: LRUCache<string, Entry>;
+  private subscriber?: Redis;
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    private readonly queries: QueryBus,
+    @Inject(ROUTE_CACHE_OPTIONS) private readonly options: RouteCacheOptions,
+  ) {
+    this.cache = new LRUCache<string, Entry>({ max: options.max, ttl: options.ttlMs });
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.options.redisUrl) return;
+    this.subscriber = new Redis(this.options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 200, 2000) });
+    this.subscriber.on('error', () => undefined); // reconnects by itself; meanwhile the TTL keeps routes fresh
+    this.subscriber.on('message', (_channel, message) => this.onEvent(message));
+    // Any reconnect may have missed events: start from a clean cache.
+    this.subscriber.on('ready', () => this.cache.clear());
+    try {
+      await this.subscriber.connect();
+      await this.subscriber.subscribe(TENANT_EVENTS_CHANNEL);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Redis unavailable: route cache falls back to its TTL');
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.subscriber?.disconnect();
+  }
+
+  async get(id: string): Promise<TenantRoute | undefined> {
+    const cached = this.cache.get(id);
+    if (cached) {
+      this.hits++;
+      return cached.route;
+    }
+    this.misses++;
+    const route = await this.queries.execute(new ResolveRouteQuery(id));
+    this.cache.set(id, { route });
+    return route;
+  }
+
+  invalidate(id: string): void {
+    this.cache.delete(id);
+  }
+
+  private onEvent(message: string): void {
+    try {
+      const { tenantId } = JSON.parse(message) as { tenantId?: string };
+      if (typeof tenantId === 'string') this.cache.delete(tenantId);
+    } catch {
+      // not one of ours
+    }
+  }
+}

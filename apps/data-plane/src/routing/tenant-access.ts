@@ -1,0 +1,72 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { KryonixError, TENANT_ID_PATTERN, tenantIdFromApiKey } from '@kryonix/domain';
+import type { TenantRoute } from '@kryonix/tenants';
+import { hashApiKey } from '@kryonix/provisioning';
+import { RouteCache } from './route-cache';
+
+export interface AccessRequest {
+  host: string | undefined;
+  authorization: string | undefined;
+  apiKey: string | undefined;
+}
+
+const denied = (code: string, message: string) => new KryonixError(code as never, message);
+
+/**
+ * Who may reach which tenant: the tenant is the Host subdomain, the key must be
+ * one of that tenant's (by hash, in constant time). Order of the answers:
+ * 401 no or bad key, 404 unknown tenant, 403 key of another tenant, 403 suspended.
+ */
+@Injectable()
+export class TenantAccess {
+  constructor(
+    private readonly routes: RouteCache,
+    private readonly baseDomain: string,
+  ) {}
+
+  async authorize(req: AccessRequest): Promise<TenantRoute> {
+    const key = bearer(req.authorization) ?? req.apiKey;
+    if (!key) throw denied('UNAUTHORIZED', 'Missing API key: send Authorization: Bearer sk_… or X-API-Key.');
+    const subdomain = this.subdomain(req.host);
+    const keyTenant = tenantIdFromApiKey(key);
+    if (!keyTenant) throw denied('UNAUTHORIZED', 'Invalid API key.');
+    const route = subdomain ? await this.routes.get(subdomain) : undefined;
+    if (!route || route.status === 'provisioning' || route.status === 'deleting') {
+      throw denied('TENANT_NOT_FOUND', `Unknown tenant${subdomain ? ` "${subdomain}"` : ''}: use https://<tenant>.${this.baseDomain}.`);
+    }
+    if (keyTenant !== route.id) {
+      const owner = await this.routes.get(keyTenant);
+      if (owner && matches(key, owner.keyHashes)) throw denied('FORBIDDEN', `This API key belongs to another tenant, not "${route.id}".`);
+      throw denied('UNAUTHORIZED', 'Invalid API key.');
+    }
+    if (!matches(key, route.keyHashes)) throw denied('UNAUTHORIZED', 'Invalid API key.');
+    if (route.status === 'suspended') throw denied('TENANT_SUSPENDED', `Tenant "${route.id}" is suspended.`);
+    return route;
+  }
+
+  /** `acme.kryonix.com.br:8443` → `acme` when the base domain is kryonix.com.br. */
+  private subdomain(host: string | undefined): string | undefined {
+    if (!host) return undefined;
+    const name = host.replace(/:\d+$/, '').toLowerCase();
+    const suffix = `.${this.baseDomain}`;
+    if (!name.endsWith(suffix)) return undefined;
+    const sub = name.slice(0, -suffix.length);
+    return TENANT_ID_PATTERN.test(sub) ? sub : undefined;
+  }
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  return m?.[1];
+}
+
+function matches(key: string, hashes: readonly string[]): boolean {
+  const candidate = Buffer.from(hashApiKey(key), 'hex');
+  let ok = false;
+  for (const h of hashes) {
+    const b = Buffer.from(h, 'hex');
+    if (b.length === candidate.length && timingSafeEqual(b, candidate)) ok = true;
+  }
+  return ok;
+}

@@ -12,3 +12,4 @@ export * from './tenant-storage.repository';
 export * from './lifecycle';
 export * from './tenant-lock';
 export * from './tenant-metrics.repository';
+export * from './tls';

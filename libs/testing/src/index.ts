@@ -1,3 +1,4 @@
 export * from './test-runtime';
 export * from './catalog';
 export * from './redis';
+export * from './https';

@@ -1,0 +1,190 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureSelfSignedCertificate, KryonixRuntime } from '@kryonix/provisioning';
+import { createTestEnv, httpsRequest, startRedis, TestEnv, TestRedis, withAdmin } from '@kryonix/testing';
+import Redis from 'ioredis';
+import { DataPlaneServer, startDataPlane } from './server';
+
+let env: TestEnv;
+let core: KryonixRuntime;
+let redis: TestRedis;
+let publisher: Redis;
+let server: DataPlaneServer;
+let ca: string;
+const keys: Record<string, string> = {};
+
+beforeAll(async () => {
+  env = await createTestEnv('dp');
+  redis = await startRedis();
+  publisher = new Redis(redis.url);
+  const tls = await ensureSelfSignedCertificate(join(env.home, 'tls'), 'kryonix.test');
+  ca = readFileSync(tls.cert, 'utf8');
+  core = await env.open();
+  for (const [id, modules, mode] of [
+    ['dp-alpha', ['crm', 'agendamento'], 'schema'],
+    ['dp-beta', ['crm'], 'schema'],
+    ['dp-gamma', ['crm', 'financeiro'], 'database'],
+  ] as const) {
+    keys[id] = (await core.provisioner.create({ id, name: id, modules: [...modules], mode })).apiKey!;
+  }
+  server = await startDataPlane({
+    env: { ...env.env, REDIS_URL: redis.url, KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_ROUTE_TTL_MS: '60000' },
+    port: 0,
+  });
+});
+afterAll(async () => {
+  await server?.close();
+  publisher?.disconnect();
+  await redis?.stop();
+  await env.cleanup();
+});
+
+const api = (tenant: string, path: string, init: { method?: string; key?: string | null; body?: unknown; header?: 'bearer' | 'x-api-key' } = {}) => {
+  const key = init.key === undefined ? keys[tenant] : init.key;
+  const headers: Record<string, string> = {};
+  if (key) headers[init.header === 'x-api-key' ? 'x-api-key' : 'authorization'] = init.header === 'x-api-key' ? key : `Bearer ${key}`;
+  return httpsRequest({ port: server.port, host: `${tenant}.kryonix.test`, method: init.method, path, headers, body: init.body, ca });
+};
+
+/** Tells the data planes, as the control plane does, that a tenant changed. */
+const announce = (tenantId: string, type: string) => publisher.publish('kryonix:tenants', JSON.stringify({ type, tenantId, at: new Date().toISOString() }));
+
+async function within(ms: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('access', () => {
+  it('serves a tenant over HTTPS with Bearer or X-API-Key', async () => {
+    expect((await api('dp-alpha', '/api/crm/leads')).status).toBe(200);
+    expect((await api('dp-alpha', '/api/crm/leads', { header: 'x-api-key' })).status).toBe(200);
+    expect((await api('dp-gamma', '/api/financeiro/planos')).status).toBe(200);
+  });
+
+  it('401 missing or invalid key, 404 unknown tenant, 403 key of another tenant, 404 module not bought', async () => {
+    expect(await api('dp-alpha', '/api/crm/leads', { key: null })).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHORIZED' } } });
+    expect((await api('dp-alpha', '/api/crm/leads', { key: 'sk_dp-alpha_00000000000000000000000000000000' })).status).toBe(401);
+    expect((await api('dp-alpha', '/api/crm/leads', { key: 'not-a-key' })).status).toBe(401);
+    expect(await api('dp-nobody', '/api/crm/leads', { key: keys['dp-alpha'] })).toMatchObject({ status: 404, body: { error: { code: 'TENANT_NOT_FOUND' } } });
+    // every cross-tenant combination of key and subdomain is refused
+    for (const host of Object.keys(keys)) {
+      for (const owner of Object.keys(keys)) {
+        if (host === owner) continue;
+        expect([host, owner, (await api(host, '/api/crm/leads', { key: keys[owner] })).status]).toEqual([host, owner, 403]);
+      }
+    }
+    // a module another tenant bought, but not this one
+    expect(await api('dp-beta', '/api/agendamento/consultas')).toMatchObject({ status: 404, body: { error: { code: 'MODULE_NOT_AVAILABLE' } } });
+    expect((await api('dp-alpha', '/api/financeiro/planos')).status).toBe(404);
+    expect((await api('dp-gamma', '/api/agendamento/consultas')).status).toBe(404);
+    expect((await api('dp-alpha', '/api/crm/nope')).status).toBe(404);
+    expect((await api('dp-alpha', '/api/estoque/items')).status).toBe(404);
+  });
+
+  it('a suspension takes effect within 1 s (Redis event), and so does the resume', async () => {
+    await core.lifecycle.suspend('dp-beta');
+    await announce('dp-beta', 'TenantSuspended');
+    await within(1000, async () => (await api('dp-beta', '/api/crm/leads')).status === 403);
+    expect((await api('dp-beta', '/api/crm/leads')).body.error.code).toBe('TENANT_SUSPENDED');
+    await core.lifecycle.resume('dp-beta');
+    await announce('dp-beta', 'TenantResumed');
+    await within(1000, async () => (await api('dp-beta', '/api/crm/leads')).status === 200);
+  });
+
+  it('a rotated key stops working within 1 s; the new one works', async () => {
+    const { apiKey } = await core.lifecycle.rotateApiKey('dp-beta');
+    await announce('dp-beta', 'TenantKeyRotated');
+    await within(1000, async () => (await api('dp-beta', '/api/crm/leads')).status === 401);
+    keys['dp-beta'] = apiKey;
+    expect((await api('dp-beta', '/api/crm/leads')).status).toBe(200);
+  });
+});
+
+describe('module REST API', () => {
+  it('creates (201 with the row), gets, lists with filters, pages with a cursor, updates and deletes', async () => {
+    const created = await api('dp-alpha', '/api/crm/leads', { method: 'POST', body: { nome: 'Maria Silva', telefone: '11999990000', status: 'novo', score: 80, orcamento: 1500.5 } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ nome: 'Maria Silva', status: 'novo', score: 80, orcamento: '1500.50', dispositivo_origem: 'mobile' });
+    const id = created.body.id as string;
+    expect((await api('dp-alpha', `/api/crm/leads/${id}`)).body.nome).toBe('Maria Silva');
+    for (let i = 0; i < 5; i++) await api('dp-alpha', '/api/crm/leads', { method: 'POST', body: { nome: `Lead ${i}`, status: 'qualificado' } });
+    const filtered = await api('dp-alpha', '/api/crm/leads?status=qualificado&limit=2');
+    expect(filtered.body.items).toHaveLength(2);
+    const page2 = await api('dp-alpha', `/api/crm/leads?status=qualificado&limit=2&cursor=${filtered.body.nextCursor}`);
+    const page3 = await api('dp-alpha', `/api/crm/leads?status=qualificado&limit=2&cursor=${page2.body.nextCursor}`);
+    const seen = [...filtered.body.items, ...page2.body.items, ...page3.body.items].map((r: { nome: string }) => r.nome).sort();
+    expect(seen).toEqual(['Lead 0', 'Lead 1', 'Lead 2', 'Lead 3', 'Lead 4']);
+    expect(page3.body.nextCursor).toBeNull();
+    const ordered = await api('dp-alpha', '/api/crm/leads?order=created_at&limit=1');
+    expect(ordered.body.items[0].nome).toBe('Maria Silva');
+    const newest = await api('dp-alpha', '/api/crm/leads?order=-created_at&limit=1');
+    expect(newest.body.items[0].nome).toBe('Lead 4');
+    expect((await api('dp-alpha', '/api/crm/leads?order=score')).body.error.message).toContain('Cannot order by "score"');
+    const patched = await api('dp-alpha', `/api/crm/leads/${id}`, { method: 'PATCH', body: { status: 'cliente' } });
+    expect(patched).toMatchObject({ status: 200, body: { status: 'cliente', nome: 'Maria Silva' } });
+    expect((await api('dp-alpha', `/api/crm/leads/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await api('dp-alpha', `/api/crm/leads/${id}`)).status).toBe(404);
+  });
+
+  it('validates bodies and queries with messages an app developer can act on', async () => {
+    const unknown = await api('dp-alpha', '/api/crm/leads', { method: 'POST', body: { nome: 'x', bogus: 1 } });
+    expect(unknown).toMatchObject({ status: 400, body: { error: { code: 'INVALID_INPUT' } } });
+    expect(unknown.body.error.message).toContain('Unknown field "bogus"');
+    expect((await api('dp-alpha', '/api/crm/leads', { method: 'POST', body: { email: 'a@b.c' } })).body.error.message).toContain('Missing required field: nome');
+    expect((await api('dp-alpha', '/api/crm/leads', { method: 'POST', body: { nome: 'x', score: 'lots' } })).body.error.message).toContain('"score" must be an integer');
+    expect((await api('dp-alpha', '/api/crm/leads', { method: 'POST', body: { nome: 'x'.repeat(300) } })).body.error.message).toContain('at most 255 characters');
+    expect((await api('dp-alpha', '/api/crm/leads?limit=101')).status).toBe(400);
+    expect((await api('dp-alpha', '/api/crm/leads?nome=x')).body.error.message).toContain('Cannot filter crm.leads by "nome"');
+    expect((await api('dp-alpha', '/api/crm/leads/not-a-uuid')).status).toBe(400);
+    expect((await api('dp-alpha', '/api/crm/leads?cursor=garbage')).status).toBe(400);
+  });
+
+  it('409 on a unique violation (two consultas at the same professional, date and start), 422 on a missing reference', async () => {
+    const prof = await api('dp-alpha', '/api/agendamento/profissionais', { method: 'POST', body: { nome: 'Dra. Ana' } });
+    expect(prof.status).toBe(201);
+    const consulta = { profissional_id: prof.body.id, cliente_nome: 'João', cliente_telefone: '11988887777', data_consulta: '2026-12-01', hora_inicio: '14:00', hora_fim: '14:30' };
+    const first = await api('dp-alpha', '/api/agendamento/consultas', { method: 'POST', body: consulta });
+    expect(first).toMatchObject({ status: 201, body: { data_consulta: '2026-12-01', hora_inicio: '14:00:00' } });
+    const again = await api('dp-alpha', '/api/agendamento/consultas', { method: 'POST', body: consulta });
+    expect(again).toMatchObject({ status: 409, body: { error: { code: 'ROW_CONFLICT' } } });
+    expect(again.body.error.message).toContain('unique_profissional_datetime');
+    const orphan = await api('dp-alpha', '/api/agendamento/consultas', { method: 'POST', body: { ...consulta, profissional_id: '00000000-0000-0000-0000-000000000000', hora_inicio: '15:00' } });
+    expect(orphan).toMatchObject({ status: 422, body: { error: { code: 'UNPROCESSABLE' } } });
+  });
+
+  it('a tenant only ever sees its own rows, whichever connection serves it', async () => {
+    await api('dp-beta', '/api/crm/leads', { method: 'POST', body: { nome: 'Only Beta' } });
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => api(i % 2 ? 'dp-alpha' : 'dp-beta', '/api/crm/leads?limit=100')));
+    for (const [i, r] of results.entries()) {
+      const names = r.body.items.map((x: { nome: string }) => x.nome);
+      if (i % 2) expect(names).not.toContain('Only Beta');
+      else expect(names).toEqual(['Only Beta']);
+    }
+  });
+});
+
+describe('operations', () => {
+  it('/healthz, /readyz and /metrics', async () => {
+    const metrics = await httpsRequest({ port: server.port, host: 'localhost', path: '/metrics', ca });
+    expect(metrics.status).toBe(200);
+    for (const name of ['kryonix_data_requests_total{tenant="dp-alpha",module="crm",status="201"}', 'kryonix_data_request_duration_seconds_bucket', 'kryonix_data_pool_connections{state="idle"}', 'kryonix_data_route_cache{result="hit"}']) {
+      expect(metrics.body).toContain(name);
+    }
+    expect((await httpsRequest({ port: server.port, host: 'localhost', path: '/healthz', ca })).status).toBe(200);
+    expect((await httpsRequest({ port: server.port, host: 'localhost', path: '/readyz', ca })).status).toBe(200);
+  });
+
+  it('keeps serving from the registry when Redis dies', async () => {
+    await redis.stop();
+    expect((await api('dp-gamma', '/api/crm/leads')).status).toBe(200);
+    expect((await api('dp-alpha', '/api/crm/leads')).status).toBe(200);
+  });
+
+  it('never uses more server connections than there are in the budget', async () => {
+    const count = await withAdmin(async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'kryonix-data-plane'`)).rows[0].n);
+    expect(count).toBeLessThanOrEqual(100);
+  });
+});

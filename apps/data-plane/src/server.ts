@@ -21,7 +21,7 @@ export interface StartDataPlaneOptions {
 /** Serves tenant apps: https://<tenant>.<base-domain>/api/<module>/<table> (HTTPS when KRYONIX_TLS_CERT/KEY are set). */
 export async function startDataPlane(options: StartDataPlaneOptions = {}): Promise<DataPlaneServer> {
   const env = options.env ?? process.env;
-  const runtime = await openRuntime(loadConfig(env), env);
+  const runtime = await openRuntime(loadConfig(env), env, { gateway: true });
   try {
     const cert = env.KRYONIX_TLS_CERT;
     const key = env.KRYONIX_TLS_KEY;

@@ -32,7 +32,12 @@ export interface KryonixRuntime {
   close(): Promise<void>;
 }
 
-export async function openRuntime(config: KryonixConfig, env: Record<string, string | undefined> = process.env): Promise<KryonixRuntime> {
+export interface RuntimeOptions {
+  /** The data plane: set the gateway role's password from this process's master key. */
+  gateway?: boolean;
+}
+
+export async function openRuntime(config: KryonixConfig, env: Record<string, string | undefined> = process.env, options: RuntimeOptions = {}): Promise<KryonixRuntime> {
   const embedded = !config.databaseUrl;
   const adminUrl = config.databaseUrl ?? (await ensureEmbeddedPostgres(config.home, config.embeddedPort)).url;
   const maintenanceDb = decodeURIComponent(new URL(adminUrl).pathname.slice(1)) || 'postgres';
@@ -46,7 +51,7 @@ export async function openRuntime(config: KryonixConfig, env: Record<string, str
       ensureRegistry(connector, storage, maintenanceDb, config.registryDatabase, embedded),
     ]);
     const secrets = new SecretBox(masterKey);
-    await storage.ensureGatewayRole(connector.db(config.registryDatabase), scramSha256Verifier(secrets.derive('gateway-password')));
+    await storage.ensureGatewayRole(connector.db(config.registryDatabase), scramSha256Verifier(secrets.derive('gateway-password')), options.gateway);
     const registry = connector.db<RegistryDatabase>(config.registryDatabase);
     const files = new GeneratedFiles(config.templatesDir, config.outputDir);
     return {

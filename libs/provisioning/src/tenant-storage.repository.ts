@@ -154,9 +154,15 @@ export class TenantStorageRepository {
 
   // ---- grants ------------------------------------------------------------------
 
-  /** The data plane's role (see GATEWAY_ROLE): created once, NOINHERIT, may connect to the shared tenants database. */
-  async ensureGatewayRole(admin: Kysely<any>, scramVerifier: string): Promise<void> {
-    if (!(await this.roleExists(admin, GATEWAY_ROLE))) {
+  /**
+   * The data plane's role (see GATEWAY_ROLE): created once, NOINHERIT. With
+   * `resetPassword` (the data plane at start) its password is set again, so it
+   * always matches the master key of the process that logs in with it.
+   */
+  async ensureGatewayRole(admin: Kysely<any>, scramVerifier: string, resetPassword = false): Promise<void> {
+    if (await this.roleExists(admin, GATEWAY_ROLE)) {
+      if (resetPassword) await sql`ALTER ROLE ${id(GATEWAY_ROLE)} WITH LOGIN PASSWORD ${sql.lit(scramVerifier)}`.execute(admin);
+    } else {
       try {
         await sql`CREATE ROLE ${id(GATEWAY_ROLE)} WITH LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${sql.lit(scramVerifier)}`.execute(admin);
       } catch (error) {

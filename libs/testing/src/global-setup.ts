@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, chmod } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,8 @@ import { ensureEmbeddedPostgres } from '../../provisioning/src/embedded-postgres
  * embedded one started here on a free port under a temporary KRYONIX_HOME.
  */
 export default async function globalSetup(): Promise<void> {
+  // One installation, one master key: every test environment on the shared server uses it.
+  process.env.KRYONIX_TEST_MASTER_KEY ??= randomBytes(32).toString('hex');
   if (process.env.KRYONIX_TEST_DATABASE_URL) return;
   const home = await mkdtemp(join(tmpdir(), 'kryonix-test-'));
   await chmod(home, 0o755); // the server runs as `postgres` when we are root

@@ -32,7 +32,7 @@ export async function createTestEnv(label: string): Promise<TestEnv> {
     KRYONIX_DATABASE_URL: testDatabaseUrl(),
     KRYONIX_REGISTRY_DATABASE: registryDatabase,
     KRYONIX_HOME: home,
-    KRYONIX_MASTER_KEY: randomBytes(32).toString('hex'),
+    KRYONIX_MASTER_KEY: process.env.KRYONIX_TEST_MASTER_KEY ?? randomBytes(32).toString('hex'),
     KRYONIX_BASE_DOMAIN: 'kryonix.test',
   };
   const config = loadConfig(env);

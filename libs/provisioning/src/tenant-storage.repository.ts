@@ -71,7 +71,9 @@ export class TenantStorageRepository {
       if (template) await sql`CREATE DATABASE ${id(database)} TEMPLATE ${id(template)} STRATEGY WAL_LOG`.execute(admin);
       else await sql`CREATE DATABASE ${id(database)}`.execute(admin);
     } catch (error) {
-      if ((error as { code?: string }).code === '42P04') return false; // duplicate_database: someone else made it
+      // Someone else made it: duplicate_database, or the catalog's unique index when both raced.
+      const code = (error as { code?: string }).code;
+      if (code === '42P04' || (code === '23505' && (error as { constraint?: string }).constraint === 'pg_database_datname_index')) return false;
       throw error;
     }
     await sql`REVOKE ALL ON DATABASE ${id(database)} FROM PUBLIC`.execute(admin);

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { ModuleCatalog, type KryonixRuntime } from '@kryonix/provisioning';
 import { TenantsModule } from '@kryonix/tenants';
 import { DomainExceptionFilter } from '@kryonix/web';
@@ -10,13 +10,15 @@ import { CONNECTION_OPTIONS, ConnectionOptions, TenantConnections } from './pool
 import { ModuleResourcesController } from './resources/module-resources.controller';
 import { ModuleResources } from './resources/module-resources.service';
 import { ROUTE_CACHE_OPTIONS, RouteCache, RouteCacheOptions } from './routing/route-cache';
+import { RATE_LIMIT_OPTIONS, RateLimitOptions, RateLimiter } from './routing/rate-limiter';
 import { TenantAccess } from './routing/tenant-access';
 import { TenantGuard } from './routing/tenant.guard';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+
 
 export interface DataPlaneOptions {
   connections: Omit<ConnectionOptions, 'urlFor'>;
   routes: RouteCacheOptions;
+  rateLimit: RateLimitOptions;
 }
 
 @Module({})
@@ -29,6 +31,8 @@ export class DataPlaneModule {
       providers: [
         { provide: CONNECTION_OPTIONS, useValue: { ...options.connections, urlFor: runtime.gatewayUrl } },
         { provide: ROUTE_CACHE_OPTIONS, useValue: options.routes },
+        { provide: RATE_LIMIT_OPTIONS, useValue: options.rateLimit },
+        RateLimiter,
         { provide: ModuleCatalog, useValue: runtime.catalog },
         { provide: TenantAccess, useFactory: (routes: RouteCache) => new TenantAccess(routes, runtime.config.baseDomain), inject: [RouteCache] },
         { provide: APP_FILTER, useClass: DomainExceptionFilter },

@@ -177,9 +177,28 @@ describe('operations', () => {
     expect((await httpsRequest({ port: server.port, host: 'localhost', path: '/readyz', ca })).status).toBe(200);
   });
 
+  it('429 with Retry-After once a tenant is over its per-minute limit; other tenants unaffected', async () => {
+    await withAdmin((c) => c.query(`UPDATE tenant_management.clientes SET rate_limit_per_minute = 3 WHERE id = 'dp-gamma'`), env.config.registryDatabase);
+    await announce('dp-gamma', 'TenantRateLimitChanged');
+    await publisher.del('kryonix:rate:dp-gamma'); // forget the requests of the earlier tests
+    await new Promise((r) => setTimeout(r, 100));
+    const statuses: number[] = [];
+    let limited: Awaited<ReturnType<typeof api>> | undefined;
+    for (let i = 0; i < 4; i++) {
+      const r = await api('dp-gamma', '/api/crm/leads');
+      statuses.push(r.status);
+      if (r.status === 429) limited = r;
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect(limited!.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(limited!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect((await api('dp-alpha', '/api/crm/leads')).status).toBe(200);
+  });
+
   it('keeps serving from the registry when Redis dies', async () => {
     await redis.stop();
-    expect((await api('dp-gamma', '/api/crm/leads')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await api('dp-gamma', '/api/crm/leads')).status).toBe(200); // no Redis: no limit, still served
     expect((await api('dp-alpha', '/api/crm/leads')).status).toBe(200);
   });
 

@@ -17,9 +17,11 @@ export interface TenantRecord {
   suspendedAt: Date | null;
   deletedAt: Date | null;
   purgeAfter: Date | null;
+  /** Data-plane requests per minute; null = the default. */
+  rateLimitPerMinute: number | null;
 }
 
-export type NewTenant = Omit<TenantRecord, 'createdAt' | 'updatedAt' | 'status' | 'suspendedAt' | 'deletedAt' | 'purgeAfter'>;
+export type NewTenant = Omit<TenantRecord, 'createdAt' | 'updatedAt' | 'status' | 'suspendedAt' | 'deletedAt' | 'purgeAfter' | 'rateLimitPerMinute'>;
 
 export interface TenantFilter {
   status?: TenantStatus;
@@ -44,6 +46,7 @@ const COLUMNS = [
   'suspended_at',
   'deleted_at',
   'purge_after',
+  'rate_limit_per_minute',
 ] as const;
 
 export class TenantRepository {
@@ -134,6 +137,10 @@ export class TenantRepository {
       .execute();
   }
 
+  async setRateLimit(id: string, perMinute: number | null): Promise<void> {
+    await this.db.updateTable('tenant_management.clientes').set({ rate_limit_per_minute: perMinute, updated_at: sql<Date>`now()` }).where('id', '=', id).execute();
+  }
+
   async setModules(id: string, modules: readonly string[]): Promise<void> {
     await this.db
       .updateTable('tenant_management.clientes')
@@ -162,6 +169,7 @@ type Row = {
   suspended_at: Date | null;
   deleted_at: Date | null;
   purge_after: Date | null;
+  rate_limit_per_minute: number | null;
 };
 
 function toRecord(row: Row): TenantRecord {
@@ -180,5 +188,6 @@ function toRecord(row: Row): TenantRecord {
     suspendedAt: row.suspended_at,
     deletedAt: row.deleted_at,
     purgeAfter: row.purge_after,
+    rateLimitPerMinute: row.rate_limit_per_minute,
   };
 }

@@ -16,6 +16,8 @@ export class DomainExceptionFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<Reply>();
     const { status, code, message } = describe(error);
     if (status >= 500) this.logger.error({ err: error }, 'request failed');
+    const retryAfter = error instanceof KryonixError ? error.details.retryAfterSeconds : undefined;
+    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
     reply.status(status).header('content-type', 'application/json; charset=utf-8').send({ error: { code, message } });
   }
 }

@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { TenantRoute } from '@kryonix/tenants';
+import { RateLimiter } from './rate-limiter';
 import { TenantAccess } from './tenant-access';
 
 export interface TenantRequest {
@@ -10,7 +11,10 @@ export interface TenantRequest {
 /** Resolves and authorizes the tenant of every /api request (Host subdomain + API key). */
 @Injectable()
 export class TenantGuard implements CanActivate {
-  constructor(private readonly access: TenantAccess) {}
+  constructor(
+    private readonly access: TenantAccess,
+    private readonly limiter: RateLimiter,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<TenantRequest>();
@@ -19,6 +23,7 @@ export class TenantGuard implements CanActivate {
       return Array.isArray(v) ? v[0] : v;
     };
     req.tenant = await this.access.authorize({ host: header('host'), authorization: header('authorization'), apiKey: header('x-api-key') });
+    await this.limiter.check(req.tenant);
     return true;
   }
 }

@@ -21,6 +21,7 @@ export class ResolveRouteHandler implements IQueryHandler<ResolveRouteQuery, Ten
       role: tenant.roleName,
       schemas: Object.fromEntries(tenant.modules.map((m) => [m, tenantSchemaName(tenant.id, tenant.mode, m)])),
       keyHashes,
+      rateLimitPerMinute: tenant.rateLimitPerMinute,
     };
   }
 }

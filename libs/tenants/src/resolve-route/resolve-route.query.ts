@@ -12,6 +12,8 @@ export interface TenantRoute {
   schemas: Record<string, string>;
   /** SHA-256 hashes (hex) of the keys valid now. */
   keyHashes: string[];
+  /** Requests per minute, when the tenant has its own limit. */
+  rateLimitPerMinute: number | null;
 }
 
 export class ResolveRouteQuery extends Query<TenantRoute | undefined> {

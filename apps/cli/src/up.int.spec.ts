@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectPath } from '@kryonix/registry';
+import { httpsRequest } from '@kryonix/testing';
 
 const BIN = projectPath('bin', 'kryonix.js');
 
@@ -22,10 +23,12 @@ describe('kryonix up (embedded PostgreSQL)', () => {
   chmodSync(home, 0o755);
   let env: Record<string, string | undefined>;
   let controlPort: number;
+  let dataPort: number;
 
   beforeAll(async () => {
     controlPort = await freePort();
-    env = { ...process.env, KRYONIX_HOME: home, KRYONIX_EMBEDDED_PORT: String(await freePort()), KRYONIX_CONTROL_PORT: String(controlPort), KRYONIX_LOG_LEVEL: 'warn' };
+    dataPort = await freePort();
+    env = { ...process.env, KRYONIX_HOME: home, KRYONIX_EMBEDDED_PORT: String(await freePort()), KRYONIX_CONTROL_PORT: String(controlPort), KRYONIX_DATA_PORT: String(dataPort), KRYONIX_LOG_LEVEL: 'warn' };
     delete env.KRYONIX_DATABASE_URL;
     delete env.KRYONIX_OPERATOR_TOKEN;
   });
@@ -52,8 +55,12 @@ describe('kryonix up (embedded PostgreSQL)', () => {
     return new Promise((r) => child.once('exit', (code) => r(code)));
   }
 
-  it('starts PostgreSQL and the control plane, prints where the token is, serves the API, stops cleanly on Ctrl-C and keeps the data', async () => {
+  const running: ChildProcess[] = [];
+  afterEach(() => running.forEach((c) => c.exitCode === null && c.kill('SIGINT')));
+
+  it('starts PostgreSQL, the control plane and the data plane, prints where the token is, serves, stops cleanly on Ctrl-C and keeps the data', async () => {
     const first = await up();
+    running.push(first.child);
     const tokenFile = join(home, 'operator-token');
     expect(first.output()).toContain(tokenFile);
     expect(first.output()).toContain(`http://127.0.0.1:${controlPort}`);
@@ -66,7 +73,13 @@ describe('kryonix up (embedded PostgreSQL)', () => {
     const apiEnv = { ...env, KRYONIX_OPERATOR_TOKEN: token, KRYONIX_API_URL: `http://127.0.0.1:${controlPort}` };
     const created = spawnSync(process.execPath, [BIN, 'tenant', 'create', 'up-one', 'Up One', '--modules', 'crm', '--json'], { env: apiEnv, encoding: 'utf8' });
     expect(created.stderr).toBe('');
-    expect(JSON.parse(created.stdout)).toMatchObject({ id: 'up-one', database: 'kryonix_cliente_up_one' });
+    const tenant = JSON.parse(created.stdout);
+    expect(tenant).toMatchObject({ id: 'up-one', database: 'kryonix_cliente_up_one', url: 'https://up-one.localhost' });
+    // the data plane serves it over HTTPS with the self-signed certificate (*.localhost, localhost);
+    // Node refuses wildcards right under a single-label domain, so the TLS name checked is "localhost"
+    const ca = readFileSync(join(home, 'tls', 'localhost.crt'), 'utf8');
+    const served = await httpsRequest({ port: dataPort, host: 'up-one.localhost', servername: 'localhost', path: '/api/crm/leads', headers: { authorization: `Bearer ${tenant.apiKey}` }, ca });
+    expect(served).toMatchObject({ status: 200, body: { items: [] } });
     const suspended = spawnSync(process.execPath, [BIN, 'tenant', 'suspend', 'up-one', '--json'], { env: apiEnv, encoding: 'utf8' });
     expect(JSON.parse(suspended.stdout)).toEqual({ id: 'up-one', status: 'suspended' });
     const again = spawnSync(process.execPath, [BIN, 'tenant', 'create', 'up-one', 'Up One', '--modules', 'crm'], { env: apiEnv, encoding: 'utf8' });
@@ -82,6 +95,7 @@ describe('kryonix up (embedded PostgreSQL)', () => {
 
     // next start: same data
     const second = await up();
+    running.push(second.child);
     const show = await fetch(`http://127.0.0.1:${controlPort}/v1/tenants/up-one`, { headers: { authorization: `Bearer ${token}` } });
     expect(await show.json()).toMatchObject({ id: 'up-one', status: 'suspended' });
     expect(await stop(second.child)).toBe(0);

@@ -10,7 +10,7 @@ export interface HttpsResponse {
  * One HTTPS request to a local server with a chosen Host (tenant subdomain),
  * trusting the given self-signed certificate.
  */
-export function httpsRequest(opts: { port: number; host: string; method?: string; path: string; headers?: Record<string, string>; body?: unknown; ca: string | Buffer }): Promise<HttpsResponse> {
+export function httpsRequest(opts: { port: number; host: string; method?: string; path: string; headers?: Record<string, string>; body?: unknown; ca: string | Buffer; servername?: string }): Promise<HttpsResponse> {
   return new Promise((resolve, reject) => {
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const req = request(
@@ -19,7 +19,7 @@ export function httpsRequest(opts: { port: number; host: string; method?: string
         port: opts.port,
         method: opts.method ?? 'GET',
         path: opts.path,
-        servername: opts.host,
+        servername: opts.servername ?? opts.host,
         ca: opts.ca,
         headers: { host: opts.host, ...(payload ? { 'content-type': 'application/json' } : {}), ...opts.headers },
       },

@@ -1,47 +1,57 @@
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { get } from 'node:https';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigurationError } from '@kryonix/domain';
 import { action } from './shared';
 
+interface Server {
+  name: string;
+  child: ChildProcess;
+  exited: Promise<number>;
+}
+
 /**
  * `kryonix up`: the embedded PostgreSQL (unless KRYONIX_DATABASE_URL is set),
- * registry migrations, and the control plane on KRYONIX_CONTROL_PORT, until Ctrl-C.
+ * registry migrations, the control plane on KRYONIX_CONTROL_PORT and the data
+ * plane (HTTPS) on KRYONIX_DATA_PORT, until Ctrl-C.
  */
 export function upCommand(): Command {
   return new Command('up')
-    .description('start everything locally: embedded PostgreSQL (unless KRYONIX_DATABASE_URL), registry migrations, the control plane; Ctrl-C stops it all (data kept)')
+    .description('start everything locally: embedded PostgreSQL (unless KRYONIX_DATABASE_URL), registry migrations, the control plane and the data plane (HTTPS); Ctrl-C stops it all (data kept)')
     .action(
       action(async () => {
         // Loaded on use: the rest of the CLI (--help, --api) stays light.
-        const { ensureEmbeddedPostgres, loadConfig, stopEmbeddedPostgres } = await import('@kryonix/provisioning');
+        const { ensureEmbeddedPostgres, ensureSelfSignedCertificate, loadConfig, stopEmbeddedPostgres } = await import('@kryonix/provisioning');
         const config = loadConfig();
         const embedded = !config.databaseUrl;
         const databaseUrl = config.databaseUrl ?? (await ensureEmbeddedPostgres(config.home, config.embeddedPort)).url;
         const { token, tokenFile } = await operatorToken(config.home);
-        const port = Number(process.env.KRYONIX_CONTROL_PORT || 3000);
-        const host = process.env.KRYONIX_CONTROL_HOST || '127.0.0.1';
-        const entry = resolve(__dirname, 'control-plane.js');
-        if (!existsSync(entry)) throw new ConfigurationError(`${entry} is missing; run \`npm run build\`.`);
-
-        const child = spawn(process.execPath, [entry], {
-          env: { ...process.env, KRYONIX_DATABASE_URL: databaseUrl, KRYONIX_OPERATOR_TOKEN: token, KRYONIX_HOME: config.home, KRYONIX_CONTROL_PORT: String(port) },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        });
-        const exited = new Promise<number>((r) => child.once('exit', (code, signal) => r(code ?? (signal ? 1 : 0))));
-        const url = `http://${host}:${port}`;
+        const controlPort = Number(process.env.KRYONIX_CONTROL_PORT || 3000);
+        const dataPort = Number(process.env.KRYONIX_DATA_PORT || 8443);
+        const host = '127.0.0.1';
+        const tls =
+          process.env.KRYONIX_TLS_CERT && process.env.KRYONIX_TLS_KEY
+            ? { cert: process.env.KRYONIX_TLS_CERT, key: process.env.KRYONIX_TLS_KEY }
+            : await ensureSelfSignedCertificate(join(config.home, 'tls'), config.baseDomain);
+        const env = { ...process.env, KRYONIX_DATABASE_URL: databaseUrl, KRYONIX_OPERATOR_TOKEN: token, KRYONIX_HOME: config.home };
+        // The control plane first: it applies the registry migrations the data plane relies on.
+        const servers: Server[] = [];
         let stopping = false;
         const stopAll = async () => {
           stopping = true;
-          if (child.exitCode === null) child.kill('SIGTERM');
-          await exited;
+          for (const s of [...servers].reverse()) if (s.child.exitCode === null) s.child.kill('SIGTERM');
+          await Promise.all(servers.map((s) => s.exited));
           if (embedded) await stopEmbeddedPostgres(config.home);
         };
         try {
-          await waitReady(`${url}/readyz`, exited);
+          servers.push(start('control plane', 'control-plane.js', { ...env, KRYONIX_CONTROL_PORT: String(controlPort) }));
+          await waitReady(`http://${host}:${controlPort}/readyz`, servers[0]!);
+          servers.push(start('data plane', 'data-plane.js', { ...env, KRYONIX_DATA_PORT: String(dataPort), KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key }));
+          await waitReady(`https://${host}:${dataPort}/readyz`, servers[1]!);
         } catch (error) {
           await stopAll();
           throw error;
@@ -49,9 +59,10 @@ export function upCommand(): Command {
         process.stdout.write(
           [
             `Kryonix is up (${embedded ? `embedded PostgreSQL in ${join(config.home, 'postgres')}` : 'PostgreSQL at KRYONIX_DATABASE_URL'}).`,
-            `  control plane  ${url}   (API under /v1, health /healthz, readiness /readyz)`,
+            `  control plane  http://${host}:${controlPort}   (API under /v1, docs /docs, health /healthz, readiness /readyz)`,
+            `  data plane     https://<tenant>.${config.baseDomain}:${dataPort}/api/<module>/<table>   (certificate ${tls.cert})`,
             `  operator token ${tokenFile ?? 'KRYONIX_OPERATOR_TOKEN'}   (send it as: Authorization: Bearer <token>)`,
-            `  CLI against it kryonix --api ${url} tenant list   (with KRYONIX_OPERATOR_TOKEN set)`,
+            `  CLI against it kryonix --api http://${host}:${controlPort} tenant list   (with KRYONIX_OPERATOR_TOKEN set)`,
             'Press Ctrl-C to stop.',
             '',
           ].join('\n'),
@@ -60,18 +71,26 @@ export function upCommand(): Command {
           const onSignal = () => void stopAll().then(() => resolveExit(0));
           process.once('SIGINT', onSignal);
           process.once('SIGTERM', onSignal);
-          void exited.then(async (c) => {
-            if (stopping) return;
-            stopping = true;
-            process.stderr.write(`kryonix: the control plane exited (code ${c}); stopping.\n`);
-            if (embedded) await stopEmbeddedPostgres(config.home);
-            resolveExit(1);
-          });
+          for (const s of servers) {
+            void s.exited.then(async (c) => {
+              if (stopping) return;
+              process.stderr.write(`kryonix: the ${s.name} exited (code ${c}); stopping.\n`);
+              await stopAll();
+              resolveExit(1);
+            });
+          }
         });
         process.stdout.write('Kryonix stopped; data kept for the next `kryonix up`.\n');
         process.exitCode = code;
       }),
     );
+}
+
+function start(name: string, file: string, env: NodeJS.ProcessEnv): Server {
+  const entry = resolve(__dirname, file);
+  if (!existsSync(entry)) throw new ConfigurationError(`${entry} is missing; run \`npm run build\`.`);
+  const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  return { name, child, exited: new Promise<number>((r) => child.once('exit', (code, signal) => r(code ?? (signal ? 1 : 0)))) };
 }
 
 /** KRYONIX_OPERATOR_TOKEN, or a token generated once into <home>/operator-token (mode 0600). */
@@ -87,18 +106,26 @@ async function operatorToken(home: string): Promise<{ token: string; tokenFile?:
   return { token: (await readFile(file, 'utf8')).trim(), tokenFile: file };
 }
 
-async function waitReady(url: string, exited: Promise<number>): Promise<void> {
-  let done = false;
-  void exited.then(() => (done = true));
+/** Polls a readiness URL of our own child (its self-signed certificate is not checked). */
+async function waitReady(url: string, server: Server): Promise<void> {
+  let exited = false;
+  void server.exited.then(() => (exited = true));
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (done) throw new Error('The control plane exited while starting (see its log above).');
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
+    if (exited) throw new Error(`The ${server.name} exited while starting (see its log above).`);
+    if (await probe(url)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`The control plane did not become ready at ${url} within 60 s.`);
+  throw new Error(`The ${server.name} did not become ready at ${url} within 60 s.`);
+}
+
+async function probe(url: string): Promise<boolean> {
+  if (url.startsWith('http:')) return fetch(url).then((r) => r.ok, () => false);
+  return new Promise((resolveProbe) => {
+    const req = get(url, { rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolveProbe(res.statusCode === 200);
+    });
+    req.on('error', () => resolveProbe(false));
+  });
 }

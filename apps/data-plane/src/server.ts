@@ -31,7 +31,7 @@ export async function startDataPlane(options: StartDataPlaneOptions = {}): Promi
       DataPlaneModule.forRuntime(runtime, {
         connections: {
           maxConnections: Number(env.KRYONIX_MAX_CONNECTIONS || 100),
-          perTenantPool: Number(env.KRYONIX_TENANT_POOL_SIZE || 2),
+          perTenantPool: Number(env.KRYONIX_TENANT_POOL_SIZE || 1),
           idleMs: Number(env.KRYONIX_POOL_IDLE_MS || 30_000),
           acquireTimeoutMs: Number(env.KRYONIX_ACQUIRE_TIMEOUT_MS || 5_000),
         },

@@ -51,7 +51,9 @@ export async function openRuntime(config: KryonixConfig, env: Record<string, str
       ensureRegistry(connector, storage, maintenanceDb, config.registryDatabase, embedded),
     ]);
     const secrets = new SecretBox(masterKey);
-    await storage.ensureGatewayRole(connector.db(config.registryDatabase), scramSha256Verifier(secrets.derive('gateway-password')), options.gateway);
+    // The gateway's password is a 256-bit derived secret: key stretching adds nothing but
+    // cost to every connection the data plane opens, so its verifier uses few iterations.
+    await storage.ensureGatewayRole(connector.db(config.registryDatabase), scramSha256Verifier(secrets.derive('gateway-password'), 16), options.gateway);
     const registry = connector.db<RegistryDatabase>(config.registryDatabase);
     const files = new GeneratedFiles(config.templatesDir, config.outputDir);
     return {

@@ -1,0 +1,182 @@
+/**
+ * Data plane benchmark: `GET /api/crm/leads?limit=50` spread over N tenants
+ * (default 1,000), in schema mode and in database mode, against a bare Fastify +
+ * one pg.Pool server running the same query on one schema. Load from wrk on
+ * loopback (bounded: --duration seconds per run). Prints requests/s, p50/p99,
+ * the ratio to the bare server and the peak server connection count.
+ * Usage: npm run bench:data-plane [-- --tenants 1000 --duration 10 --connections 32]
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Pool } from 'pg';
+import { ensureEmbeddedPostgres, loadConfig, openRuntime, stopEmbeddedPostgres } from '@kryonix/provisioning';
+import { projectPath } from '@kryonix/registry';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const TENANTS = arg('tenants', 1000);
+const DURATION = Math.min(arg('duration', 10), 60);
+const CONNECTIONS = arg('connections', 32);
+const CAP = arg('cap', 100);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: string;
+}
+
+/** wrk on loopback; the Lua script spreads requests over the tenants (Host + key per request). */
+function wrk(port: number, targets: Array<{ host: string; key: string }>, dir: string, label: string): WrkResult {
+  const list = join(dir, `${label}.targets`);
+  writeFileSync(list, targets.map((t) => `${t.host} ${t.key}`).join('\n') + '\n');
+  const script = join(dir, `${label}.lua`);
+  writeFileSync(
+    script,
+    `local targets = {}
+for line in io.lines("${list}") do
+  local host, key = line:match("(%S+) (%S+)")
+  targets[#targets + 1] = { host = host, key = key }
+end
+local i = 0
+request = function()
+  i = i + 1
+  local t = targets[(i % #targets) + 1]
+  return wrk.format("GET", "/api/crm/leads?limit=50", { ["Host"] = t.host, ["Authorization"] = "Bearer " .. t.key })
+end
+`,
+  );
+  const out = execFileSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', '-s', script, `http://127.0.0.1:${port}`], { encoding: 'utf8' });
+  const ms = (v: string, unit: string) => Number(v) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
+  const pick = (p: string) => {
+    const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
+    return m ? ms(m[1]!, m[2]!) : NaN;
+  };
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    p50: pick('50'),
+    p99: pick('99'),
+    errors: /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0',
+  };
+}
+
+/** Peak server connections of one application while `during` runs, sampled by a separate process (wrk blocks this one). */
+async function peakConnections(adminUrl: string, application: string, during: () => Promise<unknown>): Promise<{ peak: number }> {
+  const sampler = spawn('bash', ['-c', `peak=0; while true; do n=$(psql "$0" -Atc "SELECT count(*) FROM pg_stat_activity WHERE application_name = '${application}'"); [ "$n" -gt "$peak" ] && peak=$n && echo $peak; sleep 0.1; done`, adminUrl], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let peak = 0;
+  sampler.stdout!.on('data', (d: Buffer) => (peak = Math.max(peak, ...String(d).trim().split('\n').map(Number))));
+  try {
+    await during();
+  } finally {
+    const ended = new Promise((r) => sampler.stdout!.once('end', r));
+    sampler.kill('SIGTERM');
+    await ended;
+  }
+  return { peak };
+}
+
+async function waitHealthy(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // starting
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function main(): Promise<void> {
+  const home = mkdtempSync(join(tmpdir(), 'kryonix-dpbench-'));
+  chmodSync(home, 0o755);
+  const server = await ensureEmbeddedPostgres(home, await freePort());
+  const env = { KRYONIX_DATABASE_URL: server.url, KRYONIX_HOME: home, KRYONIX_BASE_DOMAIN: 'bench.localhost', KRYONIX_LOG_LEVEL: 'silent' };
+  const children: Array<ReturnType<typeof spawn>> = [];
+  try {
+    const runtime = await openRuntime(loadConfig(env), env);
+    const targets: Record<'schema' | 'database', Array<{ id: string; host: string; key: string }>> = { schema: [], database: [] };
+    const started = Date.now();
+    for (const mode of ['schema', 'database'] as const) {
+      const ids = Array.from({ length: TENANTS }, (_, i) => `${mode === 'schema' ? 's' : 'd'}${String(i).padStart(4, '0')}`);
+      for (let i = 0; i < ids.length; i += 4) {
+        await Promise.all(
+          ids.slice(i, i + 4).map(async (id) => {
+            const t = await runtime.provisioner.create({ id, name: id, modules: 'crm', mode });
+            targets[mode].push({ id, host: `${id}.bench.localhost`, key: t.apiKey! });
+          }),
+        );
+      }
+    }
+    // 50 leads per tenant, so every request returns a full page
+    const admin = new Pool({ connectionString: server.url.replace(/\/postgres$/, '/kryonix_tenants'), max: 4 });
+    for (const t of targets.schema) await admin.query(`INSERT INTO "${t.id}_crm".leads (nome, status) SELECT 'Lead ' || g, 'novo' FROM generate_series(1, 50) g`);
+    await admin.end();
+    for (const t of targets.database) {
+      const c = new Client({ connectionString: server.url.replace(/\/postgres$/, `/kryonix_cliente_${t.id}`) });
+      await c.connect();
+      await c.query(`INSERT INTO crm.leads (nome, status) SELECT 'Lead ' || g, 'novo' FROM generate_series(1, 50) g`);
+      await c.end();
+    }
+    console.log(`Set up ${TENANTS} tenants per mode with 50 leads each in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+    await runtime.close();
+
+    // the bare peer, in its own process (wrk blocks this one): Fastify + one pg.Pool, the same query on one schema
+    const barePort = await freePort();
+    children.push(spawn(process.execPath, [projectPath('tools', 'bench', 'bare-server.mjs'), String(barePort), server.url.replace(/\/postgres$/, '/kryonix_tenants'), `${targets.schema[0]!.id}_crm`], { stdio: 'ignore' }));
+    await waitHealthy(`http://127.0.0.1:${barePort}/api/crm/leads`);
+
+    const dataPort = await freePort();
+    const dp = spawn(process.execPath, [projectPath('dist', 'data-plane.js')], {
+      env: { ...process.env, ...env, KRYONIX_DATA_PORT: String(dataPort), KRYONIX_MAX_CONNECTIONS: String(CAP), KRYONIX_ROUTE_TTL_MS: '60000' },
+      stdio: 'ignore',
+    });
+    children.push(dp);
+    await waitHealthy(`http://127.0.0.1:${dataPort}/healthz`);
+    const dir = mkdtempSync(join(tmpdir(), 'kryonix-wrk-'));
+    const results: Array<[string, WrkResult, number]> = [];
+    // warm-up: fills route caches and pools (not measured)
+    wrk(barePort, [{ host: 'bare', key: 'none' }], dir, 'warm-bare');
+    for (const mode of ['schema', 'database'] as const) wrk(dataPort, targets[mode], dir, `warm-${mode}`);
+    let r!: WrkResult;
+    let p = await peakConnections(server.url, 'bench-bare', () => new Promise<void>((done) => setImmediate(() => done(void (r = wrk(barePort, [{ host: 'bare', key: 'none' }], dir, 'bare'))))));
+    results.push(['bare Fastify + pg.Pool, one schema', r, p.peak]);
+    for (const mode of ['schema', 'database'] as const) {
+      p = await peakConnections(server.url, 'kryonix-data-plane', () => new Promise<void>((done) => setImmediate(() => done(void (r = wrk(dataPort, targets[mode], dir, mode))))));
+      results.push([`data plane, ${mode} mode, ${TENANTS} tenants`, r, p.peak]);
+    }
+    rmSync(dir, { recursive: true, force: true });
+
+    const base = results[0]![1].rps;
+    console.log(`\nGET /api/crm/leads?limit=50, wrk -t2 -c${CONNECTIONS} -d${DURATION}s on loopback (plain HTTP), PostgreSQL embedded, 2 cores shared by all; data plane cap ${CAP} connections.\n`);
+    console.log(`${'server'.padEnd(42)} ${'req/s'.padStart(9)} ${'p50'.padStart(9)} ${'p99'.padStart(9)} ${'ratio'.padStart(6)} ${'non-2xx'.padStart(8)} ${'peak conns'.padStart(10)}`);
+    for (const [label, res, peak] of results) {
+      console.log(`${label.padEnd(42)} ${res.rps.toFixed(0).padStart(9)} ${`${res.p50.toFixed(2)}ms`.padStart(9)} ${`${res.p99.toFixed(2)}ms`.padStart(9)} ${(res.rps / base).toFixed(2).padStart(6)} ${res.errors.padStart(8)} ${String(peak).padStart(10)}`);
+    }
+    for (const [label, res] of results.slice(1)) console.log(`${label}: ${(res.rps / base).toFixed(2)} of the bare server (target >= 0.85: ${res.rps / base >= 0.85 ? 'met' : 'NOT met'})`);
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await stopEmbeddedPostgres(home);
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

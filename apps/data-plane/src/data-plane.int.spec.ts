@@ -94,6 +94,14 @@ describe('access', () => {
     await within(1000, async () => (await api('dp-beta', '/api/crm/leads')).status === 200);
   });
 
+  it('shares resolved routes through Redis (kryonix:route:<id>) so other data planes skip the registry', async () => {
+    await api('dp-gamma', '/api/crm/leads');
+    const shared = JSON.parse((await publisher.get('kryonix:route:dp-gamma'))!);
+    expect(shared.route).toMatchObject({ id: 'dp-gamma', mode: 'database', database: 'kryonix_cliente_dp_gamma', status: 'active' });
+    expect(JSON.stringify(shared)).not.toContain(keys['dp-gamma']!); // hashes only
+    expect(await publisher.pttl('kryonix:route:dp-gamma')).toBeGreaterThan(0);
+  });
+
   it('a rotated key stops working within 1 s; the new one works', async () => {
     const { apiKey } = await core.lifecycle.rotateApiKey('dp-beta');
     await announce('dp-beta', 'TenantKeyRotated');

@@ -30,6 +30,7 @@ export class DataPlaneMetrics {
     new Gauge({ name: 'kryonix_data_route_cache', help: 'Route cache lookups.', labelNames: ['result'], registers: [this.registry], collect() {
       this.set({ result: 'hit' }, routes.hits);
       this.set({ result: 'miss' }, routes.misses);
+      this.set({ result: 'shared_hit' }, routes.sharedHits);
     } });
   }
 }

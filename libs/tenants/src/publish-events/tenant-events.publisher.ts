@@ -49,8 +49,10 @@ export class TenantEventsPublisher implements IEventHandler<TenantEvent>, OnModu
   handle(event: TenantEvent): void {
     if (!this.redis) return;
     const message = JSON.stringify({ type: TYPES.get(event.constructor as abstract new (...args: never[]) => unknown) ?? event.constructor.name, tenantId: event.tenantId, at: new Date().toISOString() });
+    // Drop the shared route cache entry first, then tell every data plane to drop its own.
     const sent = this.redis
-      .publish(TENANT_EVENTS_CHANNEL, message)
+      .del(`kryonix:route:${event.tenantId}`)
+      .then(() => this.redis!.publish(TENANT_EVENTS_CHANNEL, message))
       .catch((error: unknown) => this.logger.warn({ err: error }, 'could not publish a tenant event on Redis'))
       .finally(() => this.pending.delete(sent));
     this.pending.add(sent);

@@ -13,3 +13,4 @@ export * from './lifecycle';
 export * from './tenant-lock';
 export * from './tenant-metrics.repository';
 export * from './tls';
+export * from './fleet-migrator';

@@ -13,6 +13,7 @@ import { TenantLifecycle } from './lifecycle';
 import { SecretBox, scramSha256Verifier } from './secrets';
 import { TenantStorageRepository } from './tenant-storage.repository';
 import { TenantMetricsRepository } from './tenant-metrics.repository';
+import { FleetMigrator } from './fleet-migrator';
 
 /** Everything a process needs to provision: connections, registry, modules, secrets. */
 export interface KryonixRuntime {
@@ -27,6 +28,7 @@ export interface KryonixRuntime {
   /** Encrypts secrets kept in the registry (role passwords, one-time job results). */
   secrets: SecretBox;
   metrics: TenantMetricsRepository;
+  migrator: FleetMigrator;
   /** How the data plane logs in: the gateway role, password derived from the master key. */
   gatewayUrl(database: string): string;
   close(): Promise<void>;
@@ -67,6 +69,7 @@ export async function openRuntime(config: KryonixConfig, env: Record<string, str
       lifecycle: new TenantLifecycle({ registry, storage, catalog, baseDomain: config.baseDomain, secrets, files, deleteGraceMs: config.deleteGraceMs }),
       secrets,
       metrics: new TenantMetricsRepository(connector),
+      migrator: new FleetMigrator(registry, storage, catalog),
       gatewayUrl: (database) => {
         const url = new URL(adminUrl);
         url.username = GATEWAY_ROLE;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
 import { GATEWAY_ROLE, SHARED_TENANTS_DATABASE, assertSafeIdentifier, quoteIdent } from '@kryonix/domain';
 import { DatabaseConnector } from './database-connector';
-import { ModuleDefinition } from './module-catalog';
+import { ModuleDefinition, ModuleMigration } from './module-catalog';
 
 /** A quoted identifier, checked first: the only way a name enters SQL here. */
 const id = (name: string) => sql.id(assertSafeIdentifier(name));
@@ -152,6 +152,65 @@ export class TenantStorageRepository {
     await sql`CREATE SCHEMA ${id(schema)}`.execute(trx);
     // One simple-query message per migration file: one round trip.
     for (const migration of module.migrations) await sql.raw(migration.render(schema)).execute(trx);
+    await this.markVersion(trx, schema, module.name, module.version);
+  }
+
+  /**
+   * The version a schema is at, kept on the schema itself (COMMENT ON SCHEMA) in
+   * the same transaction as its DDL: the truth when the registry's ledger lags
+   * behind a crash between the two commits.
+   */
+  private async markVersion(trx: Kysely<any>, schema: string, module: string, version: number): Promise<void> {
+    await sql`COMMENT ON SCHEMA ${id(schema)} IS ${sql.lit(`kryonix:${module}@${version}`)}`.execute(trx);
+  }
+
+  /** schema → version, from the schemas' comments. */
+  async schemaVersions(database: string, schemas: readonly string[]): Promise<Map<string, number>> {
+    return this.inDatabase(database, async (db) => {
+      const { rows } = await sql<{ nspname: string; comment: string | null }>`
+        SELECT nspname, obj_description(oid, 'pg_namespace') AS comment FROM pg_catalog.pg_namespace WHERE nspname = ANY(${[...schemas]}::text[])`.execute(db);
+      const out = new Map<string, number>();
+      for (const r of rows) {
+        const m = /^kryonix:[a-z0-9_]+@(\d+)$/.exec(r.comment ?? '');
+        if (m) out.set(r.nspname, Number(m[1]));
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Applies pending migrations to a tenant's schemas in one transaction (all or
+   * nothing for the tenant), marks the new versions and grants the tenant role
+   * what the migrations created. Returns each migration's duration.
+   */
+  async applyMigrations(
+    database: string,
+    role: string,
+    steps: ReadonlyArray<{ schema: string; module: string; migrations: readonly ModuleMigration[] }>,
+  ): Promise<Array<{ module: string; version: number; durationMs: number }>> {
+    return this.inDatabase(database, (db) =>
+      db.transaction().execute(async (trx) => {
+        const done: Array<{ module: string; version: number; durationMs: number }> = [];
+        for (const step of steps) {
+          for (const migration of step.migrations) {
+            const started = performance.now();
+            await sql.raw(migration.render(step.schema)).execute(trx);
+            done.push({ module: step.module, version: migration.version, durationMs: performance.now() - started });
+          }
+          const last = step.migrations[step.migrations.length - 1];
+          if (last) await this.markVersion(trx, step.schema, step.module, last.version);
+          await sql
+            .raw(
+              [
+                `GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA ${quoteIdent(step.schema)} TO ${quoteIdent(role)}`,
+                `GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${quoteIdent(step.schema)} TO ${quoteIdent(role)}`,
+              ].join(';\n'),
+            )
+            .execute(trx);
+        }
+        return done;
+      }),
+    );
   }
 
   // ---- grants ------------------------------------------------------------------

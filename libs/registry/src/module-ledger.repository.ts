@@ -53,6 +53,14 @@ export class ModuleLedgerRepository {
     }));
   }
 
+  /** The whole ledger (or that of some tenants) in one query: enough to plan a fleet migration without touching any tenant. */
+  async listAll(tenantIds?: readonly string[]): Promise<Array<{ tenantId: string; module: string; version: number; checksum: string }>> {
+    let query = this.db.selectFrom('tenant_management.tenant_module_migrations').select(['cliente_id', 'module', 'version', 'checksum']);
+    if (tenantIds) query = query.where('cliente_id', 'in', tenantIds.length ? [...tenantIds] : ['']);
+    const rows = await query.execute();
+    return rows.map((r) => ({ tenantId: r.cliente_id, module: r.module, version: r.version, checksum: r.checksum }));
+  }
+
   /** Forgets a tenant's ledger, or only that of `module` (purged from the tenant). */
   async deleteFor(tenantId: string, module?: string): Promise<void> {
     let query = this.db.deleteFrom('tenant_management.tenant_module_migrations').where('cliente_id', '=', tenantId);

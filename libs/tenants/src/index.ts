@@ -26,3 +26,4 @@ export * from './submit-tenant-job/submit-tenant-job.command';
 export * from './jobs';
 export * from './resolve-route/resolve-route.query';
 export * from './publish-events/tenant-events.publisher';
+export * from './migrate-fleet/migrate-fleet.command';

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import Redis from 'ioredis';
 import { REDIS_PUBLISHER, TenantEventsPublisher } from './publish-events/tenant-events.publisher';
 import { CqrsModule } from '@nestjs/cqrs';
-import { KryonixRuntime, ModuleCatalog, Provisioner, SecretBox, TenantLifecycle, TenantMetricsRepository } from '@kryonix/provisioning';
+import { FleetMigrator, KryonixRuntime, ModuleCatalog, Provisioner, SecretBox, TenantLifecycle, TenantMetricsRepository } from '@kryonix/provisioning';
 import { ApiKeyRepository, AuditRepository, JobRepository, ModuleLedgerRepository, ProvisioningLogRepository, TenantRepository } from '@kryonix/registry';
 import { CreateTenantHandler } from './create-tenant/create-tenant.handler';
 import { ListModulesHandler } from './list-modules/list-modules.handler';
@@ -23,6 +23,7 @@ import { ChangeModulesHandler } from './change-modules/change-modules.handler';
 import { CollectUsageHandler } from './collect-usage/collect-usage.handler';
 import { SubmitTenantJobHandler } from './submit-tenant-job/submit-tenant-job.handler';
 import { ResolveRouteHandler } from './resolve-route/resolve-route.handler';
+import { MigrateFleetHandler } from './migrate-fleet/migrate-fleet.handler';
 import { RunNextJobHandler } from './run-next-job/run-next-job.handler';
 import { SubmitCreateTenantHandler } from './submit-create-tenant/submit-create-tenant.handler';
 import { CheckReadinessHandler } from './check-readiness/check-readiness.handler';
@@ -52,6 +53,7 @@ export class TenantsModule {
         { provide: TenantLifecycle, useValue: runtime.lifecycle },
         { provide: SecretBox, useValue: runtime.secrets },
         { provide: TenantMetricsRepository, useValue: runtime.metrics },
+        { provide: FleetMigrator, useValue: runtime.migrator },
         { provide: JobRepository, useFactory: () => new JobRepository(runtime.registry) },
         { provide: AuditRepository, useFactory: () => new AuditRepository(runtime.registry) },
         { provide: ModuleCatalog, useValue: runtime.catalog },
@@ -80,6 +82,7 @@ export class TenantsModule {
         CollectUsageHandler,
         SubmitTenantJobHandler,
         ResolveRouteHandler,
+        MigrateFleetHandler,
       ],
     };
   }

@@ -1,0 +1,63 @@
+import { Command, Option } from 'commander';
+import { InvalidInput } from '@kryonix/domain';
+import { printJson } from '../output';
+import { action, jsonOption } from './shared';
+
+const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+
+export function migrateCommand(): Command {
+  return new Command('migrate')
+    .description('bring every tenant (or the selected ones) to the latest module versions; tenants already there are skipped from the ledger alone')
+    .option('--tenant <id>', 'only this tenant (repeatable, or comma-separated)', collect)
+    .option('--module <name>', 'only this module (repeatable, or comma-separated)', collect)
+    .addOption(new Option('--concurrency <n>', 'tenants migrated at once').default('4').env('KRYONIX_MIGRATE_CONCURRENCY'))
+    .option('--dry-run', 'show the plan, change nothing')
+    .option('--canary <n>', 'migrate n tenants first, one by one, and stop if any fails')
+    .option('--continue-on-error', 'go on with the other tenants after a failure')
+    .addOption(jsonOption())
+    .action(
+      action(async (_command, opts: { tenant?: string[]; module?: string[]; concurrency: string; dryRun?: boolean; canary?: string; continueOnError?: boolean; json?: boolean }) => {
+        const concurrency = Number(opts.concurrency);
+        const canary = opts.canary === undefined ? 0 : Number(opts.canary);
+        if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new InvalidInput('--concurrency must be an integer from 1 to 64.');
+        if (!Number.isInteger(canary) || canary < 0) throw new InvalidInput('--canary must be a non-negative integer.');
+        const [{ withCore }, { MigrateFleetCommand }, { SingleBar, Presets }] = await Promise.all([import('../core'), import('@kryonix/tenants'), import('cli-progress')]);
+        const bar = opts.json || !process.stderr.isTTY ? undefined : new SingleBar({ format: 'migrating |{bar}| {value}/{total} tenants  {rate}/s  ETA {eta_formatted}  {last}', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+        const started = Date.now();
+        const report = await withCore(({ commands }) =>
+          commands.execute(
+            new MigrateFleetCommand({
+              tenants: opts.tenant,
+              modules: opts.module,
+              concurrency,
+              canary,
+              dryRun: opts.dryRun,
+              continueOnError: opts.continueOnError,
+              onProgress: (e) => {
+                if (!bar) return;
+                if (e.done === 1) bar.start(e.total, 0, { rate: '0', last: '' });
+                bar.update(e.done, { rate: (e.done / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1), last: `${e.tenant} ${e.status}` });
+              },
+            }),
+          ),
+        );
+        bar?.stop();
+        if (opts.json) printJson(report);
+        else {
+          const lines = [
+            `Target: ${Object.entries(report.target).map(([m, v]) => `${m}@${v}`).join(', ')}`,
+            `${report.selected} tenant(s) selected, ${report.upToDate} already at the target, ${report.planned.length} to migrate.`,
+          ];
+          if (report.dryRun) lines.push(...report.planned.map((p) => `  ${p.tenant}: ${p.steps.map((s) => `${s.module} ${s.from}→${s.to}`).join(', ')}`));
+          else {
+            lines.push(`Migrated ${report.migrated.length} in ${(report.durationMs / 1000).toFixed(2)} s (${(report.migrated.length / Math.max(report.durationMs / 1000, 0.001)).toFixed(1)} tenants/s).`);
+            if (report.failed.length) lines.push(`Failed (${report.failed.length}):`, ...report.failed.map((f) => `  ${f.tenant}: ${f.error}`));
+            if (report.notAttempted.length) lines.push(`Not attempted after the failure (${report.notAttempted.length}); re-run to resume${report.failed.length ? ', or use --continue-on-error' : ''}.`);
+          }
+          process.stdout.write(lines.join('\n') + '\n');
+        }
+        // 0 only when every selected tenant is at the target.
+        if (!report.dryRun && (report.failed.length || report.notAttempted.length)) process.exitCode = 1;
+      }),
+    );
+}

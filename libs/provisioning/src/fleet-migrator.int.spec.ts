@@ -1,0 +1,107 @@
+import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KryonixError } from '@kryonix/domain';
+import { projectPath } from '@kryonix/registry';
+import { createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
+import { KryonixRuntime } from './runtime';
+
+const modulesDir = mkdtempSync(join(tmpdir(), 'kx-fleet-modules-'));
+let env: TestEnv;
+let v1: KryonixRuntime;
+const IDS = ['fm-a-db', 'fm-b-sc', 'fm-bad', 'fm-c-db', 'fm-d-sc'];
+
+beforeAll(async () => {
+  cpSync(projectPath('sql', 'modules'), modulesDir, { recursive: true });
+  env = await createTestEnv('fleet');
+  v1 = await env.open({ KRYONIX_MODULES_DIR: modulesDir });
+  for (const id of IDS) await v1.provisioner.create({ id, name: id, modules: ['crm', 'whatsapp'], mode: id.endsWith('-db') ? 'database' : 'schema' });
+  // one tenant's data will break the next crm version
+  await withAdmin((c) => c.query(`INSERT INTO fm_bad_crm.leads (nome, email) VALUES ('a', 'same@x.com'), ('b', 'same@x.com')`), 'kryonix_tenants');
+  writeFileSync(join(modulesDir, 'crm', '0002_email_unique.sql.hbs'), `ALTER TABLE {{schema}}.leads ADD COLUMN canal_preferido varchar(20);\nALTER TABLE {{schema}}.leads ADD CONSTRAINT leads_email_unique UNIQUE (email);\n`);
+});
+afterAll(async () => {
+  await env.cleanup();
+  rmSync(modulesDir, { recursive: true, force: true });
+});
+
+const v2 = () => env.open({ KRYONIX_MODULES_DIR: modulesDir });
+const ledger = (id: string) =>
+  withAdmin(async (c) => (await c.query(`SELECT module, max(version)::int AS v FROM tenant_management.tenant_module_migrations WHERE cliente_id = $1 GROUP BY 1 ORDER BY 1`, [id])).rows, env.config.registryDatabase);
+const hasColumn = (id: string) => {
+  const db = id.endsWith('-db') ? `kryonix_cliente_${id.replace(/-/g, '_')}` : 'kryonix_tenants';
+  const schema = id.endsWith('-db') ? 'crm' : `${id.replace(/-/g, '_')}_crm`;
+  return withAdmin(async (c) => (await c.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'leads' AND column_name = 'canal_preferido'`, [schema])).rowCount === 1, db);
+};
+
+describe('kryonix migrate', () => {
+  it('a module version is its highest migration file', async () => {
+    const rt = await v2();
+    expect(rt.catalog.get('crm').version).toBe(2);
+    expect(rt.catalog.get('whatsapp').version).toBe(1);
+  });
+
+  it('--dry-run plans from the ledger and changes nothing', async () => {
+    const report = await (await v2()).migrator.migrate({ dryRun: true });
+    expect(report).toMatchObject({ selected: 5, upToDate: 0, dryRun: true, migrated: [] });
+    expect(report.planned.map((p) => p.tenant)).toEqual(IDS);
+    expect(report.planned[0]!.steps).toEqual([{ module: 'crm', from: 1, to: 2 }]);
+    expect(await hasColumn('fm-a-db')).toBe(false);
+  });
+
+  it('stops at the first failure; the failed tenant is untouched (all or nothing per tenant)', async () => {
+    const report = await (await v2()).migrator.migrate({ concurrency: 1 });
+    expect(report.migrated).toEqual(['fm-a-db', 'fm-b-sc']);
+    expect(report.failed).toEqual([{ tenant: 'fm-bad', error: expect.stringContaining('leads_email_unique') }]);
+    expect(report.notAttempted).toEqual(['fm-c-db', 'fm-d-sc']);
+    expect(await hasColumn('fm-bad')).toBe(false); // the ADD COLUMN before the failing statement was rolled back too
+    expect(await ledger('fm-bad')).toEqual([{ module: 'crm', v: 1 }, { module: 'whatsapp', v: 1 }]);
+    expect(await hasColumn('fm-a-db')).toBe(true);
+    expect(await ledger('fm-a-db')).toEqual([{ module: 'crm', v: 2 }, { module: 'whatsapp', v: 1 }]);
+  });
+
+  it('a re-run resumes; --continue-on-error migrates the others past the failure', async () => {
+    const report = await (await v2()).migrator.migrate({ continueOnError: true });
+    expect(report.upToDate).toBe(2);
+    expect(report.migrated.sort()).toEqual(['fm-c-db', 'fm-d-sc']);
+    expect(report.failed.map((f) => f.tenant)).toEqual(['fm-bad']);
+  });
+
+  it('--canary stops everything when a canary fails', async () => {
+    const report = await (await v2()).migrator.migrate({ canary: 1 });
+    expect(report.failed.map((f) => f.tenant)).toEqual(['fm-bad']);
+    expect(report.notAttempted).toEqual([]);
+  });
+
+  it('once the data is fixed everything reaches the target, and then a run is a no-op', async () => {
+    await withAdmin((c) => c.query(`UPDATE fm_bad_crm.leads SET email = 'other@x.com' WHERE nome = 'b'`), 'kryonix_tenants');
+    const report = await (await v2()).migrator.migrate({ tenants: ['fm-bad'] });
+    expect(report.migrated).toEqual(['fm-bad']);
+    const again = await (await v2()).migrator.migrate({});
+    expect(again).toMatchObject({ selected: 5, upToDate: 5, planned: [], migrated: [], failed: [] });
+  });
+
+  it('a crash between the tenant commit and the ledger write is recovered from the schema mark, without re-applying', async () => {
+    await withAdmin((c) => c.query(`DELETE FROM tenant_management.tenant_module_migrations WHERE cliente_id = 'fm-d-sc' AND module = 'crm' AND version = 2`), env.config.registryDatabase);
+    const report = await (await v2()).migrator.migrate({});
+    expect(report.migrated).toEqual(['fm-d-sc']);
+    expect(report.failed).toEqual([]);
+    expect(await ledger('fm-d-sc')).toEqual([{ module: 'crm', v: 2 }, { module: 'whatsapp', v: 1 }]);
+  });
+
+  it('new tenants get the latest versions', async () => {
+    const rt = await v2();
+    await rt.provisioner.create({ id: 'fm-new-db', name: 'New', modules: ['crm'], mode: 'database' });
+    expect(await ledger('fm-new-db')).toEqual([{ module: 'crm', v: 2 }]);
+    expect(await hasColumn('fm-new-db')).toBe(true);
+  });
+
+  it('refuses an edited, already-applied migration file, naming it and the tenants', async () => {
+    appendFileSync(join(modulesDir, 'crm', '0001_init.sql.hbs'), '\n-- edited after the fact\n');
+    const error = await (await v2()).migrator.migrate({}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KryonixError);
+    expect((error as KryonixError).code).toBe('MIGRATION_CHANGED');
+    expect((error as Error).message).toContain(join('crm', '0001_init.sql.hbs'));
+    expect((error as Error).message).toContain('fm-a-db');
+  });
+});

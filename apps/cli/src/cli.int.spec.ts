@@ -1,5 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectPath } from '@kryonix/registry';
 import { TestEnv, createTestEnv, tableCounts, tenantFootprint, withAdmin } from '@kryonix/testing';
@@ -129,6 +130,34 @@ describe('tenant modules (database mode)', () => {
     expect(JSON.parse(remove.stdout)).toMatchObject({ modules: ['agendamento'], removed: ['crm'], purged: [] });
     expect(kryonix(['tenant', 'modules', 'cli-mods', '--set', 'agendamento', '--purge']).code).toBe(2); // --purge needs --yes
     expect(kryonix(['tenant', 'modules', 'cli-mods']).code).toBe(2);
+  });
+});
+
+describe('kryonix migrate and kryonix drift', () => {
+  it('plans, migrates every crm tenant to a new version, exits 0, and drift reports a hand-made change with exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kx-cli-mods-'));
+    try {
+      cpSync(projectPath('sql', 'modules'), dir, { recursive: true });
+      writeFileSync(join(dir, 'crm', '0002_lead_canal.sql.hbs'), 'ALTER TABLE {{schema}}.leads ADD COLUMN canal varchar(30);\n');
+      const withV2 = { KRYONIX_MODULES_DIR: dir };
+      const plan = JSON.parse(kryonix(['migrate', '--module', 'crm', '--dry-run', '--json'], withV2).stdout);
+      expect(plan.target).toEqual({ crm: 2 });
+      expect(plan.planned.length).toBeGreaterThan(2);
+      const run = kryonix(['migrate', '--concurrency', '2', '--json'], withV2);
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ failed: [], notAttempted: [] });
+      const noop = kryonix(['migrate'], withV2);
+      expect(noop.code).toBe(0);
+      expect(noop.stdout).toContain('0 to migrate');
+      expect(kryonix(['drift'], withV2).code).toBe(0);
+      await withAdmin((c) => c.query('ALTER TABLE crm.leads DROP COLUMN canal'), 'kryonix_cliente_cli_json');
+      const drift = kryonix(['drift', '--tenant', 'cli-json'], withV2);
+      expect(drift.code).toBe(1);
+      expect(drift.stdout).toContain('- column leads.canal character varying(30)');
+      expect(kryonix(['migrate', '--concurrency', '0'], withV2).code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { tenantLifecycleCommands } from './commands/tenant-lifecycle.commands';
 import { upCommand } from './commands/up.command';
 import { migrateCommand } from './commands/migrate.command';
+import { driftCommand } from './commands/drift.command';
 import { dbStopCommand } from './commands/db-stop.command';
 import { moduleListCommand } from './commands/module-list.command';
 import { tenantCreateCommand } from './commands/tenant-create.command';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(tenant);
   program.addCommand(new Command('module').description('SQL modules').addCommand(moduleListCommand()));
   program.addCommand(migrateCommand());
+  program.addCommand(driftCommand());
   program.addCommand(upCommand());
   program.addCommand(new Command('db').description('the embedded PostgreSQL').addCommand(dbStopCommand()));
   applyToAll(program, (c) =>

@@ -14,6 +14,7 @@ import { TenantsController } from './tenants/tenants.controller';
 import { PurgeWorker, WORKER_INTERVAL_MS } from './worker/purge.worker';
 import { JOB_WORKER_OPTIONS, JobWorker, JobWorkerOptions } from './worker/job.worker';
 import { JobsController } from './jobs/jobs.controller';
+import { MigrationsController } from './migrations/migrations.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { METRICS_INTERVAL_MS, TenantMetrics } from './metrics/tenant-metrics';
 
@@ -59,7 +60,7 @@ export class ControlPlaneModule {
           ],
         }),
       ],
-      controllers: [TenantsController, ModulesController, JobsController, HealthController, MetricsController, DocsController],
+      controllers: [TenantsController, ModulesController, JobsController, MigrationsController, HealthController, MetricsController, DocsController],
       providers: [
         { provide: OPERATOR_TOKEN, useValue: options.operatorToken },
         { provide: WORKER_INTERVAL_MS, useValue: options.workerIntervalMs },

@@ -230,6 +230,23 @@ describe('tenants API', () => {
     expect((await call('GET', '/v1/jobs/not-a-uuid')).status).toBe(400);
   });
 
+  it('POST /v1/migrations runs a fleet migration as a job; GET /v1/drift reports no drift', async () => {
+    const res = await call('POST', '/v1/migrations', { modules: ['crm'] });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ kind: 'migrate_fleet', result: { target: { crm: 1 } } });
+    const deadline = Date.now() + 15_000;
+    let job = res.body;
+    while (job.status !== 'succeeded' && job.status !== 'failed' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      job = (await call('GET', `/v1/jobs/${res.body.id}`)).body;
+    }
+    expect(job).toMatchObject({ status: 'succeeded', result: { failed: [], notAttempted: 0 } });
+    const drift = await call('GET', '/v1/drift?tenant=cp-one');
+    expect(drift).toEqual({ status: 200, body: { checked: 1, drifted: [] } });
+    expect((await call('POST', '/v1/migrations', { modules: ['estoque'] })).status).toBe(400);
+    expect((await call('POST', '/v1/migrations', { tenants: ['cp-nobody'] })).status).toBe(404);
+  });
+
   it('GET /v1/modules', async () => {
     const res = await call('GET', '/v1/modules');
     expect(res.body.items.map((m: { name: string }) => m.name)).toEqual(['agendamento', 'crm', 'financeiro', 'whatsapp']);

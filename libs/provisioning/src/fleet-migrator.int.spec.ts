@@ -96,6 +96,19 @@ describe('kryonix migrate', () => {
     expect(await hasColumn('fm-new-db')).toBe(true);
   });
 
+  it('kryonix drift: every tenant matches its recorded versions, until someone alters a table by hand', async () => {
+    const rt = await v2();
+    expect(await rt.drift.detect()).toEqual({ checked: 6, drifted: [] });
+    await withAdmin((c) => c.query(`ALTER TABLE fm_b_sc_crm.leads ADD COLUMN extra integer; DROP INDEX fm_b_sc_crm.idx_leads_mobile`), 'kryonix_tenants');
+    await withAdmin((c) => c.query(`ALTER TABLE crm.leads ALTER COLUMN cargo TYPE varchar(200)`), 'kryonix_cliente_fm_c_db');
+    const report = await rt.drift.detect();
+    expect(report.drifted).toEqual([
+      { tenant: 'fm-b-sc', module: 'crm', version: 2, missing: [expect.stringMatching(/^index idx_leads_mobile: CREATE INDEX idx_leads_mobile ON leads/)], unexpected: ['column leads.extra integer'] },
+      { tenant: 'fm-c-db', module: 'crm', version: 2, missing: ['column leads.cargo character varying(100)'], unexpected: ['column leads.cargo character varying(200)'] },
+    ]);
+    expect((await rt.drift.detect({ tenants: ['fm-a-db'] })).drifted).toEqual([]);
+  });
+
   it('refuses an edited, already-applied migration file, naming it and the tenants', async () => {
     appendFileSync(join(modulesDir, 'crm', '0001_init.sql.hbs'), '\n-- edited after the fact\n');
     const error = await (await v2()).migrator.migrate({}).catch((e: unknown) => e);

@@ -14,3 +14,4 @@ export * from './tenant-lock';
 export * from './tenant-metrics.repository';
 export * from './tls';
 export * from './fleet-migrator';
+export * from './drift-detector';

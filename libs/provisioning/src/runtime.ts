@@ -14,6 +14,7 @@ import { SecretBox, scramSha256Verifier } from './secrets';
 import { TenantStorageRepository } from './tenant-storage.repository';
 import { TenantMetricsRepository } from './tenant-metrics.repository';
 import { FleetMigrator } from './fleet-migrator';
+import { DriftDetector } from './drift-detector';
 
 /** Everything a process needs to provision: connections, registry, modules, secrets. */
 export interface KryonixRuntime {
@@ -29,6 +30,7 @@ export interface KryonixRuntime {
   secrets: SecretBox;
   metrics: TenantMetricsRepository;
   migrator: FleetMigrator;
+  drift: DriftDetector;
   /** How the data plane logs in: the gateway role, password derived from the master key. */
   gatewayUrl(database: string): string;
   close(): Promise<void>;
@@ -70,6 +72,7 @@ export async function openRuntime(config: KryonixConfig, env: Record<string, str
       secrets,
       metrics: new TenantMetricsRepository(connector),
       migrator: new FleetMigrator(registry, storage, catalog),
+      drift: new DriftDetector(registry, connector, storage, catalog),
       gatewayUrl: (database) => {
         const url = new URL(adminUrl);
         url.username = GATEWAY_ROLE;

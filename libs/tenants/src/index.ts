@@ -27,3 +27,5 @@ export * from './jobs';
 export * from './resolve-route/resolve-route.query';
 export * from './publish-events/tenant-events.publisher';
 export * from './migrate-fleet/migrate-fleet.command';
+export * from './detect-drift/detect-drift.query';
+export * from './submit-migration/submit-migration.command';

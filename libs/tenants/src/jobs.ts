@@ -3,6 +3,7 @@ export const JOB_KINDS = {
   createTenant: 'create_tenant',
   changeModules: 'change_modules',
   purgeTenant: 'purge_tenant',
+  migrateFleet: 'migrate_fleet',
 } as const;
 
 export interface CreateTenantPayload {

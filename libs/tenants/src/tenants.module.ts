@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import Redis from 'ioredis';
 import { REDIS_PUBLISHER, TenantEventsPublisher } from './publish-events/tenant-events.publisher';
 import { CqrsModule } from '@nestjs/cqrs';
-import { FleetMigrator, KryonixRuntime, ModuleCatalog, Provisioner, SecretBox, TenantLifecycle, TenantMetricsRepository } from '@kryonix/provisioning';
+import { DriftDetector, FleetMigrator, KryonixRuntime, ModuleCatalog, Provisioner, SecretBox, TenantLifecycle, TenantMetricsRepository } from '@kryonix/provisioning';
 import { ApiKeyRepository, AuditRepository, JobRepository, ModuleLedgerRepository, ProvisioningLogRepository, TenantRepository } from '@kryonix/registry';
 import { CreateTenantHandler } from './create-tenant/create-tenant.handler';
 import { ListModulesHandler } from './list-modules/list-modules.handler';
@@ -24,6 +24,8 @@ import { CollectUsageHandler } from './collect-usage/collect-usage.handler';
 import { SubmitTenantJobHandler } from './submit-tenant-job/submit-tenant-job.handler';
 import { ResolveRouteHandler } from './resolve-route/resolve-route.handler';
 import { MigrateFleetHandler } from './migrate-fleet/migrate-fleet.handler';
+import { DetectDriftHandler } from './detect-drift/detect-drift.handler';
+import { SubmitMigrationHandler } from './submit-migration/submit-migration.handler';
 import { RunNextJobHandler } from './run-next-job/run-next-job.handler';
 import { SubmitCreateTenantHandler } from './submit-create-tenant/submit-create-tenant.handler';
 import { CheckReadinessHandler } from './check-readiness/check-readiness.handler';
@@ -54,6 +56,7 @@ export class TenantsModule {
         { provide: SecretBox, useValue: runtime.secrets },
         { provide: TenantMetricsRepository, useValue: runtime.metrics },
         { provide: FleetMigrator, useValue: runtime.migrator },
+        { provide: DriftDetector, useValue: runtime.drift },
         { provide: JobRepository, useFactory: () => new JobRepository(runtime.registry) },
         { provide: AuditRepository, useFactory: () => new AuditRepository(runtime.registry) },
         { provide: ModuleCatalog, useValue: runtime.catalog },
@@ -83,6 +86,8 @@ export class TenantsModule {
         SubmitTenantJobHandler,
         ResolveRouteHandler,
         MigrateFleetHandler,
+        DetectDriftHandler,
+        SubmitMigrationHandler,
       ],
     };
   }

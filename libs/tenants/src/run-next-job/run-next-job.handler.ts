@@ -7,11 +7,12 @@ import { RotateApiKeyCommand } from '../rotate-api-key/rotate-api-key.command';
 import { JobView, toJobView } from '../get-job/get-job.query';
 import { ChangeModulesCommand } from '../change-modules/change-modules.command';
 import { DeleteTenantCommand } from '../delete-tenant/delete-tenant.command';
+import { MigrateFleetCommand } from '../migrate-fleet/migrate-fleet.command';
 import { ChangeModulesPayload, CreateTenantPayload, JOB_KINDS, PurgeTenantPayload } from '../jobs';
 import { RunNextJobCommand } from './run-next-job.command';
 
 /** Domain errors that a retry cannot fix; TENANT_BUSY and infrastructure errors are retried. */
-const PERMANENT = new Set(['INVALID_INPUT', 'UNKNOWN_MODULE', 'TENANT_EXISTS', 'TENANT_NOT_FOUND', 'TENANT_STATE']);
+const PERMANENT = new Set(['INVALID_INPUT', 'UNKNOWN_MODULE', 'TENANT_EXISTS', 'TENANT_NOT_FOUND', 'TENANT_STATE', 'UNPROCESSABLE', 'MIGRATION_CHANGED']);
 
 @CommandHandler(RunNextJobCommand)
 export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, JobView | undefined> {
@@ -57,6 +58,14 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
           if (error instanceof TenantNotFound && job.attempts > 1) return { id, status: 'purged' };
           throw error;
         }
+      }
+      case JOB_KINDS.migrateFleet: {
+        const options = job.payload as { tenants?: string[]; modules?: string[]; concurrency?: number; canary?: number; continueOnError?: boolean };
+        const report = await this.commands.execute(new MigrateFleetCommand(options));
+        const summary = { target: report.target, selected: report.selected, upToDate: report.upToDate, migrated: report.migrated.length, failed: report.failed, notAttempted: report.notAttempted.length, durationMs: report.durationMs };
+        // Not every tenant at the target: the job failed (its result says which and why); no blind retry.
+        if (report.failed.length || report.notAttempted.length) throw new KryonixError('UNPROCESSABLE', `Migration incomplete: ${JSON.stringify(summary)}`);
+        return summary;
       }
       default:
         throw new KryonixError('INVALID_INPUT', `Unknown job kind "${job.kind}".`);

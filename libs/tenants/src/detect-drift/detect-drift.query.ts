@@ -1,0 +1,8 @@
+import { Query } from '@nestjs/cqrs';
+import type { DriftReport } from '@kryonix/provisioning';
+
+export class DetectDriftQuery extends Query<DriftReport> {
+  constructor(readonly tenants?: readonly string[]) {
+    super();
+  }
+}

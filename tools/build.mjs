@@ -59,6 +59,7 @@ await build({
     cli: resolve(root, 'apps/cli/src/main.ts'),
     'bench-provisioning': resolve(root, 'tools/bench/provisioning.bench.ts'),
     'bench-data-plane': resolve(root, 'tools/bench/data-plane.bench.ts'),
+    'bench-migrate': resolve(root, 'tools/bench/migrate.bench.ts'),
   },
   // Dependencies are bundled too: one file loads about twice as fast as hundreds
   // of modules resolved from node_modules. Optional peers that NestJS and pg load

@@ -21,7 +21,7 @@ export default [
             { sourceTag: 'type:provisioning', onlyDependOnLibsWithTags: ['type:domain', 'type:data'] },
             { sourceTag: 'type:application', onlyDependOnLibsWithTags: ['type:domain', 'type:data', 'type:provisioning'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:application', 'type:provisioning', 'type:web', 'type:sdk'] },
-            { sourceTag: 'type:web', onlyDependOnLibsWithTags: ['type:domain'] },
+            { sourceTag: 'type:web', onlyDependOnLibsWithTags: ['type:domain', 'type:application'] },
             { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:domain'] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:data', 'type:provisioning', 'type:application'] },
           ],

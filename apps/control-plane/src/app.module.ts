@@ -8,7 +8,7 @@ import { TenantsModule } from '@kryonix/tenants';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { OPERATOR_TOKEN, OperatorAuthGuard } from './auth/operator-auth.guard';
 import { DomainExceptionFilter } from '@kryonix/web';
-import { HealthController } from './health/health.controller';
+import { HealthController } from '@kryonix/web';
 import { ModulesController } from './modules/modules.controller';
 import { TenantsController } from './tenants/tenants.controller';
 import { PurgeWorker, WORKER_INTERVAL_MS } from './worker/purge.worker';

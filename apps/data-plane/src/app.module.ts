@@ -3,7 +3,7 @@ import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { ModuleCatalog, type KryonixRuntime } from '@kryonix/provisioning';
 import { TenantsModule } from '@kryonix/tenants';
 import { DomainExceptionFilter } from '@kryonix/web';
-import { HealthController } from './health/health.controller';
+import { HealthController } from '@kryonix/web';
 import { DataPlaneMetrics, RequestMetricsInterceptor } from './metrics/data-plane-metrics';
 import { MetricsController } from './metrics/metrics.controller';
 import { CONNECTION_OPTIONS, ConnectionOptions, TenantConnections } from './pools/tenant-connections';

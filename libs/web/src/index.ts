@@ -1,1 +1,3 @@
 export * from './domain-exception.filter';
+export * from './health.controller';
+export * from './public.decorator';

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Unauthorized } from '@kryonix/domain';
-import { IS_PUBLIC } from './public.decorator';
+import { IS_PUBLIC } from '@kryonix/web';
 
 export const OPERATOR_TOKEN = Symbol('OPERATOR_TOKEN');
 

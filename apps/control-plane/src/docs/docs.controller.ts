@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { Controller, Get, Header, Inject, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { Public } from '../auth/public.decorator';
+import { Public } from '@kryonix/web';
 
 export const OPENAPI_DOCUMENT = Symbol('OPENAPI_DOCUMENT');
 const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.png': 'image/png' };

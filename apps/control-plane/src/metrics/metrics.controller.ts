@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { Public } from '../auth/public.decorator';
+import { Public } from '@kryonix/web';
 import { TenantMetrics } from './tenant-metrics';
 
 /** Prometheus scrape endpoint (no operator token: keep it on a network only Prometheus reaches). */

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KryonixError } from '@kryonix/domain';
 import { projectPath } from '@kryonix/registry';
-import { createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
+import { connectAs, createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
+import { SecretBox, parseMasterKey } from './secrets';
 import { KryonixRuntime } from './runtime';
 
 const modulesDir = mkdtempSync(join(tmpdir(), 'kx-fleet-modules-'));
@@ -107,6 +108,24 @@ describe('kryonix migrate', () => {
       { tenant: 'fm-c-db', module: 'crm', version: 2, missing: ['column leads.cargo character varying(100)'], unexpected: ['column leads.cargo character varying(200)'] },
     ]);
     expect((await rt.drift.detect({ tenants: ['fm-a-db'] })).drifted).toEqual([]);
+  });
+
+  it('a migration that creates a table grants it to each tenant role', async () => {
+    writeFileSync(join(modulesDir, 'crm', '0003_tags.sql.hbs'), 'CREATE TABLE {{schema}}.tags (id serial PRIMARY KEY, lead_id uuid REFERENCES {{schema}}.leads(id), nome varchar(50) NOT NULL);\n');
+    const rt = await v2();
+    const report = await rt.migrator.migrate({ tenants: ['fm-b-sc', 'fm-a-db'] });
+    expect(report.failed).toEqual([]);
+    for (const [id, db, schema] of [['fm-b-sc', 'kryonix_tenants', 'fm_b_sc_crm'], ['fm-a-db', 'kryonix_cliente_fm_a_db', 'crm']] as const) {
+      const enc = await withAdmin(async (c) => (await c.query('SELECT role_password_enc FROM tenant_management.clientes WHERE id = $1', [id])).rows[0].role_password_enc, env.config.registryDatabase);
+      const client = await connectAs(`cliente_${id.replace(/-/g, '_')}_user`, new SecretBox(parseMasterKey(env.env.KRYONIX_MASTER_KEY!)).decrypt(enc, id), db);
+      try {
+        await client.query(`INSERT INTO ${schema}.tags (nome) VALUES ('vip')`); // table and its sequence
+        expect((await client.query(`SELECT nome FROM ${schema}.tags`)).rows).toEqual([{ nome: 'vip' }]);
+      } finally {
+        await client.end();
+      }
+    }
+    rmSync(join(modulesDir, 'crm', '0003_tags.sql.hbs'));
   });
 
   it('refuses an edited, already-applied migration file, naming it and the tenants', async () => {

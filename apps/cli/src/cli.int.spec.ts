@@ -155,6 +155,12 @@ describe('kryonix migrate and kryonix drift', () => {
       expect(drift.code).toBe(1);
       expect(drift.stdout).toContain('- column leads.canal character varying(30)');
       expect(kryonix(['migrate', '--concurrency', '0'], withV2).code).toBe(2);
+      // a version one tenant's data cannot take: exit 1, the failure listed with the SQL error
+      await withAdmin((c) => c.query(`INSERT INTO crm.leads (nome, email) VALUES ('a', 'dup@x.com'), ('b', 'dup@x.com')`), 'kryonix_cliente_cli_json');
+      writeFileSync(join(dir, 'crm', '0003_email_unique.sql.hbs'), 'ALTER TABLE {{schema}}.leads ADD CONSTRAINT leads_email_key UNIQUE (email);\n');
+      const failing = kryonix(['migrate', '--continue-on-error'], withV2);
+      expect(failing.code).toBe(1);
+      expect(failing.stdout).toMatch(/Failed \(1\):\n  cli-json: .*leads_email_key/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

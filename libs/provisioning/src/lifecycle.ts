@@ -105,7 +105,7 @@ export class TenantLifecycle {
       if (added.length) {
         const present = new Set(await storage.existingSchemasIn(t.databaseName, added.map((m) => schemaOf(m.name))));
         const fresh = added.filter((m) => !present.has(schemaOf(m.name)));
-        if (fresh.length) await storage.createModuleSchemas(t.databaseName, fresh.map((module) => ({ module, schema: schemaOf(module.name) })));
+        if (fresh.length) await storage.createModuleSchemas(t.databaseName, fresh.map((module) => ({ module, schema: schemaOf(module.name) })), t.roleName);
         await storage.grantAccess(t.databaseName, t.roleName, added.map((m) => schemaOf(m.name)));
         await ledger.record(t.id, fresh.flatMap((m) => m.migrations.map((mig) => ({ module: m.name, version: mig.version, name: mig.name, checksum: mig.checksum }))));
       }

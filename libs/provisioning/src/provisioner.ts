@@ -72,6 +72,8 @@ interface RunContext {
   plan: TenantPlan;
   rolePassword: string;
   rolePasswordEnc: string;
+  /** create_schemas granted every table to the role as it created them (schema mode). */
+  tablesGranted?: boolean;
   /** false for suspended or deleting tenants being repaired: their role stays NOLOGIN. */
   login: boolean;
   /** Issue (and show) a new API key; false when repairing a live tenant that already has one. */
@@ -258,12 +260,15 @@ export class Provisioner {
     };
     const createSchemas: Step<RunContext> = {
       name: 'create_schemas',
-      run: async ({ admin, plan }) => {
+      run: async (ctx) => {
+        const { admin, plan } = ctx;
         if (plan.mode !== 'schema') return { skipped: 'database mode' };
         await storage.ensureSharedTenantsDatabase(admin);
         const present = new Set(await storage.existingSchemasIn(SHARED_TENANTS_DATABASE, plan.schemas.map((s) => s.schema)));
         const missing = plan.schemas.filter((s) => !present.has(s.schema));
-        if (missing.length) await storage.createModuleSchemas(SHARED_TENANTS_DATABASE, missing);
+        if (missing.length) await storage.createModuleSchemas(SHARED_TENANTS_DATABASE, missing, plan.role);
+        // Granted as created only if this run created every schema; else grant_access re-grants all.
+        ctx.tablesGranted = missing.length === plan.schemas.length;
         return { database: plan.database, schemas: missing.map((s) => s.schema) };
       },
       undo: async ({ plan }) => {
@@ -272,8 +277,8 @@ export class Provisioner {
     };
     const grantAccess: Step<RunContext> = {
       name: 'grant_access',
-      run: async ({ plan }) => {
-        await storage.grantAccess(plan.database, plan.role, plan.schemas.map((s) => s.schema));
+      run: async ({ plan, tablesGranted }) => {
+        await storage.grantAccess(plan.database, plan.role, plan.schemas.map((s) => s.schema), { tables: !tablesGranted });
       },
       undo: ({ admin, plan }) => storage.revokeAccess(admin, plan.database, plan.role, plan.schemas.map((s) => s.schema)),
     };

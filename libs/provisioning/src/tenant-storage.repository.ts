@@ -136,10 +136,15 @@ export class TenantStorageRepository {
     return rows.map((r) => r.nspname);
   }
 
-  /** Creates the schemas and applies every module migration, in one transaction (all or nothing). */
-  async createModuleSchemas(database: string, plans: readonly SchemaPlan[]): Promise<void> {
+  /**
+   * Creates the schemas and applies every module migration, in one transaction
+   * (all or nothing). With `role`, what the migrations create is granted to it as
+   * it is created (default privileges), so no later GRANT … ON ALL TABLES — a scan
+   * of all of pg_class, which grows with every schema-mode tenant — is needed.
+   */
+  async createModuleSchemas(database: string, plans: readonly SchemaPlan[], role?: string): Promise<void> {
     await this.connector.db(database).transaction().execute(async (trx) => {
-      for (const plan of plans) await this.applyModule(trx, plan);
+      for (const plan of plans) await this.applyModule(trx, plan, role);
     });
   }
 
@@ -148,8 +153,9 @@ export class TenantStorageRepository {
     await sql`DROP SCHEMA IF EXISTS ${sql.join(schemas.map(id))} CASCADE`.execute(this.connector.db(database));
   }
 
-  private async applyModule(trx: Kysely<any>, { module, schema }: SchemaPlan): Promise<void> {
+  private async applyModule(trx: Kysely<any>, { module, schema }: SchemaPlan, role?: string): Promise<void> {
     await sql`CREATE SCHEMA ${id(schema)}`.execute(trx);
+    if (role) await this.defaultPrivileges(trx, schema, role);
     // One simple-query message per migration file: one round trip.
     for (const migration of module.migrations) await sql.raw(migration.render(schema)).execute(trx);
     await this.markVersion(trx, schema, module.name, module.version);
@@ -162,6 +168,18 @@ export class TenantStorageRepository {
    */
   private async markVersion(trx: Kysely<any>, schema: string, module: string, version: number): Promise<void> {
     await sql`COMMENT ON SCHEMA ${id(schema)} IS ${sql.lit(`kryonix:${module}@${version}`)}`.execute(trx);
+  }
+
+  /** Tables and sequences created later in `schema` (by this admin role) are the tenant role's as well. */
+  private async defaultPrivileges(trx: Kysely<any>, schema: string, role: string): Promise<void> {
+    await sql
+      .raw(
+        [
+          `ALTER DEFAULT PRIVILEGES IN SCHEMA ${quoteIdent(schema)} GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON TABLES TO ${quoteIdent(role)}`,
+          `ALTER DEFAULT PRIVILEGES IN SCHEMA ${quoteIdent(schema)} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO ${quoteIdent(role)}`,
+        ].join(';\n'),
+      )
+      .execute(trx);
   }
 
   /** schema → version, from the schemas' comments. */
@@ -195,14 +213,7 @@ export class TenantStorageRepository {
           // Tables and sequences the migrations create are granted to the tenant role as
           // they are created. (GRANT … ON ALL TABLES IN SCHEMA would scan pg_class, which
           // has no index on the schema: one full scan per tenant, quadratic over a fleet.)
-          await sql
-            .raw(
-              [
-                `ALTER DEFAULT PRIVILEGES IN SCHEMA ${quoteIdent(step.schema)} GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON TABLES TO ${quoteIdent(role)}`,
-                `ALTER DEFAULT PRIVILEGES IN SCHEMA ${quoteIdent(step.schema)} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO ${quoteIdent(role)}`,
-              ].join(';\n'),
-            )
-            .execute(trx);
+          await this.defaultPrivileges(trx, step.schema, role);
           for (const migration of step.migrations) {
             const started = performance.now();
             await sql.raw(migration.render(step.schema)).execute(trx);
@@ -239,15 +250,21 @@ export class TenantStorageRepository {
    * The role may connect to `database` and use `schemas` (their tables and
    * sequences), nothing more; the gateway may connect there and SET ROLE to it.
    */
-  async grantAccess(database: string, role: string, schemas: readonly string[]): Promise<void> {
+  async grantAccess(database: string, role: string, schemas: readonly string[], options: { tables?: boolean } = {}): Promise<void> {
+    const tables = options.tables !== false;
     const statements = [
       `GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(role)}`,
       `GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(GATEWAY_ROLE)}`,
       `GRANT ${quoteIdent(role)} TO ${quoteIdent(GATEWAY_ROLE)}`,
       ...schemas.flatMap((s) => [
         `GRANT USAGE ON SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`,
-        `GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`,
-        `GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`,
+        // `tables: false` when the tables were granted as they were created (default privileges)
+        ...(tables
+          ? [
+              `GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`,
+              `GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`,
+            ]
+          : []),
       ]),
     ];
     await this.changeAcl(database, (db) => sql.raw(statements.join(';\n')).execute(db));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
-import { TenantStatus, quoteIdent, tenantSchemaName } from '@kryonix/domain';
+import { TenantNotFound, TenantStatus, quoteIdent, tenantSchemaName } from '@kryonix/domain';
 import { ModuleLedgerRepository, RegistryDatabase, TenantRepository } from '@kryonix/registry';
 import { DatabaseConnector } from './database-connector';
 import { ModuleCatalog, ModuleDefinition } from './module-catalog';
@@ -43,6 +43,8 @@ export class DriftDetector {
     const tenants = (await new TenantRepository(this.registry).list())
       .filter((t) => LIVE.includes(t.status))
       .filter((t) => !options.tenants?.length || options.tenants.includes(t.id));
+    const unknown = (options.tenants ?? []).filter((id) => !tenants.some((t) => t.id === id));
+    if (unknown.length) throw new TenantNotFound(unknown.join(', '));
     const ledger = await new ModuleLedgerRepository(this.registry).listAll(tenants.map((t) => t.id));
     const versions = new Map<string, number>();
     for (const r of ledger) versions.set(`${r.tenantId}/${r.module}`, Math.max(versions.get(`${r.tenantId}/${r.module}`) ?? 0, r.version));

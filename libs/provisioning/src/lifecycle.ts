@@ -126,9 +126,11 @@ export class TenantLifecycle {
    * Soft delete: the tenant is refused at once (role NOLOGIN, status 'deleting')
    * and its data is kept for the grace period. With `purge`, everything goes now.
    */
-  delete(rawId: unknown, options: { purge?: boolean } = {}): Promise<DeletionResult> {
+  delete(rawId: unknown, options: { purge?: boolean; createdAt?: string } = {}): Promise<DeletionResult> {
     const allowed: TenantStatus[] = options.purge ? ['active', 'suspended', 'deleting', 'provisioning'] : ['active', 'suspended', 'deleting'];
     return this.withTenant(rawId, options.purge ? 'purge' : 'delete', allowed, async (admin, t) => {
+      // A purge queued for an earlier tenant with this id never touches a newer one.
+      if (options.createdAt && t.createdAt.toISOString() !== options.createdAt) throw new TenantNotFound(t.id);
       if (options.purge) {
         await this.purgeLocked(admin, t);
         return { id: t.id, status: 'purged' };
@@ -146,7 +148,8 @@ export class TenantLifecycle {
       await storage.dropDatabase(admin, t.databaseName);
       await storage.dropRole(admin, t.roleName, []);
     } else {
-      await storage.dropSchemas(SHARED_TENANTS_DATABASE, t.modules.map((m) => tenantSchemaName(t.id, t.mode, m)));
+      // Every module's schema, detached ones included: a later tenant with this id must start empty.
+      await storage.dropSchemas(SHARED_TENANTS_DATABASE, this.deps.catalog.names().map((m) => tenantSchemaName(t.id, t.mode, m)));
       await storage.dropRole(admin, t.roleName, [SHARED_TENANTS_DATABASE]);
     }
     await files.remove(t.id);

@@ -61,7 +61,7 @@ export async function runPlan<C>(steps: readonly Step<C>[], ctx: C, options: Pla
       done.push(step);
       const details = (await step.run(ctx)) ?? undefined;
       await failpoint(options.failpoints, step.name);
-      await options.onEvent({ step: step.name, status: 'sucesso', durationMs: performance.now() - started, details });
+      await emit(options, { step: step.name, status: 'sucesso', durationMs: performance.now() - started, details });
     } catch (error) {
       await emit(options, { step: step.name, status: 'erro', durationMs: performance.now() - started, error: message(error) });
       const rolledBack = options.undo === false ? false : await undoAll(done, ctx, options);

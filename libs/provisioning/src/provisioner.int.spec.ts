@@ -194,3 +194,28 @@ describe('secrets', () => {
     expect(readFileSync(file, 'utf8')).not.toMatch(/PASSWORD/);
   });
 });
+
+describe('reused ids', () => {
+  it('a purged schema-mode tenant leaves nothing, detached modules included; a new tenant with its id starts empty', async () => {
+    await rt.provisioner.create({ id: 'pv-reuse', name: 'First', modules: ['crm', 'whatsapp'], mode: 'schema' });
+    await withAdmin((c) => c.query(`INSERT INTO pv_reuse_whatsapp.contatos (numero) VALUES ('5511000000000')`), 'kryonix_tenants');
+    await rt.lifecycle.changeModules('pv-reuse', ['crm']); // whatsapp detached, data kept
+    await rt.lifecycle.delete('pv-reuse', { purge: true });
+    expect((await footprint('pv-reuse')).schemas).toEqual([]);
+    await rt.provisioner.create({ id: 'pv-reuse', name: 'Second', modules: ['crm', 'whatsapp'], mode: 'schema' });
+    const rows = await withAdmin(async (c) => (await c.query('SELECT count(*)::int AS n FROM pv_reuse_whatsapp.contatos')).rows[0].n, 'kryonix_tenants');
+    expect(rows).toBe(0);
+  });
+
+  it('a first create never adopts (nor, on failure, drops) storage it did not make', async () => {
+    await withAdmin((c) => c.query('CREATE SCHEMA pv_orphan_crm; CREATE TABLE pv_orphan_crm.keep (x int)'), 'kryonix_tenants');
+    const error = await rt.provisioner.create({ id: 'pv-orphan', name: 'Orphan', modules: ['crm'], mode: 'schema' }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/pv_orphan_crm already exist/);
+    expect((await footprint('pv-orphan')).schemas).toEqual(['pv_orphan_crm']); // still there, untouched
+    expect((await footprint('pv-orphan')).registry.clientes).toBe(0);
+    await withAdmin((c) => c.query('CREATE DATABASE kryonix_cliente_pv_orphan_db'));
+    const dbError = await rt.provisioner.create({ id: 'pv-orphan-db', name: 'Orphan', modules: ['crm'] }).catch((e: unknown) => e);
+    expect((dbError as Error).message).toMatch(/kryonix_cliente_pv_orphan_db" already exists/);
+    expect((await footprint('pv-orphan-db')).databases).toEqual(['kryonix_cliente_pv_orphan_db']);
+  });
+});

@@ -54,6 +54,8 @@ export interface ProvisionedTenant {
 
 export interface ProvisionOptions {
   onStep?: (event: StepEvent) => void;
+  /** The durable job running this create, written in the log so a retry can tell its own work. */
+  jobId?: string;
 }
 
 interface TenantPlan {
@@ -72,6 +74,10 @@ interface RunContext {
   plan: TenantPlan;
   rolePassword: string;
   rolePasswordEnc: string;
+  /** A first run (not a resume or repair): storage that already exists is not ours to adopt or drop. */
+  fresh: boolean;
+  /** What this run created, so an undo never drops anything else. */
+  created: { database?: boolean; schemas: string[] };
   /** create_schemas granted every table to the role as it created them (schema mode). */
   tablesGranted?: boolean;
   /** false for suspended or deleting tenants being repaired: their role stays NOLOGIN. */
@@ -170,10 +176,12 @@ export class Provisioner {
       rolePassword,
       rolePasswordEnc: existing?.rolePasswordEnc ?? this.deps.secrets.encrypt(rolePassword, plan.id),
       login: !existing || existing.status === 'active' || existing.status === 'provisioning',
+      fresh: kind === 'create',
+      created: { schemas: [] },
       issueKey: kind !== 'repair' || (await new ApiKeyRepository(admin).listFor(plan.id)).every((k) => k.revokedAt),
       files: [],
     };
-    await log.append({ tenantId: plan.id, runId, action: kind === 'create' ? 'inicio_processo' : `inicio_${kind}`, status: 'em_progresso', details: { mode: plan.mode, modules: plan.modules.map((m) => m.name) } });
+    await log.append({ tenantId: plan.id, runId, action: kind === 'create' ? 'inicio_processo' : `inicio_${kind}`, status: 'em_progresso', details: { mode: plan.mode, modules: plan.modules.map((m) => m.name), ...(options.jobId ? { jobId: options.jobId } : {}) } });
     const steps = kind === 'repair' ? this.repairSteps() : this.createSteps(plan.mode);
     try {
       await runPlan(steps, ctx, {
@@ -248,14 +256,19 @@ export class Provisioner {
     };
     const createDatabase: Step<RunContext> = {
       name: 'create_database',
-      run: async ({ admin, plan }) => {
+      run: async (ctx) => {
+        const { admin, plan } = ctx;
         if (plan.mode !== 'database') return { skipped: 'schema mode' };
+        if (ctx.fresh && (await storage.databaseExists(admin, plan.database))) {
+          throw new KryonixError('TENANT_EXISTS', `Database "${plan.database}" already exists but no tenant owns it; drop it (or rename it) before creating "${plan.id}".`);
+        }
         const template = await storage.ensureTemplate(admin, plan.modules);
         const created = await storage.ensureDatabase(admin, plan.database, template);
+        ctx.created.database = created || !ctx.fresh;
         return { database: plan.database, template, created };
       },
-      undo: async ({ admin, plan }) => {
-        if (plan.mode === 'database') await storage.dropDatabase(admin, plan.database);
+      undo: async ({ admin, plan, created }) => {
+        if (plan.mode === 'database' && created.database) await storage.dropDatabase(admin, plan.database);
       },
     };
     const createSchemas: Step<RunContext> = {
@@ -265,14 +278,18 @@ export class Provisioner {
         if (plan.mode !== 'schema') return { skipped: 'database mode' };
         await storage.ensureSharedTenantsDatabase(admin);
         const present = new Set(await storage.existingSchemasIn(SHARED_TENANTS_DATABASE, plan.schemas.map((s) => s.schema)));
+        if (ctx.fresh && present.size) {
+          throw new KryonixError('TENANT_EXISTS', `Schema(s) ${[...present].join(', ')} already exist in ${SHARED_TENANTS_DATABASE} but no tenant owns them; drop them before creating "${plan.id}".`);
+        }
         const missing = plan.schemas.filter((s) => !present.has(s.schema));
+        ctx.created.schemas = ctx.fresh ? missing.map((s) => s.schema) : plan.schemas.map((s) => s.schema);
         if (missing.length) await storage.createModuleSchemas(SHARED_TENANTS_DATABASE, missing, plan.role);
         // Granted as created only if this run created every schema; else grant_access re-grants all.
         ctx.tablesGranted = missing.length === plan.schemas.length;
         return { database: plan.database, schemas: missing.map((s) => s.schema) };
       },
-      undo: async ({ plan }) => {
-        if (plan.mode === 'schema') await storage.dropSchemas(SHARED_TENANTS_DATABASE, plan.schemas.map((s) => s.schema));
+      undo: async ({ plan, created }) => {
+        if (plan.mode === 'schema') await storage.dropSchemas(SHARED_TENANTS_DATABASE, created.schemas);
       },
     };
     const grantAccess: Step<RunContext> = {

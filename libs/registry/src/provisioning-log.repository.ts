@@ -1,4 +1,4 @@
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { RegistryDatabase } from './database';
 
 export interface ProvisioningLogEntry {
@@ -30,6 +30,17 @@ export class ProvisioningLogRepository {
         duracao_ms: entry.durationMs === undefined ? null : entry.durationMs.toFixed(3),
       })
       .execute();
+  }
+
+  /** Whether a provisioning run of this tenant was started by that job. */
+  async startedByJob(tenantId: string, jobId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('tenant_management.logs_auto_creation')
+      .select('id')
+      .where('cliente_id', '=', tenantId)
+      .where(sql<boolean>`detalhes ->> 'jobId' = ${jobId}`)
+      .executeTakeFirst();
+    return Boolean(row);
   }
 
   async listFor(tenantId: string): Promise<ProvisioningLogRecord[]> {

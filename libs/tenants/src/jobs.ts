@@ -19,4 +19,6 @@ export interface ChangeModulesPayload {
 }
 export interface PurgeTenantPayload {
   id: string;
+  /** The tenant the purge was queued for: a newer tenant with the same id is left alone. */
+  createdAt?: string;
 }

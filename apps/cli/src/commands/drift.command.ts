@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { printJson } from '../output';
-import { action, jsonOption } from './shared';
+import { action, jsonOption, refuseApi } from './shared';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 
@@ -10,7 +10,8 @@ export function driftCommand(): Command {
     .option('--tenant <id>', 'only this tenant (repeatable, or comma-separated)', collect)
     .addOption(jsonOption())
     .action(
-      action(async (_command, opts: { tenant?: string[]; json?: boolean }) => {
+      action(async (command, opts: { tenant?: string[]; json?: boolean }) => {
+        refuseApi(command, 'drift', 'GET /v1/drift');
         const [{ withCore }, { DetectDriftQuery }] = await Promise.all([import('../core'), import('@kryonix/tenants')]);
         const report = await withCore(({ queries }) => queries.execute(new DetectDriftQuery(opts.tenant)));
         if (opts.json) printJson(report);

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { InvalidInput } from '@kryonix/domain';
 import { printJson } from '../output';
-import { action, jsonOption } from './shared';
+import { action, jsonOption, refuseApi } from './shared';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 
@@ -16,7 +16,8 @@ export function migrateCommand(): Command {
     .option('--continue-on-error', 'go on with the other tenants after a failure')
     .addOption(jsonOption())
     .action(
-      action(async (_command, opts: { tenant?: string[]; module?: string[]; concurrency: string; dryRun?: boolean; canary?: string; continueOnError?: boolean; json?: boolean }) => {
+      action(async (command, opts: { tenant?: string[]; module?: string[]; concurrency: string; dryRun?: boolean; canary?: string; continueOnError?: boolean; json?: boolean }) => {
+        refuseApi(command, 'migrate', 'POST /v1/migrations');
         const concurrency = Number(opts.concurrency);
         const canary = opts.canary === undefined ? 0 : Number(opts.canary);
         if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new InvalidInput('--concurrency must be an integer from 1 to 64.');

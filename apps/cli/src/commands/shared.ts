@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { InvalidInput } from '@kryonix/domain';
 import { reportError } from '../output';
 import type { TenantService } from '../tenant-service';
 
@@ -19,6 +20,13 @@ export async function serviceFor(command: Command): Promise<TenantService> {
   }
   const { InProcessTenantService } = await import('../in-process.service');
   return new InProcessTenantService();
+}
+
+/** Commands that only run in-process say so, rather than silently acting on another (embedded) server. */
+export function refuseApi(command: Command, name: string, route: string): void {
+  if (command.optsWithGlobals<{ api?: string }>().api) {
+    throw new InvalidInput(`kryonix ${name} runs next to the database, not through --api / KRYONIX_API_URL; unset it, or call ${route} on the control plane.`);
+  }
 }
 
 /** Wraps a command action: domain errors become one sentence on stderr and the mapped exit code. */

@@ -1,6 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Observable, tap } from 'rxjs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ModuleCatalog } from '@kryonix/provisioning';
 import { describe } from '@kryonix/web';
 import { TenantConnections } from '../pools/tenant-connections';
 import { RouteCache } from '../routing/route-cache';
@@ -38,13 +39,22 @@ export class DataPlaneMetrics {
 /** Counts and times every /api request, whatever its outcome. */
 @Injectable()
 export class RequestMetricsInterceptor implements NestInterceptor {
-  constructor(private readonly metrics: DataPlaneMetrics) {}
+  private readonly modules: Set<string>;
+
+  constructor(
+    private readonly metrics: DataPlaneMetrics,
+    catalog: ModuleCatalog,
+  ) {
+    this.modules = new Set(catalog.names());
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<TenantRequest & { params?: Record<string, string> }>();
     const started = process.hrtime.bigint();
     const done = (status: number) => {
-      const module = req.params?.module ?? 'none';
+      // Only known module names as label values: a path must not mint new series.
+      const requested = req.params?.module;
+      const module = requested === undefined ? 'none' : this.modules.has(requested) ? requested : 'unknown';
       this.metrics.requests.inc({ tenant: req.tenant?.id ?? 'unknown', module, status: String(status) });
       this.metrics.latency.observe({ module }, Number(process.hrtime.bigint() - started) / 1e9);
     };

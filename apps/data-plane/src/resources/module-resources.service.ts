@@ -39,7 +39,9 @@ export class ModuleResources {
         if (!target.filterable.includes(key)) {
           throw new InvalidInput(`Cannot filter ${module}.${table} by "${key}"; filterable: ${target.filterable.join(', ') || 'none'}.`);
         }
-        filters.push([key, fromQuery(byName.get(key)!, one(raw, key))]);
+        const column = byName.get(key);
+        if (!column) throw new InvalidInput(`Cannot filter ${module}.${table} by "${key}": this tenant's table has no such column.`);
+        filters.push([key, fromQuery(column, one(raw, key))]);
       }
       const limit = parseLimit(query.limit);
       const orderParam = query.order === undefined ? 'id' : one(query.order, 'order');
@@ -94,9 +96,10 @@ export class ModuleResources {
 
   /** The module must be one the tenant bought, the table one its manifest exposes. */
   private target(route: TenantRoute, module: string, table: string): Target {
-    const schema = route.schemas[module];
+    const schema = Object.hasOwn(route.schemas, module) ? route.schemas[module] : undefined;
     if (!schema) throw new KryonixError('MODULE_NOT_AVAILABLE', `Module "${module}" is not available to tenant "${route.id}".`);
-    const manifest = this.catalog.get(module).tables[table];
+    const tables = this.catalog.get(module).tables;
+    const manifest = Object.hasOwn(tables, table) ? tables[table] : undefined;
     if (!manifest) {
       throw new KryonixError('NOT_FOUND', `Module "${module}" has no table "${table}"; tables: ${Object.keys(this.catalog.get(module).tables).join(', ')}.`);
     }

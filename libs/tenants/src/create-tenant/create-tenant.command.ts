@@ -6,6 +6,8 @@ export class CreateTenantCommand extends Command<ProvisionedTenant> {
     readonly input: CreateTenantInput,
     /** Progress of each step, for callers that show it while it runs. */
     readonly onStep?: (event: StepEvent) => void,
+    /** Set when a durable job runs the create. */
+    readonly jobId?: string,
   ) {
     super();
   }

@@ -10,8 +10,8 @@ export class CreateTenantHandler implements ICommandHandler<CreateTenantCommand,
     private readonly events: EventBus,
   ) {}
 
-  async execute({ input, onStep }: CreateTenantCommand): Promise<ProvisionedTenant> {
-    const tenant = await this.provisioner.create(input, { onStep });
+  async execute({ input, onStep, jobId }: CreateTenantCommand): Promise<ProvisionedTenant> {
+    const tenant = await this.provisioner.create(input, { onStep, jobId });
     this.events.publish(new TenantProvisionedEvent(tenant.id, tenant.mode, tenant.modules));
     return tenant;
   }

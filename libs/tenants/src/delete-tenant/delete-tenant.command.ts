@@ -6,6 +6,8 @@ export class DeleteTenantCommand extends Command<DeletionResult> {
     readonly id: string,
     /** Drop everything now instead of keeping the data for KRYONIX_DELETE_GRACE. */
     readonly purge: boolean,
+    /** Only the tenant created at this instant (ISO): set by purge jobs. */
+    readonly createdAt?: string,
   ) {
     super();
   }

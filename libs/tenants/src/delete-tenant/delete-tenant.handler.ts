@@ -10,8 +10,8 @@ export class DeleteTenantHandler implements ICommandHandler<DeleteTenantCommand,
     private readonly events: EventBus,
   ) {}
 
-  async execute({ id, purge }: DeleteTenantCommand): Promise<DeletionResult> {
-    const result = await this.lifecycle.delete(id, { purge });
+  async execute({ id, purge, createdAt }: DeleteTenantCommand): Promise<DeletionResult> {
+    const result = await this.lifecycle.delete(id, { purge, createdAt });
     this.events.publish(new TenantDeletedEvent(result.id, result.status === 'purged'));
     return result;
   }

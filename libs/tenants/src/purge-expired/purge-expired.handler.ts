@@ -16,7 +16,9 @@ export class PurgeExpiredTenantsHandler implements ICommandHandler<PurgeExpiredT
     const queued: string[] = [];
     for (const id of await this.tenants.dueForPurge()) {
       if (await this.jobs.findPending(JOB_KINDS.purgeTenant, id)) continue;
-      await this.jobs.enqueue({ id: randomUUID(), kind: JOB_KINDS.purgeTenant, tenantId: id, payload: { id } });
+      const tenant = await this.tenants.findById(id);
+      if (!tenant) continue;
+      await this.jobs.enqueue({ id: randomUUID(), kind: JOB_KINDS.purgeTenant, tenantId: id, payload: { id, createdAt: tenant.createdAt.toISOString() } });
       queued.push(id);
     }
     return queued;

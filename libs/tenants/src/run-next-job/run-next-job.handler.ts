@@ -1,7 +1,7 @@
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { KryonixError, TenantAlreadyExists, TenantNotFound } from '@kryonix/domain';
 import { SecretBox } from '@kryonix/provisioning';
-import { JobRecord, JobRepository, TenantRepository } from '@kryonix/registry';
+import { JobRecord, JobRepository, ProvisioningLogRepository, TenantRepository } from '@kryonix/registry';
 import { CreateTenantCommand } from '../create-tenant/create-tenant.command';
 import { RotateApiKeyCommand } from '../rotate-api-key/rotate-api-key.command';
 import { JobView, toJobView } from '../get-job/get-job.query';
@@ -21,6 +21,7 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
     private readonly tenants: TenantRepository,
     private readonly commands: CommandBus,
     private readonly secrets: SecretBox,
+    private readonly log: ProvisioningLogRepository,
   ) {}
 
   async execute({ workerId, staleAfterMs, heartbeatMs }: RunNextJobCommand): Promise<JobView | undefined> {
@@ -50,9 +51,9 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
         return { ...(await this.commands.execute(new ChangeModulesCommand(id, modules, purge))) };
       }
       case JOB_KINDS.purgeTenant: {
-        const { id } = job.payload as unknown as PurgeTenantPayload;
+        const { id, createdAt } = job.payload as unknown as PurgeTenantPayload;
         try {
-          return { ...(await this.commands.execute(new DeleteTenantCommand(id, true))) };
+          return { ...(await this.commands.execute(new DeleteTenantCommand(id, true, createdAt))) };
         } catch (error) {
           // A previous attempt purged it and died before saying so.
           if (error instanceof TenantNotFound && job.attempts > 1) return { id, status: 'purged' };
@@ -75,13 +76,14 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
   private async createTenant(job: JobRecord): Promise<Record<string, unknown>> {
     const input = job.payload as unknown as CreateTenantPayload;
     try {
-      const { files: _files, apiKey, ...tenant } = await this.commands.execute(new CreateTenantCommand(input));
+      const { files: _files, apiKey, ...tenant } = await this.commands.execute(new CreateTenantCommand(input, undefined, job.id));
       return { ...tenant, ...this.sealed(job, apiKey) };
     } catch (error) {
       // An earlier attempt created the tenant, then its worker died before recording it:
       // that key was never shown, so issue a fresh one.
       const existing = error instanceof TenantAlreadyExists && job.attempts > 1 ? await this.tenants.findById(input.id) : undefined;
-      if (!existing || existing.createdAt < job.createdAt || existing.status !== 'active') throw error;
+      // Only a tenant this very job started (its id is in the provisioning log), never someone else's.
+      if (!existing || existing.status !== 'active' || !(await this.log.startedByJob(input.id, job.id))) throw error;
       const { apiKey } = await this.commands.execute(new RotateApiKeyCommand(input.id));
       return { id: existing.id, name: existing.name, mode: existing.mode, database: existing.databaseName, modules: existing.modules, ...this.sealed(job, apiKey) };
     }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { Provisioner } from '@kryonix/provisioning';
 import { JobRepository, TenantRepository } from '@kryonix/registry';
-import { TenantAlreadyExists } from '@kryonix/domain';
+import { TenantAlreadyExists, TenantBusy } from '@kryonix/domain';
 import { JobView, toJobView } from '../get-job/get-job.query';
 import { SubmitCreateTenantCommand } from './submit-create-tenant.command';
 import { JOB_KINDS } from '../jobs';
@@ -19,6 +19,8 @@ export class SubmitCreateTenantHandler implements ICommandHandler<SubmitCreateTe
     const request = this.provisioner.validate(input);
     // A clear 409 now rather than a failed job later; the job itself still handles races.
     if (await this.tenants.findById(request.id)) throw new TenantAlreadyExists(request.id);
+    // One queued create per id: a second would race the first.
+    if (await this.jobs.findPending(JOB_KINDS.createTenant, request.id)) throw new TenantBusy(request.id);
     const job = await this.jobs.enqueue({ id: randomUUID(), kind: JOB_KINDS.createTenant, tenantId: request.id, payload: request });
     return toJobView(job);
   }

@@ -16,8 +16,12 @@ export class SubmitTenantJobHandler implements ICommandHandler<SubmitTenantJobCo
 
   async execute({ request }: SubmitTenantJobCommand): Promise<JobView> {
     const id = validateTenantId(request.id);
-    if (!(await this.tenants.findById(id))) throw new TenantNotFound(id);
-    const payload = request.kind === 'change_modules' ? { id, modules: this.catalog.resolve(request.modules).map((m) => m.name), purge: request.purge } : { id };
+    const tenant = await this.tenants.findById(id);
+    if (!tenant) throw new TenantNotFound(id);
+    const payload =
+      request.kind === 'change_modules'
+        ? { id, modules: this.catalog.resolve(request.modules).map((m) => m.name), purge: request.purge }
+        : { id, createdAt: tenant.createdAt.toISOString() };
     // The same purge already queued is that job, not a second one.
     const pending = request.kind === 'purge_tenant' ? await this.jobs.findPending(request.kind, id) : undefined;
     return toJobView(pending ?? (await this.jobs.enqueue({ id: randomUUID(), kind: request.kind, tenantId: id, payload })));

@@ -27,6 +27,8 @@ interface TenantPool {
   database: string;
   pool: Pool;
   lastUsed: number;
+  /** Requests that chose this pool and have not got a connection yet: it must not be closed under them. */
+  pending: number;
 }
 
 /**
@@ -59,8 +61,16 @@ export class TenantConnections implements OnModuleDestroy {
 
   /** Runs `fn` on a connection acting as the tenant (its role, its schemas first on the search path). */
   async withTenant<R>(route: TenantRoute, fn: (client: PoolClient) => Promise<R>): Promise<R> {
-    const pool = route.mode === 'schema' ? this.shared : await this.tenantPool(route.database);
-    const client = await this.acquire(pool);
+    let client: PoolClient;
+    if (route.mode === 'schema') client = await this.acquire(this.shared);
+    else {
+      const entry = await this.tenantPool(route.database);
+      try {
+        client = await this.acquire(entry.pool);
+      } finally {
+        entry.pending--;
+      }
+    }
     let broken = false;
     try {
       if (this.carries.get(client) !== route.id) {
@@ -94,8 +104,8 @@ export class TenantConnections implements OnModuleDestroy {
     }
   }
 
-  /** The pool of a database-mode tenant, making room in the budget when needed. */
-  private async tenantPool(database: string): Promise<Pool> {
+  /** The pool of a database-mode tenant (marked pending for the caller), making room in the budget when needed. */
+  private async tenantPool(database: string): Promise<TenantPool> {
     const deadline = Date.now() + this.options.acquireTimeoutMs;
     for (;;) {
       const existing = this.pools.get(database);
@@ -103,13 +113,16 @@ export class TenantConnections implements OnModuleDestroy {
         this.pools.delete(database);
         this.pools.set(database, existing); // most recently used last
         existing.lastUsed = Date.now();
-        return existing.pool;
+        existing.pending++;
+        return existing;
       }
-      if (this.pools.size < this.maxTenantPools() || (await this.evictIdle())) {
-        const entry = { database, pool: this.makePool(database, this.options.perTenantPool), lastUsed: Date.now() };
+      if (this.pools.size < this.maxTenantPools()) {
+        const entry: TenantPool = { database, pool: this.makePool(database, this.options.perTenantPool), lastUsed: Date.now(), pending: 1 };
         this.pools.set(database, entry);
-        return entry.pool;
+        return entry;
       }
+      // Room was made: look again (another request may have opened this database's pool meanwhile).
+      if (await this.evictIdle()) continue;
       if (Date.now() > deadline) throw new KryonixError('UNAVAILABLE', 'All database connections are busy; try again.');
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
@@ -126,8 +139,8 @@ export class TenantConnections implements OnModuleDestroy {
   private async evictIdle(): Promise<boolean> {
     for (const [database, entry] of this.pools) {
       const p = entry.pool;
-      if (p.waitingCount === 0 && p.idleCount === p.totalCount) {
-        this.pools.delete(database);
+      if (entry.pending === 0 && p.waitingCount === 0 && p.idleCount === p.totalCount) {
+        this.pools.delete(database); // out of the map first, so nobody picks it while it closes
         await p.end();
         return true;
       }

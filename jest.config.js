@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools'],
   testMatch: ['**/*.spec.ts'],
   // Type checking is done once by `tsc` in `npm test`; here files are only transpiled.
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.base.json' }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json' }] },
   moduleNameMapper: {
     '^@kryonix/(domain|registry|provisioning|sdk|tenants|testing|web)$': '<rootDir>/libs/$1/src/index.ts',
   },

@@ -48,6 +48,9 @@ describe('ModuleCatalog', () => {
       rmSync(join(dir, 'crm', '0003_gap.sql.hbs'));
       writeFileSync(join(dir, 'crm', 'module.json'), JSON.stringify({ name: 'crm', title: 'CRM', tables: {}, surprise: 1 }));
       await expect(ModuleCatalog.load(dir)).rejects.toThrow(/Invalid manifest/);
+      // '_' would let <tenant>_<module> schema names collide (tenant a-b + x vs tenant a + b_x)
+      writeFileSync(join(dir, 'crm', 'module.json'), JSON.stringify({ name: 'crm_x', title: 'CRM', tables: {} }));
+      await expect(ModuleCatalog.load(dir)).rejects.toThrow(/Invalid manifest/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

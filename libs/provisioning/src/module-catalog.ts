@@ -6,7 +6,8 @@ import Handlebars from 'handlebars';
 import { z } from 'zod';
 import { ConfigurationError, InvalidInput, UnknownModule, quoteIdent } from '@kryonix/domain';
 
-const MODULE_NAME = /^[a-z][a-z0-9_]{0,30}$/;
+// No '_': schema names are <tenant id with - as _>_<module>, so a '_' in a module name could collide.
+const MODULE_NAME = /^[a-z][a-z0-9]{0,30}$/;
 const COLUMN_NAME = /^[a-z_][a-z0-9_]*$/;
 const MIGRATION_FILE = /^(\d{4})_([a-z0-9_]+)\.sql\.hbs$/;
 

@@ -49,6 +49,9 @@ export class ApiTenantService implements TenantService {
   changeModules(id: string, modules: string[], purge: boolean) {
     return this.call('PUT', `/v1/tenants/${encodeURIComponent(id)}/modules`, { modules, purge });
   }
+  setRateLimit(id: string, perMinute: number | null) {
+    return this.call('PUT', `/v1/tenants/${encodeURIComponent(id)}/rate-limit`, { perMinute });
+  }
   rotateCredentials(id: string) {
     return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/credentials`);
   }

@@ -101,6 +101,9 @@ describe('lifecycle commands (in-process)', () => {
     const key = kryonix(['tenant', 'rotate-key', 'cli-life', '--json']);
     expect(JSON.parse(key.stdout).apiKey).toMatch(/^sk_cli-life_[0-9a-f]{32}$/);
     expect(kryonix(['tenant', 'rotate-credentials', 'cli-life']).stdout).toContain('cliente_cli_life_user');
+    expect(JSON.parse(kryonix(['tenant', 'rate-limit', 'cli-life', '600', '--json']).stdout)).toEqual({ id: 'cli-life', rateLimitPerMinute: 600 });
+    expect(kryonix(['tenant', 'rate-limit', 'cli-life', 'default']).stdout).toContain('the default rate limit');
+    expect(kryonix(['tenant', 'rate-limit', 'cli-life', 'lots']).code).toBe(2);
     const deleted = JSON.parse(kryonix(['tenant', 'delete', 'cli-life', '--json']).stdout);
     expect(deleted).toMatchObject({ id: 'cli-life', status: 'deleting' });
     expect(new Date(deleted.purgeAfter).getTime()).toBeGreaterThan(Date.now() + 6 * 24 * 3600 * 1000); // 7 days by default
@@ -113,6 +116,8 @@ describe('lifecycle commands (in-process)', () => {
       'tenant resume:success',
       'tenant rotate-key:success',
       'tenant rotate-credentials:success',
+      'tenant rate-limit:success',
+      'tenant rate-limit:success',
       'tenant delete:success',
       'tenant rotate-key:failure',
     ]);

@@ -12,6 +12,7 @@ import {
   ResumeTenantCommand,
   RotateApiKeyCommand,
   RotateCredentialsCommand,
+  SetRateLimitCommand,
   ShowTenantQuery,
   SuspendTenantCommand,
   TenantLogQuery,
@@ -61,6 +62,9 @@ export class InProcessTenantService implements TenantService {
   }
   changeModules(id: string, modules: string[], purge: boolean) {
     return this.command(purge ? 'tenant modules --purge' : 'tenant modules', id, new ChangeModulesCommand(id, modules, purge));
+  }
+  setRateLimit(id: string, perMinute: number | null) {
+    return this.command('tenant rate-limit', id, new SetRateLimitCommand(id, perMinute));
   }
   rotateCredentials(id: string) {
     return this.command('tenant rotate-credentials', id, new RotateCredentialsCommand(id));

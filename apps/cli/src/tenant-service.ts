@@ -20,5 +20,6 @@ export interface TenantService {
   delete(id: string, purge: boolean): Promise<DeletionResult>;
   rotateKey(id: string, overlapMs: number): Promise<RotatedApiKey>;
   changeModules(id: string, modules: string[], purge: boolean): Promise<ModulesChange>;
+  setRateLimit(id: string, perMinute: number | null): Promise<{ id: string; rateLimitPerMinute: number | null }>;
   rotateCredentials(id: string): Promise<{ id: string; role: string }>;
 }

@@ -309,6 +309,13 @@ describe('lifecycle', () => {
     expect((await call('POST', '/v1/tenants/cp-one/api-keys', { overlapSeconds: 10 ** 9 })).status).toBe(400);
   });
 
+  it('PUT /rate-limit sets the tenant’s own data-plane limit, null restores the default', async () => {
+    expect(await call('PUT', '/v1/tenants/cp-one/rate-limit', { perMinute: 120 })).toEqual({ status: 200, body: { id: 'cp-one', rateLimitPerMinute: 120 } });
+    expect((await call('GET', '/v1/tenants/cp-one')).body.rateLimitPerMinute).toBe(120);
+    expect((await call('PUT', '/v1/tenants/cp-one/rate-limit', { perMinute: 0 })).status).toBe(400);
+    expect((await call('PUT', '/v1/tenants/cp-one/rate-limit', { perMinute: null })).body).toEqual({ id: 'cp-one', rateLimitPerMinute: null });
+  });
+
   it('rotate-credentials changes the role password, stored re-encrypted', async () => {
     const before = await password('cp-one');
     expect((await call('POST', '/v1/tenants/cp-one/credentials')).status).toBe(200);

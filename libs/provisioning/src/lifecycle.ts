@@ -87,6 +87,17 @@ export class TenantLifecycle {
     });
   }
 
+  /** The tenant's data-plane limit in requests per minute; null = the default (KRYONIX_RATE_LIMIT). */
+  setRateLimit(rawId: unknown, perMinute: number | null): Promise<{ id: string; rateLimitPerMinute: number | null }> {
+    if (perMinute !== null && (!Number.isInteger(perMinute) || perMinute < 1 || perMinute > 10_000_000)) {
+      throw new InvalidInput('The rate limit must be an integer number of requests per minute (1 to 10,000,000), or null for the default.', { field: 'perMinute' });
+    }
+    return this.withTenant(rawId, 'set_rate_limit', ['active', 'suspended'], async (admin, t) => {
+      await new TenantRepository(admin).setRateLimit(t.id, perMinute);
+      return { id: t.id, rateLimitPerMinute: perMinute };
+    });
+  }
+
   /**
    * Sets the tenant's modules to `wanted` (the whole set). Added modules get
    * their schemas and migrations (dependencies first) and grants; removed ones

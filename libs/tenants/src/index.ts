@@ -29,3 +29,4 @@ export * from './publish-events/tenant-events.publisher';
 export * from './migrate-fleet/migrate-fleet.command';
 export * from './detect-drift/detect-drift.query';
 export * from './submit-migration/submit-migration.command';
+export * from './set-rate-limit/set-rate-limit.command';

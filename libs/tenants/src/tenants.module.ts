@@ -26,6 +26,7 @@ import { ResolveRouteHandler } from './resolve-route/resolve-route.handler';
 import { MigrateFleetHandler } from './migrate-fleet/migrate-fleet.handler';
 import { DetectDriftHandler } from './detect-drift/detect-drift.handler';
 import { SubmitMigrationHandler } from './submit-migration/submit-migration.handler';
+import { SetRateLimitHandler } from './set-rate-limit/set-rate-limit.handler';
 import { RunNextJobHandler } from './run-next-job/run-next-job.handler';
 import { SubmitCreateTenantHandler } from './submit-create-tenant/submit-create-tenant.handler';
 import { CheckReadinessHandler } from './check-readiness/check-readiness.handler';
@@ -88,6 +89,7 @@ export class TenantsModule {
         MigrateFleetHandler,
         DetectDriftHandler,
         SubmitMigrationHandler,
+        SetRateLimitHandler,
       ],
     };
   }

@@ -50,6 +50,20 @@ export function tenantLifecycleCommands(): Command[] {
           process.stdout.write(parts.join(' ') + '\n');
         }),
       ),
+    new Command('rate-limit')
+      .description("set the tenant's data-plane limit in requests per minute, or 'default' for KRYONIX_RATE_LIMIT")
+      .argument('<id>', 'tenant id')
+      .argument('<perMinute>', "requests per minute, or 'default'")
+      .addOption(jsonOption())
+      .action(
+        action(async (command, id: string, value: string, opts: { json?: boolean }) => {
+          const perMinute = value === 'default' ? null : /^\d+$/.test(value) ? Number(value) : NaN;
+          if (Number.isNaN(perMinute)) throw new InvalidInput(`Invalid limit "${value}": give requests per minute (e.g. 600) or 'default'.`);
+          const r = await (await serviceFor(command)).setRateLimit(id, perMinute);
+          if (opts.json) return printJson(r);
+          process.stdout.write(`Tenant ${r.id}: ${r.rateLimitPerMinute === null ? 'the default rate limit' : `${r.rateLimitPerMinute} requests per minute`}.\n`);
+        }),
+      ),
     simple('suspend', "suspend a tenant: its role can no longer log in and the data plane refuses it", (s, id) => s.suspend(id), (r) => `Tenant ${r.id} is suspended.`),
     simple('resume', 'resume a suspended tenant', (s, id) => s.resume(id), (r) => `Tenant ${r.id} is active.`),
     new Command('rotate-key')

@@ -15,6 +15,8 @@ export const changeModulesBody = z.object({ modules: z.array(z.string()), purge:
 
 export const rotateKeyBody = z.object({ overlapSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(0) }).strict();
 
+export const rateLimitBody = z.object({ perMinute: z.number().int().min(1).nullable() }).strict();
+
 export const listTenantsQuery = z
   .object({
     status: z.enum(['provisioning', 'active', 'suspended', 'deleting']).optional(),

@@ -10,13 +10,14 @@ import {
   ResumeTenantCommand,
   RotateApiKeyCommand,
   RotateCredentialsCommand,
+  SetRateLimitCommand,
   ShowTenantQuery,
   SubmitCreateTenantCommand,
   SubmitTenantJobCommand,
   SuspendTenantCommand,
   TenantLogQuery,
 } from '@kryonix/tenants';
-import { changeModulesBody, createTenantBody, listTenantsQuery, parse, rotateKeyBody } from './tenant.dto';
+import { changeModulesBody, createTenantBody, listTenantsQuery, parse, rateLimitBody, rotateKeyBody } from './tenant.dto';
 
 interface Reply {
   status(code: number): Reply;
@@ -143,6 +144,19 @@ export class TenantsController {
     if (wantsAsync(prefer)) return accepted(reply, await this.commands.execute(new SubmitTenantJobCommand({ kind: 'change_modules', id, modules, purge })));
     reply.status(200);
     return this.commands.execute(new ChangeModulesCommand(id, modules, purge));
+  }
+
+  /** The tenant's own data-plane limit; null returns it to KRYONIX_RATE_LIMIT. */
+  @Put(':id/rate-limit')
+  @HttpCode(200)
+  @apply(
+    ApiOperation({ summary: 'Set the tenant’s data-plane rate limit (requests per minute), or null for the default' }),
+    ApiBody({ schema: { type: 'object', required: ['perMinute'], properties: { perMinute: { type: 'integer', nullable: true, minimum: 1 } } } }),
+    ...errors(400, 401, 404, 409, 423),
+  )
+  setRateLimit(@Param('id') id: string, @Body() body: unknown) {
+    const { perMinute } = parse(rateLimitBody, body, 'request body');
+    return this.commands.execute(new SetRateLimitCommand(id, perMinute));
   }
 
   @Post(':id/api-keys')

@@ -23,3 +23,6 @@ export class TenantModulesChangedEvent {
     readonly modules: readonly string[],
   ) {}
 }
+export class TenantRateLimitChangedEvent {
+  constructor(readonly tenantId: string) {}
+}

@@ -7,6 +7,7 @@ import {
   TenantDeletedEvent,
   TenantKeyRotatedEvent,
   TenantModulesChangedEvent,
+  TenantRateLimitChangedEvent,
   TenantResumedEvent,
   TenantSuspendedEvent,
 } from '../events/tenant-lifecycle.events';
@@ -22,7 +23,8 @@ type TenantEvent =
   | TenantDeletedEvent
   | TenantKeyRotatedEvent
   | TenantCredentialsRotatedEvent
-  | TenantModulesChangedEvent;
+  | TenantModulesChangedEvent
+  | TenantRateLimitChangedEvent;
 
 const TYPES = new Map<abstract new (...args: never[]) => unknown, string>([
   [TenantProvisionedEvent, 'TenantProvisioned'],
@@ -32,6 +34,7 @@ const TYPES = new Map<abstract new (...args: never[]) => unknown, string>([
   [TenantKeyRotatedEvent, 'TenantKeyRotated'],
   [TenantCredentialsRotatedEvent, 'TenantCredentialsRotated'],
   [TenantModulesChangedEvent, 'TenantModulesChanged'],
+  [TenantRateLimitChangedEvent, 'TenantRateLimitChanged'],
 ]);
 
 /**
@@ -39,7 +42,7 @@ const TYPES = new Map<abstract new (...args: never[]) => unknown, string>([
  * `{ type, tenantId, at }` when REDIS_URL is set. Publishing is best effort: the
  * registry stays the truth and data planes also expire their caches by TTL.
  */
-@EventsHandler(TenantProvisionedEvent, TenantSuspendedEvent, TenantResumedEvent, TenantDeletedEvent, TenantKeyRotatedEvent, TenantCredentialsRotatedEvent, TenantModulesChangedEvent)
+@EventsHandler(TenantProvisionedEvent, TenantSuspendedEvent, TenantResumedEvent, TenantDeletedEvent, TenantKeyRotatedEvent, TenantCredentialsRotatedEvent, TenantModulesChangedEvent, TenantRateLimitChangedEvent)
 export class TenantEventsPublisher implements IEventHandler<TenantEvent>, OnModuleDestroy {
   private readonly logger = new Logger('events');
   private pending = new Set<Promise<unknown>>();

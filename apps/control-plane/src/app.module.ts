@@ -7,7 +7,7 @@ import type { KryonixRuntime } from '@kryonix/provisioning';
 import { TenantsModule } from '@kryonix/tenants';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { OPERATOR_TOKEN, OperatorAuthGuard } from './auth/operator-auth.guard';
-import { DomainExceptionFilter } from '@kryonix/web';
+import { DomainExceptionFilter, METRICS_TOKEN } from '@kryonix/web';
 import { HealthController } from '@kryonix/web';
 import { ModulesController } from './modules/modules.controller';
 import { TenantsController } from './tenants/tenants.controller';
@@ -26,6 +26,8 @@ export interface ControlPlaneOptions {
   metricsIntervalMs: number;
   /** The OpenAPI document, built once the app exists. */
   openapi: () => OpenAPIObject;
+  /** KRYONIX_METRICS_TOKEN: when set, /metrics wants it as a bearer token. */
+  metricsToken?: string;
   /** Where the JSON log goes (default stdout). */
   logStream?: NodeJS.WritableStream;
 }
@@ -70,6 +72,7 @@ export class ControlPlaneModule {
         { provide: JOB_WORKER_OPTIONS, useValue: options.jobs },
         { provide: METRICS_INTERVAL_MS, useValue: options.metricsIntervalMs },
         { provide: OPENAPI_DOCUMENT, useValue: options.openapi },
+        { provide: METRICS_TOKEN, useValue: options.metricsToken },
         TenantMetrics,
         PurgeWorker,
         JobWorker,

@@ -114,6 +114,19 @@ describe('durable jobs', () => {
     }
   });
 
+  it('with KRYONIX_METRICS_TOKEN, /metrics wants that bearer token', async () => {
+    const server = await startControlPlane({ env: { ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_JOB_POLL_MS: '0', KRYONIX_METRICS_TOKEN: 'scrape-secret-0123456789' }, port: 0 });
+    try {
+      expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+      expect((await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+      const ok = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer scrape-secret-0123456789' } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain('kryonix_tenants');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('two control planes on one registry run each job exactly once', async () => {
     const servers: ControlPlaneServer[] = [];
     for (let i = 0; i < 2; i++) {

@@ -41,6 +41,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
         metricsIntervalMs: Number(env.KRYONIX_METRICS_INTERVAL_MS ?? 15_000),
         openapi: () => openapi!,
         logStream: options.logStream,
+        metricsToken: env.KRYONIX_METRICS_TOKEN || undefined,
         jobs: {
           pollMs: Number(env.KRYONIX_JOB_POLL_MS ?? 500),
           heartbeatMs: Number(env.KRYONIX_JOB_HEARTBEAT_MS ?? 5_000),

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { ModuleCatalog, type KryonixRuntime } from '@kryonix/provisioning';
 import { TenantsModule } from '@kryonix/tenants';
-import { DomainExceptionFilter } from '@kryonix/web';
+import { DomainExceptionFilter, METRICS_TOKEN } from '@kryonix/web';
 import { HealthController } from '@kryonix/web';
 import { DataPlaneMetrics, RequestMetricsInterceptor } from './metrics/data-plane-metrics';
 import { MetricsController } from './metrics/metrics.controller';
@@ -19,6 +19,8 @@ export interface DataPlaneOptions {
   connections: Omit<ConnectionOptions, 'urlFor'>;
   routes: RouteCacheOptions;
   rateLimit: RateLimitOptions;
+  /** KRYONIX_METRICS_TOKEN: when set, /metrics wants it as a bearer token. */
+  metricsToken?: string;
 }
 
 @Module({})
@@ -32,6 +34,7 @@ export class DataPlaneModule {
         { provide: CONNECTION_OPTIONS, useValue: { ...options.connections, urlFor: runtime.gatewayUrl } },
         { provide: ROUTE_CACHE_OPTIONS, useValue: options.routes },
         { provide: RATE_LIMIT_OPTIONS, useValue: options.rateLimit },
+        { provide: METRICS_TOKEN, useValue: options.metricsToken },
         RateLimiter,
         { provide: ModuleCatalog, useValue: runtime.catalog },
         { provide: TenantAccess, useFactory: (routes: RouteCache) => new TenantAccess(routes, runtime.config.baseDomain), inject: [RouteCache] },

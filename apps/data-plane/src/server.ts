@@ -37,6 +37,7 @@ export async function startDataPlane(options: StartDataPlaneOptions = {}): Promi
         },
         routes: { ttlMs: Number(env.KRYONIX_ROUTE_TTL_MS || 5_000), max: 100_000, redisUrl: runtime.config.redisUrl },
         rateLimit: { redisUrl: runtime.config.redisUrl, defaultPerMinute: Number(env.KRYONIX_RATE_LIMIT || 6000) },
+        metricsToken: env.KRYONIX_METRICS_TOKEN || undefined,
       }),
       adapter,
       { logger: env.KRYONIX_LOG_LEVEL === 'silent' ? false : ['error', 'warn'] },

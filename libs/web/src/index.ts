@@ -1,3 +1,4 @@
 export * from './domain-exception.filter';
 export * from './health.controller';
 export * from './public.decorator';
+export * from './metrics-token';

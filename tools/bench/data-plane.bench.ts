@@ -8,12 +8,12 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { ensureEmbeddedPostgres, loadConfig, openRuntime, stopEmbeddedPostgres } from '@kryonix/provisioning';
 import { projectPath } from '@kryonix/registry';
+import { freePort } from '@kryonix/testing';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,15 +23,6 @@ const TENANTS = arg('tenants', 1000);
 const DURATION = Math.min(arg('duration', 10), 60);
 const CONNECTIONS = arg('connections', 32);
 const CAP = arg('cap', 100);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface WrkResult {
   rps: number;

@@ -7,7 +7,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +14,7 @@ import { Client } from 'pg';
 import { quoteIdent, tenantRoleName, tenantSchemaName } from '@kryonix/domain';
 import { ensureEmbeddedPostgres, loadConfig, openRuntime, scramSha256Verifier, stopEmbeddedPostgres } from '@kryonix/provisioning';
 import { projectPath } from '@kryonix/registry';
+import { freePort } from '@kryonix/testing';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,15 +23,6 @@ const arg = (name: string, fallback: number) => {
 const TENANTS = arg('tenants', 10_000);
 const CONCURRENCY = arg('concurrency', 8);
 const BATCH = 250;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function main(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'kryonix-migbench-'));

@@ -8,12 +8,12 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ensureEmbeddedPostgres, loadConfig, openRuntime, stopEmbeddedPostgres } from '@kryonix/provisioning';
 import { projectPath } from '@kryonix/registry';
+import { freePort } from '@kryonix/testing';
 
 const MODULES = 'crm,whatsapp,agendamento,financeiro';
 const runsArg = process.argv.indexOf('--runs');
@@ -30,15 +30,6 @@ function median(sorted: number[]): number {
   return sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
 }
 const fmt = (ms: number) => `${ms.toFixed(1).padStart(8)} ms`;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitReady(url: string): Promise<void> {
   const deadline = Date.now() + 30_000;

@@ -1,21 +1,11 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectPath } from '@kryonix/registry';
-import { httpsRequest } from '@kryonix/testing';
+import { freePort, httpsRequest } from '@kryonix/testing';
 
 const BIN = projectPath('bin', 'kryonix.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** `kryonix up` on the embedded default: its own KRYONIX_HOME, no KRYONIX_DATABASE_URL. */
 describe('kryonix up (embedded PostgreSQL)', () => {

@@ -7,7 +7,7 @@ import type { KryonixRuntime } from '@kryonix/provisioning';
 import { TenantsModule } from '@kryonix/tenants';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { OPERATOR_TOKEN, OperatorAuthGuard } from './auth/operator-auth.guard';
-import { DomainExceptionFilter, METRICS_TOKEN } from '@kryonix/web';
+import { DomainExceptionFilter, METRICS_REGISTRY, METRICS_TOKEN, MetricsController } from '@kryonix/web';
 import { HealthController } from '@kryonix/web';
 import { ModulesController } from './modules/modules.controller';
 import { TenantsController } from './tenants/tenants.controller';
@@ -15,7 +15,6 @@ import { PurgeWorker, WORKER_INTERVAL_MS } from './worker/purge.worker';
 import { JOB_WORKER_OPTIONS, JobWorker, JobWorkerOptions } from './worker/job.worker';
 import { JobsController } from './jobs/jobs.controller';
 import { MigrationsController } from './migrations/migrations.controller';
-import { MetricsController } from './metrics/metrics.controller';
 import { METRICS_INTERVAL_MS, TenantMetrics } from './metrics/tenant-metrics';
 
 export interface ControlPlaneOptions {
@@ -74,6 +73,7 @@ export class ControlPlaneModule {
         { provide: OPENAPI_DOCUMENT, useValue: options.openapi },
         { provide: METRICS_TOKEN, useValue: options.metricsToken },
         TenantMetrics,
+        { provide: METRICS_REGISTRY, useFactory: (m: TenantMetrics) => m.registry, inject: [TenantMetrics] },
         PurgeWorker,
         JobWorker,
       ],

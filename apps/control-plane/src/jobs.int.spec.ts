@@ -1,9 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectPath } from '@kryonix/registry';
-import { createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
+import { freePort, createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
 import { ControlPlaneServer, startControlPlane } from './server';
 
 const TOKEN = 'jobs-operator-token-0123456789';
@@ -13,15 +12,6 @@ beforeAll(async () => {
   env = await createTestEnv('jobs');
 });
 afterAll(() => env.cleanup());
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function post(url: string, body: unknown) {
   const res = await fetch(`${url}/v1/tenants`, {

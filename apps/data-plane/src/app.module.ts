@@ -2,10 +2,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { ModuleCatalog, type KryonixRuntime } from '@kryonix/provisioning';
 import { TenantsModule } from '@kryonix/tenants';
-import { DomainExceptionFilter, METRICS_TOKEN } from '@kryonix/web';
+import { DomainExceptionFilter, METRICS_REGISTRY, METRICS_TOKEN, MetricsController } from '@kryonix/web';
 import { HealthController } from '@kryonix/web';
 import { DataPlaneMetrics, RequestMetricsInterceptor } from './metrics/data-plane-metrics';
-import { MetricsController } from './metrics/metrics.controller';
 import { CONNECTION_OPTIONS, ConnectionOptions, TenantConnections } from './pools/tenant-connections';
 import { ModuleResourcesController } from './resources/module-resources.controller';
 import { ModuleResources } from './resources/module-resources.service';
@@ -45,6 +44,7 @@ export class DataPlaneModule {
         TenantGuard,
         ModuleResources,
         DataPlaneMetrics,
+        { provide: METRICS_REGISTRY, useFactory: (m: DataPlaneMetrics) => m.registry, inject: [DataPlaneMetrics] },
       ],
     };
   }

@@ -87,7 +87,7 @@ export class DriftDetector {
   }
 
   private describeIn(database: string, schema: string): Promise<Set<string>> {
-    return this.storage.inTenantDatabase(database, (db) => describe(db, schema));
+    return this.storage.inDatabase(database, (db) => describe(db, schema));
   }
 }
 

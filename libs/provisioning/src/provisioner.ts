@@ -140,8 +140,7 @@ export class Provisioner {
     return withTenantLock(this.deps.registry, id, async (admin) => {
       const existing = await new TenantRepository(admin).findById(id);
       if (!existing) throw new TenantNotFound(id);
-      const modules = existing.modules.map((m) => this.deps.catalog.get(m));
-      const plan = this.plan(existing.id, existing.name, existing.mode, this.deps.catalog.resolve(modules.map((m) => m.name)));
+      const plan = this.plan(existing.id, existing.name, existing.mode, this.deps.catalog.resolve(existing.modules));
       return this.execute(admin, plan, existing, existing.status === 'provisioning' ? 'resume' : 'repair', options);
     });
   }

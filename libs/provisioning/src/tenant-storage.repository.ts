@@ -308,13 +308,8 @@ export class TenantStorageRepository {
     }
   }
 
-  /** Runs read-only work in a tenant's database (the shared one pooled, a tenant's own on one short connection). */
-  inTenantDatabase<R>(database: string, fn: (db: Kysely<any>) => Promise<R>): Promise<R> {
-    return this.inDatabase(database, fn);
-  }
-
-  /** The shared tenants database keeps a pool; a database-mode tenant's gets one connection, then it is closed. */
-  private inDatabase<R>(database: string, fn: (db: Kysely<any>) => Promise<R>): Promise<R> {
+  /** Work in a tenant's database: the shared one keeps a pool; a database-mode tenant's gets one connection, then it is closed. */
+  inDatabase<R>(database: string, fn: (db: Kysely<any>) => Promise<R>): Promise<R> {
     return database === SHARED_TENANTS_DATABASE ? fn(this.connector.db(database)) : this.connector.once(database, fn);
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, chmod } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from './ports';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // Jest loads the global setup outside its module map, so the path alias cannot be used here.
@@ -20,15 +20,4 @@ export default async function globalSetup(): Promise<void> {
   const server = await ensureEmbeddedPostgres(home, await freePort());
   process.env.KRYONIX_TEST_DATABASE_URL = server.url;
   process.env.KRYONIX_TEST_EMBEDDED_HOME = home;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }

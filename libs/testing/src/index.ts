@@ -2,3 +2,4 @@ export * from './test-runtime';
 export * from './catalog';
 export * from './redis';
 export * from './https';
+export * from './ports';

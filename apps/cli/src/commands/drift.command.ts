@@ -1,8 +1,6 @@
 import { Command } from 'commander';
 import { printJson } from '../output';
-import { action, jsonOption, refuseApi } from './shared';
-
-const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+import { action, collect, jsonOption, refuseApi } from './shared';
 
 export function driftCommand(): Command {
   return new Command('drift')

@@ -1,9 +1,7 @@
 import { Command, Option } from 'commander';
 import { InvalidInput } from '@kryonix/domain';
 import { printJson } from '../output';
-import { action, jsonOption, refuseApi } from './shared';
-
-const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+import { action, collect, jsonOption, refuseApi } from './shared';
 
 export function migrateCommand(): Command {
   return new Command('migrate')

@@ -3,6 +3,9 @@ import { InvalidInput } from '@kryonix/domain';
 import { reportError } from '../output';
 import type { TenantService } from '../tenant-service';
 
+/** commander option parser for repeatable, comma-separated lists (`--tenant a --tenant b,c`). */
+export const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+
 export function jsonOption(): Option {
   return new Option('--json', 'print JSON').env('KRYONIX_JSON');
 }

@@ -1,5 +1,7 @@
-import { request } from 'node:http';
-import { createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureSelfSignedCertificate } from '@kryonix/provisioning';
+import { createTestEnv, httpsRequest, TestEnv, withAdmin } from '@kryonix/testing';
 import { TenantConnections as TenantConnectionsToken } from './pools/tenant-connections';
 import { DataPlaneServer, startDataPlane } from './server';
 
@@ -7,6 +9,7 @@ const TENANTS = 300;
 const CAP = 20;
 let env: TestEnv;
 let server: DataPlaneServer;
+let ca: string;
 const keys = new Map<string, string>();
 
 beforeAll(async () => {
@@ -22,8 +25,10 @@ beforeAll(async () => {
       }),
     );
   }
+  const tls = await ensureSelfSignedCertificate(join(env.home, 'tls'), 'kryonix.test');
+  ca = readFileSync(tls.cert, 'utf8');
   server = await startDataPlane({
-    env: { ...env.env, KRYONIX_MAX_CONNECTIONS: String(CAP), KRYONIX_TENANT_POOL_SIZE: '1', KRYONIX_ACQUIRE_TIMEOUT_MS: '20000', KRYONIX_LOG_LEVEL: 'silent' },
+    env: { ...env.env, KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key, KRYONIX_MAX_CONNECTIONS: String(CAP), KRYONIX_TENANT_POOL_SIZE: '1', KRYONIX_ACQUIRE_TIMEOUT_MS: '20000', KRYONIX_LOG_LEVEL: 'silent' },
     port: 0,
   });
 }, 300_000);
@@ -32,22 +37,16 @@ afterAll(async () => {
   await env?.cleanup();
 });
 
-function get(id: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path: '/api/crm/leads?limit=5', headers: { host: `${id}.kryonix.test`, authorization: `Bearer ${keys.get(id)}` } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function get(id: string): Promise<number> {
+  const res = await httpsRequest({ port: server.port, host: `${id}.kryonix.test`, path: '/api/crm/leads?limit=5', headers: { authorization: `Bearer ${keys.get(id)}` }, ca });
+  return res.status;
 }
 
 async function serverConnections(): Promise<number> {
   return withAdmin(async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'kryonix-data-plane'`)).rows[0].n);
 }
 
-it(`serves ${TENANTS} tenants hit at once with at most ${CAP} server connections`, async () => {
+it(`serves ${TENANTS} tenants hit at once over HTTPS with at most ${CAP} server connections`, async () => {
   let peak = 0;
   let sampling = true;
   const sampler = (async () => {
@@ -65,6 +64,7 @@ it(`serves ${TENANTS} tenants hit at once with at most ${CAP} server connections
     sampling = false;
     await sampler;
   }
+  expect(server.url).toMatch(/^https:/);
   expect(peak).toBeGreaterThan(1);
   expect(peak).toBeLessThanOrEqual(CAP);
   expect(server.app.get(TenantConnectionsToken).stats().total).toBeLessThanOrEqual(CAP);

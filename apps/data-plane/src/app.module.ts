@@ -1,10 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { ModuleCatalog, type KryonixRuntime } from '@kryonix/provisioning';
 import { TenantsModule } from '@kryonix/tenants';
 import { DomainExceptionFilter, METRICS_REGISTRY, METRICS_TOKEN, MetricsController } from '@kryonix/web';
 import { HealthController } from '@kryonix/web';
-import { DataPlaneMetrics, RequestMetricsInterceptor } from './metrics/data-plane-metrics';
+import { DataPlaneMetrics } from './metrics/data-plane-metrics';
 import { CONNECTION_OPTIONS, ConnectionOptions, TenantConnections } from './pools/tenant-connections';
 import { ModuleResourcesController } from './resources/module-resources.controller';
 import { ModuleResources } from './resources/module-resources.service';
@@ -38,7 +38,6 @@ export class DataPlaneModule {
         { provide: ModuleCatalog, useValue: runtime.catalog },
         { provide: TenantAccess, useFactory: (routes: RouteCache) => new TenantAccess(routes, runtime.config.baseDomain), inject: [RouteCache] },
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
-        { provide: APP_INTERCEPTOR, useClass: RequestMetricsInterceptor },
         TenantConnections,
         RouteCache,
         TenantGuard,

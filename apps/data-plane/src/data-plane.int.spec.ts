@@ -49,6 +49,14 @@ const api = (tenant: string, path: string, init: { method?: string; key?: string
 /** Tells the data planes, as the control plane does, that a tenant changed. */
 const announce = (tenantId: string, type: string) => publisher.publish('kryonix:tenants', JSON.stringify({ type, tenantId, at: new Date().toISOString() }));
 
+const scrape = async () => (await httpsRequest({ port: server.port, host: 'localhost', path: '/metrics', ca })).body as string;
+
+/** kryonix_data_requests_total of one series in a /metrics text (0 when absent). */
+function requestCount(metrics: string, tenant: string, module: string, status: number): number {
+  const line = metrics.split('\n').find((l) => l.startsWith(`kryonix_data_requests_total{tenant="${tenant}",module="${module}",status="${status}"} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
+
 async function within(ms: number, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
@@ -199,8 +207,32 @@ describe('operations', () => {
     }
     expect(statuses).toEqual([200, 200, 200, 429]);
     expect(limited!.body.error.code).toBe('RATE_LIMITED');
+    expect(requestCount(await scrape(), 'dp-gamma', 'crm', 429)).toBe(1);
     expect(Number(limited!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect((await api('dp-alpha', '/api/crm/leads')).status).toBe(200);
+  });
+
+  it('/metrics counts the requests the tenant guard refuses: by tenant when the registry knows it, else as tenant "unknown"', async () => {
+    const before = await scrape();
+    const delta = (after: string, tenant: string, module: string, status: number) => requestCount(after, tenant, module, status) - requestCount(before, tenant, module, status);
+    await api('dp-alpha', '/api/crm/leads', { key: null }); // 401, refused before any lookup
+    await api('dp-alpha', '/api/crm/leads', { key: 'sk_dp-alpha_00000000000000000000000000000000' }); // 401 on a known tenant
+    await api('dp-alpha', '/api/crm/leads', { key: keys['dp-beta'] }); // 403 key of another tenant
+    for (const host of ['dp-made-up-1', 'dp-made-up-2', 'dp-made-up-3']) await api(host, '/api/crm/leads', { key: keys['dp-alpha'] }); // 404 unknown tenant
+    await api('dp-beta', '/api/financeiro/planos'); // 404 module not bought
+    await core.lifecycle.suspend('dp-alpha');
+    await announce('dp-alpha', 'TenantSuspended');
+    await within(1000, async () => (await api('dp-alpha', '/api/crm/leads')).status === 403); // 403 suspended
+    await core.lifecycle.resume('dp-alpha');
+    await announce('dp-alpha', 'TenantResumed');
+    await within(1000, async () => (await api('dp-alpha', '/api/crm/leads')).status === 200);
+    const after = await scrape();
+    expect(delta(after, 'unknown', 'crm', 401)).toBe(1);
+    expect(delta(after, 'dp-alpha', 'crm', 401)).toBe(1);
+    expect(delta(after, 'dp-alpha', 'crm', 403)).toBeGreaterThanOrEqual(2); // the other tenant's key, then suspended
+    expect(delta(after, 'unknown', 'crm', 404)).toBe(3);
+    expect(delta(after, 'dp-beta', 'financeiro', 404)).toBe(1);
+    expect(after).not.toContain('dp-made-up'); // made-up hosts mint no series
   });
 
   it('keeps serving from the registry when Redis dies', async () => {

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { KryonixRuntime, loadConfig, openRuntime } from '@kryonix/provisioning';
 import { DataPlaneModule } from './app.module';
+import { DataPlaneMetrics } from './metrics/data-plane-metrics';
 
 export interface DataPlaneServer {
   app: NestFastifyApplication;
@@ -42,6 +43,7 @@ export async function startDataPlane(options: StartDataPlaneOptions = {}): Promi
       adapter,
       { logger: env.KRYONIX_LOG_LEVEL === 'silent' ? false : ['error', 'warn'] },
     );
+    app.get(DataPlaneMetrics).countResponses(app.getHttpAdapter().getInstance());
     const port = options.port ?? Number(env.KRYONIX_DATA_PORT || 8443);
     await app.listen(port, env.KRYONIX_DATA_HOST || '127.0.0.1');
     const actual = (app.getHttpServer().address() as { port: number }).port;

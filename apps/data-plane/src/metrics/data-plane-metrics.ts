@@ -1,8 +1,7 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { Observable, tap } from 'rxjs';
+import { Injectable } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ModuleCatalog } from '@kryonix/provisioning';
-import { describe } from '@kryonix/web';
 import { TenantConnections } from '../pools/tenant-connections';
 import { RouteCache } from '../routing/route-cache';
 import type { TenantRequest } from '../routing/tenant.guard';
@@ -20,7 +19,11 @@ export class DataPlaneMetrics {
     registers: [this.registry],
   });
 
-  constructor(connections: TenantConnections, routes: RouteCache) {
+  /** Only known module names become label values: a path must not mint new series. */
+  private readonly modules: Set<string>;
+
+  constructor(connections: TenantConnections, routes: RouteCache, catalog: ModuleCatalog) {
+    this.modules = new Set(catalog.names());
     collectDefaultMetrics({ register: this.registry, prefix: 'kryonix_data_plane_' });
     new Gauge({ name: 'kryonix_data_pool_connections', help: 'Server connections held, by state.', labelNames: ['state'], registers: [this.registry], collect() {
       const s = connections.stats();
@@ -34,35 +37,23 @@ export class DataPlaneMetrics {
       this.set({ result: 'shared_hit' }, routes.sharedHits);
     } });
   }
-}
 
-/** Counts and times every /api request, whatever its outcome. */
-@Injectable()
-export class RequestMetricsInterceptor implements NestInterceptor {
-  private readonly modules: Set<string>;
-
-  constructor(
-    private readonly metrics: DataPlaneMetrics,
-    catalog: ModuleCatalog,
-  ) {
-    this.modules = new Set(catalog.names());
+  /**
+   * Counts and times every response, whatever answered it: the tenant guard's
+   * refusals (401, 403, 404 unknown tenant, 429) never reach a Nest interceptor,
+   * so this hangs on Fastify's onResponse hook. Call before the app listens.
+   */
+  countResponses(fastify: FastifyInstance): void {
+    fastify.addHook('onResponse', async (request, reply) => {
+      this.observe(request as unknown as TenantRequest & { params?: Record<string, string> }, reply.statusCode, reply.elapsedTime / 1000);
+    });
   }
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = context.switchToHttp().getRequest<TenantRequest & { params?: Record<string, string> }>();
-    const started = process.hrtime.bigint();
-    const done = (status: number) => {
-      // Only known module names as label values: a path must not mint new series.
-      const requested = req.params?.module;
-      const module = requested === undefined ? 'none' : this.modules.has(requested) ? requested : 'unknown';
-      this.metrics.requests.inc({ tenant: req.tenant?.id ?? 'unknown', module, status: String(status) });
-      this.metrics.latency.observe({ module }, Number(process.hrtime.bigint() - started) / 1e9);
-    };
-    return next.handle().pipe(
-      tap({
-        next: () => done(context.switchToHttp().getResponse<{ statusCode: number }>().statusCode),
-        error: (error: unknown) => done(describe(error).status),
-      }),
-    );
+  /** tenant: the addressed tenant when the registry knows it, else "unknown" (a made-up Host mints no series). */
+  private observe(req: TenantRequest & { params?: Record<string, string> }, status: number, seconds: number): void {
+    const requested = req.params?.module;
+    const module = requested === undefined ? 'none' : this.modules.has(requested) ? requested : 'unknown';
+    this.requests.inc({ tenant: req.tenantId ?? 'unknown', module, status: String(status) });
+    this.latency.observe({ module }, seconds);
   }
 }

@@ -13,10 +13,14 @@ export interface AccessRequest {
 
 const denied = (code: string, message: string) => new KryonixError(code as never, message);
 
+/** The outcome of a request's access check. `route` is the subdomain's tenant whenever the registry knows it, refused or not. */
+export type AccessVerdict = { route: TenantRoute; refusal?: undefined } | { route: TenantRoute | undefined; refusal: KryonixError };
+
 /**
  * Who may reach which tenant: the tenant is the Host subdomain, the key must be
  * one of that tenant's (by hash, in constant time). Order of the answers:
  * 401 no or bad key, 404 unknown tenant, 403 key of another tenant, 403 suspended.
+ * A request without a well-formed key is refused before any lookup.
  */
 @Injectable()
 export class TenantAccess {
@@ -25,24 +29,24 @@ export class TenantAccess {
     private readonly baseDomain: string,
   ) {}
 
-  async authorize(req: AccessRequest): Promise<TenantRoute> {
+  async check(req: AccessRequest): Promise<AccessVerdict> {
     const key = bearer(req.authorization) ?? req.apiKey;
-    if (!key) throw denied('UNAUTHORIZED', 'Missing API key: send Authorization: Bearer sk_… or X-API-Key.');
+    if (!key) return { route: undefined, refusal: denied('UNAUTHORIZED', 'Missing API key: send Authorization: Bearer sk_… or X-API-Key.') };
     const subdomain = this.subdomain(req.host);
     const keyTenant = tenantIdFromApiKey(key);
-    if (!keyTenant) throw denied('UNAUTHORIZED', 'Invalid API key.');
+    if (!keyTenant) return { route: undefined, refusal: denied('UNAUTHORIZED', 'Invalid API key.') };
     const route = subdomain ? await this.routes.get(subdomain) : undefined;
     if (!route || route.status === 'provisioning' || route.status === 'deleting') {
-      throw denied('TENANT_NOT_FOUND', `Unknown tenant${subdomain ? ` "${subdomain}"` : ''}: use https://<tenant>.${this.baseDomain}.`);
+      return { route: undefined, refusal: denied('TENANT_NOT_FOUND', `Unknown tenant${subdomain ? ` "${subdomain}"` : ''}: use https://<tenant>.${this.baseDomain}.`) };
     }
     if (keyTenant !== route.id) {
       const owner = await this.routes.get(keyTenant);
-      if (owner && matches(key, owner.keyHashes)) throw denied('FORBIDDEN', `This API key belongs to another tenant, not "${route.id}".`);
-      throw denied('UNAUTHORIZED', 'Invalid API key.');
+      if (owner && matches(key, owner.keyHashes)) return { route, refusal: denied('FORBIDDEN', `This API key belongs to another tenant, not "${route.id}".`) };
+      return { route, refusal: denied('UNAUTHORIZED', 'Invalid API key.') };
     }
-    if (!matches(key, route.keyHashes)) throw denied('UNAUTHORIZED', 'Invalid API key.');
-    if (route.status === 'suspended') throw denied('TENANT_SUSPENDED', `Tenant "${route.id}" is suspended.`);
-    return route;
+    if (!matches(key, route.keyHashes)) return { route, refusal: denied('UNAUTHORIZED', 'Invalid API key.') };
+    if (route.status === 'suspended') return { route, refusal: denied('TENANT_SUSPENDED', `Tenant "${route.id}" is suspended.`) };
+    return { route };
   }
 
   /** `acme.kryonix.com.br:8443` → `acme` when the base domain is kryonix.com.br. */

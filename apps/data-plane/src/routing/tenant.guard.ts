@@ -5,7 +5,10 @@ import { TenantAccess } from './tenant-access';
 
 export interface TenantRequest {
   headers: Record<string, string | string[] | undefined>;
+  /** The tenant the request is served as (set once access is granted). */
   tenant?: TenantRoute;
+  /** The registry's id of the tenant the request addressed, served or refused: the metrics' tenant label. */
+  tenantId?: string;
 }
 
 /** Resolves and authorizes the tenant of every /api request (Host subdomain + API key). */
@@ -22,8 +25,11 @@ export class TenantGuard implements CanActivate {
       const v = req.headers[name];
       return Array.isArray(v) ? v[0] : v;
     };
-    req.tenant = await this.access.authorize({ host: header('host'), authorization: header('authorization'), apiKey: header('x-api-key') });
-    await this.limiter.check(req.tenant);
+    const verdict = await this.access.check({ host: header('host'), authorization: header('authorization'), apiKey: header('x-api-key') });
+    req.tenantId = verdict.route?.id;
+    if (verdict.refusal) throw verdict.refusal;
+    req.tenant = verdict.route;
+    await this.limiter.check(verdict.route);
     return true;
   }
 }

@@ -28,7 +28,7 @@ beforeAll(async () => {
     keys[id] = (await core.provisioner.create({ id, name: id, modules: [...modules], mode })).apiKey!;
   }
   server = await startDataPlane({
-    env: { ...env.env, REDIS_URL: redis.url, KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_ROUTE_TTL_MS: '60000' },
+    env: { ...env.env, REDIS_URL: redis.url, KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_ROUTE_TTL_MS: '60000', KRYONIX_UNKNOWN_TENANT_TTL_MS: '60000' },
     port: 0,
   });
 });
@@ -108,6 +108,13 @@ describe('access', () => {
     expect(shared.route).toMatchObject({ id: 'dp-gamma', mode: 'database', database: 'kryonix_cliente_dp_gamma', status: 'active' });
     expect(JSON.stringify(shared)).not.toContain(keys['dp-gamma']!); // hashes only
     expect(await publisher.pttl('kryonix:route:dp-gamma')).toBeGreaterThan(0);
+  });
+
+  it('a tenant created after its name was missed is served at once on its TenantProvisioned event', async () => {
+    expect((await api('dp-late', '/api/crm/leads', { key: keys['dp-alpha'] })).status).toBe(404); // remembered as unknown for 60 s
+    keys['dp-late'] = (await core.provisioner.create({ id: 'dp-late', name: 'dp-late', modules: ['crm'], mode: 'schema' })).apiKey!;
+    await announce('dp-late', 'TenantProvisioned');
+    await within(1000, async () => (await api('dp-late', '/api/crm/leads')).status === 200);
   });
 
   it('a rotated key stops working within 1 s; the new one works', async () => {

@@ -35,6 +35,8 @@ export class DataPlaneMetrics {
       this.set({ result: 'hit' }, routes.hits);
       this.set({ result: 'miss' }, routes.misses);
       this.set({ result: 'shared_hit' }, routes.sharedHits);
+      this.set({ result: 'unknown_hit' }, routes.unknownHits);
+      this.set({ result: 'registry_read' }, routes.registryReads);
     } });
   }
 

@@ -7,6 +7,10 @@ import { ResolveRouteQuery, TENANT_EVENTS_CHANNEL, TenantRoute } from '@kryonix/
 export interface RouteCacheOptions {
   ttlMs: number;
   max: number;
+  /** How long "no such tenant" is remembered: short, so a tenant created meanwhile is reachable soon even without its event. */
+  unknownTtlMs: number;
+  /** How many unknown names are remembered, apart from the routes: made-up subdomains cannot push real routes out. */
+  unknownMax: number;
   redisUrl?: string;
 }
 export const ROUTE_CACHE_OPTIONS = Symbol('ROUTE_CACHE_OPTIONS');
@@ -14,7 +18,6 @@ export const ROUTE_CACHE_OPTIONS = Symbol('ROUTE_CACHE_OPTIONS');
 /** The shared cache key of a tenant's route; the control plane deletes it when the tenant changes. */
 export const routeKey = (id: string) => `kryonix:route:${id}`;
 
-/** "no such tenant" is cached too, so a flood of unknown subdomains does not reach the registry. */
 type Entry = { route: TenantRoute | undefined };
 
 /**
@@ -23,23 +26,34 @@ type Entry = { route: TenantRoute | undefined };
  * events on `kryonix:tenants` drop an entry at once (a suspension or key rotation
  * reaches every data plane within milliseconds); without Redis, or with Redis
  * gone, entries simply expire and the registry is read again.
+ * Names the registry does not know are remembered briefly in a separate, bounded
+ * LRU (not in Redis), and concurrent lookups of one name share one registry read,
+ * so a flood of requests for made-up subdomains costs at most one read per name
+ * per `unknownTtlMs` and never evicts a real tenant's route.
  */
 @Injectable()
 export class RouteCache implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('routes');
-  private readonly cache: LRUCache<string, Entry>;
+  private readonly cache: LRUCache<string, TenantRoute>;
+  private readonly unknown: LRUCache<string, true>;
+  private readonly loading = new Map<string, Promise<TenantRoute | undefined>>();
+  /** Bumped by every invalidation: a registry read that started before it must not be cached. */
+  private epoch = 0;
   private subscriber?: Redis;
   /** Redis as the shared second level: one registry read serves every data plane. */
   private shared?: Redis;
   hits = 0;
   misses = 0;
   sharedHits = 0;
+  unknownHits = 0;
+  registryReads = 0;
 
   constructor(
     private readonly queries: QueryBus,
     @Inject(ROUTE_CACHE_OPTIONS) private readonly options: RouteCacheOptions,
   ) {
-    this.cache = new LRUCache<string, Entry>({ max: options.max, ttl: options.ttlMs });
+    this.cache = new LRUCache<string, TenantRoute>({ max: options.max, ttl: options.ttlMs });
+    this.unknown = new LRUCache<string, true>({ max: options.unknownMax, ttl: options.unknownTtlMs });
   }
 
   async onModuleInit(): Promise<void> {
@@ -50,7 +64,7 @@ export class RouteCache implements OnModuleInit, OnModuleDestroy {
     this.subscriber.on('error', () => undefined); // reconnects by itself; meanwhile the TTL keeps routes fresh
     this.subscriber.on('message', (_channel, message) => this.onEvent(message));
     // Any reconnect may have missed events: start from a clean cache.
-    this.subscriber.on('ready', () => this.cache.clear());
+    this.subscriber.on('ready', () => this.clear());
     try {
       await this.subscriber.connect();
       await this.subscriber.subscribe(TENANT_EVENTS_CHANNEL);
@@ -68,45 +82,78 @@ export class RouteCache implements OnModuleInit, OnModuleDestroy {
     const cached = this.cache.get(id);
     if (cached) {
       this.hits++;
-      return cached.route;
+      return cached;
+    }
+    if (this.unknown.has(id)) {
+      this.unknownHits++;
+      return undefined;
     }
     this.misses++;
+    let pending = this.loading.get(id);
+    if (!pending) {
+      pending = this.load(id).finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async load(id: string): Promise<TenantRoute | undefined> {
+    const epoch = this.epoch;
     const fromRedis = await this.readShared(id);
     if (fromRedis) {
       this.sharedHits++;
-      this.cache.set(id, fromRedis);
-      return fromRedis.route;
+      if (epoch === this.epoch) this.cache.set(id, fromRedis);
+      return fromRedis;
     }
+    this.registryReads++;
     const route = await this.queries.execute(new ResolveRouteQuery(id));
-    this.cache.set(id, { route });
-    void this.writeShared(id, { route });
+    if (epoch === this.epoch) {
+      if (route) {
+        this.cache.set(id, route);
+        void this.writeShared(id, route);
+      } else {
+        this.unknown.set(id, true);
+      }
+    }
     return route;
   }
 
-  private async readShared(id: string): Promise<Entry | undefined> {
+  private async readShared(id: string): Promise<TenantRoute | undefined> {
     if (this.shared?.status !== 'ready') return undefined;
     try {
       const text = await this.shared.get(routeKey(id));
-      return text ? (JSON.parse(text) as Entry) : undefined;
+      return text ? (JSON.parse(text) as Entry).route : undefined;
     } catch {
       return undefined; // Redis trouble: the registry answers
     }
   }
 
-  private async writeShared(id: string, entry: Entry): Promise<void> {
+  private async writeShared(id: string, route: TenantRoute): Promise<void> {
     if (this.shared?.status !== 'ready') return;
+    const entry: Entry = { route };
     await this.shared.set(routeKey(id), JSON.stringify(entry), 'PX', this.options.ttlMs).catch(() => undefined);
   }
 
   invalidate(id: string): void {
+    this.epoch++;
     this.cache.delete(id);
+    this.unknown.delete(id);
+    this.loading.delete(id);
   }
 
+  private clear(): void {
+    this.epoch++;
+    this.cache.clear();
+    this.unknown.clear();
+    this.loading.clear();
+  }
+
+  /** Any event of a tenant (TenantProvisioned included: a name just missed may exist now) drops what we know of it. */
   private onEvent(message: string): void {
     try {
       const { tenantId } = JSON.parse(message) as { tenantId?: string };
       if (typeof tenantId === 'string') {
-        this.cache.delete(tenantId);
+        this.invalidate(tenantId);
         void this.shared?.del(routeKey(tenantId)).catch(() => undefined);
       }
     } catch {

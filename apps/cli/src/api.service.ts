@@ -1,18 +1,27 @@
+import { IncomingMessage, request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { KryonixError, ErrorCode } from '@kryonix/domain';
+import type { StepEvent } from '@kryonix/provisioning';
 import type { TenantService } from './tenant-service';
 
-/** Sends each command to a running control plane (`--api <url>` / KRYONIX_API_URL). */
+/**
+ * Sends each command to a running control plane: `--api <url>` / KRYONIX_API_URL, or
+ * this machine's local agent over its Unix socket (`unix:/path`). Create and repair
+ * stream their steps (NDJSON) when the caller shows them.
+ */
 export class ApiTenantService implements TenantService {
   constructor(
     private readonly baseUrl: string,
     private readonly token: string | undefined,
+    /** Recorded in the audit log as who acted (the local agent: `cli:<user>`). */
+    private readonly actor?: string,
   ) {}
 
-  create(input: { id: string; name: string; modules: string[]; mode: string }) {
-    return this.call('POST', '/v1/tenants', input);
+  create(input: { id: string; name: string; modules: string[]; mode: string }, onStep?: (e: StepEvent) => void) {
+    return this.call('POST', '/v1/tenants', input, onStep);
   }
-  repair(id: string): never {
-    throw new KryonixError('INVALID_INPUT', `kryonix tenant repair runs next to the database, not through --api; run it without --api (tenant ${id}).`);
+  repair(id: string, onStep?: (e: StepEvent) => void) {
+    return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/repair`, undefined, onStep);
   }
   async list(filter: { status?: string; module?: string }) {
     const items: any[] = [];
@@ -56,26 +65,97 @@ export class ApiTenantService implements TenantService {
     return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/credentials`);
   }
 
-  private async call(method: string, path: string, body?: unknown): Promise<any> {
+  private async call(method: string, path: string, body?: unknown, onStep?: (e: StepEvent) => void): Promise<any> {
     if (!this.token) throw new KryonixError('CONFIGURATION', 'KRYONIX_OPERATOR_TOKEN (or --token) is required with --api.');
-    let res: Response;
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+    if (this.actor) headers['x-kryonix-actor'] = this.actor;
+    if (onStep) headers.accept = 'application/x-ndjson';
+    let res: HttpResponse;
     try {
-      res = await fetch(new URL(path, this.baseUrl), {
-        method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      res = await request(this.baseUrl, method, path, headers, body, onStep && ((line) => onNdjsonLine(line, onStep)));
     } catch (error) {
-      throw new KryonixError('CONFIGURATION', `Cannot reach the control plane at ${this.baseUrl}: ${(error as Error).cause ?? (error as Error).message}`);
+      throw new ControlPlaneUnreachable(this.baseUrl, error as NodeJS.ErrnoException);
     }
-    const text = await res.text();
-    const parsed = text ? safeJson(text) : undefined;
-    if (!res.ok) {
-      const err = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const parsed = res.text ? safeJson(res.text) : undefined;
+    if (res.status >= 400 || res.streamError) {
+      const err = res.streamError ?? (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
       throw new KryonixError((err?.code as ErrorCode) ?? 'INTERNAL', err?.message ?? `The control plane answered ${res.status}.`);
     }
-    return parsed;
+    return res.streamResult ?? parsed;
   }
+}
+
+/** The control plane could not be reached: nothing was sent, so the caller may run the command itself. */
+export class ControlPlaneUnreachable extends KryonixError {
+  constructor(
+    readonly baseUrl: string,
+    override readonly cause: NodeJS.ErrnoException,
+  ) {
+    super('CONFIGURATION', `Cannot reach the control plane at ${baseUrl.replace(/^unix:/, 'unix socket ')}: ${cause.code ?? cause.message}`);
+  }
+  /** The connection itself failed (refused, no socket): the request never left. */
+  get nothingSent(): boolean {
+    return this.cause.code === 'ECONNREFUSED' || this.cause.code === 'ENOENT';
+  }
+}
+
+interface HttpResponse {
+  status: number;
+  text: string;
+  /** With `Accept: application/x-ndjson`: the final `result` line, or the `error` line. */
+  streamResult?: unknown;
+  streamError?: { code?: string; message?: string };
+}
+
+/**
+ * One HTTP request with node:http (it loads far faster than fetch, which matters to a
+ * short CLI process). `baseUrl` is `http(s)://host:port` or `unix:/path/to.sock`.
+ * With `onLine`, the body is read as NDJSON while it arrives.
+ */
+function request(baseUrl: string, method: string, path: string, headers: Record<string, string>, body: unknown, onLine?: (line: unknown) => { result?: unknown; error?: HttpResponse['streamError'] } | void): Promise<HttpResponse> {
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  if (payload) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(payload.length) });
+  const target = baseUrl.startsWith('unix:') ? { socketPath: baseUrl.slice(5), path } : { url: new URL(path, baseUrl) };
+  return new Promise((resolve, reject) => {
+    const callback = (res: IncomingMessage) => {
+      res.setEncoding('utf8');
+      const out: HttpResponse = { status: res.statusCode ?? 0, text: '' };
+      const streaming = Boolean(onLine) && /application\/x-ndjson/.test(String(res.headers['content-type']));
+      let buffered = '';
+      res.on('data', (chunk: string) => {
+        if (!streaming) return void (out.text += chunk);
+        buffered += chunk;
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
+          if (!line) continue;
+          const seen = onLine!(safeJson(line));
+          if (seen?.result !== undefined) out.streamResult = seen.result;
+          if (seen?.error) out.streamError = seen.error;
+        }
+      });
+      res.on('end', () => {
+        if (streaming && out.streamResult === undefined && !out.streamError) out.streamError = { code: 'INTERNAL', message: 'The control plane ended the stream before the result (it may have stopped).' };
+        resolve(out);
+      });
+      res.on('error', reject);
+    };
+    const req =
+      'socketPath' in target
+        ? httpRequest({ socketPath: target.socketPath, path: target.path, method, headers }, callback)
+        : (target.url.protocol === 'https:' ? httpsRequest : httpRequest)(target.url, { method, headers }, callback);
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** One line of a streamed command: a step (shown while it runs), then the result or the error. */
+function onNdjsonLine(line: unknown, onStep: (e: StepEvent) => void): { result?: unknown; error?: HttpResponse['streamError'] } | void {
+  const event = line as { type?: string; step?: StepEvent; result?: unknown; error?: HttpResponse['streamError'] } | undefined;
+  if (event?.type === 'step' && event.step) onStep(event.step);
+  else if (event?.type === 'result') return { result: event.result };
+  else if (event?.type === 'error') return { error: event.error ?? {} };
 }
 
 function safeJson(text: string): unknown {

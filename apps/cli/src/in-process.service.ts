@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import type { Command as CqrsCommand } from '@nestjs/cqrs';
 import { describeError } from '@kryonix/domain';
 import {
@@ -17,12 +16,13 @@ import {
   SuspendTenantCommand,
   TenantLogQuery,
 } from '@kryonix/tenants';
+import { cliActor } from './agent';
 import { Core, withCore } from './core';
 import type { TenantService } from './tenant-service';
 
 /** Runs the CQRS core in this process; every mutating command is audited as `cli:<os user>`. */
 export class InProcessTenantService implements TenantService {
-  private readonly actor = `cli:${safeUser()}`;
+  private readonly actor = cliActor();
 
   create(input: { id: string; name: string; modules: string[]; mode: string }, onStep?: Parameters<TenantService['create']>[1]) {
     return this.mutate('tenant create', input.id, async (core) => {
@@ -88,13 +88,5 @@ export class InProcessTenantService implements TenantService {
         throw error;
       }
     });
-  }
-}
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return String(process.getuid?.() ?? 'unknown');
   }
 }

@@ -4,6 +4,7 @@ import { upCommand } from './commands/up.command';
 import { migrateCommand } from './commands/migrate.command';
 import { driftCommand } from './commands/drift.command';
 import { dbStopCommand } from './commands/db-stop.command';
+import { agentCommand } from './commands/agent.commands';
 import { moduleListCommand } from './commands/module-list.command';
 import { tenantCreateCommand } from './commands/tenant-create.command';
 import { tenantListCommand } from './commands/tenant-list.command';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   program.addCommand(migrateCommand());
   program.addCommand(driftCommand());
   program.addCommand(upCommand());
+  program.addCommand(agentCommand());
   program.addCommand(new Command('db').description('the embedded PostgreSQL').addCommand(dbStopCommand()));
   applyToAll(program, (c) =>
     c.showHelpAfterError('(run with --help for usage)').exitOverride((err) => {

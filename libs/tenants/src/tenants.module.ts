@@ -1,5 +1,4 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import Redis from 'ioredis';
 import { REDIS_PUBLISHER, TenantEventsPublisher } from './publish-events/tenant-events.publisher';
 import { CqrsModule } from '@nestjs/cqrs';
 import { DriftDetector, FleetMigrator, KryonixRuntime, ModuleCatalog, Provisioner, SecretBox, TenantLifecycle, TenantMetricsRepository } from '@kryonix/provisioning';
@@ -46,10 +45,12 @@ export class TenantsModule {
         { provide: REGISTRY_DB, useValue: runtime.registry },
         {
           provide: REDIS_PUBLISHER,
-          useFactory: () =>
-            runtime.config.redisUrl
-              ? new Redis(runtime.config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000, retryStrategy: (n) => Math.min(n * 200, 2000) })
-              : undefined,
+          // ioredis is loaded only when Redis is configured: a short CLI command without it starts lighter.
+          useFactory: async () => {
+            if (!runtime.config.redisUrl) return undefined;
+            const { default: Redis } = await import('ioredis');
+            return new Redis(runtime.config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000, retryStrategy: (n) => Math.min(n * 200, 2000) });
+          },
         },
         TenantEventsPublisher,
         { provide: Provisioner, useValue: runtime.provisioner },

@@ -34,6 +34,8 @@ export async function createTestEnv(label: string): Promise<TestEnv> {
     KRYONIX_HOME: home,
     KRYONIX_MASTER_KEY: process.env.KRYONIX_TEST_MASTER_KEY ?? randomBytes(32).toString('hex'),
     KRYONIX_BASE_DOMAIN: 'kryonix.test',
+    // CLI processes spawned by tests run their commands themselves unless a test asks for the local agent.
+    KRYONIX_AGENT: 'off',
   };
   const config = loadConfig(env);
   const opened: KryonixRuntime[] = [];

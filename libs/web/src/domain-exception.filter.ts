@@ -5,6 +5,8 @@ interface Reply {
   status(code: number): Reply;
   header(name: string, value: string): Reply;
   send(body: unknown): void;
+  /** Fastify: the reply was sent or hijacked (a streamed response already carries its error). */
+  sent?: boolean;
 }
 
 /** The one place errors become HTTP: typed domain errors by code, framework errors by status. */
@@ -16,6 +18,7 @@ export class DomainExceptionFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<Reply>();
     const { status, code, message } = describe(error);
     if (status >= 500) this.logger.error({ err: error }, 'request failed');
+    if (reply.sent) return;
     const retryAfter = error instanceof KryonixError ? error.details.retryAfterSeconds : undefined;
     if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
     reply.status(status).header('content-type', 'application/json; charset=utf-8').send({ error: { code, message } });

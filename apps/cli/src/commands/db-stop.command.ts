@@ -1,12 +1,14 @@
 import { Command } from 'commander';
+import { stopAgents } from '../agent';
 import { action } from './shared';
 
 export function dbStopCommand(): Command {
   return new Command('stop')
-    .description('stop the embedded PostgreSQL under KRYONIX_HOME (its data is kept)')
+    .description('stop the embedded PostgreSQL under KRYONIX_HOME (its data is kept) and the local agents using it')
     .action(
       action(async () => {
-        const { loadConfig, stopEmbeddedPostgres } = await import('@kryonix/provisioning');
+        const { loadConfig, stopEmbeddedPostgres } = await import('../in-process');
+        await stopAgents(loadConfig().home); // they hold connections to it
         const stopped = await stopEmbeddedPostgres(loadConfig().home);
         process.stdout.write(stopped ? 'Embedded PostgreSQL stopped.\n' : 'The embedded PostgreSQL is not running.\n');
       }),

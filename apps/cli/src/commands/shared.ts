@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { InvalidInput } from '@kryonix/domain';
 import { reportError } from '../output';
+import { ApiTenantService, ControlPlaneUnreachable } from '../api.service';
+import { LocalAgent, agentClient, cliActor, localAgent, startAgent } from '../agent';
 import type { TenantService } from '../tenant-service';
 
 /** commander option parser for repeatable, comma-separated lists (`--tenant a --tenant b,c`). */
@@ -11,18 +13,52 @@ export function jsonOption(): Option {
 }
 
 /**
- * The service a command talks to: a running control plane with --api, else the
- * core in this process. The in-process core (NestJS, Kysely, pg) is loaded only
- * then, so --help and --api stay light.
+ * The service a command talks to: a running control plane with --api; else this
+ * machine's local agent when it runs (see ../agent); else the core in this process,
+ * after which the agent is started in the background for the next commands. The
+ * in-process core (NestJS, Kysely, pg) is loaded only then, so --help and commands
+ * sent elsewhere stay light.
  */
 export async function serviceFor(command: Command): Promise<TenantService> {
   const { api, token } = command.optsWithGlobals<{ api?: string; token?: string }>();
-  if (api) {
-    const { ApiTenantService } = await import('../api.service');
-    return new ApiTenantService(api, token);
-  }
-  const { InProcessTenantService } = await import('../in-process.service');
-  return new InProcessTenantService();
+  if (api) return new ApiTenantService(api, token, cliActor());
+  const agent = localAgent();
+  const client = agent && agentClient(agent);
+  const inProcess = async () => {
+    if (agent) startAgentAfterSuccess(agent);
+    const { InProcessTenantService } = await import('../in-process');
+    return new InProcessTenantService();
+  };
+  return client ? withFallback(client, inProcess) : inProcess();
+}
+
+/** The agent's socket was there but nobody answered (it exited): nothing was sent, so run here. */
+function withFallback(primary: TenantService, fallback: () => Promise<TenantService>): TenantService {
+  return new Proxy(primary, {
+    get(target, name: keyof TenantService) {
+      // Only the service's methods are wrapped (`then` must stay undefined: the proxy gets awaited).
+      if (typeof target[name] !== 'function') return Reflect.get(target, name);
+      return async (...args: unknown[]) => {
+        try {
+          return await (target[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+        } catch (error) {
+          if (!(error instanceof ControlPlaneUnreachable) || !error.nothingSent) throw error;
+          const service = await fallback();
+          return (service[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+        }
+      };
+    },
+  });
+}
+
+let agentPending = false;
+/** Once this process is done, and if the command succeeded, the agent starts in the background. */
+function startAgentAfterSuccess(agent: LocalAgent): void {
+  if (agentPending) return;
+  agentPending = true;
+  process.once('exit', (code) => {
+    if (code === 0) startAgent(agent);
+  });
 }
 
 /** Commands that only run in-process say so, rather than silently acting on another (embedded) server. */

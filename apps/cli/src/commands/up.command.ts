@@ -1,11 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { get } from 'node:https';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigurationError } from '@kryonix/domain';
+import { operatorToken } from '../agent';
 import { action } from './shared';
 
 interface Server {
@@ -25,11 +24,11 @@ export function upCommand(): Command {
     .action(
       action(async () => {
         // Loaded on use: the rest of the CLI (--help, --api) stays light.
-        const { ensureEmbeddedPostgres, ensureSelfSignedCertificate, loadConfig, stopEmbeddedPostgres } = await import('@kryonix/provisioning');
+        const { ensureEmbeddedPostgres, ensureSelfSignedCertificate, loadConfig, stopEmbeddedPostgres } = await import('../in-process');
         const config = loadConfig();
         const embedded = !config.databaseUrl;
         const databaseUrl = config.databaseUrl ?? (await ensureEmbeddedPostgres(config.home, config.embeddedPort)).url;
-        const { token, tokenFile } = await operatorToken(config.home);
+        const { token, tokenFile } = operatorToken(config.home);
         const controlPort = Number(process.env.KRYONIX_CONTROL_PORT || 3000);
         const dataPort = Number(process.env.KRYONIX_DATA_PORT || 8443);
         const host = '127.0.0.1';
@@ -91,19 +90,6 @@ function start(name: string, file: string, env: NodeJS.ProcessEnv): Server {
   if (!existsSync(entry)) throw new ConfigurationError(`${entry} is missing; run \`npm run build\`.`);
   const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   return { name, child, exited: new Promise<number>((r) => child.once('exit', (code, signal) => r(code ?? (signal ? 1 : 0)))) };
-}
-
-/** KRYONIX_OPERATOR_TOKEN, or a token generated once into <home>/operator-token (mode 0600). */
-async function operatorToken(home: string): Promise<{ token: string; tokenFile?: string }> {
-  if (process.env.KRYONIX_OPERATOR_TOKEN) return { token: process.env.KRYONIX_OPERATOR_TOKEN };
-  const file = join(home, 'operator-token');
-  if (!existsSync(file)) {
-    await mkdir(home, { recursive: true });
-    await writeFile(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EEXIST') throw e;
-    });
-  }
-  return { token: (await readFile(file, 'utf8')).trim(), tokenFile: file };
 }
 
 /** Polls a readiness URL of our own child (its self-signed certificate is not checked). */

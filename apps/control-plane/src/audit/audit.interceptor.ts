@@ -11,6 +11,17 @@ interface Request {
   params?: Record<string, string>;
   body?: unknown;
   routeOptions?: { url?: string };
+  headers?: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * Who acted: the operator token's holder. A CLI that forwards its command (the local
+ * agent, or `--api`) names its OS user in `X-Kryonix-Actor`; it is recorded as
+ * `cli:<user>`, as an in-process CLI command would be. Only that shape is taken.
+ */
+function actorOf(req: Request): string {
+  const claimed = req.headers?.['x-kryonix-actor'];
+  return typeof claimed === 'string' && /^cli:[A-Za-z0-9._-]{1,64}$/.test(claimed) ? claimed : 'operator';
 }
 
 /** Every mutating call lands in tenant_management.audit_log: who, what, when, outcome. */
@@ -22,7 +33,7 @@ export class AuditInterceptor implements NestInterceptor {
     const req = context.switchToHttp().getRequest<Request>();
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next.handle();
     const base = {
-      actor: 'operator',
+      actor: actorOf(req),
       action: `${req.method} ${req.routeOptions?.url ?? req.url.split('?')[0]}`,
       target: req.params?.id ?? bodyId(req.body),
       details: { requestId: req.id },

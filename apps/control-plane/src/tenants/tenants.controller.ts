@@ -9,6 +9,7 @@ import {
   ListTenantsQuery,
   ResumeTenantCommand,
   RotateApiKeyCommand,
+  RepairTenantCommand,
   RotateCredentialsCommand,
   SetRateLimitCommand,
   ShowTenantQuery,
@@ -17,9 +18,10 @@ import {
   SuspendTenantCommand,
   TenantLogQuery,
 } from '@kryonix/tenants';
+import { StreamingReply, streamSteps, wantsSteps } from './step-stream';
 import { changeModulesBody, createTenantBody, listTenantsQuery, parse, rateLimitBody, rotateKeyBody } from './tenant.dto';
 
-interface Reply {
+interface Reply extends StreamingReply {
   status(code: number): Reply;
   header(name: string, value: string): Reply;
 }
@@ -33,6 +35,7 @@ const DESCRIPTIONS: Record<number, string> = {
   423: 'The tenant is being changed by another operation; retry.',
 };
 const apply = (...decorators: MethodDecorator[]): MethodDecorator => applyDecorators(...decorators);
+const stepsHeader = ApiHeader({ name: 'Accept', required: false, description: '`application/x-ndjson`: stream one `{type:"step"}` line per step while it runs, then `{type:"result"}` or `{type:"error"}` (status 200; the last line is the outcome)' });
 const asyncHeader = ApiHeader({ name: 'Prefer', required: false, description: '`respond-async`: queue the work as a durable job and answer 202 with it' });
 
 /** RFC 7240: `Prefer: respond-async`. */
@@ -59,16 +62,33 @@ export class TenantsController {
   @apply(
     ApiOperation({ summary: 'Create a tenant', description: 'Provisions database or schemas, role, registry rows, API key and files. With `Prefer: respond-async` it is queued as a durable job (202).' }),
     asyncHeader,
+    stepsHeader,
     ApiBody({ schema: S.CreateTenantRequest }),
     ApiResponse({ status: 201, schema: S.CreatedTenant }),
     ApiResponse({ status: 202, schema: S.Job, description: 'Queued; poll the Location (/v1/jobs/:id).' }),
     ...errors(400, 401, 409, 423),
   )
-  async create(@Body() body: unknown, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: Reply) {
+  async create(@Body() body: unknown, @Headers('prefer') prefer: string | undefined, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: Reply) {
     const input = parse(createTenantBody, body, 'request body');
     if (wantsAsync(prefer)) return accepted(reply, await this.commands.execute(new SubmitCreateTenantCommand(input)));
+    if (wantsSteps(accept)) return streamSteps(reply, (onStep) => this.commands.execute(new CreateTenantCommand(input, onStep)));
     const { files: _files, ...tenant } = await this.commands.execute(new CreateTenantCommand(input));
     reply.status(201);
+    return tenant;
+  }
+
+  /** Finishes or cleans up a create that was interrupted (a killed process): the same as `kryonix tenant repair`. */
+  @Post(':id/repair')
+  @HttpCode(200)
+  @apply(
+    ApiOperation({ summary: 'Repair: finish an interrupted create (or clean up what it left)', description: 'Idempotent; safe on a healthy tenant. Streams its steps with `Accept: application/x-ndjson`.' }),
+    stepsHeader,
+    ApiResponse({ status: 200, schema: S.CreatedTenant }),
+    ...errors(400, 401, 404, 409, 423),
+  )
+  async repair(@Param('id') id: string, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: Reply) {
+    if (wantsSteps(accept)) return streamSteps(reply, (onStep) => this.commands.execute(new RepairTenantCommand(id, onStep)));
+    const { files: _files, ...tenant } = await this.commands.execute(new RepairTenantCommand(id));
     return tenant;
   }
 

@@ -1,0 +1,155 @@
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ApiTenantService } from './api.service';
+
+/**
+ * The local agent: the control plane (dist/control-plane.js) serving this CLI on a Unix
+ * socket under KRYONIX_HOME/run, started in the background after a command ran here,
+ * and gone after KRYONIX_AGENT_IDLE (default 10m) without requests. It keeps what a CLI
+ * process otherwise rebuilds each time (Node and the core loaded, the registry open,
+ * pooled connections), so the next commands only pay for their own work.
+ *
+ * An agent is tied to the build and to the configuration it was started with: the socket
+ * is named by a hash of both (KRYONIX_* settings, REDIS_URL, the working directory), so a
+ * command with other settings never reaches an agent of different ones. Commands that
+ * cannot be sent (`migrate`, `drift`, `up`) run here as before. KRYONIX_AGENT=off turns
+ * it off; `kryonix agent stop` (and `kryonix db stop`) stop it.
+ */
+export interface LocalAgent {
+  socket: string;
+  pidFile: string;
+  logFile: string;
+  home: string;
+}
+
+/** Settings that are options of one command, not configuration of the core. */
+const PER_COMMAND = new Set(['KRYONIX_API_URL', 'KRYONIX_OPERATOR_TOKEN', 'KRYONIX_JSON', 'KRYONIX_MODULES', 'KRYONIX_MODE', 'KRYONIX_MIGRATE_CONCURRENCY', 'KRYONIX_CODE_CACHE', 'KRYONIX_AGENT', 'KRYONIX_AGENT_IDLE']);
+/** Unix socket paths are limited to 107 bytes on Linux. */
+const MAX_SOCKET_PATH = 100;
+
+export function agentHome(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.KRYONIX_HOME || '.kryonix');
+}
+
+/** This configuration's agent, or undefined when agents are off or cannot run here. */
+export function localAgent(env: NodeJS.ProcessEnv = process.env): LocalAgent | undefined {
+  if (env.KRYONIX_AGENT === 'off' || process.platform === 'win32') return undefined;
+  const entry = controlPlaneEntry();
+  if (!entry) return undefined; // not running from a build (e.g. the sources under test)
+  const home = agentHome(env);
+  const settings = Object.entries(env)
+    .filter(([k]) => (k.startsWith('KRYONIX_') && !PER_COMMAND.has(k)) || k === 'REDIS_URL')
+    .sort(([a], [b]) => a.localeCompare(b));
+  const build = [entry, resolve(__dirname, 'cli.js')].map((f) => {
+    const s = statSync(f, { throwIfNoEntry: false });
+    return s ? `${s.size}:${s.mtimeMs}` : '';
+  });
+  const id = createHash('sha256').update(JSON.stringify({ settings, cwd: process.cwd(), build })).digest('hex').slice(0, 16);
+  const run = join(home, 'run');
+  const socket = join(run, `agent-${id}.sock`);
+  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) return undefined;
+  return { socket, pidFile: `${socket}.pid`, logFile: join(run, 'agent.log'), home };
+}
+
+function controlPlaneEntry(): string | undefined {
+  const entry = resolve(__dirname, 'control-plane.js');
+  return existsSync(entry) ? entry : undefined;
+}
+
+/** The agent's client, when its socket is there (it may still turn out to be stale: see ControlPlaneUnreachable). */
+export function agentClient(agent: LocalAgent): ApiTenantService | undefined {
+  if (!existsSync(agent.socket)) return undefined;
+  return new ApiTenantService(`unix:${agent.socket}`, operatorToken(agent.home, {}).token, cliActor());
+}
+
+/**
+ * Starts the agent in the background (detached; its log in KRYONIX_HOME/run/agent.log).
+ * Synchronous, so it can run from an `exit` handler; a second agent started by a racing
+ * CLI finds the socket taken and exits.
+ */
+export function startAgent(agent: LocalAgent, env: NodeJS.ProcessEnv = process.env): void {
+  const entry = controlPlaneEntry();
+  if (!entry) return;
+  try {
+    mkdirSync(join(agent.home, 'run'), { recursive: true, mode: 0o700 });
+    const log = openSync(agent.logFile, 'a', 0o600);
+    const child = spawn(process.execPath, [entry], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: {
+        ...env,
+        KRYONIX_HOME: agent.home,
+        // The agent's token is always the one in <home>/operator-token (never KRYONIX_OPERATOR_TOKEN, which is per command).
+        KRYONIX_OPERATOR_TOKEN: operatorToken(agent.home, {}).token,
+        KRYONIX_CONTROL_SOCKET: agent.socket,
+        KRYONIX_IDLE_EXIT: env.KRYONIX_AGENT_IDLE || '10m',
+        KRYONIX_LOG_LEVEL: env.KRYONIX_LOG_LEVEL || 'warn',
+        KRYONIX_METRICS_INTERVAL_MS: '0',
+        KRYONIX_PID_FILE: agent.pidFile,
+      },
+    });
+    child.unref();
+    closeSync(log);
+  } catch {
+    // no agent: the next command runs in its own process, as this one did
+  }
+}
+
+/** Stops every agent under this home (all configurations and builds); resolves once they are gone. */
+export async function stopAgents(home: string): Promise<number> {
+  const run = join(home, 'run');
+  const pids = (existsSync(run) ? readdirSync(run) : [])
+    .filter((f) => /^agent-[0-9a-f]{16}\.sock\.pid$/.test(f))
+    .map((f) => Number(readFileSync(join(run, f), 'utf8').trim()))
+    .filter((pid) => Number.isInteger(pid) && pid > 0 && isAgent(pid));
+  for (const pid of pids) process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return pids.length;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A pid file can outlive its process; never signal a process that is not one of ours. */
+function isAgent(pid: number): boolean {
+  if (!alive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('control-plane.js');
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+
+/** KRYONIX_OPERATOR_TOKEN, or a token generated once into <home>/operator-token (mode 0600), shared by `kryonix up` and the agent. */
+export function operatorToken(home: string, env: NodeJS.ProcessEnv = process.env): { token: string; tokenFile?: string } {
+  if (env.KRYONIX_OPERATOR_TOKEN) return { token: env.KRYONIX_OPERATOR_TOKEN };
+  const file = join(home, 'operator-token');
+  if (!existsSync(file)) {
+    mkdirSync(home, { recursive: true });
+    try {
+      writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  return { token: readFileSync(file, 'utf8').trim(), tokenFile: file };
+}
+
+/** Who runs this CLI, for the audit log: `cli:<os user>`. */
+export function cliActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return `cli:${process.getuid?.() ?? 'unknown'}`;
+  }
+}

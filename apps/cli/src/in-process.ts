@@ -1,0 +1,12 @@
+/**
+ * Everything the CLI runs in this process (the CQRS core with NestJS, Kysely, pg,
+ * the embedded PostgreSQL), in one place: the build makes it its own file,
+ * dist/cli-core.js, loaded only by the commands that need it, so `--help` and
+ * commands sent to a control plane start light. Commands import it lazily:
+ * `await import('../in-process')`.
+ */
+export { InProcessTenantService } from './in-process.service';
+export { withCore } from './core';
+export { DetectDriftQuery, MigrateFleetCommand } from '@kryonix/tenants';
+export { ensureEmbeddedPostgres, ensureSelfSignedCertificate, loadConfig, stopEmbeddedPostgres } from '@kryonix/provisioning';
+export { Presets, SingleBar } from 'cli-progress';

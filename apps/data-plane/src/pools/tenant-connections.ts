@@ -48,6 +48,8 @@ export class TenantConnections implements OnModuleDestroy {
   private readonly pools = new Map<string, TenantPool>(); // insertion order = LRU order
   private readonly carries = new WeakMap<PoolClient, string>();
   private readonly waiters: Array<() => void> = [];
+  /** Server connections each pool has opened that the server has not closed yet (pg.Pool forgets them before they are gone). */
+  private readonly open = new Map<Pool, number>();
 
   constructor(@Inject(CONNECTION_OPTIONS) private readonly options: ConnectionOptions) {
     // The shared pool gets a quarter of the budget (at least 2); tenant pools share the rest.
@@ -142,6 +144,9 @@ export class TenantConnections implements OnModuleDestroy {
       if (entry.pending === 0 && p.waitingCount === 0 && p.idleCount === p.totalCount) {
         this.pools.delete(database); // out of the map first, so nobody picks it while it closes
         await p.end();
+        // pool.end() resolves before the sockets close: wait until the server has really let them go, so the budget holds
+        while ((this.open.get(p) ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+        this.open.delete(p);
         return true;
       }
     }
@@ -158,6 +163,10 @@ export class TenantConnections implements OnModuleDestroy {
       types: RAW_DATES,
     });
     pool.on('error', () => undefined); // an idle connection closed by the server is just dropped
+    pool.on('connect', (client) => {
+      this.open.set(pool, (this.open.get(pool) ?? 0) + 1);
+      client.once('end', () => this.open.set(pool, (this.open.get(pool) ?? 1) - 1));
+    });
     pool.on('release', () => this.waiters.shift()?.());
     pool.on('remove', () => this.waiters.shift()?.());
     return pool;

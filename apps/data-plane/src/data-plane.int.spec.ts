@@ -10,6 +10,8 @@ let core: KryonixRuntime;
 let redis: TestRedis;
 let publisher: Redis;
 let server: DataPlaneServer;
+/** A second data plane on the same registry and Redis: events must reach every process. */
+let other: DataPlaneServer;
 let ca: string;
 const keys: Record<string, string> = {};
 
@@ -27,23 +29,23 @@ beforeAll(async () => {
   ] as const) {
     keys[id] = (await core.provisioner.create({ id, name: id, modules: [...modules], mode })).apiKey!;
   }
-  server = await startDataPlane({
-    env: { ...env.env, REDIS_URL: redis.url, KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_ROUTE_TTL_MS: '60000', KRYONIX_UNKNOWN_TENANT_TTL_MS: '60000' },
-    port: 0,
-  });
+  const serverEnv = { ...env.env, REDIS_URL: redis.url, KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_ROUTE_TTL_MS: '60000', KRYONIX_UNKNOWN_TENANT_TTL_MS: '60000' };
+  server = await startDataPlane({ env: serverEnv, port: 0 });
+  other = await startDataPlane({ env: serverEnv, port: 0 });
 });
 afterAll(async () => {
   await server?.close();
+  await other?.close();
   publisher?.disconnect();
   await redis?.stop();
   await env.cleanup();
 });
 
-const api = (tenant: string, path: string, init: { method?: string; key?: string | null; body?: unknown; header?: 'bearer' | 'x-api-key' } = {}) => {
+const api = (tenant: string, path: string, init: { method?: string; key?: string | null; body?: unknown; header?: 'bearer' | 'x-api-key'; via?: DataPlaneServer } = {}) => {
   const key = init.key === undefined ? keys[tenant] : init.key;
   const headers: Record<string, string> = {};
   if (key) headers[init.header === 'x-api-key' ? 'x-api-key' : 'authorization'] = init.header === 'x-api-key' ? key : `Bearer ${key}`;
-  return httpsRequest({ port: server.port, host: `${tenant}.kryonix.test`, method: init.method, path, headers, body: init.body, ca });
+  return httpsRequest({ port: (init.via ?? server).port, host: `${tenant}.kryonix.test`, method: init.method, path, headers, body: init.body, ca });
 };
 
 /** Tells the data planes, as the control plane does, that a tenant changed. */
@@ -92,14 +94,17 @@ describe('access', () => {
     expect((await api('dp-alpha', '/api/estoque/items')).status).toBe(404);
   });
 
-  it('a suspension takes effect within 1 s (Redis event), and so does the resume', async () => {
+  it('a suspension takes effect on every data plane within 1 s (Redis event), and so does the resume', async () => {
+    for (const via of [server, other]) expect((await api('dp-beta', '/api/crm/leads', { via })).status).toBe(200); // both have the route cached (TTL 60 s)
     await core.lifecycle.suspend('dp-beta');
     await announce('dp-beta', 'TenantSuspended');
+    const started = Date.now();
     await within(1000, async () => (await api('dp-beta', '/api/crm/leads')).status === 403);
-    expect((await api('dp-beta', '/api/crm/leads')).body.error.code).toBe('TENANT_SUSPENDED');
+    await within(1000 - (Date.now() - started), async () => (await api('dp-beta', '/api/crm/leads', { via: other })).status === 403);
+    expect((await api('dp-beta', '/api/crm/leads', { via: other })).body.error.code).toBe('TENANT_SUSPENDED');
     await core.lifecycle.resume('dp-beta');
     await announce('dp-beta', 'TenantResumed');
-    await within(1000, async () => (await api('dp-beta', '/api/crm/leads')).status === 200);
+    await within(1000, async () => (await api('dp-beta', '/api/crm/leads')).status === 200 && (await api('dp-beta', '/api/crm/leads', { via: other })).status === 200);
   });
 
   it('shares resolved routes through Redis (kryonix:route:<id>) so other data planes skip the registry', async () => {
@@ -117,12 +122,13 @@ describe('access', () => {
     await within(1000, async () => (await api('dp-late', '/api/crm/leads')).status === 200);
   });
 
-  it('a rotated key stops working within 1 s; the new one works', async () => {
+  it('a rotated key stops working on every data plane within 1 s; the new one works', async () => {
+    for (const via of [server, other]) expect((await api('dp-beta', '/api/crm/leads', { via })).status).toBe(200);
     const { apiKey } = await core.lifecycle.rotateApiKey('dp-beta');
     await announce('dp-beta', 'TenantKeyRotated');
-    await within(1000, async () => (await api('dp-beta', '/api/crm/leads')).status === 401);
+    await within(1000, async () => (await api('dp-beta', '/api/crm/leads')).status === 401 && (await api('dp-beta', '/api/crm/leads', { via: other })).status === 401);
     keys['dp-beta'] = apiKey;
-    expect((await api('dp-beta', '/api/crm/leads')).status).toBe(200);
+    for (const via of [server, other]) expect((await api('dp-beta', '/api/crm/leads', { via })).status).toBe(200);
   });
 });
 
@@ -150,6 +156,15 @@ describe('module REST API', () => {
     expect(patched).toMatchObject({ status: 200, body: { status: 'cliente', nome: 'Maria Silva' } });
     expect((await api('dp-alpha', `/api/crm/leads/${id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await api('dp-alpha', `/api/crm/leads/${id}`)).status).toBe(404);
+  });
+
+  it('lists 50 rows when no limit is given, with a cursor to the rest', async () => {
+    await withAdmin((c) => c.query(`INSERT INTO crm.leads (nome) SELECT 'Bulk ' || g FROM generate_series(1, 60) g`), 'kryonix_cliente_dp_gamma');
+    const first = await api('dp-gamma', '/api/crm/leads');
+    expect(first.body.items).toHaveLength(50);
+    const rest = await api('dp-gamma', `/api/crm/leads?limit=100&cursor=${first.body.nextCursor}`);
+    expect(rest.body.items).toHaveLength(10);
+    expect(rest.body.nextCursor).toBeNull();
   });
 
   it('validates bodies and queries with messages an app developer can act on', async () => {
@@ -185,6 +200,24 @@ describe('module REST API', () => {
       const names = r.body.items.map((x: { nome: string }) => x.nome);
       if (i % 2) expect(names).not.toContain('Only Beta');
       else expect(names).toEqual(['Only Beta']);
+    }
+  });
+
+  it('a connection whose request failed mid-way (409, 422 from PostgreSQL) never serves another tenant with the failed tenant\'s role or schemas', async () => {
+    const own = async (tenant: string) => (await api(tenant, '/api/crm/leads?limit=100')).body.items.map((r: { id: string }) => r.id).sort();
+    const [alphaRows, betaRows] = [await own('dp-alpha'), await own('dp-beta')];
+    const prof = await api('dp-alpha', '/api/agendamento/profissionais', { method: 'POST', body: { nome: 'Dr. Erro' } });
+    const consulta = { profissional_id: prof.body.id, cliente_nome: 'Ana', cliente_telefone: '11900000000', data_consulta: '2026-12-02', hora_inicio: '09:00', hora_fim: '09:30' };
+    expect((await api('dp-alpha', '/api/agendamento/consultas', { method: 'POST', body: consulta })).status).toBe(201);
+    const failing = (i: number) =>
+      i % 2
+        ? api('dp-alpha', '/api/agendamento/consultas', { method: 'POST', body: consulta }) // 409
+        : api('dp-alpha', '/api/agendamento/consultas', { method: 'POST', body: { ...consulta, profissional_id: '00000000-0000-0000-0000-000000000000' } }); // 422
+    // the shared schema-mode pool: failures of dp-alpha interleaved with reads of both tenants
+    const results = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? failing(i) : own(i % 3 === 1 ? 'dp-beta' : 'dp-alpha'))));
+    for (const [i, r] of results.entries()) {
+      if (i % 3 === 0) expect([409, 422]).toContain((r as { status: number }).status);
+      else expect(r).toEqual(i % 3 === 1 ? betaRows : alphaRows);
     }
   });
 });

@@ -7,6 +7,8 @@ import { DataPlaneServer, startDataPlane } from './server';
 
 const TENANTS = 300;
 const CAP = 20;
+/** Its own application_name: other test files' data planes use the same server at the same time. */
+const APPLICATION = 'kryonix-data-plane-budget';
 let env: TestEnv;
 let server: DataPlaneServer;
 let ca: string;
@@ -28,7 +30,7 @@ beforeAll(async () => {
   const tls = await ensureSelfSignedCertificate(join(env.home, 'tls'), 'kryonix.test');
   ca = readFileSync(tls.cert, 'utf8');
   server = await startDataPlane({
-    env: { ...env.env, KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key, KRYONIX_MAX_CONNECTIONS: String(CAP), KRYONIX_TENANT_POOL_SIZE: '1', KRYONIX_ACQUIRE_TIMEOUT_MS: '20000', KRYONIX_LOG_LEVEL: 'silent' },
+    env: { ...env.env, KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key, KRYONIX_MAX_CONNECTIONS: String(CAP), KRYONIX_TENANT_POOL_SIZE: '1', KRYONIX_ACQUIRE_TIMEOUT_MS: '20000', KRYONIX_LOG_LEVEL: 'silent', KRYONIX_DATA_APPLICATION_NAME: APPLICATION },
     port: 0,
   });
 }, 300_000);
@@ -43,7 +45,7 @@ async function get(id: string): Promise<number> {
 }
 
 async function serverConnections(): Promise<number> {
-  return withAdmin(async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'kryonix-data-plane'`)).rows[0].n);
+  return withAdmin(async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [APPLICATION])).rows[0].n);
 }
 
 it(`serves ${TENANTS} tenants hit at once over HTTPS with at most ${CAP} server connections`, async () => {

@@ -35,6 +35,7 @@ export async function startDataPlane(options: StartDataPlaneOptions = {}): Promi
           perTenantPool: Number(env.KRYONIX_TENANT_POOL_SIZE || 1),
           idleMs: Number(env.KRYONIX_POOL_IDLE_MS || 30_000),
           acquireTimeoutMs: Number(env.KRYONIX_ACQUIRE_TIMEOUT_MS || 5_000),
+          applicationName: env.KRYONIX_DATA_APPLICATION_NAME || 'kryonix-data-plane',
         },
         routes: {
           ttlMs: Number(env.KRYONIX_ROUTE_TTL_MS || 5_000),

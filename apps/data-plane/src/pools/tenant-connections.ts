@@ -20,6 +20,8 @@ export interface ConnectionOptions {
   acquireTimeoutMs: number;
   /** The gateway's URL for a database. */
   urlFor: (database: string) => string;
+  /** application_name of every connection: tells data-plane processes apart in pg_stat_activity. */
+  applicationName: string;
 }
 export const CONNECTION_OPTIONS = Symbol('CONNECTION_OPTIONS');
 
@@ -159,7 +161,7 @@ export class TenantConnections implements OnModuleDestroy {
       max,
       idleTimeoutMillis: this.options.idleMs,
       connectionTimeoutMillis: this.options.acquireTimeoutMs,
-      application_name: 'kryonix-data-plane',
+      application_name: this.options.applicationName,
       types: RAW_DATES,
     });
     pool.on('error', () => undefined); // an idle connection closed by the server is just dropped

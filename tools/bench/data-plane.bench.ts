@@ -4,11 +4,15 @@
  * one pg.Pool server running the same query on one schema. Load from wrk on
  * loopback (bounded: --duration seconds per run). Prints requests/s, p50/p99,
  * the ratio to the bare server and the peak server connection count.
- * Usage: npm run bench:data-plane [-- --tenants 1000 --duration 10 --connections 32]
+ * Database mode runs twice: at --cap (default 100, the product's default) and at
+ * --db-cap, a cap sized to the active tenants (default: a tenant pool for every
+ * tenant plus 2 %, the shared schema-mode pool keeping its quarter of the cap).
+ * Usage: npm run bench:data-plane [-- --tenants 1000 --duration 10 --connections 32 --cap 100 --db-cap 1360]
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { ensureEmbeddedPostgres, loadConfig, openRuntime, stopEmbeddedPostgres } from '@kryonix/provisioning';
@@ -23,6 +27,11 @@ const TENANTS = arg('tenants', 1000);
 const DURATION = Math.min(arg('duration', 10), 60);
 const CONNECTIONS = arg('connections', 32);
 const CAP = arg('cap', 100);
+/** A quarter of the cap goes to the shared schema-mode pool; the rest must hold one pool per active tenant (KRYONIX_TENANT_POOL_SIZE 1). */
+const DB_CAP = arg('db-cap', Math.ceil(((TENANTS + Math.max(10, Math.ceil(TENANTS * 0.02))) * 4) / 3));
+/** Room on the server for the sized data plane, the bare peer, the sampler and the setup. */
+const PG_MAX_CONNECTIONS = Math.max(300, DB_CAP + 100);
+const TARGET = 0.85;
 
 interface WrkResult {
   rps: number;
@@ -80,6 +89,23 @@ async function peakConnections(adminUrl: string, application: string, during: ()
   return { peak };
 }
 
+/** One request per tenant (32 at a time): every tenant's pool and connection exist before wrk starts. */
+async function touchEveryTenant(port: number, targets: Array<{ host: string; key: string }>): Promise<void> {
+  const one = (t: { host: string; key: string }) =>
+    new Promise<void>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/api/crm/leads?limit=50', headers: { host: t.host, authorization: `Bearer ${t.key}` } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`warm-up of ${t.host}: ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const queue = [...targets];
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    for (let t = queue.shift(); t; t = queue.shift()) await one(t);
+  }));
+}
+
 async function waitHealthy(url: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
     try {
@@ -92,10 +118,30 @@ async function waitHealthy(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
+/** The data plane as its own process (wrk blocks this one) at a connection cap; `stop` waits until it has closed its pools. */
+async function startDataPlaneProcess(env: Record<string, string>, cap: number): Promise<{ port: number; child: ChildProcess; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [projectPath('dist', 'data-plane.js')], {
+    env: { ...process.env, ...env, KRYONIX_DATA_PORT: String(port), KRYONIX_MAX_CONNECTIONS: String(cap), KRYONIX_ROUTE_TTL_MS: '60000' },
+    stdio: 'ignore',
+  });
+  await waitHealthy(`http://127.0.0.1:${port}/healthz`);
+  return {
+    port,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
 async function main(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'kryonix-dpbench-'));
   chmodSync(home, 0o755);
-  const server = await ensureEmbeddedPostgres(home, await freePort());
+  const server = await ensureEmbeddedPostgres(home, await freePort(), { maxConnections: PG_MAX_CONNECTIONS });
   const env = { KRYONIX_DATABASE_URL: server.url, KRYONIX_HOME: home, KRYONIX_BASE_DOMAIN: 'bench.localhost', KRYONIX_LOG_LEVEL: 'silent' };
   const children: Array<ReturnType<typeof spawn>> = [];
   try {
@@ -131,34 +177,54 @@ async function main(): Promise<void> {
     children.push(spawn(process.execPath, [projectPath('tools', 'bench', 'bare-server.mjs'), String(barePort), server.url.replace(/\/postgres$/, '/kryonix_tenants'), `${targets.schema[0]!.id}_crm`], { stdio: 'ignore' }));
     await waitHealthy(`http://127.0.0.1:${barePort}/api/crm/leads`);
 
-    const dataPort = await freePort();
-    const dp = spawn(process.execPath, [projectPath('dist', 'data-plane.js')], {
-      env: { ...process.env, ...env, KRYONIX_DATA_PORT: String(dataPort), KRYONIX_MAX_CONNECTIONS: String(CAP), KRYONIX_ROUTE_TTL_MS: '60000' },
-      stdio: 'ignore',
-    });
-    children.push(dp);
-    await waitHealthy(`http://127.0.0.1:${dataPort}/healthz`);
     const dir = mkdtempSync(join(tmpdir(), 'kryonix-wrk-'));
     const results: Array<[string, WrkResult, number]> = [];
-    // warm-up: fills route caches and pools (not measured)
-    wrk(barePort, [{ host: 'bare', key: 'none' }], dir, 'warm-bare');
-    for (const mode of ['schema', 'database'] as const) wrk(dataPort, targets[mode], dir, `warm-${mode}`);
-    let r!: WrkResult;
-    let p = await peakConnections(server.url, 'bench-bare', () => new Promise<void>((done) => setImmediate(() => done(void (r = wrk(barePort, [{ host: 'bare', key: 'none' }], dir, 'bare'))))));
-    results.push(['bare Fastify + pg.Pool, one schema', r, p.peak]);
-    for (const mode of ['schema', 'database'] as const) {
-      p = await peakConnections(server.url, 'kryonix-data-plane', () => new Promise<void>((done) => setImmediate(() => done(void (r = wrk(dataPort, targets[mode], dir, mode))))));
-      results.push([`data plane, ${mode} mode, ${TENANTS} tenants`, r, p.peak]);
-    }
+    /** One measured wrk run, with the peak server connection count of `application` meanwhile. */
+    const measure = async (label: string, application: string, port: number, list: Array<{ host: string; key: string }>, name: string) => {
+      let r!: WrkResult;
+      const p = await peakConnections(server.url, application, () => new Promise<void>((done) => setImmediate(() => done(void (r = wrk(port, list, dir, name))))));
+      results.push([label, r, p.peak]);
+    };
+    const bare = [{ host: 'bare', key: 'none' }];
+    wrk(barePort, bare, dir, 'warm-bare'); // warm-up runs fill route caches and pools (not measured)
+    await measure('bare Fastify + pg.Pool, one schema', 'bench-bare', barePort, bare, 'bare-1');
+
+    // the product's default cap: both modes
+    let dp = await startDataPlaneProcess(env, CAP);
+    children.push(dp.child);
+    for (const mode of ['schema', 'database'] as const) wrk(dp.port, targets[mode], dir, `warm-${mode}`);
+    for (const mode of ['schema', 'database'] as const) await measure(`data plane, ${mode} mode, ${TENANTS} tenants, cap ${CAP}`, 'kryonix-data-plane', dp.port, targets[mode], mode);
+    await dp.stop();
+
+    // database mode again, the cap sized to the active tenants
+    dp = await startDataPlaneProcess(env, DB_CAP);
+    children.push(dp.child);
+    await touchEveryTenant(dp.port, targets.database); // opens the 1 connection of each tenant's pool
+    wrk(dp.port, targets.database, dir, 'warm-database-sized');
+    await measure(`data plane, database mode, ${TENANTS} tenants, cap ${DB_CAP}`, 'kryonix-data-plane', dp.port, targets.database, 'database-sized');
+    await dp.stop();
+
+    await measure('bare Fastify + pg.Pool, one schema (again)', 'bench-bare', barePort, bare, 'bare-2');
     rmSync(dir, { recursive: true, force: true });
 
-    const base = results[0]![1].rps;
-    console.log(`\nGET /api/crm/leads?limit=50, wrk -t2 -c${CONNECTIONS} -d${DURATION}s on loopback (plain HTTP), PostgreSQL embedded, 2 cores shared by all; data plane cap ${CAP} connections.\n`);
-    console.log(`${'server'.padEnd(42)} ${'req/s'.padStart(9)} ${'p50'.padStart(9)} ${'p99'.padStart(9)} ${'ratio'.padStart(6)} ${'non-2xx'.padStart(8)} ${'peak conns'.padStart(10)}`);
+    // The bare server runs first and last: the ratio is to the mean of both (the machine is shared, figures drift).
+    const bareRuns = results.filter(([label]) => label.startsWith('bare'));
+    const base = bareRuns.reduce((n, [, res]) => n + res.rps, 0) / bareRuns.length;
+    console.log(`\nGET /api/crm/leads?limit=50, wrk -t2 -c${CONNECTIONS} -d${DURATION}s on loopback (plain HTTP), PostgreSQL embedded (max_connections ${PG_MAX_CONNECTIONS}), 2 cores shared by all.`);
+    console.log(`ratio: to the mean of the two bare runs (${base.toFixed(0)} req/s); peak conns: that server's connections in pg_stat_activity.\n`);
+    console.log(`${'server'.padEnd(52)} ${'req/s'.padStart(9)} ${'p50'.padStart(9)} ${'p99'.padStart(9)} ${'ratio'.padStart(6)} ${'non-2xx'.padStart(8)} ${'peak conns'.padStart(10)}`);
     for (const [label, res, peak] of results) {
-      console.log(`${label.padEnd(42)} ${res.rps.toFixed(0).padStart(9)} ${`${res.p50.toFixed(2)}ms`.padStart(9)} ${`${res.p99.toFixed(2)}ms`.padStart(9)} ${(res.rps / base).toFixed(2).padStart(6)} ${res.errors.padStart(8)} ${String(peak).padStart(10)}`);
+      console.log(`${label.padEnd(52)} ${res.rps.toFixed(0).padStart(9)} ${`${res.p50.toFixed(2)}ms`.padStart(9)} ${`${res.p99.toFixed(2)}ms`.padStart(9)} ${(res.rps / base).toFixed(2).padStart(6)} ${res.errors.padStart(8)} ${String(peak).padStart(10)}`);
     }
-    for (const [label, res] of results.slice(1)) console.log(`${label}: ${(res.rps / base).toFixed(2)} of the bare server (target >= 0.85: ${res.rps / base >= 0.85 ? 'met' : 'NOT met'})`);
+    console.log('');
+    const met = (res: WrkResult) => res.rps / base >= TARGET;
+    for (const [label, res] of results.filter(([label]) => label.startsWith('data plane'))) console.log(`${label}: ${(res.rps / base).toFixed(2)} of the bare server (target >= ${TARGET}: ${met(res) ? 'met' : 'NOT met'})`);
+    const database = (cap: number) => results.find(([label]) => label.includes('database mode') && label.endsWith(`cap ${cap}`))![1];
+    const tenantPools = DB_CAP - Math.max(2, Math.floor(DB_CAP / 4));
+    console.log(
+      `\nDatabase mode over ${TENANTS} tenants: target ${met(database(CAP)) ? 'met' : 'NOT met'} at KRYONIX_MAX_CONNECTIONS=${CAP}; ` +
+        `${met(database(DB_CAP)) ? 'met' : 'NOT met'} at KRYONIX_MAX_CONNECTIONS=${DB_CAP} (${tenantPools} tenant pools, one connection per active tenant; PostgreSQL max_connections ${PG_MAX_CONNECTIONS}).`,
+    );
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));

@@ -64,7 +64,9 @@ async function main(): Promise<void> {
     for (const mode of ['database', 'schema'] as const) {
       for (let i = 0; i < WARMUP; i++) await runtime.provisioner.create({ id: `warm-${mode}-${i}`, name: 'Warm-up', modules: MODULES, mode });
     }
-    execFileSync('psql', [server.url, '-qc', 'CHECKPOINT']);
+    // Every peer starts after a checkpoint, so each finds the same recycled WAL segments.
+    const checkpoint = () => execFileSync('psql', [server.url, '-qc', 'CHECKPOINT']);
+    checkpoint();
     for (const mode of ['database', 'schema'] as const) {
       for (let i = 0; i < RUNS; i++) {
         const started = performance.now();
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
     };
     // Each CLI process runs the command itself (KRYONIX_AGENT=off).
     const cli: Record<string, number[]> = { database: [], schema: [] };
+    checkpoint();
     for (const mode of ['database', 'schema'] as const) {
       for (let i = 0; i < RUNS; i++) cli[mode]!.push(cliCreate(`cli-${mode.slice(0, 2)}-${i}`, mode, { KRYONIX_AGENT: 'off' }));
     }
@@ -102,6 +105,7 @@ async function main(): Promise<void> {
     for (const mode of ['database', 'schema'] as const) {
       for (let i = 0; i < 2; i++) cliCreate(`agent-warm-${mode.slice(0, 2)}-${i}`, mode);
     }
+    checkpoint();
     for (const mode of ['database', 'schema'] as const) {
       for (let i = 0; i < RUNS; i++) viaAgent[mode]!.push(cliCreate(`agent-${mode.slice(0, 2)}-${i}`, mode));
     }
@@ -117,6 +121,7 @@ async function main(): Promise<void> {
     const viaApi: Record<string, number[]> = { database: [], schema: [] };
     try {
       await waitReady(`http://127.0.0.1:${controlPort}/readyz`);
+      checkpoint();
       for (const mode of ['database', 'schema'] as const) {
         for (let i = 0; i < RUNS; i++) {
           const started = performance.now();
@@ -141,6 +146,7 @@ async function main(): Promise<void> {
       execFileSync('createdb', ['kryonix_core'], { env: pgEnv });
       execFileSync('psql', ['-q', '-d', 'kryonix_core', '-f', join(baselineDir, 'setup-master.sql')], { env: pgEnv, stdio: 'ignore' });
       const out = mkdtempSync(join(tmpdir(), 'kryonix-baseline-out-'));
+      checkpoint();
       for (let i = 0; i < Math.min(RUNS, 10); i++) {
         const started = performance.now();
         const r = spawnSync('bash', [join(baselineDir, 'auto-create-tenant.sh'), `baseline${i}`, 'Bench Ltda', MODULES], { env: { ...pgEnv, OUT_DIR: out }, encoding: 'utf8' });

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import Redis from 'ioredis';
-import { connectAs, createTestEnv, startRedis, TestEnv, TestRedis, tenantFootprint, withAdmin } from '@kryonix/testing';
-import { SecretBox, parseMasterKey } from '@kryonix/provisioning';
+import { connectAs, createTestEnv, startRedis, TestEnv, TestRedis, tenantFootprint, tenantRolePassword, withAdmin } from '@kryonix/testing';
 import { ControlPlaneServer, startControlPlane } from './server';
 import { PurgeWorker } from './worker/purge.worker';
 import { TenantMetrics } from './metrics/tenant-metrics';
@@ -60,10 +59,7 @@ async function call(method: string, path: string, body?: unknown, token: string 
 
 const registry = () => env.config.registryDatabase;
 const footprint = (id: string) => tenantFootprint(id, { registryDatabase: registry(), outputDir: env.config.outputDir });
-async function password(id: string) {
-  const row = await withAdmin(async (c) => (await c.query('SELECT role_password_enc FROM tenant_management.clientes WHERE id = $1', [id])).rows[0], registry());
-  return new SecretBox(parseMasterKey(env.env.KRYONIX_MASTER_KEY!)).decrypt(row.role_password_enc, id);
-}
+const password = (id: string) => tenantRolePassword(env, id);
 async function canLogin(id: string, database: string): Promise<boolean> {
   try {
     const c = await connectAs(`cliente_${id.replace(/-/g, '_')}_user`, await password(id), database);

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { Logger } from '@nestjs/common';
 import { chmod, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { ConfigurationError } from '@kryonix/domain';
@@ -36,7 +37,12 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
   }
   const port = options.port ?? Number(env.KRYONIX_CONTROL_PORT || 3000);
   const host = env.KRYONIX_CONTROL_HOST || '127.0.0.1';
-  const runtime = await openRuntime(loadConfig(env), env);
+  const warm = env.KRYONIX_WARM_DATABASES ?? '2';
+  if (!/^\d+$/.test(warm) || Number(warm) > 20) throw new ConfigurationError(`KRYONIX_WARM_DATABASES must be a whole number from 0 to 20 (warm spare databases per module set); got "${warm}".`);
+  const runtime = await openRuntime(loadConfig(env), env, {
+    warmDatabases: Number(warm),
+    onBackgroundError: (error) => new Logger('provisioning').warn({ err: error }, 'could not make a warm spare database (the next create clones its template instead)'),
+  });
   let openapi: OpenAPIObject | undefined;
   try {
     const app = await NestFactory.create<NestFastifyApplication>(
@@ -57,7 +63,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
       { bufferLogs: true },
     );
-    app.useLogger(app.get(Logger));
+    app.useLogger(app.get(PinoLogger));
     openapi = SwaggerModule.createDocument(
       app,
       new DocumentBuilder()

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KryonixError } from '@kryonix/domain';
 import { projectPath } from '@kryonix/registry';
-import { connectAs, createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
-import { SecretBox, parseMasterKey } from './secrets';
+import { connectAsTenant, createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
 import { KryonixRuntime } from './runtime';
 
 const modulesDir = mkdtempSync(join(tmpdir(), 'kx-fleet-modules-'));
@@ -116,8 +115,7 @@ describe('kryonix migrate', () => {
     const report = await rt.migrator.migrate({ tenants: ['fm-b-sc', 'fm-a-db'] });
     expect(report.failed).toEqual([]);
     for (const [id, db, schema] of [['fm-b-sc', 'kryonix_tenants', 'fm_b_sc_crm'], ['fm-a-db', 'kryonix_cliente_fm_a_db', 'crm']] as const) {
-      const enc = await withAdmin(async (c) => (await c.query('SELECT role_password_enc FROM tenant_management.clientes WHERE id = $1', [id])).rows[0].role_password_enc, env.config.registryDatabase);
-      const client = await connectAs(`cliente_${id.replace(/-/g, '_')}_user`, new SecretBox(parseMasterKey(env.env.KRYONIX_MASTER_KEY!)).decrypt(enc, id), db);
+      const client = await connectAsTenant(env, id, db);
       try {
         await client.query(`INSERT INTO ${schema}.tags (nome) VALUES ('vip')`); // table and its sequence
         expect((await client.query(`SELECT nome FROM ${schema}.tags`)).rows).toEqual([{ nome: 'vip' }]);

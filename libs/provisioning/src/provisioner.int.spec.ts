@@ -2,9 +2,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProvisioningFailed, TenantAlreadyExists, TenantBusy, InvalidInput, UnknownModule } from '@kryonix/domain';
 import { projectPath } from '@kryonix/registry';
-import { TestEnv, connectAs, createTestEnv, sourceTableCounts, tableCounts, tenantFootprint, withAdmin } from '@kryonix/testing';
+import { TestEnv, connectAs, createTestEnv, sourceTableCounts, tableCounts, tenantFootprint, tenantRolePassword, withAdmin } from '@kryonix/testing';
 import { KryonixRuntime } from './runtime';
-import { SecretBox, parseMasterKey } from './secrets';
 
 const ALL = ['crm', 'whatsapp', 'agendamento', 'financeiro'];
 const SOURCE_COUNTS = sourceTableCounts(projectPath('..', 'shared', 'baseline', 'sql'));
@@ -20,10 +19,7 @@ afterAll(() => env.cleanup());
 
 const footprint = (id: string) => tenantFootprint(id, { registryDatabase: env.config.registryDatabase, outputDir: env.config.outputDir });
 
-async function rolePassword(id: string): Promise<string> {
-  const row = await withAdmin(async (c) => (await c.query(`SELECT role_password_enc FROM tenant_management.clientes WHERE id = $1`, [id])).rows[0], env.config.registryDatabase);
-  return new SecretBox(parseMasterKey(env.env.KRYONIX_MASTER_KEY!)).decrypt(row.role_password_enc, id);
-}
+const rolePassword = (id: string) => tenantRolePassword(env, id);
 
 describe('database mode', () => {
   it('creates a database with every module, its tables as in the source, and the seed SDK query answers', async () => {

@@ -28,7 +28,7 @@ import { GeneratedFiles, tenantFileModel } from './generated-files';
 import { ModuleCatalog, ModuleDefinition } from './module-catalog';
 import { FailpointAction, PlanFailure, Step, StepEvent, runPlan } from './plan';
 import { GeneratedApiKey, SecretBox, generateApiKey, generatePassword, scramSha256Verifier } from './secrets';
-import { SchemaPlan, TenantStorageRepository } from './tenant-storage.repository';
+import { SchemaPlan, TenantStorageRepository, templateName } from './tenant-storage.repository';
 
 export interface CreateTenantInput {
   id: unknown;
@@ -96,6 +96,15 @@ export interface ProvisionerDeps {
   files: GeneratedFiles;
   baseDomain: string;
   failpoints?: ReadonlyMap<string, FailpointAction>;
+  /**
+   * Warm spares kept per database-mode module set (KRYONIX_WARM_DATABASES): after a
+   * create, clones of its template are made in the background up to this count, and the
+   * next create of that set renames one instead of cloning. 0 (the default, and a
+   * short-lived CLI process's) makes none; spares made by others are still used.
+   */
+  warmDatabases?: number;
+  /** Where a failed background spare is reported (it only costs the next create its speed-up). */
+  onBackgroundError?: (error: unknown) => void;
 }
 
 /**
@@ -103,6 +112,8 @@ export interface ProvisionerDeps {
  * per-tenant advisory lock, logging each step in logs_auto_creation.
  */
 export class Provisioner {
+  private readonly replenishing = new Map<string, Promise<void>>();
+
   constructor(private readonly deps: ProvisionerDeps) {}
 
   /** Checks a create request without touching anything; returns it normalised. */
@@ -119,7 +130,7 @@ export class Provisioner {
     const valid = this.validate(input);
     const { id } = valid;
     const plan = this.plan(id, valid.name, valid.mode, this.deps.catalog.resolve(valid.modules));
-    return withTenantLock(this.deps.registry, id, async (admin) => {
+    const tenant = await withTenantLock(this.deps.registry, id, async (admin) => {
       const existing = await new TenantRepository(admin).findById(id);
       if (existing) {
         // A create killed mid-way is finished by re-running the same create.
@@ -128,6 +139,26 @@ export class Provisioner {
       }
       return this.execute(admin, plan, undefined, 'create', options);
     });
+    if (plan.mode === 'database') this.replenishSpares(templateName(plan.modules));
+    return tenant;
+  }
+
+  /** Tops the warm spares of a template up to `warmDatabases`, in the background, one at a time. */
+  private replenishSpares(template: string): void {
+    const wanted = this.deps.warmDatabases ?? 0;
+    if (wanted <= 0 || this.replenishing.has(template)) return;
+    const { registry, storage } = this.deps;
+    const run = (async () => {
+      while ((await storage.countSpares(registry, template)) < wanted) await storage.createSpare(registry, template);
+    })()
+      .catch((error: unknown) => this.deps.onBackgroundError?.(error))
+      .finally(() => this.replenishing.delete(template));
+    this.replenishing.set(template, run);
+  }
+
+  /** Waits for background work (warm spares being made): before the connections close. */
+  async drain(): Promise<void> {
+    while (this.replenishing.size) await Promise.all([...this.replenishing.values()]);
   }
 
   /**
@@ -262,9 +293,11 @@ export class Provisioner {
           throw new KryonixError('TENANT_EXISTS', `Database "${plan.database}" already exists but no tenant owns it; drop it (or rename it) before creating "${plan.id}".`);
         }
         const template = await storage.ensureTemplate(admin, plan.modules);
-        const created = await storage.ensureDatabase(admin, plan.database, template);
+        // A first create takes a warm spare when there is one (a rename), else clones the template.
+        const spare = ctx.fresh ? await storage.claimSpare(admin, template, plan.database) : undefined;
+        const created = spare !== undefined || (await storage.ensureDatabase(admin, plan.database, template));
         ctx.created.database = created || !ctx.fresh;
-        return { database: plan.database, template, created };
+        return { database: plan.database, template, created, ...(spare ? { spare } : {}) };
       },
       undo: async ({ admin, plan, created }) => {
         if (plan.mode === 'database' && created.database) await storage.dropDatabase(admin, plan.database);

@@ -39,6 +39,9 @@ export interface KryonixRuntime {
 export interface RuntimeOptions {
   /** The data plane: set the gateway role's password from this process's master key. */
   gateway?: boolean;
+  /** Long-lived processes (the control plane): warm spare databases per module set (see ProvisionerDeps.warmDatabases). */
+  warmDatabases?: number;
+  onBackgroundError?: (error: unknown) => void;
 }
 
 export async function openRuntime(config: KryonixConfig, env: Record<string, string | undefined> = process.env, options: RuntimeOptions = {}): Promise<KryonixRuntime> {
@@ -60,6 +63,17 @@ export async function openRuntime(config: KryonixConfig, env: Record<string, str
     await storage.ensureGatewayRole(connector.db(config.registryDatabase), scramSha256Verifier(secrets.derive('gateway-password'), 16), options.gateway);
     const registry = connector.db<RegistryDatabase>(config.registryDatabase);
     const files = new GeneratedFiles(config.templatesDir, config.outputDir);
+    const provisioner = new Provisioner({
+      registry,
+      storage,
+      catalog,
+      secrets,
+      files,
+      baseDomain: config.baseDomain,
+      failpoints: parseFailpoints(env.KRYONIX_FAILPOINTS),
+      warmDatabases: options.warmDatabases,
+      onBackgroundError: options.onBackgroundError,
+    });
     return {
       config,
       adminUrl,
@@ -67,7 +81,7 @@ export async function openRuntime(config: KryonixConfig, env: Record<string, str
       connector,
       registry,
       catalog,
-      provisioner: new Provisioner({ registry, storage, catalog, secrets, files, baseDomain: config.baseDomain, failpoints: parseFailpoints(env.KRYONIX_FAILPOINTS) }),
+      provisioner,
       lifecycle: new TenantLifecycle({ registry, storage, catalog, baseDomain: config.baseDomain, secrets, files, deleteGraceMs: config.deleteGraceMs }),
       secrets,
       metrics: new TenantMetricsRepository(connector),
@@ -80,7 +94,10 @@ export async function openRuntime(config: KryonixConfig, env: Record<string, str
         url.pathname = `/${encodeURIComponent(database)}`;
         return url.toString();
       },
-      close: () => connector.close(),
+      close: async () => {
+        await provisioner.drain();
+        await connector.close();
+      },
     };
   } catch (error) {
     await connector.close();

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
 import { GATEWAY_ROLE, SHARED_TENANTS_DATABASE, assertSafeIdentifier, quoteIdent } from '@kryonix/domain';
 import { DatabaseConnector } from './database-connector';
@@ -98,11 +98,7 @@ export class TenantStorageRepository {
    * (cloning is several times faster than replaying the DDL).
    */
   async ensureTemplate(admin: Kysely<any>, modules: readonly ModuleDefinition[]): Promise<string> {
-    const key = createHash('sha256')
-      .update(modules.map((m) => `${m.name}@${m.version}:${m.checksum}`).join(';'))
-      .digest('hex')
-      .slice(0, 16);
-    const name = `kryonix_tpl_${key}`;
+    const name = templateName(modules);
     if (await this.databaseExists(admin, name)) return name;
     await sql`SELECT pg_advisory_lock(hashtext(${`kryonix:template:${name}`}))`.execute(admin);
     try {
@@ -123,6 +119,45 @@ export class TenantStorageRepository {
     } finally {
       await sql`SELECT pg_advisory_unlock(hashtext(${`kryonix:template:${name}`}))`.execute(admin);
     }
+  }
+
+  /**
+   * Warm spares: clones of a template made ahead of time by a long-lived process (the
+   * control plane, the CLI's agent), so a create renames one (a catalog update) instead
+   * of copying the template then. A spare is `kryonix_spare_<template key>_<random>`,
+   * nobody can connect to it (no CONNECT for PUBLIC), and the template it was cloned
+   * from never changes (its name hashes the module versions and checksums), so a claimed
+   * spare holds exactly what a clone made at create time would.
+   */
+  async claimSpare(admin: Kysely<any>, template: string, database: string): Promise<string | undefined> {
+    const prefix = sparePrefix(template);
+    const { rows } = await sql<{ datname: string }>`
+      SELECT datname FROM pg_catalog.pg_database WHERE left(datname, ${prefix.length}) = ${prefix} ORDER BY oid LIMIT 5`.execute(admin);
+    for (const { datname } of rows) {
+      try {
+        await sql`ALTER DATABASE ${id(datname)} RENAME TO ${id(database)}`.execute(admin);
+      } catch (error) {
+        // Claimed by a concurrent create (gone), or not free: try the next one.
+        if (['3D000', '55006'].includes((error as { code?: string }).code ?? '')) continue;
+        throw error;
+      }
+      await sql`REVOKE ALL ON DATABASE ${id(database)} FROM PUBLIC`.execute(admin);
+      return datname;
+    }
+    return undefined;
+  }
+
+  async countSpares(admin: Kysely<any>, template: string): Promise<number> {
+    const prefix = sparePrefix(template);
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_catalog.pg_database WHERE left(datname, ${prefix.length}) = ${prefix}`.execute(admin);
+    return rows[0]?.n ?? 0;
+  }
+
+  async createSpare(admin: Kysely<any>, template: string): Promise<string> {
+    const name = `${sparePrefix(template)}${randomBytes(4).toString('hex')}`;
+    await sql`CREATE DATABASE ${id(name)} TEMPLATE ${id(template)} STRATEGY WAL_LOG`.execute(admin);
+    await sql`REVOKE ALL ON DATABASE ${id(name)} FROM PUBLIC`.execute(admin);
+    return name;
   }
 
   // ---- schemas -----------------------------------------------------------------
@@ -312,4 +347,17 @@ export class TenantStorageRepository {
   inDatabase<R>(database: string, fn: (db: Kysely<any>) => Promise<R>): Promise<R> {
     return database === SHARED_TENANTS_DATABASE ? fn(this.connector.db(database)) : this.connector.once(database, fn);
   }
+}
+
+/** The template database of a module set at its current versions: `kryonix_tpl_<hash of names, versions, checksums>`. */
+export function templateName(modules: readonly ModuleDefinition[]): string {
+  const key = createHash('sha256')
+    .update(modules.map((m) => `${m.name}@${m.version}:${m.checksum}`).join(';'))
+    .digest('hex')
+    .slice(0, 16);
+  return `kryonix_tpl_${key}`;
+}
+
+function sparePrefix(template: string): string {
+  return `kryonix_spare_${template.slice('kryonix_tpl_'.length)}_`;
 }

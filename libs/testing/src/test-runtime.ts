@@ -3,7 +3,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { KryonixConfig, KryonixRuntime, loadConfig, openRuntime } from '@kryonix/provisioning';
+import { KryonixConfig, KryonixRuntime, RuntimeOptions, SecretBox, loadConfig, openRuntime, parseMasterKey } from '@kryonix/provisioning';
+import { tenantRoleName } from '@kryonix/domain';
 
 export function testDatabaseUrl(): string {
   const url = process.env.KRYONIX_TEST_DATABASE_URL;
@@ -16,7 +17,7 @@ export interface TestEnv {
   config: KryonixConfig;
   home: string;
   /** Opens a runtime on this environment (failpoints optional). */
-  open(extra?: Record<string, string>): Promise<KryonixRuntime>;
+  open(extra?: Record<string, string>, options?: RuntimeOptions): Promise<KryonixRuntime>;
   cleanup(): Promise<void>;
 }
 
@@ -43,8 +44,8 @@ export async function createTestEnv(label: string): Promise<TestEnv> {
     env,
     config,
     home,
-    async open(extra = {}) {
-      const runtime = await openRuntime(loadConfig({ ...env, ...extra }), { ...env, ...extra });
+    async open(extra = {}, options = {}) {
+      const runtime = await openRuntime(loadConfig({ ...env, ...extra }), { ...env, ...extra }, options);
       opened.push(runtime);
       return runtime;
     },
@@ -80,4 +81,15 @@ export async function connectAs(role: string, password: string, database: string
   const client = new Client({ connectionString: url.toString() });
   await client.connect();
   return client;
+}
+
+/** A tenant's role password, read back from the registry with the environment's master key. */
+export async function tenantRolePassword(env: TestEnv, id: string): Promise<string> {
+  const row = await withAdmin(async (c) => (await c.query('SELECT role_password_enc FROM tenant_management.clientes WHERE id = $1', [id])).rows[0], env.config.registryDatabase);
+  return new SecretBox(parseMasterKey(env.env.KRYONIX_MASTER_KEY!)).decrypt(row.role_password_enc, id);
+}
+
+/** A connection as tenant `id`'s own login role. */
+export async function connectAsTenant(env: TestEnv, id: string, database: string): Promise<Client> {
+  return connectAs(tenantRoleName(id), await tenantRolePassword(env, id), database);
 }

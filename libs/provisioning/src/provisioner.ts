@@ -28,7 +28,7 @@ import { GeneratedFiles, tenantFileModel } from './generated-files';
 import { ModuleCatalog, ModuleDefinition } from './module-catalog';
 import { FailpointAction, PlanFailure, Step, StepEvent, runPlan } from './plan';
 import { GeneratedApiKey, SecretBox, generateApiKey, generatePassword, scramSha256Verifier } from './secrets';
-import { SchemaPlan, TenantStorageRepository, templateName } from './tenant-storage.repository';
+import { SchemaPlan, TenantStorageRepository, spareable, templateName } from './tenant-storage.repository';
 
 export interface CreateTenantInput {
   id: unknown;
@@ -80,6 +80,8 @@ interface RunContext {
   created: { database?: boolean; schemas: string[] };
   /** create_schemas granted every table to the role as it created them (schema mode). */
   tablesGranted?: boolean;
+  /** create_role took a schema-mode warm spare: the role and its schemas, renamed (create_schemas has nothing left to do). */
+  claimedSchemas?: boolean;
   /** false for suspended or deleting tenants being repaired: their role stays NOLOGIN. */
   login: boolean;
   /** Issue (and show) a new API key; false when repairing a live tenant that already has one. */
@@ -139,21 +141,27 @@ export class Provisioner {
       }
       return this.execute(admin, plan, undefined, 'create', options);
     });
-    if (plan.mode === 'database') this.replenishSpares(templateName(plan.modules));
+    this.replenishSpares(plan);
     return tenant;
   }
 
-  /** Tops the warm spares of a template up to `warmDatabases`, in the background, one at a time. */
-  private replenishSpares(template: string): void {
+  /** Tops the warm spares of the tenant's mode and module set up to `warmDatabases`, in the background, one at a time. */
+  private replenishSpares(plan: TenantPlan): void {
     const wanted = this.deps.warmDatabases ?? 0;
-    if (wanted <= 0 || this.replenishing.has(template)) return;
+    const template = templateName(plan.modules);
+    const key = `${plan.mode}:${template}`;
+    if (wanted <= 0 || this.replenishing.has(key) || (plan.mode === 'schema' && !spareable(plan.modules))) return;
     const { registry, storage } = this.deps;
+    const [count, make] =
+      plan.mode === 'database'
+        ? [() => storage.countSpares(registry, template), () => storage.createSpare(registry, template)]
+        : [() => storage.countSchemaSpares(plan.modules), () => storage.createSchemaSpare(plan.modules)];
     const run = (async () => {
-      while ((await storage.countSpares(registry, template)) < wanted) await storage.createSpare(registry, template);
+      while ((await count()) < wanted) await make();
     })()
       .catch((error: unknown) => this.deps.onBackgroundError?.(error))
-      .finally(() => this.replenishing.delete(template));
-    this.replenishing.set(template, run);
+      .finally(() => this.replenishing.delete(key));
+    this.replenishing.set(key, run);
   }
 
   /** Waits for background work (warm spares being made): before the connections close. */
@@ -278,11 +286,23 @@ export class Provisioner {
     };
     const createRole: Step<RunContext> = {
       name: 'create_role',
-      run: async ({ admin, plan, rolePassword, login }) => {
-        await storage.ensureLoginRole(admin, plan.role, scramSha256Verifier(rolePassword), login);
+      run: async (ctx) => {
+        const { admin, plan, rolePassword, login } = ctx;
+        const verifier = scramSha256Verifier(rolePassword);
+        // Schema mode, first create: a warm spare brings the role and its schemas, made ahead.
+        const spare = ctx.fresh && plan.mode === 'schema' ? await storage.claimSchemaSpare(admin, plan.modules, plan.role, plan.schemas, verifier, login) : undefined;
+        if (spare) {
+          ctx.claimedSchemas = true;
+          ctx.created.schemas = plan.schemas.map((s) => s.schema);
+          return { role: plan.role, spare };
+        }
+        await storage.ensureLoginRole(admin, plan.role, verifier, login);
         return { role: plan.role };
       },
-      undo: ({ admin, plan }) => storage.dropRole(admin, plan.role, roleDatabases(plan)),
+      undo: async ({ admin, plan, created, claimedSchemas }) => {
+        if (claimedSchemas) await storage.dropSchemas(SHARED_TENANTS_DATABASE, created.schemas);
+        await storage.dropRole(admin, plan.role, roleDatabases(plan));
+      },
     };
     const createDatabase: Step<RunContext> = {
       name: 'create_database',
@@ -308,6 +328,10 @@ export class Provisioner {
       run: async (ctx) => {
         const { admin, plan } = ctx;
         if (plan.mode !== 'schema') return { skipped: 'database mode' };
+        if (ctx.claimedSchemas) {
+          ctx.tablesGranted = true;
+          return { database: plan.database, schemas: plan.schemas.map((s) => s.schema), spare: true };
+        }
         await storage.ensureSharedTenantsDatabase(admin);
         const present = new Set(await storage.existingSchemasIn(SHARED_TENANTS_DATABASE, plan.schemas.map((s) => s.schema)));
         if (ctx.fresh && present.size) {
@@ -320,8 +344,9 @@ export class Provisioner {
         ctx.tablesGranted = missing.length === plan.schemas.length;
         return { database: plan.database, schemas: missing.map((s) => s.schema) };
       },
-      undo: async ({ plan, created }) => {
-        if (plan.mode === 'schema') await storage.dropSchemas(SHARED_TENANTS_DATABASE, created.schemas);
+      undo: async ({ plan, created, claimedSchemas }) => {
+        // A claimed spare's schemas go with the role (create_role's undo).
+        if (plan.mode === 'schema' && !claimedSchemas) await storage.dropSchemas(SHARED_TENANTS_DATABASE, created.schemas);
       },
     };
     const grantAccess: Step<RunContext> = {

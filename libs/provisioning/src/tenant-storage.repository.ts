@@ -160,6 +160,53 @@ export class TenantStorageRepository {
     return name;
   }
 
+  /**
+   * Schema mode's warm spares: a NOLOGIN role `kxs_<key>_<random>` and the module schemas
+   * `<role>_<module>` made for it in the shared database exactly as a create makes them
+   * (the role's default privileges, version comments), in one transaction. A create
+   * renames the role and the schemas (catalog updates), then sets LOGIN and its password:
+   * privileges follow the objects, not the names. Only for modules whose SQL keeps no
+   * schema name as text (no functions or procedures), so a rename leaves nothing behind.
+   */
+  async createSchemaSpare(modules: readonly ModuleDefinition[]): Promise<string> {
+    const role = `${schemaSparePrefix(modules)}${randomBytes(4).toString('hex')}`;
+    await this.connector.db(SHARED_TENANTS_DATABASE).transaction().execute(async (trx) => {
+      await sql`CREATE ROLE ${id(role)} WITH NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT`.execute(trx);
+      for (const module of modules) await this.applyModule(trx, { module, schema: `${role}_${module.name}` }, role);
+    });
+    return role;
+  }
+
+  async countSchemaSpares(modules: readonly ModuleDefinition[]): Promise<number> {
+    const prefix = schemaSparePrefix(modules);
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_catalog.pg_roles WHERE left(rolname, ${prefix.length}) = ${prefix}`.execute(this.connector.db(SHARED_TENANTS_DATABASE));
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Takes a schema spare as tenant role `role` with `schemas`; undefined when there is none (or none free). */
+  async claimSchemaSpare(admin: Kysely<any>, modules: readonly ModuleDefinition[], role: string, schemas: readonly SchemaPlan[], scramVerifier: string, login: boolean): Promise<string | undefined> {
+    if (!spareable(modules) || !(await this.databaseExists(admin, SHARED_TENANTS_DATABASE))) return undefined;
+    const db = this.connector.db(SHARED_TENANTS_DATABASE);
+    // Names already taken (left by something else): the ordinary path adopts or refuses them as it always does.
+    if ((await this.roleExists(admin, role)) || (await this.existingSchemas(db, schemas.map((p) => p.schema))).length) return undefined;
+    const prefix = schemaSparePrefix(modules);
+    const { rows } = await sql<{ rolname: string }>`SELECT rolname FROM pg_catalog.pg_roles WHERE left(rolname, ${prefix.length}) = ${prefix} ORDER BY oid LIMIT 5`.execute(db);
+    for (const { rolname } of rows) {
+      const claimed = await db.transaction().execute(async (trx) => {
+        // One claimer per spare: the others move on to the next one.
+        const { rows: free } = await sql<{ ok: boolean }>`
+          SELECT pg_try_advisory_xact_lock(hashtext(${`kryonix:spare:${rolname}`})) AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = ${rolname}) AS ok`.execute(trx);
+        if (!free[0]?.ok) return false;
+        await sql`ALTER ROLE ${id(rolname)} RENAME TO ${id(role)}`.execute(trx);
+        await sql`ALTER ROLE ${id(role)} WITH ${sql.raw(login ? 'LOGIN' : 'NOLOGIN')} PASSWORD ${sql.lit(scramVerifier)}`.execute(trx);
+        for (const plan of schemas) await sql`ALTER SCHEMA ${id(`${rolname}_${plan.module.name}`)} RENAME TO ${id(plan.schema)}`.execute(trx);
+        return true;
+      });
+      if (claimed) return rolname;
+    }
+    return undefined;
+  }
+
   // ---- schemas -----------------------------------------------------------------
 
   existingSchemasIn(database: string, schemas: readonly string[]): Promise<string[]> {
@@ -360,4 +407,14 @@ export function templateName(modules: readonly ModuleDefinition[]): string {
 
 function sparePrefix(template: string): string {
   return `kryonix_spare_${template.slice('kryonix_tpl_'.length)}_`;
+}
+
+/** Schema-mode spares of a module set: `kxs_<key>_` (the key of its template, without the prefix). */
+function schemaSparePrefix(modules: readonly ModuleDefinition[]): string {
+  return `kxs_${templateName(modules).slice('kryonix_tpl_'.length)}_`;
+}
+
+/** Whether a module set's schemas may be made ahead and renamed: no SQL body that could name its schema as text. */
+export function spareable(modules: readonly ModuleDefinition[]): boolean {
+  return modules.every((m) => m.migrations.every((migration) => !/\b(FUNCTION|PROCEDURE)\b/i.test(migration.render('x'))));
 }

@@ -31,15 +31,17 @@ let template = '';
 const spares = async (): Promise<string[]> =>
   withAdmin(async (c) => (await c.query(`SELECT datname FROM pg_database WHERE left(datname, $2) = $1 ORDER BY 1`, [`kryonix_spare_${template.slice('kryonix_tpl_'.length)}_`, 'kryonix_spare_'.length + 17])).rows.map((r) => r.datname as string));
 
-async function create(runtime: KryonixRuntime, id: string): Promise<Record<string, unknown>> {
+/** Creates a tenant; returns the details its claiming step logged (create_database, or create_role in schema mode). */
+async function create(runtime: KryonixRuntime, id: string, mode: 'database' | 'schema' = 'database'): Promise<Record<string, unknown>> {
+  const step = mode === 'database' ? 'create_database' : 'create_role';
   let details: Record<string, unknown> = {};
-  await runtime.provisioner.create({ id, name: id, modules: MODULES, mode: 'database' }, { onStep: (e: StepEvent) => void (e.step === 'create_database' && e.status === 'sucesso' && (details = e.details ?? {})) });
+  await runtime.provisioner.create({ id, name: id, modules: MODULES, mode }, { onStep: (e: StepEvent) => void (e.step === step && e.status === 'sucesso' && (details = e.details ?? {})) });
   return details;
 }
 
 const opts = () => ({ registryDatabase: env.config.registryDatabase, outputDir: env.config.outputDir });
 
-describe('warm spare databases', () => {
+describe('warm spare databases (database mode)', () => {
   it('the first create clones the template and leaves spares; the next one renames a spare: same tables, same isolation', async () => {
     const first = await create(rt, 'sp-one');
     template = String(first.template);
@@ -90,5 +92,55 @@ describe('warm spare databases', () => {
     for (const id of ids) expect((await tenantFootprint(id, opts())).databases).toEqual([`kryonix_cliente_${id.replace('-', '_')}`]);
     await rt.provisioner.drain();
     expect(await spares()).toHaveLength(2);
+  });
+});
+
+describe('warm spares in schema mode (a role and its schemas, renamed)', () => {
+  const spareRoles = async (): Promise<string[]> =>
+    withAdmin(async (c) => (await c.query(`SELECT rolname FROM pg_roles WHERE left(rolname, 21) = $1 ORDER BY 1`, [`kxs_${template.slice('kryonix_tpl_'.length)}_`])).rows.map((r) => r.rolname as string));
+  const schemaCounts = async (id: string) => Object.values(await tableCounts('kryonix_tenants', MODULES.map((m) => `${id.replace('-', '_')}_${m}`)));
+
+  it('the next schema-mode create takes a spare: its schemas, tables, privileges and login as a create makes them', async () => {
+    expect(template).not.toBe(''); // the database-mode tests ran first
+    expect((await create(rt, 'sp-s1', 'schema')).spare).toBeUndefined();
+    await rt.provisioner.drain();
+    const before = await spareRoles();
+    expect(before).toHaveLength(2);
+
+    const claimed = await create(rt, 'sp-s2', 'schema');
+    expect(before).toContain(claimed.spare);
+    expect(await spareRoles()).not.toContain(claimed.spare);
+    const footprint = await tenantFootprint('sp-s2', opts());
+    expect(footprint.roles).toEqual(['cliente_sp_s2_user']);
+    expect(footprint.schemas.sort()).toEqual(['sp_s2_crm', 'sp_s2_whatsapp']);
+    expect(await schemaCounts('sp-s2')).toEqual(await schemaCounts('sp-s1'));
+    const role = await withAdmin(async (c) => (await c.query(`SELECT rolcanlogin, rolinherit FROM pg_roles WHERE rolname = 'cliente_sp_s2_user'`)).rows[0]);
+    expect(role).toEqual({ rolcanlogin: true, rolinherit: false });
+
+    const own = await connectAsTenant(env, 'sp-s2', 'kryonix_tenants');
+    try {
+      await own.query(`INSERT INTO sp_s2_crm.leads (nome, email) VALUES ('Ana', 'ana@example.com')`);
+      expect((await own.query('SELECT nome FROM sp_s2_crm.leads')).rows).toEqual([{ nome: 'Ana' }]);
+      await expect(own.query('SELECT * FROM sp_s1_crm.leads')).rejects.toMatchObject({ code: '42501' });
+      // no spare left to read either
+      for (const spare of await spareRoles()) await expect(own.query(`SELECT * FROM "${spare}_crm".leads`)).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await own.end();
+    }
+    await rt.provisioner.drain();
+    expect(await spareRoles()).toHaveLength(2);
+  });
+
+  it.each(['create_role', 'create_schemas', 'grant_access'])('a schema-mode create failing at %s after taking a spare leaves nothing behind', async (step) => {
+    const failing = await env.open({ KRYONIX_MODULES_DIR: modulesDir, KRYONIX_FAILPOINTS: `${step}=fail` });
+    const available = await spareRoles();
+    expect(available.length).toBeGreaterThan(0);
+    const id = `sp-f-${step.replace('_', '')}`.slice(0, 20);
+    await expect(failing.provisioner.create({ id, name: 'Fail', modules: MODULES, mode: 'schema' })).rejects.toThrow(new RegExp(step));
+    const footprint = await tenantFootprint(id, opts());
+    expect(footprint).toMatchObject({ roles: [], schemas: [], registry: { clientes: 0, tenant_module_migrations: 0, api_keys: 0 }, files: false });
+    expect((await spareRoles()).length).toBe(available.length - 1);
+    await rt.provisioner.create({ id: `sp-r-${step.length}`, name: 'Refill', modules: MODULES, mode: 'schema' });
+    await rt.provisioner.drain();
   });
 });

@@ -25,12 +25,28 @@ const words = process.argv.slice(2).filter((a, i, all) => !a.startsWith('-') && 
 const command = words.slice(0, 2).filter((a) => /^[a-z][a-z-]{0,20}$/.test(a)).join('-') || 'none';
 const compiled = [];
 
+// The bundle's content hash from dist/build-id.json (written by the build); without it,
+// size and mtime. V8 itself only checks a cached script's length.
+let buildIds;
+function contentId(filename) {
+  if (buildIds === undefined) {
+    try {
+      buildIds = JSON.parse(fs.readFileSync(path.join(distDir, 'build-id.json'), 'utf8'));
+    } catch {
+      buildIds = {};
+    }
+  }
+  const id = buildIds[path.basename(filename)];
+  if (typeof id === 'string' && /^[0-9a-f]{16}$/.test(id)) return id;
+  const stat = fs.statSync(filename);
+  return `${stat.size}-${Math.trunc(stat.mtimeMs)}`;
+}
+
 const originalCompile = Module.prototype._compile;
 Module.prototype._compile = function compileWithCodeCache(content, filename) {
   if (!enabled || path.dirname(filename) !== distDir) return originalCompile.call(this, content, filename);
-  const stat = fs.statSync(filename);
   const base = path.basename(filename, '.js');
-  const key = `${base}-${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}`;
+  const key = `${base}-${process.version}-${process.arch}-${contentId(filename)}`;
   const cacheFile = path.join(cacheDir, `${key}-${command}.bin`);
   let cachedData;
   try {

@@ -1,7 +1,8 @@
 // Builds the apps into dist/ with esbuild. TypeScript files are transpiled by
 // the TypeScript compiler first because NestJS needs decorator metadata, which
 // esbuild does not emit.
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -101,4 +102,11 @@ await build({
     'bench-migrate': resolve(root, 'tools/bench/migrate.bench.ts'),
   },
 });
+// A content hash per bundle: the CLI's code cache and its agent are keyed by it, so a
+// changed bundle never reuses either (size and mtime survive copies that keep mtimes).
+const buildId = {};
+for (const file of ['cli.js', 'cli-core.js', 'control-plane.js', 'data-plane.js']) {
+  buildId[file] = createHash('sha256').update(await readFile(resolve(root, 'dist', file))).digest('hex').slice(0, 16);
+}
+await writeFile(resolve(root, 'dist', 'build-id.json'), JSON.stringify(buildId) + '\n');
 console.error(`built dist/ in ${Date.now() - started} ms`);

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { projectPath } from '@kryonix/registry';
@@ -114,5 +115,59 @@ describe('the local agent', () => {
     expect(r.stdout).toMatch(/Stopped 2 agents/);
     expect(pidFiles()).toEqual([]);
     expect(kryonix(['agent', 'stop']).stdout).toContain('No agent was running');
+  });
+});
+
+describe('the local agent, when things change under it', () => {
+  it('a replaced operator token: the agent refuses, is stopped, the command runs here, and a new agent takes the new token', async () => {
+    expect(kryonix(['tenant', 'create', 'ag-t1', 'T1', '--modules', 'crm', '--json']).code).toBe(0);
+    const [old] = await agentUp();
+    writeFileSync(join(env.home, 'operator-token'), 'a-new-operator-token-0123456789\n', { mode: 0o600 });
+    const r = kryonix(['tenant', 'create', 'ag-t2', 'T2', '--modules', 'crm', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(await audited('ag-t2')).toEqual([{ actor: me, action: 'tenant create', outcome: 'success' }]);
+    for (let i = 0; i < 100 && pidFiles().length && Number(readFileSync(join(run(), pidFiles()[0]!), 'utf8')) === old; i++) await new Promise((r) => setTimeout(r, 100));
+    await agentUp();
+    expect(kryonix(['tenant', 'create', 'ag-t3', 'T3', '--modules', 'crm', '--json']).code).toBe(0);
+    expect(await audited('ag-t3')).toEqual([{ actor: me, action: 'POST /v1/tenants', outcome: 'success' }]);
+  });
+
+  it('a changed SQL modules folder is another configuration: the agent that loaded the old one is not used', async () => {
+    const modules = mkdtempSync(join(tmpdir(), 'kx-agent-modules-'));
+    try {
+      cpSync(projectPath('sql', 'modules'), modules, { recursive: true });
+      const withModules = { KRYONIX_MODULES_DIR: modules };
+      expect(kryonix(['tenant', 'create', 'ag-m1', 'M1', '--modules', 'crm', '--json'], withModules).code).toBe(0);
+      await agentUp(2);
+      expect(kryonix(['tenant', 'create', 'ag-m2', 'M2', '--modules', 'crm', '--json'], withModules).code).toBe(0);
+      expect(await audited('ag-m2')).toEqual([{ actor: me, action: 'POST /v1/tenants', outcome: 'success' }]);
+      writeFileSync(join(modules, 'crm', '0002_origem.sql.hbs'), 'ALTER TABLE {{schema}}.leads ADD COLUMN origem_detalhe varchar(50);\n');
+      const r = kryonix(['tenant', 'create', 'ag-m3', 'M3', '--modules', 'crm', '--json'], withModules);
+      expect(r.code).toBe(0);
+      expect(await audited('ag-m3')).toEqual([{ actor: me, action: 'tenant create', outcome: 'success' }]);
+      const version = await withAdmin(async (c) => (await c.query(`SELECT max(version)::int AS v FROM tenant_management.tenant_module_migrations WHERE cliente_id = 'ag-m3'`)).rows[0].v, env.config.registryDatabase);
+      expect(version).toBe(2);
+    } finally {
+      rmSync(modules, { recursive: true, force: true });
+    }
+  });
+
+  it('an agent that cannot start is not started again by every command: its reason is kept next to its pid file', async () => {
+    const bad = { KRYONIX_WARM_DATABASES: 'lots' };
+    expect(kryonix(['tenant', 'create', 'ag-b1', 'B1', '--modules', 'crm', '--json'], bad).code).toBe(0);
+    const reasons = () => readdirSync(run()).filter((f) => f.endsWith('.pid.failed')).map((f) => readFileSync(join(run(), f), 'utf8'));
+    for (let i = 0; i < 100 && !reasons().some((r) => r.includes('KRYONIX_WARM_DATABASES')); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(reasons().filter((r) => r.includes('KRYONIX_WARM_DATABASES must be'))).toHaveLength(1);
+    const tries = () => (readFileSync(join(run(), 'agent.log'), 'utf8').match(/KRYONIX_WARM_DATABASES must be/g) ?? []).length;
+    const before = tries();
+    expect(kryonix(['tenant', 'create', 'ag-b2', 'B2', '--modules', 'crm', '--json'], bad).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(tries()).toBe(before);
+  });
+
+  it('stops them all again', () => {
+    expect(kryonix(['agent', 'stop']).code).toBe(0);
+    expect(pidFiles()).toEqual([]);
   });
 });

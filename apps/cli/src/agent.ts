@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { Dirent, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiTenantService } from './api.service';
@@ -41,17 +41,43 @@ export function localAgent(env: NodeJS.ProcessEnv = process.env): LocalAgent | u
   if (!entry) return undefined; // not running from a build (e.g. the sources under test)
   const home = agentHome(env);
   const settings = Object.entries(env)
-    .filter(([k]) => (k.startsWith('KRYONIX_') && !PER_COMMAND.has(k)) || k === 'REDIS_URL')
+    .filter(([k]) => (k.startsWith('KRYONIX_') && !PER_COMMAND.has(k)) || k === 'REDIS_URL' || k.startsWith('PG'))
     .sort(([a], [b]) => a.localeCompare(b));
-  const build = [entry, resolve(__dirname, 'cli.js')].map((f) => {
-    const s = statSync(f, { throwIfNoEntry: false });
-    return s ? `${s.size}:${s.mtimeMs}` : '';
-  });
-  const id = createHash('sha256').update(JSON.stringify({ settings, cwd: process.cwd(), build })).digest('hex').slice(0, 16);
+  // What the agent loaded at its start and would not see change: the build, the SQL modules
+  // and the templates of the generated files.
+  const modulesDir = env.KRYONIX_MODULES_DIR ? resolve(env.KRYONIX_MODULES_DIR) : resolve(__dirname, '..', 'sql', 'modules');
+  const loaded = [readText(resolve(__dirname, 'build-id.json')), filesOf(modulesDir, 2), filesOf(resolve(__dirname, '..', 'provisioning'), 2)];
+  const id = createHash('sha256').update(JSON.stringify({ settings, cwd: process.cwd(), loaded })).digest('hex').slice(0, 16);
   const run = join(home, 'run');
   const socket = join(run, `agent-${id}.sock`);
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) return undefined;
   return { socket, pidFile: `${socket}.pid`, logFile: join(run, 'agent.log'), home };
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Names, sizes and mtimes of the files under `dir` (to `depth` levels): a cheap fingerprint of a folder. */
+function filesOf(dir: string, depth: number): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) => {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) return depth > 1 ? filesOf(path, depth - 1) : [];
+      const s = statSync(path, { throwIfNoEntry: false });
+      return s ? [`${path}:${s.size}:${s.mtimeMs}`] : [];
+    });
 }
 
 function controlPlaneEntry(): string | undefined {
@@ -72,7 +98,7 @@ export function agentClient(agent: LocalAgent): ApiTenantService | undefined {
  */
 export function startAgent(agent: LocalAgent, env: NodeJS.ProcessEnv = process.env): void {
   const entry = controlPlaneEntry();
-  if (!entry) return;
+  if (!entry || recentlyFailed(agent)) return;
   try {
     mkdirSync(join(agent.home, 'run'), { recursive: true, mode: 0o700 });
     const log = openSync(agent.logFile, 'a', 0o600);
@@ -87,7 +113,10 @@ export function startAgent(agent: LocalAgent, env: NodeJS.ProcessEnv = process.e
         KRYONIX_CONTROL_SOCKET: agent.socket,
         KRYONIX_IDLE_EXIT: env.KRYONIX_AGENT_IDLE || '10m',
         KRYONIX_LOG_LEVEL: env.KRYONIX_LOG_LEVEL || 'warn',
+        // It serves this CLI only: no durable-job or purge worker (those belong to the control plane proper).
         KRYONIX_METRICS_INTERVAL_MS: '0',
+        KRYONIX_JOB_POLL_MS: '0',
+        KRYONIX_WORKER_INTERVAL_MS: '0',
         KRYONIX_PID_FILE: agent.pidFile,
       },
     });
@@ -96,6 +125,18 @@ export function startAgent(agent: LocalAgent, env: NodeJS.ProcessEnv = process.e
   } catch {
     // no agent: the next command runs in its own process, as this one did
   }
+}
+
+/** An agent of this configuration failed to start in the last 5 minutes (its reason is in agent.log and `<socket>.pid.failed`). */
+function recentlyFailed(agent: LocalAgent): boolean {
+  const s = statSync(`${agent.pidFile}.failed`, { throwIfNoEntry: false });
+  return Boolean(s && Date.now() - s.mtimeMs < 5 * 60_000);
+}
+
+/** Stops this configuration's agent (when it refused this CLI's token, say), without waiting. */
+export function stopAgent(agent: LocalAgent): void {
+  const pid = Number(readText(agent.pidFile).trim());
+  if (Number.isInteger(pid) && pid > 0 && isAgent(pid)) process.kill(pid, 'SIGTERM');
 }
 
 /** Stops every agent under this home (all configurations and builds); resolves once they are gone. */
@@ -147,9 +188,12 @@ export function operatorToken(home: string, env: NodeJS.ProcessEnv = process.env
 
 /** Who runs this CLI, for the audit log: `cli:<os user>`. */
 export function cliActor(): string {
+  let user: string;
   try {
-    return `cli:${userInfo().username}`;
+    user = userInfo().username;
   } catch {
-    return `cli:${process.getuid?.() ?? 'unknown'}`;
+    user = String(process.getuid?.() ?? 'unknown');
   }
+  // The same on every path (in-process, agent, --api): characters outside [A-Za-z0-9._@-] become `_`.
+  return `cli:${user.replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 64)}`;
 }

@@ -137,6 +137,38 @@ describe('control plane on a Unix socket (the CLI agent)', () => {
     }
   });
 
+  it('two servers started at once on one socket: exactly one listens, the other says the socket is taken', async () => {
+    const path = join(dir, 'race.sock');
+    const start = () => startControlPlane({ env: { ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_WORKER_INTERVAL_MS: '0', KRYONIX_METRICS_INTERVAL_MS: '0', KRYONIX_JOB_POLL_MS: '0' }, socketPath: path });
+    const results = await Promise.allSettled([start(), start()]);
+    const up = results.filter((r): r is PromiseFulfilledResult<ControlPlaneServer> => r.status === 'fulfilled');
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    try {
+      expect(up).toHaveLength(1);
+      expect(refused).toHaveLength(1);
+      expect(String(refused[0]!.reason.message)).toMatch(/already listens|is starting/);
+      expect(refused[0]!.reason.details).toEqual({ socketBusy: true });
+      expect(existsSync(`${path}.lock`)).toBe(false);
+    } finally {
+      await Promise.all(up.map((r) => r.value.close()));
+    }
+  });
+
+  it('a client that goes away mid-stream does not keep the server from going idle', async () => {
+    await new Promise<void>((resolve, reject) => {
+      const req = request(
+        { socketPath, path: '/v1/tenants', method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/x-ndjson', 'content-type': 'application/json' } },
+        (res) => res.once('data', () => (req.destroy(), resolve())),
+      );
+      req.on('error', () => undefined);
+      req.end(JSON.stringify({ id: 'sock-gone', name: 'Gone', modules: ['crm'], mode: 'schema' }));
+      setTimeout(() => reject(new Error('no first line')), 10_000);
+    });
+    const before = idleCalls;
+    for (let i = 0; i < 100 && idleCalls === before; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(idleCalls).toBeGreaterThan(before);
+  });
+
   it('calls onIdle once no request has come for the idle time', async () => {
     await call('GET', '/v1/modules');
     const before = idleCalls;

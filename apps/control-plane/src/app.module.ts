@@ -5,7 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { DocsController, OPENAPI_DOCUMENT } from './docs/docs.controller';
 import type { KryonixRuntime } from '@kryonix/provisioning';
 import { TenantsModule } from '@kryonix/tenants';
-import { AuditInterceptor } from './audit/audit.interceptor';
+import { AuditInterceptor, TRUST_ACTOR_HEADER } from './audit/audit.interceptor';
 import { OPERATOR_TOKEN, OperatorAuthGuard } from './auth/operator-auth.guard';
 import { DomainExceptionFilter, METRICS_REGISTRY, METRICS_TOKEN, MetricsController } from '@kryonix/web';
 import { HealthController } from '@kryonix/web';
@@ -29,6 +29,8 @@ export interface ControlPlaneOptions {
   metricsToken?: string;
   /** Where the JSON log goes (default stdout). */
   logStream?: NodeJS.WritableStream;
+  /** The CLI's local agent (a Unix socket only its user reaches): `X-Kryonix-Actor` names who acted. */
+  trustActorHeader?: boolean;
 }
 
 /** Secrets never reach the log: headers with credentials and any apiKey/password field are redacted. */
@@ -68,6 +70,7 @@ export class ControlPlaneModule {
         { provide: APP_GUARD, useClass: OperatorAuthGuard },
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+        { provide: TRUST_ACTOR_HEADER, useValue: Boolean(options.trustActorHeader) },
         { provide: JOB_WORKER_OPTIONS, useValue: options.jobs },
         { provide: METRICS_INTERVAL_MS, useValue: options.metricsIntervalMs },
         { provide: OPENAPI_DOCUMENT, useValue: options.openapi },

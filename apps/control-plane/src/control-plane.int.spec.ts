@@ -407,6 +407,14 @@ describe('lifecycle', () => {
     expect(text).not.toContain(await password('cp-busy'));
   });
 
+  it('over TCP the actor stays "operator": a claimed X-Kryonix-Actor is only kept in the details', async () => {
+    const res = await fetch(`${server.url}/v1/tenants/cp-busy/credentials`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'x-kryonix-actor': 'cli:mallory' } });
+    expect(res.status).toBe(200);
+    const row = await withAdmin(async (c) => (await c.query(`SELECT actor, details FROM tenant_management.audit_log WHERE target = 'cp-busy' ORDER BY id DESC LIMIT 1`)).rows[0], registry());
+    expect(row.actor).toBe('operator');
+    expect(row.details).toMatchObject({ claimedActor: 'cli:mallory' });
+  });
+
   it('writes an audit row per mutating call, successes and failures', async () => {
     const rows = await withAdmin(async (c) => (await c.query(`SELECT action, target, outcome, status_code FROM tenant_management.audit_log ORDER BY id`)).rows, registry());
     expect(rows).toEqual(

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import ms, { StringValue } from 'ms';
 import { startControlPlane } from './server';
 
@@ -28,13 +28,29 @@ startControlPlane({
     const pidFile = process.env.KRYONIX_PID_FILE;
     if (pidFile) {
       writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
-      process.once('exit', () => rmSync(pidFile, { force: true }));
+      rmSync(`${pidFile}.failed`, { force: true });
+      // Only our own: a later server on the same socket may have written its pid since.
+      process.once('exit', () => {
+        if (readPid(pidFile) === process.pid) rmSync(pidFile, { force: true });
+      });
     }
     close = () => server.close();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   })
   .catch((error: unknown) => {
-    process.stderr.write(`kryonix control plane: ${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`kryonix control plane: ${message}\n`);
+    // As the CLI's agent: say so next to the pid file, so the CLI does not start it again at once.
+    const busy = (error as { details?: { socketBusy?: boolean } }).details?.socketBusy;
+    if (process.env.KRYONIX_PID_FILE && !busy) writeFileSync(`${process.env.KRYONIX_PID_FILE}.failed`, `${new Date().toISOString()} ${message}\n`, { mode: 0o600 });
     process.exit(1);
   });
+
+function readPid(file: string): number | undefined {
+  try {
+    return Number(readFileSync(file, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}

@@ -4,9 +4,9 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { Logger } from '@nestjs/common';
-import { chmod, rm } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { ConfigurationError } from '@kryonix/domain';
+import { ConfigurationError, KryonixError } from '@kryonix/domain';
 import { KryonixRuntime, loadConfig, openRuntime } from '@kryonix/provisioning';
 import { ControlPlaneModule } from './app.module';
 
@@ -54,6 +54,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
         openapi: () => openapi!,
         logStream: options.logStream,
         metricsToken: env.KRYONIX_METRICS_TOKEN || undefined,
+        trustActorHeader: Boolean(options.socketPath),
         jobs: {
           pollMs: Number(env.KRYONIX_JOB_POLL_MS ?? 500),
           heartbeatMs: Number(env.KRYONIX_JOB_HEARTBEAT_MS ?? 5_000),
@@ -76,9 +77,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     const stopIdleWatch = options.idle ? watchIdle(app, options.idle) : () => undefined;
     let url: string;
     if (options.socketPath) {
-      await removeStaleSocket(options.socketPath);
-      await app.listen({ path: options.socketPath });
-      await chmod(options.socketPath, 0o600);
+      await listenOnSocket(app, options.socketPath);
       url = `unix:${options.socketPath}`;
     } else {
       await app.listen(port, host);
@@ -101,9 +100,42 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
   }
 }
 
-/** A socket file left by a killed process is removed; one that answers belongs to a live server. */
-async function removeStaleSocket(path: string): Promise<void> {
-  const live = await new Promise<boolean>((resolve) => {
+/**
+ * Listens on a Unix socket (mode 0600). Starting is serialised by a lock file next to it
+ * (`<socket>.lock`, holding the starter's pid; one left by a dead process is taken over),
+ * so two servers started at once cannot both think the socket stale: the second finds a
+ * live server and refuses. A socket file nobody answers on (a killed server's) is replaced.
+ */
+async function listenOnSocket(app: NestFastifyApplication, path: string): Promise<void> {
+  const lock = `${path}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw socketBusy(`Another control plane is starting on ${path} (lock ${lock}).`);
+      const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+      if (holder > 0 && isAlive(holder)) throw socketBusy(`Another control plane is starting on ${path} (pid ${holder}).`);
+      await rm(lock, { force: true }); // its starter died
+    }
+  }
+  try {
+    if (await answers(path)) throw socketBusy(`Another control plane already listens on ${path}.`);
+    await rm(path, { force: true });
+    await app.listen({ path });
+    await chmod(path, 0o600);
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+/** Not a failure of this configuration: another server has the socket (the CLI's racing agents). */
+function socketBusy(message: string): KryonixError {
+  return new KryonixError('CONFIGURATION', message, { socketBusy: true });
+}
+
+function answers(path: string): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
     const socket = connect(path);
     socket.once('connect', () => {
       socket.destroy();
@@ -111,8 +143,15 @@ async function removeStaleSocket(path: string): Promise<void> {
     });
     socket.once('error', () => resolve(false));
   });
-  if (live) throw new ConfigurationError(`Another control plane already listens on ${path}.`);
-  await rm(path, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Calls `onIdle` each time no request has been in flight for `afterMs`. */
@@ -120,12 +159,14 @@ function watchIdle(app: NestFastifyApplication, { afterMs, onIdle }: { afterMs: 
   const fastify = app.getHttpAdapter().getInstance();
   let inFlight = 0;
   let last = Date.now();
-  fastify.addHook('onRequest', async () => {
+  // A request is over when its response closes: sent, or the client gone (Fastify's
+  // onResponse does not run for a client that disconnects mid-way).
+  fastify.addHook('onRequest', async (_request, reply) => {
     inFlight++;
-  });
-  fastify.addHook('onResponse', async () => {
-    inFlight--;
-    last = Date.now();
+    reply.raw.once('close', () => {
+      inFlight--;
+      last = Date.now();
+    });
   });
   const timer = setInterval(() => {
     if (inFlight === 0 && Date.now() - last >= afterMs) {

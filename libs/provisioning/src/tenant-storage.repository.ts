@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Kysely, sql } from 'kysely';
+import { Kysely, RawBuilder, sql } from 'kysely';
 import { GATEWAY_ROLE, SHARED_TENANTS_DATABASE, assertSafeIdentifier, quoteIdent } from '@kryonix/domain';
 import { DatabaseConnector } from './database-connector';
 import { ModuleDefinition, ModuleMigration } from './module-catalog';
@@ -134,17 +134,34 @@ export class TenantStorageRepository {
     const { rows } = await sql<{ datname: string }>`
       SELECT datname FROM pg_catalog.pg_database WHERE left(datname, ${prefix.length}) = ${prefix} ORDER BY oid LIMIT 5`.execute(admin);
     for (const { datname } of rows) {
-      try {
-        await sql`ALTER DATABASE ${id(datname)} RENAME TO ${id(database)}`.execute(admin);
-      } catch (error) {
-        // Claimed by a concurrent create (gone), or not free: try the next one.
-        if (['3D000', '55006'].includes((error as { code?: string }).code ?? '')) continue;
-        throw error;
-      }
-      await sql`REVOKE ALL ON DATABASE ${id(database)} FROM PUBLIC`.execute(admin);
-      return datname;
+      // One transaction: the database appears under the tenant's name already closed to PUBLIC, or not at all.
+      const claimed = await admin
+        .transaction()
+        .execute(async (trx) => {
+          if (!(await this.lockSpare(trx, datname, sql`SELECT 1 AS n FROM pg_catalog.pg_database WHERE datname = ${datname}`))) return false;
+          await sql`ALTER DATABASE ${id(datname)} RENAME TO ${id(database)}`.execute(trx);
+          await sql`REVOKE ALL ON DATABASE ${id(database)} FROM PUBLIC`.execute(trx);
+          return true;
+        })
+        .catch((error: unknown) => {
+          // Gone under us all the same, or in use: the next one.
+          if (['3D000', '55006'].includes((error as { code?: string }).code ?? '')) return false;
+          throw error;
+        });
+      if (claimed) return datname;
     }
     return undefined;
+  }
+
+  /**
+   * One claimer per spare: the others move on to the next one. The existence check is a
+   * statement of its own, so its snapshot is taken after the lock and sees a claim that
+   * committed meanwhile.
+   */
+  private async lockSpare(trx: Kysely<any>, name: string, stillThere: RawBuilder<{ n: number }>): Promise<boolean> {
+    const { rows: locked } = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${`kryonix:spare:${name}`})) AS ok`.execute(trx);
+    if (!locked[0]?.ok) return false;
+    return (await stillThere.execute(trx)).rows.length > 0;
   }
 
   async countSpares(admin: Kysely<any>, template: string): Promise<number> {
@@ -192,16 +209,20 @@ export class TenantStorageRepository {
     const prefix = schemaSparePrefix(modules);
     const { rows } = await sql<{ rolname: string }>`SELECT rolname FROM pg_catalog.pg_roles WHERE left(rolname, ${prefix.length}) = ${prefix} ORDER BY oid LIMIT 5`.execute(db);
     for (const { rolname } of rows) {
-      const claimed = await db.transaction().execute(async (trx) => {
-        // One claimer per spare: the others move on to the next one.
-        const { rows: free } = await sql<{ ok: boolean }>`
-          SELECT pg_try_advisory_xact_lock(hashtext(${`kryonix:spare:${rolname}`})) AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = ${rolname}) AS ok`.execute(trx);
-        if (!free[0]?.ok) return false;
-        await sql`ALTER ROLE ${id(rolname)} RENAME TO ${id(role)}`.execute(trx);
-        await sql`ALTER ROLE ${id(role)} WITH ${sql.raw(login ? 'LOGIN' : 'NOLOGIN')} PASSWORD ${sql.lit(scramVerifier)}`.execute(trx);
-        for (const plan of schemas) await sql`ALTER SCHEMA ${id(`${rolname}_${plan.module.name}`)} RENAME TO ${id(plan.schema)}`.execute(trx);
-        return true;
-      });
+      const claimed = await db
+        .transaction()
+        .execute(async (trx) => {
+          if (!(await this.lockSpare(trx, rolname, sql`SELECT 1 AS n FROM pg_catalog.pg_roles WHERE rolname = ${rolname}`))) return false;
+          await sql`ALTER ROLE ${id(rolname)} RENAME TO ${id(role)}`.execute(trx);
+          await sql`ALTER ROLE ${id(role)} WITH ${sql.raw(login ? 'LOGIN' : 'NOLOGIN')} PASSWORD ${sql.lit(scramVerifier)}`.execute(trx);
+          for (const plan of schemas) await sql`ALTER SCHEMA ${id(`${rolname}_${plan.module.name}`)} RENAME TO ${id(plan.schema)}`.execute(trx);
+          return true;
+        })
+        .catch((error: unknown) => {
+          // Gone under us all the same (role or schema no longer there): the next one.
+          if (['42704', '3F000'].includes((error as { code?: string }).code ?? '')) return false;
+          throw error;
+        });
       if (claimed) return rolname;
     }
     return undefined;

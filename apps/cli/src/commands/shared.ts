@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
-import { InvalidInput } from '@kryonix/domain';
+import { InvalidInput, KryonixError } from '@kryonix/domain';
 import { reportError } from '../output';
 import { ApiTenantService, ControlPlaneUnreachable } from '../api.service';
-import { LocalAgent, agentClient, cliActor, localAgent, startAgent } from '../agent';
+import { LocalAgent, agentClient, cliActor, localAgent, startAgent, stopAgent } from '../agent';
 import type { TenantService } from '../tenant-service';
 
 /** commander option parser for repeatable, comma-separated lists (`--tenant a --tenant b,c`). */
@@ -29,11 +29,16 @@ export async function serviceFor(command: Command): Promise<TenantService> {
     const { InProcessTenantService } = await import('../in-process');
     return new InProcessTenantService();
   };
-  return client ? withFallback(client, inProcess) : inProcess();
+  return client && agent ? throughAgent(client, agent, inProcess) : inProcess();
 }
 
-/** The agent's socket was there but nobody answered (it exited): nothing was sent, so run here. */
-function withFallback(primary: TenantService, fallback: () => Promise<TenantService>): TenantService {
+/**
+ * Commands through the local agent, with two ways back to running here, both when the
+ * agent did nothing: its socket is there but nobody answers (it exited), or it refused
+ * this CLI's token (the token file was replaced since it started: it is stopped, and the
+ * next agent starts with the new one). An internal error points at the agent's log.
+ */
+function throughAgent(primary: TenantService, agent: LocalAgent, fallback: () => Promise<TenantService>): TenantService {
   return new Proxy(primary, {
     get(target, name: keyof TenantService) {
       // Only the service's methods are wrapped (`then` must stay undefined: the proxy gets awaited).
@@ -42,9 +47,14 @@ function withFallback(primary: TenantService, fallback: () => Promise<TenantServ
         try {
           return await (target[name] as (...a: unknown[]) => Promise<unknown>)(...args);
         } catch (error) {
-          if (!(error instanceof ControlPlaneUnreachable) || !error.nothingSent) throw error;
-          const service = await fallback();
-          return (service[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+          const refused = error instanceof KryonixError && error.code === 'UNAUTHORIZED';
+          if (refused) stopAgent(agent);
+          if (refused || (error instanceof ControlPlaneUnreachable && error.nothingSent)) {
+            const service = await fallback();
+            return (service[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+          }
+          if (error instanceof KryonixError && error.code === 'INTERNAL') throw new KryonixError('INTERNAL', `Internal error in the local agent; see ${agent.logFile}.`);
+          throw error;
         }
       };
     },

@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
 import { RecordAuditCommand } from '@kryonix/tenants';
@@ -14,29 +14,38 @@ interface Request {
   headers?: Record<string, string | string[] | undefined>;
 }
 
+export const TRUST_ACTOR_HEADER = Symbol('TRUST_ACTOR_HEADER');
+const CLAIMED_ACTOR = /^cli:[A-Za-z0-9._@-]{1,64}$/;
+
 /**
- * Who acted: the operator token's holder. A CLI that forwards its command (the local
- * agent, or `--api`) names its OS user in `X-Kryonix-Actor`; it is recorded as
- * `cli:<user>`, as an in-process CLI command would be. Only that shape is taken.
+ * Who acted: the operator token's holder. A CLI that forwards its command names its OS
+ * user in `X-Kryonix-Actor`. On the CLI's local agent (a Unix socket only that user can
+ * reach) it is recorded as the actor, `cli:<user>`, as an in-process command would be;
+ * on TCP the actor stays `operator` and the claim is kept in the details.
  */
-function actorOf(req: Request): string {
+function actorOf(req: Request, trusted: boolean): { actor: string; claimedActor?: string } {
   const claimed = req.headers?.['x-kryonix-actor'];
-  return typeof claimed === 'string' && /^cli:[A-Za-z0-9._-]{1,64}$/.test(claimed) ? claimed : 'operator';
+  if (typeof claimed !== 'string' || !CLAIMED_ACTOR.test(claimed)) return { actor: 'operator' };
+  return trusted ? { actor: claimed } : { actor: 'operator', claimedActor: claimed };
 }
 
 /** Every mutating call lands in tenant_management.audit_log: who, what, when, outcome. */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
-  constructor(private readonly commands: CommandBus) {}
+  constructor(
+    private readonly commands: CommandBus,
+    @Inject(TRUST_ACTOR_HEADER) private readonly trustActorHeader: boolean,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<Request>();
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next.handle();
+    const { actor, claimedActor } = actorOf(req, this.trustActorHeader);
     const base = {
-      actor: actorOf(req),
+      actor,
       action: `${req.method} ${req.routeOptions?.url ?? req.url.split('?')[0]}`,
       target: req.params?.id ?? bodyId(req.body),
-      details: { requestId: req.id },
+      details: { requestId: req.id, ...(claimedActor ? { claimedActor } : {}) },
     };
     const record = (outcome: 'success' | 'failure', statusCode: number, target?: string) =>
       this.commands.execute(new RecordAuditCommand({ ...base, target: target ?? base.target, outcome, statusCode }));

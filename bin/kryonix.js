@@ -78,6 +78,14 @@ function saveCodeCaches() {
   }
 }
 
+// Output piped into a reader that stops early (`kryonix tenant list | head`): exit quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error && error.code === 'EPIPE') process.exit(process.exitCode || 0);
+    throw error;
+  });
+}
+
 let cli;
 try {
   cli = require('../dist/cli.js');

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -26,9 +27,21 @@ function kryonix(args: string[], extra: Record<string, string> = {}) {
 
 const run = () => join(env.home, 'run');
 const pidFiles = () => (existsSync(run()) ? readdirSync(run()).filter((f) => f.endsWith('.sock.pid')) : []);
+/** Whether something answers on a socket (a pid file is written at spawn, the socket once the agent listens). */
+const answers = (socket: string) =>
+  new Promise<boolean>((resolve) => {
+    const c = connect(socket);
+    c.once('connect', () => (c.destroy(), resolve(true)));
+    c.once('error', () => resolve(false));
+  });
+async function listening(): Promise<number> {
+  let n = 0;
+  for (const f of pidFiles()) if (await answers(join(run(), f.replace(/\.pid$/, '')))) n++;
+  return n;
+}
 
 async function agentUp(count = 1): Promise<number[]> {
-  for (let i = 0; i < 300 && pidFiles().length < count; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 300 && (await listening()) < count; i++) await new Promise((r) => setTimeout(r, 100));
   const pids = pidFiles().map((f) => Number(readFileSync(join(run(), f), 'utf8')));
   expect(pids).toHaveLength(count);
   return pids;
@@ -103,8 +116,9 @@ describe('the local agent', () => {
     expect(r.code).toBe(0);
     expect(await audited('ag-after')).toEqual([{ actor: me, action: 'tenant create', outcome: 'success' }]);
     const pidOf = () => /agent pid (\d+) .*\(this configuration\)/.exec(kryonix(['agent', 'status']).stdout)?.[1];
-    for (let i = 0; i < 100 && pidOf() === mine; i++) await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 100 && (pidOf() === mine || pidOf() === undefined); i++) await new Promise((r) => setTimeout(r, 200));
     expect(pidOf()).not.toBe(mine);
+    await agentUp(2); // the new one answers (and the other configuration's)
     expect(kryonix(['tenant', 'suspend', 'ag-after']).code).toBe(0);
     expect((await audited('ag-after')).at(-1)).toEqual({ actor: me, action: 'POST /v1/tenants/:id/suspend', outcome: 'success' });
   });

@@ -99,6 +99,9 @@ export function agentClient(agent: LocalAgent): ApiTenantService | undefined {
 export function startAgent(agent: LocalAgent, env: NodeJS.ProcessEnv = process.env): void {
   const entry = controlPlaneEntry();
   if (!entry || recentlyFailed(agent)) return;
+  // One is running or still starting (commands that follow each other quickly): leave it be.
+  const previous = Number(readText(agent.pidFile).trim());
+  if (previous > 0 && isAgent(previous)) return;
   try {
     mkdirSync(join(agent.home, 'run'), { recursive: true, mode: 0o700 });
     const log = openSync(agent.logFile, 'a', 0o600);
@@ -122,6 +125,9 @@ export function startAgent(agent: LocalAgent, env: NodeJS.ProcessEnv = process.e
     });
     child.unref();
     closeSync(log);
+    // Known from now on (the agent writes the same pid again once it listens), so a
+    // `kryonix agent stop` or `db stop` right after this command also stops one still starting.
+    if (child.pid) writeFileSync(agent.pidFile, `${child.pid}\n`, { mode: 0o600 });
   } catch {
     // no agent: the next command runs in its own process, as this one did
   }
@@ -133,10 +139,12 @@ function recentlyFailed(agent: LocalAgent): boolean {
   return Boolean(s && Date.now() - s.mtimeMs < 5 * 60_000);
 }
 
-/** Stops this configuration's agent (when it refused this CLI's token, say), without waiting. */
-export function stopAgent(agent: LocalAgent): void {
+/** Stops this configuration's agent (when it refused this CLI's token, say); waits up to 3 s for it to go. */
+export async function stopAgent(agent: LocalAgent): Promise<void> {
   const pid = Number(readText(agent.pidFile).trim());
-  if (Number.isInteger(pid) && pid > 0 && isAgent(pid)) process.kill(pid, 'SIGTERM');
+  if (!(Number.isInteger(pid) && pid > 0 && isAgent(pid))) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 60 && isRunning(pid); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** Stops every agent under this home (all configurations and builds); resolves once they are gone. */
@@ -148,11 +156,11 @@ export async function stopAgents(home: string): Promise<number> {
     .filter((pid) => Number.isInteger(pid) && pid > 0 && isAgent(pid));
   for (const pid of pids) process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 10_000;
-  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (pids.some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   return pids.length;
 }
 
-function alive(pid: number): boolean {
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -163,7 +171,7 @@ function alive(pid: number): boolean {
 
 /** A pid file can outlive its process; never signal a process that is not one of ours. */
 function isAgent(pid: number): boolean {
-  if (!alive(pid)) return false;
+  if (!isRunning(pid)) return false;
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('control-plane.js');
   } catch {

@@ -43,6 +43,8 @@ startControlPlane({
     process.stderr.write(`kryonix control plane: ${message}\n`);
     // As the CLI's agent: say so next to the pid file, so the CLI does not start it again at once.
     const busy = (error as { details?: { socketBusy?: boolean } }).details?.socketBusy;
+    const pidFile = process.env.KRYONIX_PID_FILE;
+    if (pidFile && readPid(pidFile) === process.pid) rmSync(pidFile, { force: true });
     if (process.env.KRYONIX_PID_FILE && !busy) writeFileSync(`${process.env.KRYONIX_PID_FILE}.failed`, `${new Date().toISOString()} ${message}\n`, { mode: 0o600 });
     process.exit(1);
   });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { agentHome, localAgent, stopAgents } from '../agent';
+import { agentHome, isRunning, localAgent, stopAgents } from '../agent';
 import { action } from './shared';
 
 /** `kryonix agent status|stop`: the local agent the CLI starts by itself (see apps/cli/src/agent.ts). */
@@ -12,14 +12,11 @@ export function agentCommand(): Command {
       action(async () => {
         const run = join(agentHome(), 'run');
         const mine = localAgent();
-        const sockets = existsSync(run) ? readdirSync(run).filter((f) => /^agent-[0-9a-f]{16}\.sock$/.test(f)) : [];
-        if (!sockets.length) process.stdout.write(`No agent under ${agentHome()}${mine ? '; the next command that runs here starts one.' : ' (agents are off: KRYONIX_AGENT=off, or not a build).'}\n`);
-        for (const f of sockets) {
-          const pidFile = join(run, `${f}.pid`);
-          const pid = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').trim() : '?';
-          const current = mine && join(run, f) === mine.socket ? ' (this configuration)' : '';
-          process.stdout.write(`agent pid ${pid}  ${join(run, f)}${current}\n`);
-        }
+        const live = (existsSync(run) ? readdirSync(run).filter((f) => /^agent-[0-9a-f]{16}\.sock$/.test(f)) : [])
+          .map((f) => ({ socket: join(run, f), pid: Number((existsSync(join(run, `${f}.pid`)) ? readFileSync(join(run, `${f}.pid`), 'utf8') : '').trim()) }))
+          .filter((a) => a.pid > 0 && isRunning(a.pid)); // not a socket left by an agent that died
+        if (!live.length) process.stdout.write(`No agent under ${agentHome()}${mine ? '; the next command that runs here starts one.' : ' (agents are off: KRYONIX_AGENT=off, or not a build).'}\n`);
+        for (const a of live) process.stdout.write(`agent pid ${a.pid}  ${a.socket}${mine && a.socket === mine.socket ? ' (this configuration)' : ''}\n`);
       }),
     ),
   );

@@ -48,7 +48,7 @@ function throughAgent(primary: TenantService, agent: LocalAgent, fallback: () =>
           return await (target[name] as (...a: unknown[]) => Promise<unknown>)(...args);
         } catch (error) {
           const refused = error instanceof KryonixError && error.code === 'UNAUTHORIZED';
-          if (refused) stopAgent(agent);
+          if (refused) await stopAgent(agent);
           if (refused || (error instanceof ControlPlaneUnreachable && error.nothingSent)) {
             const service = await fallback();
             return (service[name] as (...a: unknown[]) => Promise<unknown>)(...args);

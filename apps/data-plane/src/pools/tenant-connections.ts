@@ -52,6 +52,8 @@ export class TenantConnections implements OnModuleDestroy {
   private readonly waiters: Array<() => void> = [];
   /** Server connections each pool has opened that the server has not closed yet (pg.Pool forgets them before they are gone). */
   private readonly open = new Map<Pool, number>();
+  /** Acquisitions under way that may open a new server connection (not yet counted in `open`). */
+  private starting = 0;
 
   constructor(@Inject(CONNECTION_OPTIONS) private readonly options: ConnectionOptions) {
     // The shared pool gets a quarter of the budget (at least 2); tenant pools share the rest.
@@ -66,11 +68,11 @@ export class TenantConnections implements OnModuleDestroy {
   /** Runs `fn` on a connection acting as the tenant (its role, its schemas first on the search path). */
   async withTenant<R>(route: TenantRoute, fn: (client: PoolClient) => Promise<R>): Promise<R> {
     let client: PoolClient;
-    if (route.mode === 'schema') client = await this.acquire(this.shared);
+    if (route.mode === 'schema') client = await this.acquire(this.shared, this.sharedMax);
     else {
       const entry = await this.tenantPool(route.database);
       try {
-        client = await this.acquire(entry.pool);
+        client = await this.acquire(entry.pool, this.options.perTenantPool);
       } finally {
         entry.pending--;
       }
@@ -89,7 +91,11 @@ export class TenantConnections implements OnModuleDestroy {
       broken = !(error as { code?: string }).code || (error as { code?: string }).code!.startsWith('08') || this.carries.get(client) !== route.id;
       throw error;
     } finally {
-      client.release(broken ? true : undefined);
+      if (broken) {
+        // Closed before the pool forgets it: the pool would otherwise open its successor while it still counts on the server.
+        await client.end().catch(() => undefined);
+        client.release(true);
+      } else client.release();
     }
   }
 
@@ -99,13 +105,37 @@ export class TenantConnections implements OnModuleDestroy {
     return { pools: tenantPools.length + 1, total: sum((p) => p.totalCount), idle: sum((p) => p.idleCount), waiting: sum((p) => p.waitingCount) };
   }
 
-  private async acquire(pool: Pool): Promise<PoolClient> {
+  /**
+   * A connection of `pool` (at most `max`). When that means opening a new server
+   * connection, it waits until this process's open ones (counting those pg.Pool has
+   * already forgotten but the server still has, and other openings under way) leave
+   * room under the budget: the pools' maxima alone do not see a closing connection.
+   */
+  private async acquire(pool: Pool, max: number): Promise<PoolClient> {
+    const deadline = Date.now() + this.options.acquireTimeoutMs;
+    while (pool.idleCount === 0 && pool.totalCount < max && this.serverConnections() >= this.options.maxConnections) {
+      if (Date.now() > deadline) throw new KryonixError('UNAVAILABLE', 'All database connections are busy; try again.');
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 5).unref();
+      });
+    }
+    const opens = pool.idleCount === 0 && pool.totalCount < max;
+    if (opens) this.starting++;
     try {
       return await pool.connect();
     } catch (error) {
       if (/timeout/i.test((error as Error).message)) throw new KryonixError('UNAVAILABLE', 'All database connections are busy; try again.');
       throw error;
+    } finally {
+      if (opens) this.starting--;
     }
+  }
+
+  private serverConnections(): number {
+    let n = this.starting;
+    for (const count of this.open.values()) n += count;
+    return n;
   }
 
   /** The pool of a database-mode tenant (marked pending for the caller), making room in the budget when needed. */
@@ -167,7 +197,10 @@ export class TenantConnections implements OnModuleDestroy {
     pool.on('error', () => undefined); // an idle connection closed by the server is just dropped
     pool.on('connect', (client) => {
       this.open.set(pool, (this.open.get(pool) ?? 0) + 1);
-      client.once('end', () => this.open.set(pool, (this.open.get(pool) ?? 1) - 1));
+      client.once('end', () => {
+        this.open.set(pool, (this.open.get(pool) ?? 1) - 1);
+        this.waiters.shift()?.();
+      });
     });
     pool.on('release', () => this.waiters.shift()?.());
     pool.on('remove', () => this.waiters.shift()?.());

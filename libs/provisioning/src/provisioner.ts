@@ -28,7 +28,7 @@ import { GeneratedFiles, tenantFileModel } from './generated-files';
 import { ModuleCatalog, ModuleDefinition } from './module-catalog';
 import { FailpointAction, PlanFailure, Step, StepEvent, runPlan } from './plan';
 import { GeneratedApiKey, SecretBox, generateApiKey, generatePassword, scramSha256Verifier } from './secrets';
-import { SchemaPlan, TenantStorageRepository, spareable, templateName } from './tenant-storage.repository';
+import { SchemaPlan, SpareSet, TenantStorageRepository, spareSet, spareable } from './tenant-storage.repository';
 
 export interface CreateTenantInput {
   id: unknown;
@@ -107,6 +107,8 @@ export interface ProvisionerDeps {
   warmDatabases?: number;
   /** Where a failed background spare is reported (it only costs the next create its speed-up). */
   onBackgroundError?: (error: unknown) => void;
+  /** The modules folder: spares are made and taken per folder (see SpareSet). */
+  modulesDir?: string;
 }
 
 /**
@@ -115,6 +117,8 @@ export interface ProvisionerDeps {
  */
 export class Provisioner {
   private readonly replenishing = new Map<string, Promise<void>>();
+  /** Module sets whose spares of older versions this process has already swept. */
+  private readonly swept = new Set<string>();
 
   constructor(private readonly deps: ProvisionerDeps) {}
 
@@ -148,20 +152,29 @@ export class Provisioner {
   /** Tops the warm spares of the tenant's mode and module set up to `warmDatabases`, in the background, one at a time. */
   private replenishSpares(plan: TenantPlan): void {
     const wanted = this.deps.warmDatabases ?? 0;
-    const template = templateName(plan.modules);
-    const key = `${plan.mode}:${template}`;
+    const set = this.spareSet(plan.modules);
+    const key = `${plan.mode}:${set.template}:${set.setId}`;
     if (wanted <= 0 || this.replenishing.has(key) || (plan.mode === 'schema' && !spareable(plan.modules))) return;
     const { registry, storage } = this.deps;
     const [count, make] =
       plan.mode === 'database'
-        ? [() => storage.countSpares(registry, template), () => storage.createSpare(registry, template)]
-        : [() => storage.countSchemaSpares(plan.modules), () => storage.createSchemaSpare(plan.modules)];
+        ? [() => storage.countSpares(registry, set), () => storage.createSpare(registry, set)]
+        : [() => storage.countSchemaSpares(set), () => storage.createSchemaSpare(set)];
     const run = (async () => {
+      // Once per set: spares made for older versions of these modules can never be taken.
+      if (!this.swept.has(`${set.setId}:${set.key}`)) {
+        await storage.dropStaleSpares(registry, set);
+        this.swept.add(`${set.setId}:${set.key}`);
+      }
       while ((await count()) < wanted) await make();
     })()
       .catch((error: unknown) => this.deps.onBackgroundError?.(error))
       .finally(() => this.replenishing.delete(key));
     this.replenishing.set(key, run);
+  }
+
+  private spareSet(modules: readonly ModuleDefinition[]): SpareSet {
+    return spareSet(modules, this.deps.modulesDir ?? '');
   }
 
   /** Waits for background work (warm spares being made): before the connections close. */
@@ -290,7 +303,7 @@ export class Provisioner {
         const { admin, plan, rolePassword, login } = ctx;
         const verifier = scramSha256Verifier(rolePassword);
         // Schema mode, first create: a warm spare brings the role and its schemas, made ahead.
-        const spare = ctx.fresh && plan.mode === 'schema' ? await storage.claimSchemaSpare(admin, plan.modules, plan.role, plan.schemas, verifier, login) : undefined;
+        const spare = ctx.fresh && plan.mode === 'schema' ? await storage.claimSchemaSpare(admin, this.spareSet(plan.modules), plan.role, plan.schemas, verifier, login) : undefined;
         if (spare) {
           ctx.claimedSchemas = true;
           ctx.created.schemas = plan.schemas.map((s) => s.schema);
@@ -314,7 +327,7 @@ export class Provisioner {
         }
         const template = await storage.ensureTemplate(admin, plan.modules);
         // A first create takes a warm spare when there is one (a rename), else clones the template.
-        const spare = ctx.fresh ? await storage.claimSpare(admin, template, plan.database) : undefined;
+        const spare = ctx.fresh ? await storage.claimSpare(admin, this.spareSet(plan.modules), plan.database) : undefined;
         const created = spare !== undefined || (await storage.ensureDatabase(admin, plan.database, template));
         ctx.created.database = created || !ctx.fresh;
         return { database: plan.database, template, created, ...(spare ? { spare } : {}) };

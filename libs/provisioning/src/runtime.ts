@@ -72,6 +72,7 @@ export async function openRuntime(config: KryonixConfig, env: Record<string, str
       baseDomain: config.baseDomain,
       failpoints: parseFailpoints(env.KRYONIX_FAILPOINTS),
       warmDatabases: options.warmDatabases,
+      modulesDir: config.modulesDir,
       onBackgroundError: options.onBackgroundError,
     });
     return {

@@ -129,8 +129,8 @@ export class TenantStorageRepository {
    * from never changes (its name hashes the module versions and checksums), so a claimed
    * spare holds exactly what a clone made at create time would.
    */
-  async claimSpare(admin: Kysely<any>, template: string, database: string): Promise<string | undefined> {
-    const prefix = sparePrefix(template);
+  async claimSpare(admin: Kysely<any>, set: SpareSet, database: string): Promise<string | undefined> {
+    const prefix = databaseSparePrefix(set);
     const { rows } = await sql<{ datname: string }>`
       SELECT datname FROM pg_catalog.pg_database WHERE left(datname, ${prefix.length}) = ${prefix} ORDER BY oid LIMIT 5`.execute(admin);
     for (const { datname } of rows) {
@@ -164,15 +164,15 @@ export class TenantStorageRepository {
     return (await stillThere.execute(trx)).rows.length > 0;
   }
 
-  async countSpares(admin: Kysely<any>, template: string): Promise<number> {
-    const prefix = sparePrefix(template);
+  async countSpares(admin: Kysely<any>, set: SpareSet): Promise<number> {
+    const prefix = databaseSparePrefix(set);
     const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_catalog.pg_database WHERE left(datname, ${prefix.length}) = ${prefix}`.execute(admin);
     return rows[0]?.n ?? 0;
   }
 
-  async createSpare(admin: Kysely<any>, template: string): Promise<string> {
-    const name = `${sparePrefix(template)}${randomBytes(4).toString('hex')}`;
-    await sql`CREATE DATABASE ${id(name)} TEMPLATE ${id(template)} STRATEGY WAL_LOG`.execute(admin);
+  async createSpare(admin: Kysely<any>, set: SpareSet): Promise<string> {
+    const name = `${databaseSparePrefix(set)}${randomBytes(4).toString('hex')}`;
+    await sql`CREATE DATABASE ${id(name)} TEMPLATE ${id(set.template)} STRATEGY WAL_LOG`.execute(admin);
     await sql`REVOKE ALL ON DATABASE ${id(name)} FROM PUBLIC`.execute(admin);
     return name;
   }
@@ -185,28 +185,28 @@ export class TenantStorageRepository {
    * privileges follow the objects, not the names. Only for modules whose SQL keeps no
    * schema name as text (no functions or procedures), so a rename leaves nothing behind.
    */
-  async createSchemaSpare(modules: readonly ModuleDefinition[]): Promise<string> {
-    const role = `${schemaSparePrefix(modules)}${randomBytes(4).toString('hex')}`;
+  async createSchemaSpare(set: SpareSet): Promise<string> {
+    const role = `${schemaSparePrefix(set)}${randomBytes(4).toString('hex')}`;
     await this.connector.db(SHARED_TENANTS_DATABASE).transaction().execute(async (trx) => {
       await sql`CREATE ROLE ${id(role)} WITH NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT`.execute(trx);
-      for (const module of modules) await this.applyModule(trx, { module, schema: `${role}_${module.name}` }, role);
+      for (const module of set.modules) await this.applyModule(trx, { module, schema: `${role}_${module.name}` }, role);
     });
     return role;
   }
 
-  async countSchemaSpares(modules: readonly ModuleDefinition[]): Promise<number> {
-    const prefix = schemaSparePrefix(modules);
+  async countSchemaSpares(set: SpareSet): Promise<number> {
+    const prefix = schemaSparePrefix(set);
     const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_catalog.pg_roles WHERE left(rolname, ${prefix.length}) = ${prefix}`.execute(this.connector.db(SHARED_TENANTS_DATABASE));
     return rows[0]?.n ?? 0;
   }
 
   /** Takes a schema spare as tenant role `role` with `schemas`; undefined when there is none (or none free). */
-  async claimSchemaSpare(admin: Kysely<any>, modules: readonly ModuleDefinition[], role: string, schemas: readonly SchemaPlan[], scramVerifier: string, login: boolean): Promise<string | undefined> {
-    if (!spareable(modules) || !(await this.databaseExists(admin, SHARED_TENANTS_DATABASE))) return undefined;
+  async claimSchemaSpare(admin: Kysely<any>, set: SpareSet, role: string, schemas: readonly SchemaPlan[], scramVerifier: string, login: boolean): Promise<string | undefined> {
+    if (!spareable(set.modules) || !(await this.databaseExists(admin, SHARED_TENANTS_DATABASE))) return undefined;
     const db = this.connector.db(SHARED_TENANTS_DATABASE);
     // Names already taken (left by something else): the ordinary path adopts or refuses them as it always does.
     if ((await this.roleExists(admin, role)) || (await this.existingSchemas(db, schemas.map((p) => p.schema))).length) return undefined;
-    const prefix = schemaSparePrefix(modules);
+    const prefix = schemaSparePrefix(set);
     const { rows } = await sql<{ rolname: string }>`SELECT rolname FROM pg_catalog.pg_roles WHERE left(rolname, ${prefix.length}) = ${prefix} ORDER BY oid LIMIT 5`.execute(db);
     for (const { rolname } of rows) {
       const claimed = await db
@@ -226,6 +226,48 @@ export class TenantStorageRepository {
       if (claimed) return rolname;
     }
     return undefined;
+  }
+
+  /**
+   * Drops the spares of this module set and modules folder made for other versions of its
+   * modules (a module got a new version since): they can never be claimed again. Spares
+   * of other sets or folders are not judged here. Returns how many were dropped.
+   */
+  async dropStaleSpares(registry: Kysely<any>, set: SpareSet): Promise<number> {
+    const stale = (name: string, pattern: RegExp) => {
+      const m = pattern.exec(name);
+      return Boolean(m && m[2] === set.setId && m[1] !== set.key);
+    };
+    let dropped = 0;
+    const { rows: databases } = await sql<{ datname: string }>`SELECT datname FROM pg_catalog.pg_database WHERE left(datname, 14) = 'kryonix_spare_'`.execute(registry);
+    for (const { datname } of databases.filter((d) => stale(d.datname, DATABASE_SPARE))) {
+      // DROP DATABASE cannot run in a transaction: a session lock on one connection keeps claimers off.
+      dropped += await registry.connection().execute(async (conn) => {
+        const { rows } = await sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(hashtext(${`kryonix:spare:${datname}`})) AS ok`.execute(conn);
+        if (!rows[0]?.ok) return 0;
+        try {
+          await sql`DROP DATABASE IF EXISTS ${id(datname)} WITH (FORCE)`.execute(conn);
+          return 1;
+        } finally {
+          await sql`SELECT pg_advisory_unlock(hashtext(${`kryonix:spare:${datname}`}))`.execute(conn);
+        }
+      });
+    }
+    if (!(await this.databaseExists(registry, SHARED_TENANTS_DATABASE))) return dropped;
+    const db = this.connector.db(SHARED_TENANTS_DATABASE);
+    const { rows: roles } = await sql<{ rolname: string }>`SELECT rolname FROM pg_catalog.pg_roles WHERE left(rolname, 4) = 'kxs_'`.execute(db);
+    for (const { rolname } of roles.filter((r) => stale(r.rolname, SCHEMA_SPARE))) {
+      dropped += await db.transaction().execute(async (trx) => {
+        if (!(await this.lockSpare(trx, rolname, sql`SELECT 1 AS n FROM pg_catalog.pg_roles WHERE rolname = ${rolname}`))) return 0;
+        const { rows: schemas } = await sql<{ nspname: string }>`
+          SELECT nspname FROM pg_catalog.pg_namespace WHERE left(nspname, ${rolname.length + 1}) = ${`${rolname}_`}`.execute(trx);
+        if (schemas.length) await sql`DROP SCHEMA ${sql.join(schemas.map((n) => id(n.nspname)))} CASCADE`.execute(trx);
+        await sql`DROP OWNED BY ${id(rolname)}`.execute(trx);
+        await sql`DROP ROLE ${id(rolname)}`.execute(trx);
+        return 1;
+      });
+    }
+    return dropped;
   }
 
   // ---- schemas -----------------------------------------------------------------
@@ -426,16 +468,33 @@ export function templateName(modules: readonly ModuleDefinition[]): string {
   return `kryonix_tpl_${key}`;
 }
 
-function sparePrefix(template: string): string {
-  return `kryonix_spare_${template.slice('kryonix_tpl_'.length)}_`;
-}
-
-/** Schema-mode spares of a module set: `kxs_<key>_` (the key of its template, without the prefix). */
-function schemaSparePrefix(modules: readonly ModuleDefinition[]): string {
-  return `kxs_${templateName(modules).slice('kryonix_tpl_'.length)}_`;
-}
 
 /** Whether a module set's schemas may be made ahead and renamed: no SQL body that could name its schema as text. */
 export function spareable(modules: readonly ModuleDefinition[]): boolean {
   return modules.every((m) => m.migrations.every((migration) => !/\b(FUNCTION|PROCEDURE)\b/i.test(migration.render('x'))));
 }
+
+/**
+ * Which spares a create may take: those of its module set at its current versions (the
+ * template key) and made from the same modules folder (the set id), so configurations
+ * sharing a server neither take nor sweep each other's.
+ */
+export interface SpareSet {
+  template: string;
+  key: string;
+  setId: string;
+  modules: readonly ModuleDefinition[];
+}
+
+export function spareSet(modules: readonly ModuleDefinition[], modulesDir: string): SpareSet {
+  const template = templateName(modules);
+  const setId = createHash('sha256').update(`${modulesDir}\0${modules.map((m) => m.name).join(',')}`).digest('hex').slice(0, 8);
+  return { template, key: template.slice('kryonix_tpl_'.length), setId, modules };
+}
+
+/** `kryonix_spare_<key>_<set id>_<random>`: a database cloned from the template. */
+const DATABASE_SPARE = /^kryonix_spare_([0-9a-f]{16})_([0-9a-f]{8})_[0-9a-f]{8}$/;
+/** `kxs_<key>_<set id>_<random>`: a schema-mode spare's role (its schemas: `<role>_<module>`). */
+const SCHEMA_SPARE = /^kxs_([0-9a-f]{16})_([0-9a-f]{8})_[0-9a-f]{8}$/;
+const databaseSparePrefix = (set: SpareSet) => `kryonix_spare_${set.key}_${set.setId}_`;
+const schemaSparePrefix = (set: SpareSet) => `kxs_${set.key}_${set.setId}_`;

@@ -6,6 +6,7 @@ import { projectPath } from '@kryonix/registry';
 import { connectAsTenant, createTestEnv, tableCounts, TestEnv, tenantFootprint, withAdmin } from '@kryonix/testing';
 import { StepEvent } from './plan';
 import { KryonixRuntime } from './runtime';
+import { spareSet } from './tenant-storage.repository';
 
 /**
  * Warm spare databases (database mode). The modules are a private copy with a changed
@@ -142,5 +143,39 @@ describe('warm spares in schema mode (a role and its schemas, renamed)', () => {
     expect((await spareRoles()).length).toBe(available.length - 1);
     await rt.provisioner.create({ id: `sp-r-${step.length}`, name: 'Refill', modules: MODULES, mode: 'schema' });
     await rt.provisioner.drain();
+  });
+});
+
+describe('spares of older module versions', () => {
+  it('are dropped once a create of the same set and modules folder finds newer versions; spares of other folders are left alone', async () => {
+    const set = spareSet(rt.catalog.resolve(MODULES), rt.config.modulesDir);
+    const other = spareSet(rt.catalog.resolve(MODULES), '/some/other/modules');
+    const old = '0000000000000000';
+    const staleDb = `kryonix_spare_${old}_${set.setId}_deadbeef`;
+    const foreignDb = `kryonix_spare_${old}_${other.setId}_deadbeef`;
+    const staleRole = `kxs_${old}_${set.setId}_deadbeef`;
+    await withAdmin(async (c) => {
+      for (const db of [staleDb, foreignDb]) await c.query(`CREATE DATABASE "${db}"`);
+      await c.query(`CREATE ROLE "${staleRole}" NOLOGIN`);
+    });
+    await withAdmin(async (c) => {
+      await c.query(`CREATE SCHEMA "${staleRole}_crm"`);
+      await c.query(`CREATE TABLE "${staleRole}_crm".leads (id int)`);
+      await c.query(`GRANT USAGE ON SCHEMA "${staleRole}_crm" TO "${staleRole}"`);
+    }, 'kryonix_tenants');
+
+    const fresh = await env.open({ KRYONIX_MODULES_DIR: modulesDir }, { warmDatabases: 1 });
+    await create(fresh, 'sp-sweep-db');
+    await create(fresh, 'sp-sweep-sc', 'schema');
+    await fresh.provisioner.drain();
+
+    const left = await withAdmin(async (c) => ({
+      databases: (await c.query(`SELECT datname FROM pg_database WHERE datname = ANY($1::text[])`, [[staleDb, foreignDb]])).rows.map((r) => r.datname),
+      roles: (await c.query(`SELECT rolname FROM pg_roles WHERE rolname = $1`, [staleRole])).rows.length,
+    }));
+    expect(left).toEqual({ databases: [foreignDb], roles: 0 });
+    const schemas = await withAdmin(async (c) => (await c.query(`SELECT nspname FROM pg_namespace WHERE nspname = $1`, [`${staleRole}_crm`])).rows.length, 'kryonix_tenants');
+    expect(schemas).toBe(0);
+    await withAdmin((c) => c.query(`DROP DATABASE "${foreignDb}"`));
   });
 });

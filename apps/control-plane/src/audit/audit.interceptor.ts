@@ -29,6 +29,14 @@ function actorOf(req: Request, trusted: boolean): { actor: string; claimedActor?
   return trusted ? { actor: claimed } : { actor: 'operator', claimedActor: claimed };
 }
 
+/**
+ * What a streamed response (see tenants/step-stream.ts) uses to write its audit row
+ * before its last line: once the client has the outcome, the row must already be there.
+ */
+export interface AuditedRequest {
+  recordAudit?: (outcome: 'success' | 'failure', statusCode: number, target?: string) => Promise<void>;
+}
+
 /** Every mutating call lands in tenant_management.audit_log: who, what, when, outcome. */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
@@ -47,8 +55,13 @@ export class AuditInterceptor implements NestInterceptor {
       target: req.params?.id ?? bodyId(req.body),
       details: { requestId: req.id, ...(claimedActor ? { claimedActor } : {}) },
     };
-    const record = (outcome: 'success' | 'failure', statusCode: number, target?: string) =>
-      this.commands.execute(new RecordAuditCommand({ ...base, target: target ?? base.target, outcome, statusCode }));
+    let recorded = false;
+    const record = async (outcome: 'success' | 'failure', statusCode: number, target?: string) => {
+      if (recorded) return;
+      recorded = true;
+      await this.commands.execute(new RecordAuditCommand({ ...base, target: target ?? base.target, outcome, statusCode }));
+    };
+    (req as AuditedRequest).recordAudit = record;
     return next.handle().pipe(
       mergeMap((body) => {
         const reply = context.switchToHttp().getResponse<{ statusCode: number }>();

@@ -1,5 +1,6 @@
 import type { StepEvent } from '@kryonix/provisioning';
 import { describe } from '@kryonix/web';
+import type { AuditedRequest } from '../audit/audit.interceptor';
 
 export interface StreamingReply {
   raw: { writeHead(status: number, headers: Record<string, string>): unknown; write(chunk: string): boolean; end(chunk?: string): unknown };
@@ -15,19 +16,25 @@ export function wantsSteps(accept: string | undefined): boolean {
  * Runs a provisioning command and streams it as NDJSON: one `{"type":"step","step":…}`
  * line per step while it runs, then `{"type":"result","result":…}` or
  * `{"type":"error","error":{code,message}}`. The HTTP status (200) only says the stream
- * was delivered: the last line is the outcome. The error is rethrown, so the audit log
- * records the failure; the exception filter leaves a started stream alone.
+ * was delivered: the last line is the outcome, written after the audit row. The error is
+ * rethrown for the exception filter, which leaves a started stream alone.
  */
-export async function streamSteps<T extends object>(reply: StreamingReply, run: (onStep: (e: StepEvent) => void) => Promise<T & { files?: unknown }>): Promise<Omit<T, 'files'>> {
+export async function streamSteps<T extends object>(
+  request: AuditedRequest,
+  reply: StreamingReply,
+  run: (onStep: (e: StepEvent) => void) => Promise<T & { files?: unknown }>,
+): Promise<Omit<T, 'files'>> {
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
   try {
     const { files: _files, ...result } = await run((step) => raw.write(`${JSON.stringify({ type: 'step', step })}\n`));
+    await request.recordAudit?.('success', 200, (result as { id?: string }).id);
     raw.end(`${JSON.stringify({ type: 'result', result })}\n`);
     return result;
   } catch (error) {
-    const { code, message } = describe(error);
+    const { code, message, status } = describe(error);
+    await request.recordAudit?.('failure', status).catch(() => undefined);
     raw.end(`${JSON.stringify({ type: 'error', error: { code, message } })}\n`);
     throw error;
   }

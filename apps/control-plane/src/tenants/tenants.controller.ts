@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res, applyDecorators } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Req, Res, applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import * as S from '../docs/openapi.schemas';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
@@ -18,6 +18,7 @@ import {
   SuspendTenantCommand,
   TenantLogQuery,
 } from '@kryonix/tenants';
+import type { AuditedRequest } from '../audit/audit.interceptor';
 import { StreamingReply, streamSteps, wantsSteps } from './step-stream';
 import { changeModulesBody, createTenantBody, listTenantsQuery, parse, rateLimitBody, rotateKeyBody } from './tenant.dto';
 
@@ -68,10 +69,16 @@ export class TenantsController {
     ApiResponse({ status: 202, schema: S.Job, description: 'Queued; poll the Location (/v1/jobs/:id).' }),
     ...errors(400, 401, 409, 423),
   )
-  async create(@Body() body: unknown, @Headers('prefer') prefer: string | undefined, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: Reply) {
+  async create(
+    @Body() body: unknown,
+    @Headers('prefer') prefer: string | undefined,
+    @Headers('accept') accept: string | undefined,
+    @Req() request: AuditedRequest,
+    @Res({ passthrough: true }) reply: Reply,
+  ) {
     const input = parse(createTenantBody, body, 'request body');
     if (wantsAsync(prefer)) return accepted(reply, await this.commands.execute(new SubmitCreateTenantCommand(input)));
-    if (wantsSteps(accept)) return streamSteps(reply, (onStep) => this.commands.execute(new CreateTenantCommand(input, onStep)));
+    if (wantsSteps(accept)) return streamSteps(request, reply, (onStep) => this.commands.execute(new CreateTenantCommand(input, onStep)));
     const { files: _files, ...tenant } = await this.commands.execute(new CreateTenantCommand(input));
     reply.status(201);
     return tenant;
@@ -86,8 +93,8 @@ export class TenantsController {
     ApiResponse({ status: 200, schema: S.CreatedTenant }),
     ...errors(400, 401, 404, 409, 423),
   )
-  async repair(@Param('id') id: string, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: Reply) {
-    if (wantsSteps(accept)) return streamSteps(reply, (onStep) => this.commands.execute(new RepairTenantCommand(id, onStep)));
+  async repair(@Param('id') id: string, @Headers('accept') accept: string | undefined, @Req() request: AuditedRequest, @Res({ passthrough: true }) reply: Reply) {
+    if (wantsSteps(accept)) return streamSteps(request, reply, (onStep) => this.commands.execute(new RepairTenantCommand(id, onStep)));
     const { files: _files, ...tenant } = await this.commands.execute(new RepairTenantCommand(id));
     return tenant;
   }

@@ -126,15 +126,7 @@ async function main(): Promise<void> {
       await waitReady(`http://127.0.0.1:${controlPort}/readyz`);
       checkpoint();
       for (const mode of ['database', 'schema'] as const) {
-        for (let i = 0; i < RUNS; i++) {
-          const started = performance.now();
-          const r = spawnSync(process.execPath, [projectPath('bin', 'kryonix.js'), 'tenant', 'create', `api-${mode.slice(0, 2)}-${i}`, 'Bench Ltda', '--modules', MODULES, '--mode', mode, '--json'], {
-            env: { ...process.env, ...env, KRYONIX_API_URL: `http://127.0.0.1:${controlPort}`, KRYONIX_OPERATOR_TOKEN: token },
-            encoding: 'utf8',
-          });
-          viaApi[mode]!.push(performance.now() - started);
-          if (r.status !== 0) throw new Error(`kryonix --api tenant create failed: ${r.stderr}`);
-        }
+        for (let i = 0; i < RUNS; i++) viaApi[mode]!.push(cliCreate(`api-${mode.slice(0, 2)}-${i}`, mode, { KRYONIX_API_URL: `http://127.0.0.1:${controlPort}`, KRYONIX_OPERATOR_TOKEN: token }));
       }
     } finally {
       controlPlane.kill('SIGTERM');

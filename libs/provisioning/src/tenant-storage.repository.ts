@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Kysely, RawBuilder, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { GATEWAY_ROLE, SHARED_TENANTS_DATABASE, assertSafeIdentifier, quoteIdent } from '@kryonix/domain';
 import { DatabaseConnector } from './database-connector';
 import { ModuleDefinition, ModuleMigration } from './module-catalog';
@@ -130,44 +130,16 @@ export class TenantStorageRepository {
    * spare holds exactly what a clone made at create time would.
    */
   async claimSpare(admin: Kysely<any>, set: SpareSet, database: string): Promise<string | undefined> {
-    const prefix = databaseSparePrefix(set);
-    const { rows } = await sql<{ datname: string }>`
-      SELECT datname FROM pg_catalog.pg_database WHERE left(datname, ${prefix.length}) = ${prefix} ORDER BY oid LIMIT 5`.execute(admin);
-    for (const { datname } of rows) {
-      // One transaction: the database appears under the tenant's name already closed to PUBLIC, or not at all.
-      const claimed = await admin
-        .transaction()
-        .execute(async (trx) => {
-          if (!(await this.lockSpare(trx, datname, sql`SELECT 1 AS n FROM pg_catalog.pg_database WHERE datname = ${datname}`))) return false;
-          await sql`ALTER DATABASE ${id(datname)} RENAME TO ${id(database)}`.execute(trx);
-          await sql`REVOKE ALL ON DATABASE ${id(database)} FROM PUBLIC`.execute(trx);
-          return true;
-        })
-        .catch((error: unknown) => {
-          // Gone under us all the same, or in use: the next one.
-          if (['3D000', '55006'].includes((error as { code?: string }).code ?? '')) return false;
-          throw error;
-        });
-      if (claimed) return datname;
-    }
-    return undefined;
-  }
-
-  /**
-   * One claimer per spare: the others move on to the next one. The existence check is a
-   * statement of its own, so its snapshot is taken after the lock and sees a claim that
-   * committed meanwhile.
-   */
-  private async lockSpare(trx: Kysely<any>, name: string, stillThere: RawBuilder<{ n: number }>): Promise<boolean> {
-    const { rows: locked } = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${`kryonix:spare:${name}`})) AS ok`.execute(trx);
-    if (!locked[0]?.ok) return false;
-    return (await stillThere.execute(trx)).rows.length > 0;
+    // One transaction: the database appears under the tenant's name already closed to PUBLIC, or not at all.
+    // Gone under us all the same (3D000) or in use (55006): the next one.
+    return this.claimFirst(admin, await this.spareNames(admin, 'database', databaseSparePrefix(set), 5), ['3D000', '55006'], async (trx, datname) => {
+      await sql`ALTER DATABASE ${id(datname)} RENAME TO ${id(database)}`.execute(trx);
+      await sql`REVOKE ALL ON DATABASE ${id(database)} FROM PUBLIC`.execute(trx);
+    });
   }
 
   async countSpares(admin: Kysely<any>, set: SpareSet): Promise<number> {
-    const prefix = databaseSparePrefix(set);
-    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_catalog.pg_database WHERE left(datname, ${prefix.length}) = ${prefix}`.execute(admin);
-    return rows[0]?.n ?? 0;
+    return (await this.spareNames(admin, 'database', databaseSparePrefix(set))).length;
   }
 
   async createSpare(admin: Kysely<any>, set: SpareSet): Promise<string> {
@@ -195,9 +167,7 @@ export class TenantStorageRepository {
   }
 
   async countSchemaSpares(set: SpareSet): Promise<number> {
-    const prefix = schemaSparePrefix(set);
-    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_catalog.pg_roles WHERE left(rolname, ${prefix.length}) = ${prefix}`.execute(this.connector.db(SHARED_TENANTS_DATABASE));
-    return rows[0]?.n ?? 0;
+    return (await this.spareNames(this.connector.db(SHARED_TENANTS_DATABASE), 'schema', schemaSparePrefix(set))).length;
   }
 
   /** Takes a schema spare as tenant role `role` with `schemas`; undefined when there is none (or none free). */
@@ -206,26 +176,59 @@ export class TenantStorageRepository {
     const db = this.connector.db(SHARED_TENANTS_DATABASE);
     // Names already taken (left by something else): the ordinary path adopts or refuses them as it always does.
     if ((await this.roleExists(admin, role)) || (await this.existingSchemas(db, schemas.map((p) => p.schema))).length) return undefined;
-    const prefix = schemaSparePrefix(set);
-    const { rows } = await sql<{ rolname: string }>`SELECT rolname FROM pg_catalog.pg_roles WHERE left(rolname, ${prefix.length}) = ${prefix} ORDER BY oid LIMIT 5`.execute(db);
-    for (const { rolname } of rows) {
+    // Gone under us all the same (role 42704 or schema 3F000 no longer there): the next one.
+    return this.claimFirst(db, await this.spareNames(db, 'schema', schemaSparePrefix(set), 5), ['42704', '3F000'], async (trx, rolname) => {
+      await sql`ALTER ROLE ${id(rolname)} RENAME TO ${id(role)}`.execute(trx);
+      await sql`ALTER ROLE ${id(role)} WITH ${sql.raw(login ? 'LOGIN' : 'NOLOGIN')} PASSWORD ${sql.lit(scramVerifier)}`.execute(trx);
+      for (const plan of schemas) await sql`ALTER SCHEMA ${id(`${rolname}_${plan.module.name}`)} RENAME TO ${id(plan.schema)}`.execute(trx);
+    });
+  }
+
+  /** Spares (databases, or schema-mode spare roles) whose names start with `prefix`, oldest first. */
+  private async spareNames(db: Kysely<any>, kind: 'database' | 'schema', prefix: string, limit?: number): Promise<string[]> {
+    const query =
+      kind === 'database'
+        ? sql<{ name: string }>`SELECT datname AS name FROM pg_catalog.pg_database WHERE left(datname, ${prefix.length}) = ${prefix} ORDER BY oid`
+        : sql<{ name: string }>`SELECT rolname AS name FROM pg_catalog.pg_roles WHERE left(rolname, ${prefix.length}) = ${prefix} ORDER BY oid`;
+    const { rows } = await (limit ? sql<{ name: string }>`${query} LIMIT ${limit}` : query).execute(db);
+    return rows.map((r) => r.name);
+  }
+
+  /**
+   * Claims the first of `names` it can, each try one transaction: the spare is locked,
+   * seen to be still there, then `claim` renames it. A claim failing with one of
+   * `goneCodes` (taken meanwhile) moves on to the next name.
+   */
+  private async claimFirst(db: Kysely<any>, names: readonly string[], goneCodes: readonly string[], claim: (trx: Kysely<any>, name: string) => Promise<void>): Promise<string | undefined> {
+    for (const name of names) {
       const claimed = await db
         .transaction()
         .execute(async (trx) => {
-          if (!(await this.lockSpare(trx, rolname, sql`SELECT 1 AS n FROM pg_catalog.pg_roles WHERE rolname = ${rolname}`))) return false;
-          await sql`ALTER ROLE ${id(rolname)} RENAME TO ${id(role)}`.execute(trx);
-          await sql`ALTER ROLE ${id(role)} WITH ${sql.raw(login ? 'LOGIN' : 'NOLOGIN')} PASSWORD ${sql.lit(scramVerifier)}`.execute(trx);
-          for (const plan of schemas) await sql`ALTER SCHEMA ${id(`${rolname}_${plan.module.name}`)} RENAME TO ${id(plan.schema)}`.execute(trx);
+          if (!(await this.lockSpare(trx, name))) return false;
+          await claim(trx, name);
           return true;
         })
         .catch((error: unknown) => {
-          // Gone under us all the same (role or schema no longer there): the next one.
-          if (['42704', '3F000'].includes((error as { code?: string }).code ?? '')) return false;
+          if (goneCodes.includes((error as { code?: string }).code ?? '')) return false;
           throw error;
         });
-      if (claimed) return rolname;
+      if (claimed) return name;
     }
     return undefined;
+  }
+
+  /**
+   * One claimer per spare: the others move on to the next one. The existence check is a
+   * statement of its own, so its snapshot is taken after the lock and sees a claim that
+   * committed meanwhile.
+   */
+  private async lockSpare(trx: Kysely<any>, name: string): Promise<boolean> {
+    const { rows: locked } = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${`kryonix:spare:${name}`})) AS ok`.execute(trx);
+    if (!locked[0]?.ok) return false;
+    const { rows } = await sql<{ n: number }>`
+      SELECT 1 AS n FROM pg_catalog.pg_database WHERE datname = ${name}
+      UNION ALL SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = ${name}`.execute(trx);
+    return rows.length > 0;
   }
 
   /**
@@ -239,8 +242,7 @@ export class TenantStorageRepository {
       return Boolean(m && m[2] === set.setId && m[1] !== set.key);
     };
     let dropped = 0;
-    const { rows: databases } = await sql<{ datname: string }>`SELECT datname FROM pg_catalog.pg_database WHERE left(datname, 14) = 'kryonix_spare_'`.execute(registry);
-    for (const { datname } of databases.filter((d) => stale(d.datname, DATABASE_SPARE))) {
+    for (const datname of (await this.spareNames(registry, 'database', 'kryonix_spare_')).filter((d) => stale(d, DATABASE_SPARE))) {
       // DROP DATABASE cannot run in a transaction: a session lock on one connection keeps claimers off.
       dropped += await registry.connection().execute(async (conn) => {
         const { rows } = await sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(hashtext(${`kryonix:spare:${datname}`})) AS ok`.execute(conn);
@@ -255,10 +257,9 @@ export class TenantStorageRepository {
     }
     if (!(await this.databaseExists(registry, SHARED_TENANTS_DATABASE))) return dropped;
     const db = this.connector.db(SHARED_TENANTS_DATABASE);
-    const { rows: roles } = await sql<{ rolname: string }>`SELECT rolname FROM pg_catalog.pg_roles WHERE left(rolname, 4) = 'kxs_'`.execute(db);
-    for (const { rolname } of roles.filter((r) => stale(r.rolname, SCHEMA_SPARE))) {
+    for (const rolname of (await this.spareNames(db, 'schema', 'kxs_')).filter((r) => stale(r, SCHEMA_SPARE))) {
       dropped += await db.transaction().execute(async (trx) => {
-        if (!(await this.lockSpare(trx, rolname, sql`SELECT 1 AS n FROM pg_catalog.pg_roles WHERE rolname = ${rolname}`))) return 0;
+        if (!(await this.lockSpare(trx, rolname))) return 0;
         const { rows: schemas } = await sql<{ nspname: string }>`
           SELECT nspname FROM pg_catalog.pg_namespace WHERE left(nspname, ${rolname.length + 1}) = ${`${rolname}_`}`.execute(trx);
         if (schemas.length) await sql`DROP SCHEMA ${sql.join(schemas.map((n) => id(n.nspname)))} CASCADE`.execute(trx);

@@ -4,10 +4,10 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { Logger } from '@nestjs/common';
-import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { ConfigurationError, KryonixError } from '@kryonix/domain';
-import { KryonixRuntime, loadConfig, openRuntime } from '@kryonix/provisioning';
+import { KryonixRuntime, loadConfig, openRuntime, withFileLock } from '@kryonix/provisioning';
 import { ControlPlaneModule } from './app.module';
 
 export interface ControlPlaneServer {
@@ -102,31 +102,16 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
 
 /**
  * Listens on a Unix socket (mode 0600). Starting is serialised by a lock file next to it
- * (`<socket>.lock`, holding the starter's pid; one left by a dead process is taken over),
- * so two servers started at once cannot both think the socket stale: the second finds a
- * live server and refuses. A socket file nobody answers on (a killed server's) is replaced.
+ * (`<socket>.lock`, see withFileLock), so of two servers started at once the second finds
+ * the first live and refuses. A socket file nobody answers on (a killed server's) is replaced.
  */
 async function listenOnSocket(app: NestFastifyApplication, path: string): Promise<void> {
-  const lock = `${path}.lock`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await writeFile(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw socketBusy(`Another control plane is starting on ${path} (lock ${lock}).`);
-      const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-      if (holder > 0 && isAlive(holder)) throw socketBusy(`Another control plane is starting on ${path} (pid ${holder}).`);
-      await rm(lock, { force: true }); // its starter died
-    }
-  }
-  try {
+  await withFileLock(`${path}.lock`, async () => {
     if (await answers(path)) throw socketBusy(`Another control plane already listens on ${path}.`);
     await rm(path, { force: true });
     await app.listen({ path });
     await chmod(path, 0o600);
-  } finally {
-    await rm(lock, { force: true });
-  }
+  });
 }
 
 /** Not a failure of this configuration: another server has the socket (the CLI's racing agents). */
@@ -143,15 +128,6 @@ function answers(path: string): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Calls `onIdle` each time no request has been in flight for `afterMs`. */

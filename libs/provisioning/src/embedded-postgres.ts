@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { withFileLock } from './file-lock';
 
 const run = promisify(execFile);
 
@@ -198,38 +199,5 @@ async function waitUntilReady(url: string, timeoutMs: number): Promise<void> {
   while (!(await canConnect(url))) {
     if (Date.now() > deadline) throw new Error('The embedded PostgreSQL did not accept connections within 30 s.');
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** A cross-process lock: exclusive creation of a file, removed when done or found stale. */
-async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      const handle = await open(path, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number(await readFile(path, 'utf8').catch(() => 'NaN'));
-      if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) await rm(path, { force: true });
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for the lock ${path}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(path, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -15,3 +15,4 @@ export * from './tenant-metrics.repository';
 export * from './tls';
 export * from './fleet-migrator';
 export * from './drift-detector';
+export * from './file-lock';

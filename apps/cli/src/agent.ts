@@ -100,8 +100,7 @@ export function startAgent(agent: LocalAgent, env: NodeJS.ProcessEnv = process.e
   const entry = controlPlaneEntry();
   if (!entry || recentlyFailed(agent)) return;
   // One is running or still starting (commands that follow each other quickly): leave it be.
-  const previous = Number(readText(agent.pidFile).trim());
-  if (previous > 0 && isAgent(previous)) return;
+  if (agentPid(agent.pidFile)) return;
   try {
     mkdirSync(join(agent.home, 'run'), { recursive: true, mode: 0o700 });
     const log = openSync(agent.logFile, 'a', 0o600);
@@ -141,10 +140,8 @@ function recentlyFailed(agent: LocalAgent): boolean {
 
 /** Stops this configuration's agent (when it refused this CLI's token, say); waits up to 3 s for it to go. */
 export async function stopAgent(agent: LocalAgent): Promise<void> {
-  const pid = Number(readText(agent.pidFile).trim());
-  if (!(Number.isInteger(pid) && pid > 0 && isAgent(pid))) return;
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 60 && isRunning(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  const pid = agentPid(agent.pidFile);
+  if (pid) await terminate([pid], 3_000);
 }
 
 /** Stops every agent under this home (all configurations and builds); resolves once they are gone. */
@@ -152,15 +149,26 @@ export async function stopAgents(home: string): Promise<number> {
   const run = join(home, 'run');
   const pids = (existsSync(run) ? readdirSync(run) : [])
     .filter((f) => /^agent-[0-9a-f]{16}\.sock\.pid$/.test(f))
-    .map((f) => Number(readFileSync(join(run, f), 'utf8').trim()))
-    .filter((pid) => Number.isInteger(pid) && pid > 0 && isAgent(pid));
-  for (const pid of pids) process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 10_000;
-  while (pids.some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    .map((f) => agentPid(join(run, f)))
+    .filter((pid): pid is number => pid !== undefined);
+  await terminate(pids, 10_000);
   return pids.length;
 }
 
-export function isRunning(pid: number): boolean {
+/** The pid in an agent's pid file, when that process is running and is one of ours. */
+export function agentPid(pidFile: string): number | undefined {
+  const pid = Number(readText(pidFile).trim());
+  return Number.isInteger(pid) && pid > 0 && isAgent(pid) ? pid : undefined;
+}
+
+/** SIGTERM, then wait (at most `timeoutMs`) until they are gone. */
+async function terminate(pids: readonly number[], timeoutMs: number): Promise<void> {
+  for (const pid of pids) process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

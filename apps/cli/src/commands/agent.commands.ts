@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { agentHome, isRunning, localAgent, stopAgents } from '../agent';
+import { agentHome, agentPid, localAgent, stopAgents } from '../agent';
 import { action } from './shared';
 
 /** `kryonix agent status|stop`: the local agent the CLI starts by itself (see apps/cli/src/agent.ts). */
@@ -13,8 +13,8 @@ export function agentCommand(): Command {
         const run = join(agentHome(), 'run');
         const mine = localAgent();
         const live = (existsSync(run) ? readdirSync(run).filter((f) => /^agent-[0-9a-f]{16}\.sock$/.test(f)) : [])
-          .map((f) => ({ socket: join(run, f), pid: Number((existsSync(join(run, `${f}.pid`)) ? readFileSync(join(run, `${f}.pid`), 'utf8') : '').trim()) }))
-          .filter((a) => a.pid > 0 && isRunning(a.pid)); // not a socket left by an agent that died
+          .map((f) => ({ socket: join(run, f), pid: agentPid(join(run, `${f}.pid`)) }))
+          .filter((a) => a.pid !== undefined); // not a socket left by an agent that died
         if (!live.length) process.stdout.write(`No agent under ${agentHome()}${mine ? '; the next command that runs here starts one.' : ' (agents are off: KRYONIX_AGENT=off, or not a build).'}\n`);
         for (const a of live) process.stdout.write(`agent pid ${a.pid}  ${a.socket}${mine && a.socket === mine.socket ? ' (this configuration)' : ''}\n`);
       }),

@@ -15,8 +15,9 @@ import { tmpdir } from 'node:os';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
-import { ensureEmbeddedPostgres, loadConfig, openRuntime, stopEmbeddedPostgres } from '@kryonix/provisioning';
-import { projectPath } from '@kryonix/registry';
+import { ensureEmbeddedPostgres, loadConfig, stopEmbeddedPostgres } from '@kryonix/platform';
+import { openRuntime } from '@kryonix/tenants';
+import { projectPath } from '@kryonix/platform';
 import { freePort } from '@kryonix/testing';
 
 const arg = (name: string, fallback: number) => {

@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { quoteIdent, tenantRoleName, tenantSchemaName } from '@kryonix/domain';
-import { ensureEmbeddedPostgres, loadConfig, openRuntime, scramSha256Verifier, stopEmbeddedPostgres } from '@kryonix/provisioning';
-import { projectPath } from '@kryonix/registry';
+import { ensureEmbeddedPostgres, loadConfig, scramSha256Verifier, stopEmbeddedPostgres } from '@kryonix/platform';
+import { openRuntime } from '@kryonix/tenants';
+import { projectPath } from '@kryonix/platform';
 import { freePort } from '@kryonix/testing';
 
 const arg = (name: string, fallback: number) => {

@@ -12,8 +12,9 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ensureEmbeddedPostgres, loadConfig, openRuntime, stopEmbeddedPostgres } from '@kryonix/provisioning';
-import { projectPath } from '@kryonix/registry';
+import { ensureEmbeddedPostgres, loadConfig, stopEmbeddedPostgres } from '@kryonix/platform';
+import { openRuntime } from '@kryonix/tenants';
+import { projectPath } from '@kryonix/platform';
 import { freePort } from '@kryonix/testing';
 
 const MODULES = 'crm,whatsapp,agendamento,financeiro';

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { projectPath } from '@kryonix/registry';
+import { projectPath } from '@kryonix/platform';
 import { TestEnv, createTestEnv, withAdmin } from '@kryonix/testing';
 
 /** The CLI's local agent, end to end through the built CLI (bin/kryonix.js). */

@@ -2,7 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectPath } from '@kryonix/registry';
+import { projectPath } from '@kryonix/platform';
 import { TestEnv, createTestEnv, tableCounts, tenantFootprint, withAdmin } from '@kryonix/testing';
 
 const BIN = projectPath('bin', 'kryonix.js');

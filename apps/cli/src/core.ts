@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { KryonixConfig, KryonixRuntime, loadConfig, openRuntime } from '@kryonix/provisioning';
+import { KryonixConfig, loadConfig } from '@kryonix/platform';
+import { KryonixRuntime, openRuntime } from '@kryonix/tenants';
 import { TenantsModule } from '@kryonix/tenants';
 
 export interface Core {

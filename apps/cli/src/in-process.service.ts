@@ -1,21 +1,6 @@
 import type { Command as CqrsCommand } from '@nestjs/cqrs';
 import { describeError } from '@kryonix/domain';
-import {
-  ChangeModulesCommand,
-  CreateTenantCommand,
-  DeleteTenantCommand,
-  ListModulesQuery,
-  ListTenantsQuery,
-  RecordAuditCommand,
-  RepairTenantCommand,
-  ResumeTenantCommand,
-  RotateApiKeyCommand,
-  RotateCredentialsCommand,
-  SetRateLimitCommand,
-  ShowTenantQuery,
-  SuspendTenantCommand,
-  TenantLogQuery,
-} from '@kryonix/tenants';
+import { ChangeModulesCommand, CreateTenantCommand, DeleteTenantCommand, ListModulesQuery, ListTenantsQuery, RecordAuditCommand, RepairTenantCommand, ResumeTenantCommand, RotateApiKeyCommand, RotateCredentialsCommand, SetRateLimitCommand, ShowTenantQuery, SuspendTenantCommand, TenantLogQuery } from '@kryonix/tenants';
 import { cliActor } from './agent';
 import { Core, withCore } from './core';
 import type { TenantService } from './tenant-service';

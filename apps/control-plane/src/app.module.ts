@@ -3,7 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { LoggerModule } from 'nestjs-pino';
 import { DocsController, OPENAPI_DOCUMENT } from './docs/docs.controller';
-import type { KryonixRuntime } from '@kryonix/provisioning';
+import type { KryonixRuntime } from '@kryonix/tenants';
 import { TenantsModule } from '@kryonix/tenants';
 import { AuditInterceptor, TRUST_ACTOR_HEADER } from './audit/audit.interceptor';
 import { OPERATOR_TOKEN, OperatorAuthGuard } from './auth/operator-auth.guard';

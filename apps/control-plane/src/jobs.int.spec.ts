@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectPath } from '@kryonix/registry';
+import { projectPath } from '@kryonix/platform';
 import { freePort, createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
 import { ControlPlaneServer, startControlPlane } from './server';
 

@@ -7,7 +7,8 @@ import { Logger } from '@nestjs/common';
 import { chmod, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { ConfigurationError, KryonixError } from '@kryonix/domain';
-import { KryonixRuntime, loadConfig, openRuntime, withFileLock } from '@kryonix/provisioning';
+import { KryonixRuntime, openRuntime } from '@kryonix/tenants';
+import { loadConfig, withFileLock } from '@kryonix/platform';
 import { ControlPlaneModule } from './app.module';
 
 export interface ControlPlaneServer {

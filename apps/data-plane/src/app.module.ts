@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { ModuleCatalog, type KryonixRuntime } from '@kryonix/provisioning';
+import { ModuleCatalog } from '@kryonix/modules';
+import { type KryonixRuntime } from '@kryonix/tenants';
 import { TenantsModule } from '@kryonix/tenants';
 import { DomainExceptionFilter, METRICS_REGISTRY, METRICS_TOKEN, MetricsController } from '@kryonix/web';
 import { HealthController } from '@kryonix/web';

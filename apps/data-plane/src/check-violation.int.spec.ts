@@ -1,8 +1,9 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureSelfSignedCertificate, KryonixRuntime } from '@kryonix/provisioning';
-import { projectPath } from '@kryonix/registry';
+import { ensureSelfSignedCertificate } from '@kryonix/platform';
+import { KryonixRuntime } from '@kryonix/tenants';
+import { projectPath } from '@kryonix/platform';
 import { createTestEnv, httpsRequest, TestEnv } from '@kryonix/testing';
 import { DataPlaneServer, startDataPlane } from './server';
 

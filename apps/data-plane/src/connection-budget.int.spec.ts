@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureSelfSignedCertificate } from '@kryonix/provisioning';
+import { ensureSelfSignedCertificate } from '@kryonix/platform';
 import { createTestEnv, httpsRequest, TestEnv, withAdmin } from '@kryonix/testing';
 import { TenantConnections as TenantConnectionsToken } from './pools/tenant-connections';
 import { DataPlaneServer, startDataPlane } from './server';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureSelfSignedCertificate, KryonixRuntime } from '@kryonix/provisioning';
+import { ensureSelfSignedCertificate } from '@kryonix/platform';
+import { KryonixRuntime } from '@kryonix/tenants';
 import { createTestEnv, httpsRequest, startRedis, TestEnv, TestRedis, withAdmin } from '@kryonix/testing';
 import Redis from 'ioredis';
 import { DataPlaneServer, startDataPlane } from './server';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { ensureSelfSignedCertificate, KryonixRuntime } from '@kryonix/provisioning';
+import { ensureSelfSignedCertificate } from '@kryonix/platform';
+import { KryonixRuntime } from '@kryonix/tenants';
 import { FetchLike, KryonixApiError, KryonixSDK, Lead } from '@kryonix/sdk';
 import { createTestEnv, TestEnv } from '@kryonix/testing';
 import { DataPlaneServer, startDataPlane } from './server';

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { KryonixRuntime, loadConfig, openRuntime } from '@kryonix/provisioning';
+import { KryonixRuntime, openRuntime } from '@kryonix/tenants';
+import { loadConfig } from '@kryonix/platform';
 import { DataPlaneModule } from './app.module';
 import { DataPlaneMetrics } from './metrics/data-plane-metrics';
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureSelfSignedCertificate, KryonixRuntime } from '@kryonix/provisioning';
+import { ensureSelfSignedCertificate } from '@kryonix/platform';
+import { KryonixRuntime } from '@kryonix/tenants';
 import { createTestEnv, httpsRequest, TestEnv } from '@kryonix/testing';
 import { RouteCache } from './routing/route-cache';
 import { DataPlaneServer, startDataPlane } from './server';

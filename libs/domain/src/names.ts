@@ -14,6 +14,9 @@ export const SHARED_TENANTS_DATABASE = 'kryonix_tenants';
  */
 export const GATEWAY_ROLE = 'kryonix_gateway';
 
+/** Redis channel of tenant events: data planes subscribe to drop cached routes, keys and statuses. */
+export const TENANT_EVENTS_CHANNEL = 'kryonix:tenants';
+
 export function identifierPart(tenantId: string): string {
   return tenantId.replace(/-/g, '_');
 }

@@ -3,8 +3,8 @@ import { Kysely } from 'kysely';
 import { InvalidInput, SHARED_TENANTS_DATABASE, TenantNotFound, TenantStateConflict, TenantStatus, tenantSchemaName, validateTenantId } from '@kryonix/domain';
 import { ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
 import { GeneratedFiles, tenantFileModel } from './generated-files';
-import { ModuleCatalog } from './module-catalog';
-import { SecretBox, generateApiKey, generatePassword, scramSha256Verifier } from './secrets';
+import { ModuleCatalog } from '@kryonix/modules';
+import { SecretBox, generateApiKey, generatePassword, scramSha256Verifier } from '@kryonix/platform';
 import { withTenantLock } from './tenant-lock';
 import { TenantStorageRepository } from './tenant-storage.repository';
 

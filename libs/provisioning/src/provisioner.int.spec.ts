@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProvisioningFailed, TenantAlreadyExists, TenantBusy, InvalidInput, UnknownModule } from '@kryonix/domain';
-import { projectPath } from '@kryonix/registry';
+import { projectPath } from '@kryonix/platform';
 import { TestEnv, connectAs, createTestEnv, sourceTableCounts, tableCounts, tenantFootprint, tenantRolePassword, withAdmin } from '@kryonix/testing';
-import { KryonixRuntime } from './runtime';
+import type { KryonixRuntime } from '@kryonix/tenants';
 
 const ALL = ['crm', 'whatsapp', 'agendamento', 'financeiro'];
 const SOURCE_COUNTS = sourceTableCounts(projectPath('..', 'shared', 'baseline', 'sql'));

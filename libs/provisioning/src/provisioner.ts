@@ -16,18 +16,11 @@ import {
   validateTenantId,
   validateTenantName,
 } from '@kryonix/domain';
-import {
-  ApiKeyRepository,
-  ModuleLedgerRepository,
-  ProvisioningLogRepository,
-  RegistryDatabase,
-  TenantRecord,
-  TenantRepository,
-} from '@kryonix/registry';
+import { ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
 import { GeneratedFiles, tenantFileModel } from './generated-files';
-import { ModuleCatalog, ModuleDefinition } from './module-catalog';
+import { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
 import { FailpointAction, PlanFailure, Step, StepEvent, runPlan } from './plan';
-import { GeneratedApiKey, SecretBox, generateApiKey, generatePassword, scramSha256Verifier } from './secrets';
+import { GeneratedApiKey, SecretBox, generateApiKey, generatePassword, scramSha256Verifier } from '@kryonix/platform';
 import { SchemaPlan, SpareSet, TenantStorageRepository, spareSet, spareable } from './tenant-storage.repository';
 
 export interface CreateTenantInput {

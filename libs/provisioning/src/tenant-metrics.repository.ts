@@ -1,6 +1,6 @@
 import { Kysely, sql } from 'kysely';
 import { SHARED_TENANTS_DATABASE } from '@kryonix/domain';
-import { DatabaseConnector } from './database-connector';
+import { DatabaseConnector } from '@kryonix/platform';
 
 export interface TenantUsage {
   tenant: string;

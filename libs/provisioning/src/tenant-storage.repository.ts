@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
 import { GATEWAY_ROLE, SHARED_TENANTS_DATABASE, assertSafeIdentifier, quoteIdent } from '@kryonix/domain';
-import { DatabaseConnector } from './database-connector';
-import { ModuleDefinition, ModuleMigration } from './module-catalog';
+import { DatabaseConnector } from '@kryonix/platform';
+import { ModuleDefinition, ModuleMigration } from '@kryonix/modules';
 
 /** A quoted identifier, checked first: the only way a name enters SQL here. */
 const id = (name: string) => sql.id(assertSafeIdentifier(name));

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectPath } from '@kryonix/registry';
+import { projectPath } from '@kryonix/platform';
 import { connectAsTenant, createTestEnv, tableCounts, TestEnv, tenantFootprint, withAdmin } from '@kryonix/testing';
 import { StepEvent } from './plan';
-import { KryonixRuntime } from './runtime';
+import type { KryonixRuntime } from '@kryonix/tenants';
 import { spareSet } from './tenant-storage.repository';
 
 /**

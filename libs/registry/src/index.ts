@@ -1,5 +1,4 @@
 export * from './database';
-export * from './project-root';
 export * from './migrations/registry-migrator';
 export * from './tenant.repository';
 export * from './provisioning-log.repository';
@@ -7,3 +6,4 @@ export * from './module-ledger.repository';
 export * from './api-key.repository';
 export * from './audit.repository';
 export * from './job.repository';
+export * from './tokens';

@@ -1,7 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { REDIS_PUBLISHER, TenantEventsPublisher } from './publish-events/tenant-events.publisher';
 import { CqrsModule } from '@nestjs/cqrs';
-import { DriftDetector, FleetMigrator, KryonixRuntime, ModuleCatalog, Provisioner, SecretBox, TenantLifecycle, TenantMetricsRepository } from '@kryonix/provisioning';
+import { DriftDetector, FleetMigrator } from '@kryonix/fleet';
+import { KryonixRuntime } from './runtime';
+import { ModuleCatalog } from '@kryonix/modules';
+import { Provisioner, TenantLifecycle, TenantMetricsRepository } from '@kryonix/provisioning';
+import { SecretBox } from '@kryonix/platform';
 import { ApiKeyRepository, AuditRepository, JobRepository, ModuleLedgerRepository, ProvisioningLogRepository, TenantRepository } from '@kryonix/registry';
 import { CreateTenantHandler } from './create-tenant/create-tenant.handler';
 import { ListModulesHandler } from './list-modules/list-modules.handler';
@@ -16,19 +20,20 @@ import { ResumeTenantHandler } from './resume-tenant/resume-tenant.handler';
 import { RotateApiKeyHandler } from './rotate-api-key/rotate-api-key.handler';
 import { RotateCredentialsHandler } from './rotate-credentials/rotate-credentials.handler';
 import { SuspendTenantHandler } from './suspend-tenant/suspend-tenant.handler';
-import { KRYONIX_CONFIG, REGISTRY_DB } from './tokens';
+import { KRYONIX_CONFIG } from '@kryonix/platform';
+import { REGISTRY_DB } from '@kryonix/registry';
 import { GetJobHandler } from './get-job/get-job.handler';
 import { ChangeModulesHandler } from './change-modules/change-modules.handler';
 import { CollectUsageHandler } from './collect-usage/collect-usage.handler';
 import { SubmitTenantJobHandler } from './submit-tenant-job/submit-tenant-job.handler';
-import { ResolveRouteHandler } from './resolve-route/resolve-route.handler';
+import { ResolveRouteHandler } from '@kryonix/routes';
 import { MigrateFleetHandler } from './migrate-fleet/migrate-fleet.handler';
 import { DetectDriftHandler } from './detect-drift/detect-drift.handler';
 import { SubmitMigrationHandler } from './submit-migration/submit-migration.handler';
 import { SetRateLimitHandler } from './set-rate-limit/set-rate-limit.handler';
 import { RunNextJobHandler } from './run-next-job/run-next-job.handler';
 import { SubmitCreateTenantHandler } from './submit-create-tenant/submit-create-tenant.handler';
-import { CheckReadinessHandler } from './check-readiness/check-readiness.handler';
+import { CheckReadinessHandler } from '@kryonix/routes';
 
 /**
  * The application core shared by both doors (CLI and HTTP): CQRS commands and

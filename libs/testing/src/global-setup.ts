@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // Jest loads the global setup outside its module map, so the path alias cannot be used here.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { ensureEmbeddedPostgres } from '../../provisioning/src/embedded-postgres';
+import { ensureEmbeddedPostgres } from '../../platform/src/embedded-postgres';
 
 /**
  * Tests talk to a real PostgreSQL: KRYONIX_TEST_DATABASE_URL when given, else an

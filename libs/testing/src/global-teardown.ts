@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 // Jest loads the global setup outside its module map, so the path alias cannot be used here.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { stopEmbeddedPostgres } from '../../provisioning/src/embedded-postgres';
+import { stopEmbeddedPostgres } from '../../platform/src/embedded-postgres';
 
 export default async function globalTeardown(): Promise<void> {
   const home = process.env.KRYONIX_TEST_EMBEDDED_HOME;

@@ -3,7 +3,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { KryonixConfig, KryonixRuntime, RuntimeOptions, SecretBox, loadConfig, openRuntime, parseMasterKey } from '@kryonix/provisioning';
+import { KryonixConfig, SecretBox, loadConfig, parseMasterKey } from '@kryonix/platform';
+import { KryonixRuntime, RuntimeOptions, openRuntime } from '@kryonix/tenants';
 import { tenantRoleName } from '@kryonix/domain';
 
 export function testDatabaseUrl(): string {

@@ -1,6 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { CheckReadinessQuery } from '@kryonix/tenants';
+import { CheckReadinessQuery } from '@kryonix/routes';
 import { Public } from './public.decorator';
 
 /** Liveness and readiness of either server; public (no operator token). */

@@ -2,22 +2,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Que
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import * as S from '../docs/openapi.schemas';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import {
-  ChangeModulesCommand,
-  CreateTenantCommand,
-  DeleteTenantCommand,
-  ListTenantsQuery,
-  ResumeTenantCommand,
-  RotateApiKeyCommand,
-  RepairTenantCommand,
-  RotateCredentialsCommand,
-  SetRateLimitCommand,
-  ShowTenantQuery,
-  SubmitCreateTenantCommand,
-  SubmitTenantJobCommand,
-  SuspendTenantCommand,
-  TenantLogQuery,
-} from '@kryonix/tenants';
+import { ChangeModulesCommand, CreateTenantCommand, DeleteTenantCommand, ListTenantsQuery, ResumeTenantCommand, RotateApiKeyCommand, RepairTenantCommand, RotateCredentialsCommand, SetRateLimitCommand, ShowTenantQuery, SubmitCreateTenantCommand, SubmitTenantJobCommand, SuspendTenantCommand, TenantLogQuery } from '@kryonix/tenants';
 import type { AuditedRequest } from '../audit/audit.interceptor';
 import { StreamingReply, streamSteps, wantsSteps } from './step-stream';
 import { changeModulesBody, createTenantBody, listTenantsQuery, parse, rateLimitBody, rotateKeyBody } from './tenant.dto';

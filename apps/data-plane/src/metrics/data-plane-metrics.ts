@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ModuleCatalog } from '@kryonix/provisioning';
+import { ModuleCatalog } from '@kryonix/modules';
 import { TenantConnections } from '../pools/tenant-connections';
 import { RouteCache } from '../routing/route-cache';
 import type { TenantRequest } from '../routing/tenant.guard';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Pool, PoolClient, types } from 'pg';
 import { KryonixError, SHARED_TENANTS_DATABASE, quoteIdent } from '@kryonix/domain';
-import type { TenantRoute } from '@kryonix/tenants';
+import type { TenantRoute } from '@kryonix/routes';
 
 /** Dates and times go back to the app exactly as stored ("2026-11-22", "14:30:00"), not shifted through a JS Date. */
 const RAW_DATES = {

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
-import type { TenantRoute } from '@kryonix/tenants';
+import type { TenantRoute } from '@kryonix/routes';
 import { TenantGuard } from '../routing/tenant.guard';
 import type { TenantRequest } from '../routing/tenant.guard';
 import { ModuleResources } from './module-resources.service';

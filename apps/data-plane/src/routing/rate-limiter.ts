@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
 import { KryonixError } from '@kryonix/domain';
-import type { TenantRoute } from '@kryonix/tenants';
+import type { TenantRoute } from '@kryonix/routes';
 
 export interface RateLimitOptions {
   redisUrl?: string;

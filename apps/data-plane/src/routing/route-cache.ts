@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { QueryBus } from '@nestjs/cqrs';
 import Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { ResolveRouteQuery, TENANT_EVENTS_CHANNEL, TenantRoute } from '@kryonix/tenants';
+import { ResolveRouteQuery, TenantRoute } from '@kryonix/routes';
+import { TENANT_EVENTS_CHANNEL } from '@kryonix/domain';
 
 export interface RouteCacheOptions {
   ttlMs: number;

@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { KryonixError, TENANT_ID_PATTERN, tenantIdFromApiKey } from '@kryonix/domain';
-import type { TenantRoute } from '@kryonix/tenants';
-import { hashApiKey } from '@kryonix/provisioning';
+import type { TenantRoute } from '@kryonix/routes';
+import { hashApiKey } from '@kryonix/platform';
 import { RouteCache } from './route-cache';
 
 export interface AccessRequest {

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import type { TenantRoute } from '@kryonix/tenants';
+import type { TenantRoute } from '@kryonix/routes';
 import { RateLimiter } from './rate-limiter';
 import { TenantAccess } from './tenant-access';
 

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kysely, Migration, MigrationProvider, Migrator, sql } from 'kysely';
-import { projectPath } from '../project-root';
+import { projectPath } from '@kryonix/platform';
 
 /**
  * Registry migrations are plain SQL files in sql/registry/, frozen in time: they

@@ -2,10 +2,11 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import type { Kysely } from 'kysely';
 import { tenantSchemaName } from '@kryonix/domain';
-import type { KryonixConfig } from '@kryonix/provisioning';
+import type { KryonixConfig } from '@kryonix/platform';
 import { TenantMetricsRepository } from '@kryonix/provisioning';
 import { RegistryDatabase, TenantRepository } from '@kryonix/registry';
-import { KRYONIX_CONFIG, REGISTRY_DB } from '../tokens';
+import { KRYONIX_CONFIG } from '@kryonix/platform';
+import { REGISTRY_DB } from '@kryonix/registry';
 import { CollectUsageQuery, TenantUsageReport } from './collect-usage.query';
 
 @QueryHandler(CollectUsageQuery)

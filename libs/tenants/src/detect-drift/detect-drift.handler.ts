@@ -1,5 +1,5 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { DriftDetector, DriftReport } from '@kryonix/provisioning';
+import { DriftDetector, DriftReport } from '@kryonix/fleet';
 import { DetectDriftQuery } from './detect-drift.query';
 
 @QueryHandler(DetectDriftQuery)

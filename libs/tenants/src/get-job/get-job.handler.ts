@@ -1,6 +1,6 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { InvalidInput, KryonixError } from '@kryonix/domain';
-import { SecretBox } from '@kryonix/provisioning';
+import { SecretBox } from '@kryonix/platform';
 import { JobRepository } from '@kryonix/registry';
 import { GetJobQuery, JobView, toJobView } from './get-job.query';
 

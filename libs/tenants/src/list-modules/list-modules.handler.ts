@@ -1,5 +1,5 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { ModuleCatalog } from '@kryonix/provisioning';
+import { ModuleCatalog } from '@kryonix/modules';
 import { ListModulesQuery, ModuleSummary } from './list-modules.query';
 
 @QueryHandler(ListModulesQuery)

@@ -1,5 +1,5 @@
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
-import { FleetMigrator, MigrateReport } from '@kryonix/provisioning';
+import { FleetMigrator, MigrateReport } from '@kryonix/fleet';
 import { TenantModulesChangedEvent } from '../events/tenant-lifecycle.events';
 import { MigrateFleetCommand } from './migrate-fleet.command';
 

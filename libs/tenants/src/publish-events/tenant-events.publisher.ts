@@ -1,6 +1,7 @@
 import { Inject, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
 import type Redis from 'ioredis';
+import { TENANT_EVENTS_CHANNEL } from '@kryonix/domain';
 import { TenantProvisionedEvent } from '../events/tenant-provisioned.event';
 import {
   TenantCredentialsRotatedEvent,
@@ -13,8 +14,6 @@ import {
 } from '../events/tenant-lifecycle.events';
 
 export const REDIS_PUBLISHER = Symbol('REDIS_PUBLISHER');
-/** Data planes subscribe here to drop cached routes, keys and statuses. */
-export const TENANT_EVENTS_CHANNEL = 'kryonix:tenants';
 
 type TenantEvent =
   | TenantProvisionedEvent

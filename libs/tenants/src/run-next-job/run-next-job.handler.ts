@@ -1,6 +1,6 @@
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { KryonixError, TenantAlreadyExists, TenantNotFound } from '@kryonix/domain';
-import { SecretBox } from '@kryonix/provisioning';
+import { SecretBox } from '@kryonix/platform';
 import { JobRecord, JobRepository, ProvisioningLogRepository, TenantRepository } from '@kryonix/registry';
 import { CreateTenantCommand } from '../create-tenant/create-tenant.command';
 import { RotateApiKeyCommand } from '../rotate-api-key/rotate-api-key.command';

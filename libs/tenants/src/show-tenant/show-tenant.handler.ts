@@ -1,10 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { TenantNotFound, tenantSchemaName, validateTenantId } from '@kryonix/domain';
-import type { KryonixConfig } from '@kryonix/provisioning';
+import type { KryonixConfig } from '@kryonix/platform';
 import { ApiKeyRepository, ModuleLedgerRepository, TenantRepository } from '@kryonix/registry';
 import { ShowTenantQuery, TenantDetails } from './show-tenant.query';
-import { KRYONIX_CONFIG } from '../tokens';
+import { KRYONIX_CONFIG } from '@kryonix/platform';
 
 @QueryHandler(ShowTenantQuery)
 export class ShowTenantHandler implements IQueryHandler<ShowTenantQuery, TenantDetails> {

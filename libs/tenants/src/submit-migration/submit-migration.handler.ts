@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { FleetMigrator } from '@kryonix/provisioning';
+import { FleetMigrator } from '@kryonix/fleet';
 import { JobRepository } from '@kryonix/registry';
 import { JobView, toJobView } from '../get-job/get-job.query';
 import { JOB_KINDS } from '../jobs';

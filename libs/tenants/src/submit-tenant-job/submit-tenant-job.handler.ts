@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { TenantNotFound, validateTenantId } from '@kryonix/domain';
-import { ModuleCatalog } from '@kryonix/provisioning';
+import { ModuleCatalog } from '@kryonix/modules';
 import { JobRepository, TenantRepository } from '@kryonix/registry';
 import { JobView, toJobView } from '../get-job/get-job.query';
 import { SubmitTenantJobCommand } from './submit-tenant-job.command';

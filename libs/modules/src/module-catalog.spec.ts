@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectPath } from '@kryonix/registry';
+import { projectPath } from '@kryonix/platform';
 import { ModuleCatalog } from './module-catalog';
 
 describe('ModuleCatalog', () => {

@@ -1,20 +1,20 @@
 import { Kysely, sql } from 'kysely';
 import { ConfigurationError, GATEWAY_ROLE } from '@kryonix/domain';
 import { RegistryDatabase, migrateRegistry } from '@kryonix/registry';
-import { KryonixConfig } from './config';
-import { DatabaseConnector } from './database-connector';
-import { ensureEmbeddedPostgres } from './embedded-postgres';
-import { GeneratedFiles } from './generated-files';
-import { loadMasterKey } from './master-key';
-import { ModuleCatalog } from './module-catalog';
-import { parseFailpoints } from './plan';
-import { Provisioner } from './provisioner';
-import { TenantLifecycle } from './lifecycle';
-import { SecretBox, scramSha256Verifier } from './secrets';
-import { TenantStorageRepository } from './tenant-storage.repository';
-import { TenantMetricsRepository } from './tenant-metrics.repository';
-import { FleetMigrator } from './fleet-migrator';
-import { DriftDetector } from './drift-detector';
+import { KryonixConfig } from '@kryonix/platform';
+import { DatabaseConnector } from '@kryonix/platform';
+import { ensureEmbeddedPostgres } from '@kryonix/platform';
+import { GeneratedFiles } from '@kryonix/provisioning';
+import { loadMasterKey } from '@kryonix/platform';
+import { ModuleCatalog } from '@kryonix/modules';
+import { parseFailpoints } from '@kryonix/provisioning';
+import { Provisioner } from '@kryonix/provisioning';
+import { TenantLifecycle } from '@kryonix/provisioning';
+import { SecretBox, scramSha256Verifier } from '@kryonix/platform';
+import { TenantStorageRepository } from '@kryonix/provisioning';
+import { TenantMetricsRepository } from '@kryonix/provisioning';
+import { FleetMigrator } from '@kryonix/fleet';
+import { DriftDetector } from '@kryonix/fleet';
 
 /** Everything a process needs to provision: connections, registry, modules, secrets. */
 export interface KryonixRuntime {

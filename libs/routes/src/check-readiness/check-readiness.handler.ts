@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import type { Kysely } from 'kysely';
 import { RegistryDatabase, pendingRegistryMigrations } from '@kryonix/registry';
-import { REGISTRY_DB } from '../tokens';
+import { REGISTRY_DB } from '@kryonix/registry';
 import { CheckReadinessQuery, Readiness } from './check-readiness.query';
 
 /** Ready = the registry answers and every registry migration is applied. */

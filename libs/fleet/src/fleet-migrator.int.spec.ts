@@ -2,9 +2,9 @@ import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KryonixError } from '@kryonix/domain';
-import { projectPath } from '@kryonix/registry';
+import { projectPath } from '@kryonix/platform';
 import { connectAsTenant, createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
-import { KryonixRuntime } from './runtime';
+import type { KryonixRuntime } from '@kryonix/tenants';
 
 const modulesDir = mkdtempSync(join(tmpdir(), 'kx-fleet-modules-'));
 let env: TestEnv;

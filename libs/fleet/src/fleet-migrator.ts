@@ -2,9 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { Kysely } from 'kysely';
 import { KryonixError, TenantStatus, tenantSchemaName } from '@kryonix/domain';
 import { ModuleLedgerRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
-import { ModuleCatalog } from './module-catalog';
-import { withTenantLock } from './tenant-lock';
-import { TenantStorageRepository } from './tenant-storage.repository';
+import { ModuleCatalog } from '@kryonix/modules';
+import { withTenantLock } from '@kryonix/provisioning';
+import { TenantStorageRepository } from '@kryonix/provisioning';
 
 export interface MigrateOptions {
   tenants?: readonly string[];

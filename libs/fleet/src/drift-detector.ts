@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
 import { TenantNotFound, TenantStatus, quoteIdent, tenantSchemaName } from '@kryonix/domain';
 import { ModuleLedgerRepository, RegistryDatabase, TenantRepository } from '@kryonix/registry';
-import { DatabaseConnector } from './database-connector';
-import { ModuleCatalog, ModuleDefinition } from './module-catalog';
-import { TenantStorageRepository } from './tenant-storage.repository';
+import { DatabaseConnector } from '@kryonix/platform';
+import { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
+import { TenantStorageRepository } from '@kryonix/provisioning';
 
 export interface TenantDrift {
   tenant: string;

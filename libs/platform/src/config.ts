@@ -1,7 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import ms, { StringValue } from 'ms';
 import { ConfigurationError } from '@kryonix/domain';
-import { projectPath } from '@kryonix/registry';
+import { projectPath } from './project-root';
 
 export interface KryonixConfig {
   /** KRYONIX_HOME: local state (embedded PostgreSQL, master key, generated files). */

@@ -1,0 +1,2 @@
+export * from './fleet-migrator';
+export * from './drift-detector';

@@ -7,3 +7,4 @@ export * from './master-key';
 export * from './secrets';
 export * from './project-root';
 export * from './tokens';
+export * from './settings';

@@ -1,0 +1,434 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import ms, { StringValue } from 'ms';
+import { ConfigurationError } from '@kryonix/domain';
+import { projectPath } from '../project-root';
+
+/**
+ * Every environment variable any Kryonix process reads, in one table: its type,
+ * default, allowed range, which processes read it and what it means. A process parses
+ * the settings it reads once, when it starts (loadSettings); a bad value stops it there
+ * with one line naming the variable, the value and what is allowed. The README's
+ * configuration table is generated from this list (`npm run generate`).
+ *
+ * This file is light on purpose (no database driver, no framework): the CLI's small
+ * bundle imports it to name its local agent.
+ */
+
+/** The processes that read settings. `cli` = a command run in the CLI's own process. */
+export type KryonixProcess = 'cli' | 'control-plane' | 'data-plane' | 'up' | 'tests';
+
+const CORE: readonly KryonixProcess[] = ['cli', 'control-plane', 'data-plane', 'up'];
+const SERVERS: readonly KryonixProcess[] = ['control-plane', 'data-plane'];
+
+export interface SettingSpec<T> {
+  /** The environment variable. */
+  env: string;
+  /** What kind of value, as the README shows it. */
+  type: string;
+  /** The default as the README shows it (undefined: unset). */
+  shown?: string;
+  description: string;
+  processes: readonly KryonixProcess[];
+  /**
+   * Not part of the core's configuration but an option of one command (or a process's
+   * own plumbing): left out of the local agent's configuration hash.
+   */
+  perCommand?: boolean;
+  /** Never echoed in an error. */
+  secret?: boolean;
+  /** Parses the raw value (undefined or '' = unset); throws a string saying what is allowed. */
+  parse(raw: string | undefined, ctx: ParseContext): T;
+}
+
+export interface ParseContext {
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+type Spec<T> = Omit<SettingSpec<T>, 'parse' | 'type'> & { type?: string };
+
+const unset = (raw: string | undefined): raw is undefined | '' => raw === undefined || raw === '';
+
+function text(spec: Spec<string | undefined> & { default?: undefined; pattern?: RegExp; allowed?: string }): SettingSpec<string | undefined>;
+function text(spec: Spec<string> & { default: string; pattern?: RegExp; allowed?: string }): SettingSpec<string>;
+function text(spec: Spec<string | undefined> & { default?: string; pattern?: RegExp; allowed?: string }): SettingSpec<string | undefined> {
+  return {
+    type: 'string',
+    shown: spec.default,
+    ...spec,
+    parse(raw) {
+      if (unset(raw)) return spec.default;
+      if (spec.pattern && !spec.pattern.test(raw)) throw spec.allowed ?? `a value matching ${spec.pattern}`;
+      return raw;
+    },
+  };
+}
+
+function integer(spec: Spec<number> & { default: number; min: number; max: number; allowed?: string }): SettingSpec<number> {
+  return {
+    type: 'integer',
+    shown: String(spec.default),
+    ...spec,
+    parse(raw) {
+      if (unset(raw)) return spec.default;
+      const n = Number(raw);
+      if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < spec.min || n > spec.max) throw spec.allowed ?? `a whole number from ${spec.min} to ${spec.max}`;
+      return n;
+    },
+  };
+}
+
+function port(spec: Spec<number> & { default: number }): SettingSpec<number> {
+  return integer({ type: 'port', min: 1, max: 65535, allowed: 'a port number (1-65535)', ...spec });
+}
+
+/** Milliseconds, written as a number of milliseconds. */
+function millis(spec: Spec<number> & { default: number; min?: number; max?: number }): SettingSpec<number> {
+  const min = spec.min ?? 0;
+  const max = spec.max ?? 7 * 24 * 3600 * 1000;
+  return integer({ type: 'milliseconds', min, max, allowed: `a number of milliseconds from ${min} to ${max}`, ...spec });
+}
+
+/** A duration such as "7d", "12h", "30m" or a number of seconds; parsed to milliseconds. */
+function duration(spec: Spec<number | undefined> & { default?: string }): SettingSpec<number | undefined> {
+  return {
+    type: 'duration',
+    shown: spec.default,
+    ...spec,
+    parse(raw) {
+      const value = unset(raw) ? spec.default : raw;
+      if (value === undefined) return undefined;
+      const parsed = /^\d+$/.test(value) ? Number(value) * 1000 : ms(value as StringValue);
+      if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 0) throw 'a duration such as "7d", "12h", "30m" or a number of seconds';
+      return parsed;
+    },
+  };
+}
+
+function choice<const C extends string>(spec: Spec<C> & { default: C; choices: readonly C[] }): SettingSpec<C> {
+  return {
+    type: spec.choices.map((c) => `\`${c}\``).join(' \\| '),
+    shown: spec.default,
+    ...spec,
+    parse(raw) {
+      if (unset(raw)) return spec.default;
+      if (!(spec.choices as readonly string[]).includes(raw)) throw `one of ${spec.choices.join(', ')}`;
+      return raw as C;
+    },
+  };
+}
+
+/** A folder or file path; relative paths are taken from the working directory. */
+function path(spec: Spec<string> & { fallback: (ctx: ParseContext) => string }): SettingSpec<string>;
+function path(spec: Spec<string | undefined>): SettingSpec<string | undefined>;
+function path(spec: Spec<string | undefined> & { fallback?: (ctx: ParseContext) => string }): SettingSpec<string | undefined> {
+  return {
+    type: 'path',
+    ...spec,
+    parse(raw, ctx) {
+      if (unset(raw)) return spec.fallback?.(ctx);
+      return isAbsolute(raw) ? raw : resolve(ctx.cwd, raw);
+    },
+  };
+}
+
+function secret(spec: Spec<string | undefined> & { minLength?: number; allowed?: string }): SettingSpec<string | undefined> {
+  return {
+    type: 'secret',
+    secret: true,
+    ...spec,
+    parse(raw) {
+      if (unset(raw)) return undefined;
+      if (spec.minLength && raw.length < spec.minLength) throw spec.allowed ?? `a secret of at least ${spec.minLength} characters`;
+      return raw;
+    },
+  };
+}
+
+function url(spec: Spec<string | undefined> & { protocols: readonly string[] }): SettingSpec<string | undefined> {
+  return {
+    type: 'URL',
+    ...spec,
+    parse(raw) {
+      if (unset(raw)) return undefined;
+      let parsed: URL;
+      try {
+        parsed = new URL(raw);
+      } catch {
+        throw `a URL (${spec.protocols.map((p) => `${p}//…`).join(' or ')})`;
+      }
+      if (!spec.protocols.includes(parsed.protocol)) throw `a URL starting with ${spec.protocols.map((p) => `${p}//`).join(' or ')}`;
+      return raw;
+    },
+  };
+}
+
+const SIZE_UNITS = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 } as const;
+
+function size(spec: Spec<number> & { default: string }): SettingSpec<number> {
+  return {
+    type: 'size',
+    shown: spec.default,
+    ...spec,
+    parse(raw) {
+      const value = (unset(raw) ? spec.default : raw).trim();
+      const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB)?$/i.exec(value);
+      if (!m) throw 'a size such as "5GB" or "500MB"';
+      return Math.round(Number(m[1]) * SIZE_UNITS[(m[2] ?? 'B').toUpperCase() as keyof typeof SIZE_UNITS]);
+    },
+  };
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const DNS_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+const FAILPOINTS = /^\s*([a-z_]+=(fail|hang)\s*(,\s*|$))*$/;
+
+/** The schema: one entry per environment variable. */
+export const SETTINGS = {
+  // ---- where things are -------------------------------------------------------------
+  databaseUrl: url({
+    env: 'KRYONIX_DATABASE_URL',
+    shown: 'unset: embedded',
+    protocols: ['postgres:', 'postgresql:'],
+    secret: true,
+    processes: CORE,
+    description:
+      'Admin URL of the PostgreSQL server (a role with CREATEDB and CREATEROLE). Unset: the embedded PostgreSQL under `KRYONIX_HOME` is started on demand and reused by later commands.',
+  }),
+  home: path({
+    env: 'KRYONIX_HOME',
+    shown: './.kryonix',
+    fallback: (ctx) => resolve(ctx.cwd, '.kryonix'),
+    processes: [...CORE, 'tests'],
+    description: 'Local state: embedded PostgreSQL data (`postgres/`, admin password in `postgres.json`, mode 0600), `master.key` (0600), `generated/`, the operator token, the local agents (`run/`).',
+  }),
+  registryDatabase: text({
+    env: 'KRYONIX_REGISTRY_DATABASE',
+    default: 'kryonix_core',
+    pattern: IDENTIFIER,
+    allowed: 'a lowercase identifier such as "kryonix_core"',
+    processes: CORE,
+    description: 'Control database holding `tenant_management`; created and migrated at start-up.',
+  }),
+  masterKey: secret({
+    env: 'KRYONIX_MASTER_KEY',
+    shown: 'generated into `$KRYONIX_HOME/master.key`',
+    processes: CORE,
+    allowed: '32 bytes as 64 hex characters or base64',
+    description: '32 bytes as 64 hex chars or base64 (`openssl rand -hex 32`); encrypts tenant role passwords in the registry. Keep it: without it those passwords cannot be read back.',
+  }),
+  modulesDir: path({
+    env: 'KRYONIX_MODULES_DIR',
+    shown: 'sql/modules',
+    fallback: () => projectPath('sql', 'modules'),
+    processes: CORE,
+    description: 'Folder of SQL modules.',
+  }),
+  outputDir: path({
+    env: 'KRYONIX_OUTPUT_DIR',
+    shown: '$KRYONIX_HOME/generated',
+    processes: CORE,
+    description: 'Generated per-tenant files go to `<dir>/<id>/`.',
+  }),
+  baseDomain: text({
+    env: 'KRYONIX_BASE_DOMAIN',
+    default: 'localhost',
+    pattern: DNS_NAME,
+    allowed: 'a lowercase DNS name such as "kryonix.com.br"',
+    processes: CORE,
+    description: 'Tenants are served at `https://<id>.<base-domain>`.',
+  }),
+  embeddedPort: port({
+    env: 'KRYONIX_EMBEDDED_PORT',
+    default: 54329,
+    processes: CORE,
+    description: 'Port of the embedded PostgreSQL (loopback only).',
+  }),
+  deleteGraceMs: duration({
+    env: 'KRYONIX_DELETE_GRACE',
+    default: '7d',
+    processes: CORE,
+    description: "How long a deleted tenant's data is kept before the worker purges it (`7d`, `12h`, `30m`, or seconds).",
+  }),
+  storageQuotaBytes: size({
+    env: 'KRYONIX_TENANT_STORAGE_QUOTA',
+    default: '5GB',
+    processes: CORE,
+    description: 'Storage quota per tenant: `kryonix_tenant_storage_quota_bytes`, the base of the storage alert.',
+  }),
+  redisUrl: url({
+    env: 'REDIS_URL',
+    protocols: ['redis:', 'rediss:'],
+    secret: true,
+    processes: CORE,
+    description: 'Redis for tenant events (channel `kryonix:tenants`), the shared route cache and rate limits; everything works without it.',
+  }),
+  warmDatabases: integer({
+    env: 'KRYONIX_WARM_DATABASES',
+    default: 2,
+    min: 0,
+    max: 20,
+    processes: ['control-plane'],
+    description: 'Warm spares per mode and module set kept by long-lived processes (the control plane, the CLI agent): databases cloned, or schema-mode roles and schemas made, ahead of the next create.',
+  }),
+  failpoints: text({
+    env: 'KRYONIX_FAILPOINTS',
+    shown: 'unset',
+    pattern: FAILPOINTS,
+    allowed: 'a list such as "create_database=fail,write_files=hang" (<step>=fail|hang)',
+    processes: CORE,
+    description: 'Test hook: `<step>=fail` or `<step>=hang` makes that step fail (or hang) right after its action, e.g. `write_files=hang`.',
+  }),
+
+  // ---- the control plane --------------------------------------------------------------
+  operatorToken: secret({
+    env: 'KRYONIX_OPERATOR_TOKEN',
+    shown: '— (`kryonix up` generates `$KRYONIX_HOME/operator-token`)',
+    minLength: 16,
+    allowed: 'a secret of at least 16 characters (e.g. `openssl rand -hex 32`)',
+    processes: ['control-plane', 'cli', 'up'],
+    description: 'Bearer token of the HTTP API (≥ 16 chars); also the CLI\'s token with `--api`.',
+  }),
+  controlPort: port({ env: 'KRYONIX_CONTROL_PORT', default: 3000, processes: ['control-plane', 'up'], description: 'Where the control plane listens.' }),
+  controlHost: text({ env: 'KRYONIX_CONTROL_HOST', default: '127.0.0.1', processes: ['control-plane'], description: 'Address the control plane listens on.' }),
+  controlSocket: path({
+    env: 'KRYONIX_CONTROL_SOCKET',
+    perCommand: true,
+    processes: ['control-plane'],
+    description: 'Listen on this Unix socket (mode 0600) instead of TCP: set by the CLI for its local agent.',
+  }),
+  idleExitMs: duration({
+    env: 'KRYONIX_IDLE_EXIT',
+    perCommand: true,
+    processes: ['control-plane'],
+    description: 'Exit after this long without requests (set by the CLI for its local agent).',
+  }),
+  pidFile: path({ env: 'KRYONIX_PID_FILE', perCommand: true, processes: ['control-plane'], description: 'Write the process id here (set by the CLI for its local agent).' }),
+  logLevel: choice({
+    env: 'KRYONIX_LOG_LEVEL',
+    default: 'info',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    processes: SERVERS,
+    description: "Log level of both servers (JSON logs with secrets redacted); the data plane logs only warnings and errors unless `silent`.",
+  }),
+  workerIntervalMs: millis({ env: 'KRYONIX_WORKER_INTERVAL_MS', default: 60_000, processes: ['control-plane'], description: 'Purge pass of deleted tenants (0 = off).' }),
+  metricsIntervalMs: millis({ env: 'KRYONIX_METRICS_INTERVAL_MS', default: 15_000, processes: ['control-plane'], description: 'Refresh of the per-tenant gauges (0 = off).' }),
+  jobPollMs: millis({ env: 'KRYONIX_JOB_POLL_MS', default: 500, processes: ['control-plane'], description: 'How often the job worker looks for queued durable jobs (0 = no worker).' }),
+  jobHeartbeatMs: millis({ env: 'KRYONIX_JOB_HEARTBEAT_MS', default: 5_000, min: 10, processes: ['control-plane'], description: 'Heartbeat of a running job.' }),
+  jobStaleMs: millis({ env: 'KRYONIX_JOB_STALE_MS', default: 30_000, min: 100, processes: ['control-plane'], description: 'A running job without a heartbeat for this long is taken over by another worker.' }),
+  metricsToken: secret({
+    env: 'KRYONIX_METRICS_TOKEN',
+    shown: 'unset (open)',
+    processes: SERVERS,
+    description: "When set, `/metrics` of both servers wants `Authorization: Bearer <token>` (the data plane's port faces tenants).",
+  }),
+
+  // ---- the data plane -----------------------------------------------------------------
+  dataPort: port({ env: 'KRYONIX_DATA_PORT', default: 8443, processes: ['data-plane', 'up'], description: 'Where the data plane listens.' }),
+  dataHost: text({ env: 'KRYONIX_DATA_HOST', default: '127.0.0.1', processes: ['data-plane'], description: 'Address the data plane listens on.' }),
+  tlsCert: path({
+    env: 'KRYONIX_TLS_CERT',
+    shown: 'unset (`kryonix up`: a self-signed `*.<base-domain>` certificate in `$KRYONIX_HOME/tls/`)',
+    processes: ['data-plane', 'up'],
+    description: 'PEM certificate; the data plane serves HTTPS when it and `KRYONIX_TLS_KEY` are set, plain HTTP otherwise.',
+  }),
+  tlsKey: path({ env: 'KRYONIX_TLS_KEY', shown: 'unset', processes: ['data-plane', 'up'], description: 'PEM private key of `KRYONIX_TLS_CERT`.' }),
+  maxConnections: integer({
+    env: 'KRYONIX_MAX_CONNECTIONS',
+    default: 100,
+    min: 2,
+    max: 100_000,
+    processes: ['data-plane'],
+    description: 'Data plane: server connections of one process, all pools together (a quarter for the shared schema-mode pool, the rest for database-mode tenant pools).',
+  }),
+  tenantPoolSize: integer({ env: 'KRYONIX_TENANT_POOL_SIZE', default: 1, min: 1, max: 100, processes: ['data-plane'], description: "Data plane: connections of one database-mode tenant's pool." }),
+  poolIdleMs: millis({ env: 'KRYONIX_POOL_IDLE_MS', default: 30_000, min: 100, processes: ['data-plane'], description: 'Data plane: idle connections are closed after this long.' }),
+  acquireTimeoutMs: millis({ env: 'KRYONIX_ACQUIRE_TIMEOUT_MS', default: 5_000, min: 1, max: 600_000, processes: ['data-plane'], description: 'Data plane: how long a request waits for a connection before 503.' }),
+  dataApplicationName: text({
+    env: 'KRYONIX_DATA_APPLICATION_NAME',
+    default: 'kryonix-data-plane',
+    pattern: /^[\x20-\x7e]{1,63}$/,
+    allowed: '1 to 63 printable ASCII characters',
+    processes: ['data-plane'],
+    description: 'Data plane: `application_name` of its server connections, to tell processes apart in `pg_stat_activity`.',
+  }),
+  routeTtlMs: millis({ env: 'KRYONIX_ROUTE_TTL_MS', default: 5_000, min: 0, max: 3_600_000, processes: ['data-plane'], description: "Data plane: how long a tenant's route (status, keys, schemas) is cached; Redis events drop entries at once." }),
+  unknownTenantTtlMs: millis({
+    env: 'KRYONIX_UNKNOWN_TENANT_TTL_MS',
+    default: 1_000,
+    min: 0,
+    max: 3_600_000,
+    processes: ['data-plane'],
+    description:
+      'Data plane: how long a subdomain the registry does not know is remembered as unknown (apart from the routes, at most 10,000 names); a tenant created meanwhile is served after this at the latest, at once with Redis (its `TenantProvisioned` event).',
+  }),
+  rateLimit: integer({
+    env: 'KRYONIX_RATE_LIMIT',
+    default: 6000,
+    min: 1,
+    max: 10_000_000,
+    processes: ['data-plane'],
+    description: "Data plane: requests per minute per tenant (sliding window in Redis; off without Redis); a tenant's own `rate_limit_per_minute` in the registry wins.",
+  }),
+
+  // ---- the CLI ------------------------------------------------------------------------
+  apiUrl: url({ env: 'KRYONIX_API_URL', perCommand: true, protocols: ['http:', 'https:'], processes: ['cli'], description: 'The CLI\'s `--api`: send commands to this running control plane.' }),
+  agent: choice({ env: 'KRYONIX_AGENT', default: 'on', choices: ['on', 'off'], perCommand: true, processes: ['cli'], description: "`off`: the CLI never starts or uses its local agent." }),
+  agentIdle: duration({ env: 'KRYONIX_AGENT_IDLE', default: '10m', perCommand: true, processes: ['cli'], description: 'The local agent exits after this long without requests.' }),
+  codeCache: choice({ env: 'KRYONIX_CODE_CACHE', default: 'on', choices: ['on', 'off'], perCommand: true, processes: ['cli'], description: "`off`: the CLI does not use V8's code cache (`dist/.code-cache/`)." }),
+  debug: text({ env: 'KRYONIX_DEBUG', shown: 'unset', perCommand: true, processes: ['cli'], description: 'When set, the CLI prints the stack of an internal error.' }),
+  modules: text({ env: 'KRYONIX_MODULES', shown: '', perCommand: true, processes: ['cli'], description: '`--modules` of `tenant create`.' }),
+  mode: text({ env: 'KRYONIX_MODE', shown: '', perCommand: true, processes: ['cli'], description: '`--mode` of `tenant create`.' }),
+  json: text({ env: 'KRYONIX_JSON', shown: '', perCommand: true, processes: ['cli'], description: '`--json` of every command.' }),
+  migrateConcurrency: text({ env: 'KRYONIX_MIGRATE_CONCURRENCY', shown: '', perCommand: true, processes: ['cli'], description: '`--concurrency` of `migrate`.' }),
+
+  // ---- tests --------------------------------------------------------------------------
+  testDatabaseUrl: url({
+    env: 'KRYONIX_TEST_DATABASE_URL',
+    shown: 'unset',
+    protocols: ['postgres:', 'postgresql:'],
+    secret: true,
+    perCommand: true,
+    processes: ['tests'],
+    description: 'Tests: use this server instead of starting an embedded one.',
+  }),
+} satisfies Record<string, SettingSpec<unknown>>;
+
+export type SettingKey = keyof typeof SETTINGS;
+export type Settings = { readonly [K in SettingKey]: ReturnType<(typeof SETTINGS)[K]['parse']> };
+
+/**
+ * The settings of one process, parsed once: every variable that process reads is
+ * checked (the first bad one stops it with a ConfigurationError naming it), the others
+ * keep their defaults. Derived values (the outputs folder under the home) are filled in.
+ */
+export function loadSettings(env: Readonly<Record<string, string | undefined>> = process.env, process_: KryonixProcess = 'cli', cwd = process.cwd()): Settings {
+  const ctx: ParseContext = { cwd, env };
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(SETTINGS) as Array<[SettingKey, SettingSpec<unknown>]>) {
+    const raw = env[spec.env];
+    const reads = spec.processes.includes(process_);
+    try {
+      out[key] = spec.parse(reads ? raw : undefined, ctx);
+    } catch (allowed) {
+      if (typeof allowed !== 'string') throw allowed;
+      throw invalidSetting(spec, raw, allowed);
+    }
+  }
+  const settings = out as { -readonly [K in SettingKey]: Settings[K] };
+  settings.outputDir ??= join(settings.home, 'generated');
+  return settings;
+}
+
+/** One line: the variable, the value it got (unless secret) and what is allowed. */
+export function invalidSetting(spec: Pick<SettingSpec<unknown>, 'env' | 'secret'>, raw: string | undefined, allowed: string): ConfigurationError {
+  const got = spec.secret ? 'a value that is not valid (not shown: it is secret)' : JSON.stringify(raw);
+  return new ConfigurationError(`${spec.env} must be ${allowed}; got ${got}.`);
+}
+
+/** The settings that make up the core's configuration (the local agent's identity): not the per-command ones. */
+export function coreSettingNames(): string[] {
+  return Object.values(SETTINGS as Record<string, SettingSpec<unknown>>)
+    .filter((s) => !s.perCommand)
+    .map((s) => s.env);
+}

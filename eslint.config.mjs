@@ -20,7 +20,7 @@ export default [
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:domain'] },
             { sourceTag: 'type:data', onlyDependOnLibsWithTags: ['type:domain', 'type:platform'] },
-            { sourceTag: 'type:modules', onlyDependOnLibsWithTags: ['type:domain'] },
+            { sourceTag: 'type:modules', onlyDependOnLibsWithTags: ['type:domain', 'type:platform'] },
             { sourceTag: 'type:routes', onlyDependOnLibsWithTags: ['type:domain', 'type:platform', 'type:data'] },
             { sourceTag: 'type:provisioning', onlyDependOnLibsWithTags: ['type:domain', 'type:platform', 'type:data', 'type:modules'] },
             { sourceTag: 'type:fleet', onlyDependOnLibsWithTags: ['type:domain', 'type:platform', 'type:data', 'type:modules', 'type:provisioning'] },
@@ -28,6 +28,8 @@ export default [
             { sourceTag: 'type:web', onlyDependOnLibsWithTags: ['type:domain', 'type:routes'] },
             { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:domain'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:platform', 'type:data', 'type:modules', 'type:routes', 'type:provisioning', 'type:fleet', 'type:application', 'type:web', 'type:sdk'] },
+            // The data plane serves tenants: it never provisions, migrates or runs the control plane's use cases (checked transitively).
+            { sourceTag: 'scope:data-plane', notDependOnLibsWithTags: ['type:provisioning', 'type:fleet', 'type:application'] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:platform', 'type:data', 'type:modules', 'type:routes', 'type:provisioning', 'type:fleet', 'type:application'] },
           ],
         },

@@ -6,6 +6,7 @@ module.exports = {
   // Type checking is done once by `tsc` in `npm test`; here files are only transpiled.
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json' }] },
   moduleNameMapper: {
+    '^@kryonix/platform/light$': '<rootDir>/libs/platform/src/light.ts',
     '^@kryonix/(domain|platform|modules|registry|provisioning|fleet|routes|sdk|tenants|testing|web)$': '<rootDir>/libs/$1/src/index.ts',
   },
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',

@@ -16,9 +16,8 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { ensureEmbeddedPostgres, loadConfig, stopEmbeddedPostgres } from '@kryonix/platform';
-import { openRuntime } from '@kryonix/tenants';
 import { projectPath } from '@kryonix/platform';
-import { freePort } from '@kryonix/testing';
+import { freePort, openTestCore } from '@kryonix/testing';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -146,7 +145,7 @@ async function main(): Promise<void> {
   const env = { KRYONIX_DATABASE_URL: server.url, KRYONIX_HOME: home, KRYONIX_BASE_DOMAIN: 'bench.localhost', KRYONIX_LOG_LEVEL: 'silent' };
   const children: Array<ReturnType<typeof spawn>> = [];
   try {
-    const runtime = await openRuntime(loadConfig(env), env);
+    const runtime = await openTestCore(loadConfig(env, 'control-plane'), {});
     const targets: Record<'schema' | 'database', Array<{ id: string; host: string; key: string }>> = { schema: [], database: [] };
     const started = Date.now();
     for (const mode of ['schema', 'database'] as const) {

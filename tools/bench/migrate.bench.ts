@@ -13,9 +13,8 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { quoteIdent, tenantRoleName, tenantSchemaName } from '@kryonix/domain';
 import { ensureEmbeddedPostgres, loadConfig, scramSha256Verifier, stopEmbeddedPostgres } from '@kryonix/platform';
-import { openRuntime } from '@kryonix/tenants';
 import { projectPath } from '@kryonix/platform';
-import { freePort } from '@kryonix/testing';
+import { freePort, openTestCore } from '@kryonix/testing';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,7 +32,7 @@ async function main(): Promise<void> {
   const server = await ensureEmbeddedPostgres(home, await freePort());
   const env = { KRYONIX_DATABASE_URL: server.url, KRYONIX_HOME: home, KRYONIX_MODULES_DIR: modulesDir };
   try {
-    const runtime = await openRuntime(loadConfig(env), env);
+    const runtime = await openTestCore(loadConfig(env, 'control-plane'), {});
     const crm = runtime.catalog.get('crm');
     // a schema-mode tenant first, through the provisioner: creates kryonix_tenants and checks the seeding matches
     await runtime.provisioner.create({ id: 'seed-reference', name: 'Reference', modules: 'crm', mode: 'schema' });
@@ -87,7 +86,7 @@ async function main(): Promise<void> {
 
     // a one-statement migration over all of them
     writeFileSync(join(modulesDir, 'crm', '0002_bench_column.sql.hbs'), 'ALTER TABLE {{schema}}.leads ADD COLUMN bench_flag boolean;\n');
-    const v2 = await openRuntime(loadConfig(env), env);
+    const v2 = await openTestCore(loadConfig(env, 'control-plane'), {});
     const runStarted = performance.now();
     const report = await v2.migrator.migrate({ concurrency: CONCURRENCY });
     const runMs = performance.now() - runStarted;

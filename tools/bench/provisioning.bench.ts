@@ -13,9 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ensureEmbeddedPostgres, loadConfig, stopEmbeddedPostgres } from '@kryonix/platform';
-import { openRuntime } from '@kryonix/tenants';
 import { projectPath } from '@kryonix/platform';
-import { freePort } from '@kryonix/testing';
+import { freePort, openTestCore } from '@kryonix/testing';
 
 const MODULES = 'crm,whatsapp,agendamento,financeiro';
 const runsArg = process.argv.indexOf('--runs');
@@ -63,7 +62,7 @@ async function main(): Promise<void> {
     const inProcess: Record<string, Record<string, number[]>> = { spares: { database: [], schema: [] }, none: { database: [], schema: [] } };
     const perStep: Record<string, Record<string, Record<string, number[]>>> = { spares: { database: {}, schema: {} }, none: { database: {}, schema: {} } };
     for (const variant of ['none', 'spares'] as const) {
-      const runtime = await openRuntime(loadConfig(env), env, { warmDatabases: variant === 'spares' ? 2 : 0 });
+      const runtime = await openTestCore(loadConfig(env, 'control-plane'), { warmDatabases: variant === 'spares' ? 2 : 0 });
       // Warm-up, not measured: builds the template database once (and the first spares).
       for (const mode of ['database', 'schema'] as const) {
         for (let i = 0; i < WARMUP; i++) await runtime.provisioner.create({ id: `warm-${variant}-${mode.slice(0, 2)}-${i}`, name: 'Warm-up', modules: MODULES, mode });

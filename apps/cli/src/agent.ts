@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Dirent, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
+import { coreSettingNames, isProcessAlive } from '@kryonix/platform/light';
 import { ApiTenantService } from './api.service';
 
 /**
@@ -25,8 +26,12 @@ export interface LocalAgent {
   home: string;
 }
 
-/** Settings that are options of one command, not configuration of the core. */
-const PER_COMMAND = new Set(['KRYONIX_API_URL', 'KRYONIX_OPERATOR_TOKEN', 'KRYONIX_JSON', 'KRYONIX_MODULES', 'KRYONIX_MODE', 'KRYONIX_MIGRATE_CONCURRENCY', 'KRYONIX_CODE_CACHE', 'KRYONIX_AGENT', 'KRYONIX_AGENT_IDLE']);
+/**
+ * The settings that make up the core's configuration, from the one schema of settings
+ * (its per-command entries are left out). KRYONIX_OPERATOR_TOKEN is per command here: the
+ * agent always uses the token file's.
+ */
+const CORE_SETTINGS = new Set(coreSettingNames().filter((name) => name !== 'KRYONIX_OPERATOR_TOKEN'));
 /** Unix socket paths are limited to 107 bytes on Linux. */
 const MAX_SOCKET_PATH = 100;
 
@@ -41,7 +46,7 @@ export function localAgent(env: NodeJS.ProcessEnv = process.env): LocalAgent | u
   if (!entry) return undefined; // not running from a build (e.g. the sources under test)
   const home = agentHome(env);
   const settings = Object.entries(env)
-    .filter(([k]) => (k.startsWith('KRYONIX_') && !PER_COMMAND.has(k)) || k === 'REDIS_URL' || k.startsWith('PG'))
+    .filter(([k]) => CORE_SETTINGS.has(k) || k.startsWith('PG'))
     .sort(([a], [b]) => a.localeCompare(b));
   // What the agent loaded at its start and would not see change: the build, the SQL modules
   // and the templates of the generated files.
@@ -165,21 +170,12 @@ export function agentPid(pidFile: string): number | undefined {
 async function terminate(pids: readonly number[], timeoutMs: number): Promise<void> {
   for (const pid of pids) process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
-  while (pids.some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  while (pids.some(isProcessAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** A pid file can outlive its process; never signal a process that is not one of ours. */
 function isAgent(pid: number): boolean {
-  if (!isRunning(pid)) return false;
+  if (!isProcessAlive(pid)) return false;
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('control-plane.js');
   } catch {

@@ -1,6 +1,6 @@
 import { IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { KryonixError, ErrorCode } from '@kryonix/domain';
+import { KryonixError, isErrorCode, ConfigurationError } from '@kryonix/domain';
 import type { StepEvent } from '@kryonix/provisioning';
 import type { TenantService } from './tenant-service';
 
@@ -66,7 +66,7 @@ export class ApiTenantService implements TenantService {
   }
 
   private async call(method: string, path: string, body?: unknown, onStep?: (e: StepEvent) => void): Promise<any> {
-    if (!this.token) throw new KryonixError('CONFIGURATION', 'KRYONIX_OPERATOR_TOKEN (or --token) is required with --api.');
+    if (!this.token) throw new ConfigurationError('KRYONIX_OPERATOR_TOKEN (or --token) is required with --api.');
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (this.actor) headers['x-kryonix-actor'] = this.actor;
     if (onStep) headers.accept = 'application/x-ndjson';
@@ -79,7 +79,7 @@ export class ApiTenantService implements TenantService {
     const parsed = res.text ? safeJson(res.text) : undefined;
     if (res.status >= 400 || res.streamError) {
       const err = res.streamError ?? (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new KryonixError((err?.code as ErrorCode) ?? 'INTERNAL', err?.message ?? `The control plane answered ${res.status}.`);
+      throw new KryonixError(isErrorCode(err?.code) ? err.code : 'INTERNAL', err?.message ?? `The control plane answered ${res.status}.`);
     }
     return res.streamResult ?? parsed;
   }

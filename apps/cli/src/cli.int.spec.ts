@@ -69,6 +69,34 @@ describe('kryonix CLI', () => {
     expect(unreachable.stderr).toMatch(/^kryonix: /);
   });
 
+  it('a bad setting the command reads stops it before anything starts: one line, exit 2; settings it does not read do not matter', async () => {
+    const bad = kryonix(['tenant', 'create', 'cli-badset', 'X', '--modules', 'crm'], { KRYONIX_EMBEDDED_PORT: 'lots' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('kryonix: KRYONIX_EMBEDDED_PORT must be a port number (1-65535); got "lots".\n');
+    const json = kryonix(['tenant', 'list', '--json'], { KRYONIX_DELETE_GRACE: 'forever' });
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stderr)).toEqual({ error: { code: 'CONFIGURATION', message: expect.stringContaining('KRYONIX_DELETE_GRACE must be a duration') } });
+    expect(await footprint('cli-badset')).toEqual({ databases: [], roles: [], schemas: [], registry: { clientes: 0, tenant_module_migrations: 0, api_keys: 0 }, files: false });
+    // The data plane's port is not a CLI setting: `tenant list` works, `up` refuses.
+    const list = kryonix(['tenant', 'list', '--json'], { KRYONIX_DATA_PORT: 'nope', KRYONIX_MAX_CONNECTIONS: 'abc' });
+    expect(list.stderr).toBe('');
+    expect(list.code).toBe(0);
+    const up = kryonix(['up'], { KRYONIX_DATA_PORT: 'nope' });
+    expect(up.code).toBe(2);
+    expect(up.stderr).toBe('kryonix: KRYONIX_DATA_PORT must be a port number (1-65535); got "nope".\n');
+  });
+
+  it('the servers refuse a bad setting at start with one line and exit code 2', () => {
+    for (const [file, name, value, message] of [
+      ['data-plane.js', 'KRYONIX_MAX_CONNECTIONS', 'abc', 'kryonix data plane: KRYONIX_MAX_CONNECTIONS must be a whole number from 2 to 100000; got "abc".'],
+      ['control-plane.js', 'KRYONIX_JOB_POLL_MS', '-5', 'kryonix control plane: KRYONIX_JOB_POLL_MS must be a number of milliseconds from 0 to 604800000; got "-5".'],
+    ]) {
+      const r = spawnSync(process.execPath, [projectPath('dist', file!)], { env: { ...process.env, ...env.env, KRYONIX_OPERATOR_TOKEN: 'a-token-of-enough-length', [name!]: value }, encoding: 'utf8', timeout: 30_000 });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`${message}\n`);
+    }
+  });
+
   it('options read their environment variables', () => {
     const r = kryonix(['tenant', 'create', 'cli-env', 'Env'], { KRYONIX_MODULES: 'crm,financeiro', KRYONIX_MODE: 'schema', KRYONIX_JSON: '1' });
     expect(r.code).toBe(0);

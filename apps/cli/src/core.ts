@@ -1,27 +1,14 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { KryonixConfig, loadConfig } from '@kryonix/platform';
-import { KryonixRuntime, openRuntime } from '@kryonix/tenants';
-import { TenantsModule } from '@kryonix/tenants';
+import { type KryonixConfig, loadConfig } from '@kryonix/platform';
+import { type KryonixCore, openCore } from '@kryonix/tenants';
 
-export interface Core {
-  commands: CommandBus;
-  queries: QueryBus;
-  runtime: KryonixRuntime;
-}
+export type Core = KryonixCore;
 
-/** Opens the runtime (starting the embedded PostgreSQL when needed), runs `fn`, and closes everything. */
+/** Opens the core (starting the embedded PostgreSQL when needed), runs `fn`, and closes everything. */
 export async function withCore<R>(fn: (core: Core) => Promise<R>, config: KryonixConfig = loadConfig()): Promise<R> {
-  const runtime = await openRuntime(config);
+  const core = await openCore(config);
   try {
-    const app = await NestFactory.createApplicationContext(TenantsModule.forRuntime(runtime), { logger: false, abortOnError: false });
-    try {
-      return await fn({ commands: app.get(CommandBus), queries: app.get(QueryBus), runtime });
-    } finally {
-      await app.close();
-    }
+    return await fn(core);
   } finally {
-    await runtime.close();
+    await core.close();
   }
 }

@@ -1,3 +1,5 @@
+import { loadSettings } from '@kryonix/platform/light';
+import { reportError } from './output';
 import { Command, Option } from 'commander';
 import { tenantLifecycleCommands } from './commands/tenant-lifecycle.commands';
 import { upCommand } from './commands/up.command';
@@ -42,6 +44,13 @@ function applyToAll(command: Command, fn: (c: Command) => void): void {
 }
 
 export async function run(argv: string[] = process.argv): Promise<void> {
+  // The settings the CLI reads are checked before any command starts or changes anything.
+  try {
+    loadSettings(process.env, 'cli');
+  } catch (error) {
+    process.exitCode = reportError(error, argv.includes('--json') || Boolean(process.env.KRYONIX_JSON));
+    return;
+  }
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {

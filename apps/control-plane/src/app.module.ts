@@ -3,7 +3,9 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { LoggerModule } from 'nestjs-pino';
 import { DocsController, OPENAPI_DOCUMENT } from './docs/docs.controller';
-import type { KryonixRuntime } from '@kryonix/tenants';
+import { type KryonixConfig, PlatformModule } from '@kryonix/platform';
+import { ModulesModule } from '@kryonix/modules';
+import { RegistryModule } from '@kryonix/registry';
 import { TenantsModule } from '@kryonix/tenants';
 import { AuditInterceptor, TRUST_ACTOR_HEADER } from './audit/audit.interceptor';
 import { OPERATOR_TOKEN, OperatorAuthGuard } from './auth/operator-auth.guard';
@@ -31,6 +33,8 @@ export interface ControlPlaneOptions {
   logStream?: NodeJS.WritableStream;
   /** The CLI's local agent (a Unix socket only its user reaches): `X-Kryonix-Actor` names who acted. */
   trustActorHeader?: boolean;
+  /** KRYONIX_WARM_DATABASES: warm spares per mode and module set. */
+  warmDatabases: number;
 }
 
 /** Secrets never reach the log: headers with credentials and any apiKey/password field are redacted. */
@@ -46,11 +50,14 @@ export const REDACT = [
 
 @Module({})
 export class ControlPlaneModule {
-  static forRuntime(runtime: KryonixRuntime, options: ControlPlaneOptions): DynamicModule {
+  static forRoot(config: KryonixConfig, options: ControlPlaneOptions): DynamicModule {
     return {
       module: ControlPlaneModule,
       imports: [
-        TenantsModule.forRuntime(runtime),
+        PlatformModule.forRoot(config),
+        ModulesModule,
+        RegistryModule,
+        TenantsModule.forRoot({ warmDatabases: options.warmDatabases }),
         LoggerModule.forRoot({
           pinoHttp: [
             {

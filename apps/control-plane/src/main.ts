@@ -1,5 +1,5 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import ms, { StringValue } from 'ms';
+import { KryonixConfig, loadConfig } from '@kryonix/platform';
 import { startControlPlane } from './server';
 
 /**
@@ -8,7 +8,14 @@ import { startControlPlane } from './server';
  * KRYONIX_IDLE_EXIT (e.g. `10m`) makes it exit after that long without requests:
  * both are how the CLI runs it as its local agent (with KRYONIX_PID_FILE, written once listening).
  */
-const idleAfter = process.env.KRYONIX_IDLE_EXIT ? ms(process.env.KRYONIX_IDLE_EXIT as StringValue) : undefined;
+let config: KryonixConfig;
+try {
+  config = loadConfig(process.env, 'control-plane');
+} catch (error) {
+  // A bad setting: the settings are not there to read the pid file's path from, so it is taken as given.
+  failed(error, process.env.KRYONIX_PID_FILE || undefined, 2);
+}
+const idleAfter = config.idleExitMs;
 let stopping = false;
 let close = (): Promise<void> => Promise.resolve();
 const stop = (): void => {
@@ -20,12 +27,13 @@ const stop = (): void => {
   );
 };
 startControlPlane({
-  socketPath: process.env.KRYONIX_CONTROL_SOCKET || undefined,
+  config,
+  socketPath: config.controlSocket,
   idle: idleAfter ? { afterMs: idleAfter, onIdle: () => stop() } : undefined,
 })
   .then((server) => {
     process.stdout.write(`kryonix control plane listening on ${server.url}\n`);
-    const pidFile = process.env.KRYONIX_PID_FILE;
+    const pidFile = config.pidFile;
     if (pidFile) {
       writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
       rmSync(`${pidFile}.failed`, { force: true });
@@ -38,16 +46,17 @@ startControlPlane({
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   })
-  .catch((error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`kryonix control plane: ${message}\n`);
-    // As the CLI's agent: say so next to the pid file, so the CLI does not start it again at once.
-    const busy = (error as { details?: { socketBusy?: boolean } }).details?.socketBusy;
-    const pidFile = process.env.KRYONIX_PID_FILE;
-    if (pidFile && readPid(pidFile) === process.pid) rmSync(pidFile, { force: true });
-    if (process.env.KRYONIX_PID_FILE && !busy) writeFileSync(`${process.env.KRYONIX_PID_FILE}.failed`, `${new Date().toISOString()} ${message}\n`, { mode: 0o600 });
-    process.exit(1);
-  });
+  .catch((error: unknown) => failed(error, config.pidFile, 1));
+
+/** Says why on stderr and, as the CLI's agent, next to the pid file, so the CLI does not start it again at once. */
+function failed(error: unknown, pidFile: string | undefined, code: number): never {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`kryonix control plane: ${message}\n`);
+  const busy = (error as { details?: { socketBusy?: boolean } }).details?.socketBusy;
+  if (pidFile && readPid(pidFile) === process.pid) rmSync(pidFile, { force: true });
+  if (pidFile && !busy) writeFileSync(`${pidFile}.failed`, `${new Date().toISOString()} ${message}\n`, { mode: 0o600 });
+  process.exit(code);
+}
 
 function readPid(file: string): number | undefined {
   try {

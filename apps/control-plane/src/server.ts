@@ -3,23 +3,24 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { Logger } from '@nestjs/common';
 import { chmod, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { ConfigurationError, KryonixError } from '@kryonix/domain';
-import { KryonixRuntime, openRuntime } from '@kryonix/tenants';
+import { KryonixConfig, closePlatform } from '@kryonix/platform';
 import { loadConfig, withFileLock } from '@kryonix/platform';
 import { ControlPlaneModule } from './app.module';
 
 export interface ControlPlaneServer {
   app: NestFastifyApplication;
-  runtime: KryonixRuntime;
+  config: KryonixConfig;
   url: string;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   env?: Record<string, string | undefined>;
+  /** The configuration, when the caller has parsed it already (else parsed from `env`). */
+  config?: KryonixConfig;
   /** 0 = any free port. */
   port?: number;
   logStream?: NodeJS.WritableStream;
@@ -32,38 +33,31 @@ export interface StartOptions {
 /** Opens the runtime (registry migrated at start-up) and serves the HTTP API. */
 export async function startControlPlane(options: StartOptions = {}): Promise<ControlPlaneServer> {
   const env = options.env ?? process.env;
-  const operatorToken = env.KRYONIX_OPERATOR_TOKEN;
-  if (!operatorToken || operatorToken.length < 16) {
+  // Parsed once, before anything starts: a bad setting stops the process here.
+  const config = options.config ?? loadConfig(env, 'control-plane');
+  if (!config.operatorToken) {
     throw new ConfigurationError('KRYONIX_OPERATOR_TOKEN must be set to a secret of at least 16 characters (e.g. `openssl rand -hex 32`).');
   }
-  const port = options.port ?? Number(env.KRYONIX_CONTROL_PORT || 3000);
-  const host = env.KRYONIX_CONTROL_HOST || '127.0.0.1';
-  const warm = env.KRYONIX_WARM_DATABASES ?? '2';
-  if (!/^\d+$/.test(warm) || Number(warm) > 20) throw new ConfigurationError(`KRYONIX_WARM_DATABASES must be a whole number from 0 to 20 (warm spare databases per module set); got "${warm}".`);
-  const runtime = await openRuntime(loadConfig(env), env, {
-    warmDatabases: Number(warm),
-    onBackgroundError: (error) => new Logger('provisioning').warn({ err: error }, 'could not make a warm spare database (the next create clones its template instead)'),
-  });
+  const port = options.port ?? config.controlPort;
+  const host = config.controlHost;
   let openapi: OpenAPIObject | undefined;
+  let app: NestFastifyApplication | undefined;
   try {
-    const app = await NestFactory.create<NestFastifyApplication>(
-      ControlPlaneModule.forRuntime(runtime, {
-        operatorToken,
-        logLevel: env.KRYONIX_LOG_LEVEL || 'info',
-        workerIntervalMs: Number(env.KRYONIX_WORKER_INTERVAL_MS ?? 60_000),
-        metricsIntervalMs: Number(env.KRYONIX_METRICS_INTERVAL_MS ?? 15_000),
+    app = await NestFactory.create<NestFastifyApplication>(
+      ControlPlaneModule.forRoot(config, {
+        operatorToken: config.operatorToken,
+        logLevel: config.logLevel,
+        workerIntervalMs: config.workerIntervalMs,
+        metricsIntervalMs: config.metricsIntervalMs,
         openapi: () => openapi!,
         logStream: options.logStream,
-        metricsToken: env.KRYONIX_METRICS_TOKEN || undefined,
+        metricsToken: config.metricsToken,
         trustActorHeader: Boolean(options.socketPath),
-        jobs: {
-          pollMs: Number(env.KRYONIX_JOB_POLL_MS ?? 500),
-          heartbeatMs: Number(env.KRYONIX_JOB_HEARTBEAT_MS ?? 5_000),
-          staleAfterMs: Number(env.KRYONIX_JOB_STALE_MS ?? 30_000),
-        },
+        warmDatabases: config.warmDatabases,
+        jobs: { pollMs: config.jobPollMs, heartbeatMs: config.jobHeartbeatMs, staleAfterMs: config.jobStaleMs },
       }),
       new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
-      { bufferLogs: true },
+      { bufferLogs: true, abortOnError: false },
     );
     app.useLogger(app.get(PinoLogger));
     openapi = SwaggerModule.createDocument(
@@ -85,18 +79,19 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       const address = app.getHttpServer().address() as { port: number };
       url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
     }
+    const started = app;
     return {
-      app,
-      runtime,
+      app: started,
+      config,
       url,
       close: async () => {
         stopIdleWatch();
-        await app.close();
-        await runtime.close();
+        await started.close();
       },
     };
   } catch (error) {
-    await runtime.close();
+    if (app) await app.close().catch(() => undefined);
+    else await closePlatform(config);
     throw error;
   }
 }
@@ -117,7 +112,7 @@ async function listenOnSocket(app: NestFastifyApplication, path: string): Promis
 
 /** Not a failure of this configuration: another server has the socket (the CLI's racing agents). */
 function socketBusy(message: string): KryonixError {
-  return new KryonixError('CONFIGURATION', message, { socketBusy: true });
+  return new ConfigurationError(message, { socketBusy: true });
 }
 
 function answers(path: string): Promise<boolean> {

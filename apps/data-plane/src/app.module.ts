@@ -1,8 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { ModuleCatalog } from '@kryonix/modules';
-import { type KryonixRuntime } from '@kryonix/tenants';
-import { TenantsModule } from '@kryonix/tenants';
+import { CqrsModule } from '@nestjs/cqrs';
+import { ModulesModule } from '@kryonix/modules';
+import { GatewayAccess, KRYONIX_CONFIG, type KryonixConfig, PlatformModule } from '@kryonix/platform';
+import { RegistryModule } from '@kryonix/registry';
+import { RoutesModule } from '@kryonix/routes';
 import { DomainExceptionFilter, METRICS_REGISTRY, METRICS_TOKEN, MetricsController } from '@kryonix/web';
 import { HealthController } from '@kryonix/web';
 import { DataPlaneMetrics } from './metrics/data-plane-metrics';
@@ -25,19 +27,19 @@ export interface DataPlaneOptions {
 
 @Module({})
 export class DataPlaneModule {
-  static forRuntime(runtime: KryonixRuntime, options: DataPlaneOptions): DynamicModule {
+  static forRoot(config: KryonixConfig, options: DataPlaneOptions): DynamicModule {
     return {
       module: DataPlaneModule,
-      imports: [TenantsModule.forRuntime(runtime)],
+      // The registry's reads only: the data plane never provisions, migrates or runs the control plane's use cases.
+      imports: [PlatformModule.forRoot(config, { gateway: true }), ModulesModule, RegistryModule, CqrsModule.forRoot(), RoutesModule],
       controllers: [ModuleResourcesController, HealthController, MetricsController],
       providers: [
-        { provide: CONNECTION_OPTIONS, useValue: { ...options.connections, urlFor: runtime.gatewayUrl } },
+        { provide: CONNECTION_OPTIONS, useFactory: (gateway: GatewayAccess) => ({ ...options.connections, urlFor: (database: string) => gateway.url(database) }), inject: [GatewayAccess] },
         { provide: ROUTE_CACHE_OPTIONS, useValue: options.routes },
         { provide: RATE_LIMIT_OPTIONS, useValue: options.rateLimit },
         { provide: METRICS_TOKEN, useValue: options.metricsToken },
         RateLimiter,
-        { provide: ModuleCatalog, useValue: runtime.catalog },
-        { provide: TenantAccess, useFactory: (routes: RouteCache) => new TenantAccess(routes, runtime.config.baseDomain), inject: [RouteCache] },
+        { provide: TenantAccess, useFactory: (routes: RouteCache, settings: KryonixConfig) => new TenantAccess(routes, settings.baseDomain), inject: [RouteCache, KRYONIX_CONFIG] },
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
         TenantConnections,
         RouteCache,

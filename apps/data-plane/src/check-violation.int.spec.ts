@@ -2,9 +2,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureSelfSignedCertificate } from '@kryonix/platform';
-import { KryonixRuntime } from '@kryonix/tenants';
 import { projectPath } from '@kryonix/platform';
-import { createTestEnv, httpsRequest, TestEnv } from '@kryonix/testing';
+import { createTestEnv, httpsRequest, TestEnv, type TestCore } from '@kryonix/testing';
 import { DataPlaneServer, startDataPlane } from './server';
 
 /**
@@ -13,7 +12,7 @@ import { DataPlaneServer, startDataPlane } from './server';
  */
 const modulesDir = mkdtempSync(join(tmpdir(), 'kx-check-modules-'));
 let env: TestEnv;
-let core: KryonixRuntime;
+let core: TestCore;
 let server: DataPlaneServer;
 let ca: string;
 let key: string;

@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSelfSignedCertificate } from '@kryonix/platform';
-import { KryonixRuntime } from '@kryonix/tenants';
-import { createTestEnv, httpsRequest, startRedis, TestEnv, TestRedis, withAdmin } from '@kryonix/testing';
+import { createTestEnv, httpsRequest, startRedis, TestEnv, TestRedis, withAdmin, type TestCore } from '@kryonix/testing';
 import Redis from 'ioredis';
 import { DataPlaneServer, startDataPlane } from './server';
 
 let env: TestEnv;
-let core: KryonixRuntime;
+let core: TestCore;
 let redis: TestRedis;
 let publisher: Redis;
 let server: DataPlaneServer;

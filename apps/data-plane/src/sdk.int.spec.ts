@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { ensureSelfSignedCertificate } from '@kryonix/platform';
-import { KryonixRuntime } from '@kryonix/tenants';
 import { FetchLike, KryonixApiError, KryonixSDK, Lead } from '@kryonix/sdk';
-import { createTestEnv, TestEnv } from '@kryonix/testing';
+import { createTestEnv, TestEnv, type TestCore } from '@kryonix/testing';
 import { DataPlaneServer, startDataPlane } from './server';
 
 /**
@@ -14,7 +13,7 @@ import { DataPlaneServer, startDataPlane } from './server';
  * Host header and in SNI: what DNS and a public certificate do in production.
  */
 let env: TestEnv;
-let core: KryonixRuntime;
+let core: TestCore;
 let server: DataPlaneServer;
 let ca: string;
 const keys: Record<string, string> = {};

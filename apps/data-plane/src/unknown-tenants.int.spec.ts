@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSelfSignedCertificate } from '@kryonix/platform';
-import { KryonixRuntime } from '@kryonix/tenants';
-import { createTestEnv, httpsRequest, TestEnv } from '@kryonix/testing';
+import { createTestEnv, httpsRequest, TestEnv, type TestCore } from '@kryonix/testing';
 import { RouteCache } from './routing/route-cache';
 import { DataPlaneServer, startDataPlane } from './server';
 
 /** Requests for subdomains the registry does not know (made-up hosts), without Redis: only the in-process caches. */
 const UNKNOWN_TTL_MS = 1500;
 let env: TestEnv;
-let core: KryonixRuntime;
+let core: TestCore;
 let server: DataPlaneServer;
 let ca: string;
 let knownKey: string;

@@ -70,6 +70,13 @@ export class TenantAlreadyExists extends KryonixError {
   }
 }
 
+/** A first create found its database or schemas already there, made by something else: refused, never adopted or dropped. */
+export class StorageTaken extends KryonixError {
+  constructor(message: string) {
+    super('TENANT_EXISTS', message);
+  }
+}
+
 export class TenantBusy extends KryonixError {
   constructor(id: string) {
     super('TENANT_BUSY', `Tenant "${id}" is being provisioned by another process; try again when it has finished.`, { id });
@@ -77,8 +84,8 @@ export class TenantBusy extends KryonixError {
 }
 
 export class TenantNotFound extends KryonixError {
-  constructor(id: string) {
-    super('TENANT_NOT_FOUND', `Tenant "${id}" does not exist.`, { id });
+  constructor(id: string, message = `Tenant "${id}" does not exist.`) {
+    super('TENANT_NOT_FOUND', message, { id });
   }
 }
 
@@ -112,8 +119,77 @@ export class ProvisioningFailed extends KryonixError {
 }
 
 export class ConfigurationError extends KryonixError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('CONFIGURATION', message, details);
+  }
+}
+
+export class JobNotFound extends KryonixError {
+  constructor(id: string) {
+    super('JOB_NOT_FOUND', `Job "${id}" does not exist.`, { id });
+  }
+}
+
+/** A credential that is valid but for something else (e.g. another tenant's API key). */
+export class Forbidden extends KryonixError {
   constructor(message: string) {
-    super('CONFIGURATION', message);
+    super('FORBIDDEN', message);
+  }
+}
+
+export class TenantSuspended extends KryonixError {
+  constructor(message: string) {
+    super('TENANT_SUSPENDED', message);
+  }
+}
+
+export class ModuleNotAvailable extends KryonixError {
+  constructor(module: string, tenantId: string) {
+    super('MODULE_NOT_AVAILABLE', `Module "${module}" is not available to tenant "${tenantId}".`, { module });
+  }
+}
+
+/** Something addressed by a tenant app (a row, a table) is not there. */
+export class NotFound extends KryonixError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+export class RowConflict extends KryonixError {
+  constructor(message: string) {
+    super('ROW_CONFLICT', message);
+  }
+}
+
+export class Unprocessable extends KryonixError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('UNPROCESSABLE', message, details);
+  }
+}
+
+export class RateLimited extends KryonixError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super('RATE_LIMITED', message, { retryAfterSeconds });
+  }
+}
+
+/** A dependency (connections, a server) is not available now; retrying later can succeed. */
+export class Unavailable extends KryonixError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('UNAVAILABLE', message, details);
+  }
+}
+
+export class MigrationChanged extends KryonixError {
+  constructor(message: string, files: readonly string[]) {
+    super('MIGRATION_CHANGED', message, { files });
+  }
+}
+
+export class InternalError extends KryonixError {
+  constructor(message: string) {
+    super('INTERNAL', message);
   }
 }
 
@@ -123,53 +199,53 @@ export function describeError(error: unknown): { code: ErrorCode; message: strin
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }
 
-/** CLI exit codes: 0 success, 2 invalid input, 3 conflict, 1 anything else. */
-export function exitCodeFor(error: unknown): number {
-  if (!(error instanceof KryonixError)) return 1;
-  switch (error.code) {
-    case 'INVALID_INPUT':
-    case 'UNKNOWN_MODULE':
-      return 2;
-    case 'TENANT_EXISTS':
-    case 'TENANT_BUSY':
-    case 'TENANT_STATE':
-      return 3;
-    default:
-      return 1;
-  }
+/** How each door reports a code: the HTTP status and the CLI exit code. */
+export interface ErrorMapping {
+  readonly http: number;
+  /** 0 success, 2 invalid input or configuration, 3 conflict, 1 anything else. */
+  readonly exit: 1 | 2 | 3;
 }
 
-/** HTTP statuses of the error codes: the one mapping every HTTP door uses. */
+/**
+ * The one table from error codes to HTTP statuses and CLI exit codes. Typed as a
+ * Record over ErrorCode: a code added without its row fails the type-check.
+ */
+export const ERROR_MAPPINGS: Readonly<Record<ErrorCode, ErrorMapping>> = {
+  INVALID_INPUT: { http: 400, exit: 2 },
+  UNKNOWN_MODULE: { http: 400, exit: 2 },
+  TENANT_EXISTS: { http: 409, exit: 3 },
+  TENANT_BUSY: { http: 423, exit: 3 },
+  TENANT_NOT_FOUND: { http: 404, exit: 1 },
+  JOB_NOT_FOUND: { http: 404, exit: 1 },
+  TENANT_STATE: { http: 409, exit: 3 },
+  UNAUTHORIZED: { http: 401, exit: 1 },
+  FORBIDDEN: { http: 403, exit: 1 },
+  TENANT_SUSPENDED: { http: 403, exit: 1 },
+  MODULE_NOT_AVAILABLE: { http: 404, exit: 1 },
+  NOT_FOUND: { http: 404, exit: 1 },
+  ROW_CONFLICT: { http: 409, exit: 1 },
+  UNPROCESSABLE: { http: 422, exit: 1 },
+  RATE_LIMITED: { http: 429, exit: 1 },
+  UNAVAILABLE: { http: 503, exit: 1 },
+  // An applied migration file was edited: the fleet's state conflicts with the files.
+  MIGRATION_CHANGED: { http: 409, exit: 1 },
+  PROVISIONING_FAILED: { http: 500, exit: 1 },
+  // The server's own settings are wrong: nothing the client can fix, and nothing it caused.
+  CONFIGURATION: { http: 503, exit: 2 },
+  INTERNAL: { http: 500, exit: 1 },
+};
+
+/** Whether a string is one of the codes (e.g. one read from a control plane's answer). */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_MAPPINGS, code);
+}
+
+/** CLI exit code of an error: from ERROR_MAPPINGS; 1 for anything that is not a domain error. */
+export function exitCodeFor(error: unknown): number {
+  return error instanceof KryonixError ? ERROR_MAPPINGS[error.code].exit : 1;
+}
+
+/** HTTP status of an error: from ERROR_MAPPINGS; 500 for anything that is not a domain error. */
 export function httpStatusFor(error: unknown): number {
-  if (!(error instanceof KryonixError)) return 500;
-  switch (error.code) {
-    case 'INVALID_INPUT':
-    case 'UNKNOWN_MODULE':
-      return 400;
-    case 'UNAUTHORIZED':
-      return 401;
-    case 'FORBIDDEN':
-    case 'TENANT_SUSPENDED':
-      return 403;
-    case 'TENANT_NOT_FOUND':
-    case 'JOB_NOT_FOUND':
-    case 'MODULE_NOT_AVAILABLE':
-    case 'NOT_FOUND':
-      return 404;
-    case 'ROW_CONFLICT':
-      return 409;
-    case 'UNPROCESSABLE':
-      return 422;
-    case 'RATE_LIMITED':
-      return 429;
-    case 'UNAVAILABLE':
-      return 503;
-    case 'TENANT_EXISTS':
-    case 'TENANT_STATE':
-      return 409;
-    case 'TENANT_BUSY':
-      return 423;
-    default:
-      return 500;
-  }
+  return error instanceof KryonixError ? ERROR_MAPPINGS[error.code].http : 500;
 }

@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KryonixError } from '@kryonix/domain';
 import { projectPath } from '@kryonix/platform';
-import { connectAsTenant, createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
-import type { KryonixRuntime } from '@kryonix/tenants';
+import { connectAsTenant, createTestEnv, TestEnv, withAdmin, type TestCore } from '@kryonix/testing';
 
 const modulesDir = mkdtempSync(join(tmpdir(), 'kx-fleet-modules-'));
 let env: TestEnv;
-let v1: KryonixRuntime;
+let v1: TestCore;
 const IDS = ['fm-a-db', 'fm-b-sc', 'fm-bad', 'fm-c-db', 'fm-d-sc'];
 
 beforeAll(async () => {

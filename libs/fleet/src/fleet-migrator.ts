@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Kysely } from 'kysely';
-import { KryonixError, TenantStatus, tenantSchemaName } from '@kryonix/domain';
+import { TenantStatus, tenantSchemaName, TenantNotFound, MigrationChanged } from '@kryonix/domain';
 import { ModuleLedgerRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
 import { ModuleCatalog } from '@kryonix/modules';
 import { withTenantLock } from '@kryonix/provisioning';
@@ -61,7 +61,7 @@ export class FleetMigrator {
       .filter((t) => !options.tenants?.length || options.tenants.includes(t.id))
       .filter((t) => t.modules.some((m) => modules.includes(m)));
     const unknown = (options.tenants ?? []).filter((id) => !tenants.some((t) => t.id === id));
-    if (unknown.length) throw new KryonixError('TENANT_NOT_FOUND', `No live tenant ${unknown.map((u) => `"${u}"`).join(', ')} with ${modules.join(', ')}.`);
+    if (unknown.length) throw new TenantNotFound(unknown.join(', '), `No live tenant ${unknown.map((u) => `"${u}"`).join(', ')} with ${modules.join(', ')}.`);
 
     const ledger = await new ModuleLedgerRepository(this.registry).listAll(options.tenants?.length ? tenants.map((t) => t.id) : undefined);
     this.refuseEditedFiles(ledger);
@@ -167,10 +167,9 @@ export class FleetMigrator {
       const list = [...ts].sort();
       return `${file} (applied to ${list.length} tenant${list.length > 1 ? 's' : ''}: ${list.slice(0, 10).join(', ')}${list.length > 10 ? ', …' : ''})`;
     });
-    throw new KryonixError(
-      'MIGRATION_CHANGED',
+    throw new MigrationChanged(
       `Refusing to migrate: ${problems.size === 1 ? 'a migration file was' : 'migration files were'} changed after being applied — ${lines.join('; ')}. Restore the file and put the change in a new migration.`,
-      { files: [...problems.keys()] },
+      [...problems.keys()],
     );
   }
 }

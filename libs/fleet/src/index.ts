@@ -1,2 +1,3 @@
 export * from './fleet-migrator';
 export * from './drift-detector';
+export * from './fleet.module';

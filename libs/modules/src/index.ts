@@ -1,1 +1,2 @@
 export * from './module-catalog';
+export * from './modules.module';

@@ -1,4 +1,5 @@
 import { open, readFile, rm } from 'node:fs/promises';
+import { isProcessAlive } from './process';
 
 /** A cross-process lock: exclusive creation of a file, removed when done or found stale. */
 export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
@@ -12,7 +13,7 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promi
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(await readFile(path, 'utf8').catch(() => 'NaN'));
-      if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) await rm(path, { force: true });
+      if (Number.isInteger(holder) && holder > 0 && !isProcessAlive(holder)) await rm(path, { force: true });
       if (Date.now() > deadline) throw new Error(`Timed out waiting for the lock ${path}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -21,14 +22,5 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promi
     return await fn();
   } finally {
     await rm(path, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -1,5 +1,9 @@
 export * from './config';
-export * from './database-connector';
+export * from './database/database-connector';
+export * from './database/server.repository';
+export * from './database/postgres-server';
+export * from './database/gateway-access';
+export * from './platform.module';
 export * from './embedded-postgres';
 export * from './tls';
 export * from './file-lock';
@@ -8,3 +12,4 @@ export * from './secrets';
 export * from './project-root';
 export * from './tokens';
 export * from './settings';
+export * from './process';

@@ -5,3 +5,4 @@ export * from './provisioner';
 export * from './tenant-lock';
 export * from './tenant-metrics.repository';
 export * from './tenant-storage.repository';
+export * from './provisioning.module';

@@ -2,14 +2,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProvisioningFailed, TenantAlreadyExists, TenantBusy, InvalidInput, UnknownModule } from '@kryonix/domain';
 import { projectPath } from '@kryonix/platform';
-import { TestEnv, connectAs, createTestEnv, sourceTableCounts, tableCounts, tenantFootprint, tenantRolePassword, withAdmin } from '@kryonix/testing';
-import type { KryonixRuntime } from '@kryonix/tenants';
+import { TestEnv, connectAs, createTestEnv, sourceTableCounts, tableCounts, tenantFootprint, tenantRolePassword, withAdmin, type TestCore } from '@kryonix/testing';
 
 const ALL = ['crm', 'whatsapp', 'agendamento', 'financeiro'];
 const SOURCE_COUNTS = sourceTableCounts(projectPath('..', 'shared', 'baseline', 'sql'));
 
 let env: TestEnv;
-let rt: KryonixRuntime;
+let rt: TestCore;
 
 beforeAll(async () => {
   env = await createTestEnv('prov');

@@ -1,21 +1,9 @@
+import type { OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Kysely } from 'kysely';
 import { withTenantLock } from './tenant-lock';
-import {
-  IsolationMode,
-  KryonixError,
-  ProvisioningFailed,
-  SHARED_TENANTS_DATABASE,
-  TenantAlreadyExists,
-  TenantNotFound,
-  tenantDatabaseName,
-  tenantRoleName,
-  tenantSchemaName,
-  validateIsolationMode,
-  validateTenantId,
-  validateTenantName,
-} from '@kryonix/domain';
+import { IsolationMode, KryonixError, ProvisioningFailed, SHARED_TENANTS_DATABASE, TenantAlreadyExists, TenantNotFound, tenantDatabaseName, tenantRoleName, tenantSchemaName, validateIsolationMode, validateTenantId, validateTenantName, StorageTaken } from '@kryonix/domain';
 import { ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
 import { GeneratedFiles, tenantFileModel } from './generated-files';
 import { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
@@ -108,7 +96,7 @@ export interface ProvisionerDeps {
  * Provisions tenants as a plan of idempotent steps with undos, under a
  * per-tenant advisory lock, logging each step in logs_auto_creation.
  */
-export class Provisioner {
+export class Provisioner implements OnModuleDestroy {
   private readonly replenishing = new Map<string, Promise<void>>();
   /** Module sets whose spares of older versions this process has already swept. */
   private readonly swept = new Set<string>();
@@ -168,6 +156,11 @@ export class Provisioner {
 
   private spareSet(modules: readonly ModuleDefinition[]): SpareSet {
     return spareSet(modules, this.deps.modulesDir ?? '');
+  }
+
+  /** Nest: background work finishes before the connections close (DatabaseConnector closes at shutdown, after this). */
+  onModuleDestroy(): Promise<void> {
+    return this.drain();
   }
 
   /** Waits for background work (warm spares being made): before the connections close. */
@@ -316,7 +309,7 @@ export class Provisioner {
         const { admin, plan } = ctx;
         if (plan.mode !== 'database') return { skipped: 'schema mode' };
         if (ctx.fresh && (await storage.databaseExists(admin, plan.database))) {
-          throw new KryonixError('TENANT_EXISTS', `Database "${plan.database}" already exists but no tenant owns it; drop it (or rename it) before creating "${plan.id}".`);
+          throw new StorageTaken(`Database "${plan.database}" already exists but no tenant owns it; drop it (or rename it) before creating "${plan.id}".`);
         }
         const template = await storage.ensureTemplate(admin, plan.modules);
         // A first create takes a warm spare when there is one (a rename), else clones the template.
@@ -341,7 +334,7 @@ export class Provisioner {
         await storage.ensureSharedTenantsDatabase(admin);
         const present = new Set(await storage.existingSchemasIn(SHARED_TENANTS_DATABASE, plan.schemas.map((s) => s.schema)));
         if (ctx.fresh && present.size) {
-          throw new KryonixError('TENANT_EXISTS', `Schema(s) ${[...present].join(', ')} already exist in ${SHARED_TENANTS_DATABASE} but no tenant owns them; drop them before creating "${plan.id}".`);
+          throw new StorageTaken(`Schema(s) ${[...present].join(', ')} already exist in ${SHARED_TENANTS_DATABASE} but no tenant owns them; drop them before creating "${plan.id}".`);
         }
         const missing = plan.schemas.filter((s) => !present.has(s.schema));
         ctx.created.schemas = ctx.fresh ? missing.map((s) => s.schema) : plan.schemas.map((s) => s.schema);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
 import { GATEWAY_ROLE, SHARED_TENANTS_DATABASE, assertSafeIdentifier, quoteIdent } from '@kryonix/domain';
-import { DatabaseConnector } from '@kryonix/platform';
+import { DatabaseConnector, ServerRepository } from '@kryonix/platform';
 import { ModuleDefinition, ModuleMigration } from '@kryonix/modules';
 
 /** A quoted identifier, checked first: the only way a name enters SQL here. */
@@ -18,13 +18,15 @@ export interface SchemaPlan {
  * `admin` is any connection of the admin role (cluster-wide statements).
  */
 export class TenantStorageRepository {
-  constructor(private readonly connector: DatabaseConnector) {}
+  constructor(
+    private readonly connector: DatabaseConnector,
+    private readonly servers: ServerRepository = new ServerRepository(),
+  ) {}
 
   // ---- roles -------------------------------------------------------------------
 
-  async roleExists(admin: Kysely<any>, role: string): Promise<boolean> {
-    const { rows } = await sql<{ n: number }>`SELECT 1 AS n FROM pg_catalog.pg_roles WHERE rolname = ${role}`.execute(admin);
-    return rows.length > 0;
+  roleExists(admin: Kysely<any>, role: string): Promise<boolean> {
+    return this.servers.roleExists(admin, role);
   }
 
   /** Creates the tenant's role, or resets its password (and LOGIN) if it already exists. */
@@ -59,25 +61,13 @@ export class TenantStorageRepository {
 
   // ---- databases ---------------------------------------------------------------
 
-  async databaseExists(admin: Kysely<any>, database: string): Promise<boolean> {
-    const { rows } = await sql<{ n: number }>`SELECT 1 AS n FROM pg_catalog.pg_database WHERE datname = ${database}`.execute(admin);
-    return rows.length > 0;
+  databaseExists(admin: Kysely<any>, database: string): Promise<boolean> {
+    return this.servers.databaseExists(admin, database);
   }
 
   /** Creates a database nobody but its grantees can connect to; tolerates a concurrent creator. */
-  async ensureDatabase(admin: Kysely<any>, database: string, template?: string): Promise<boolean> {
-    if (await this.databaseExists(admin, database)) return false;
-    try {
-      if (template) await sql`CREATE DATABASE ${id(database)} TEMPLATE ${id(template)} STRATEGY WAL_LOG`.execute(admin);
-      else await sql`CREATE DATABASE ${id(database)}`.execute(admin);
-    } catch (error) {
-      // Someone else made it: duplicate_database, or the catalog's unique index when both raced.
-      const code = (error as { code?: string }).code;
-      if (code === '42P04' || (code === '23505' && (error as { constraint?: string }).constraint === 'pg_database_datname_index')) return false;
-      throw error;
-    }
-    await sql`REVOKE ALL ON DATABASE ${id(database)} FROM PUBLIC`.execute(admin);
-    return true;
+  ensureDatabase(admin: Kysely<any>, database: string, template?: string): Promise<boolean> {
+    return this.servers.ensureDatabase(admin, database, template);
   }
 
   async dropDatabase(admin: Kysely<any>, database: string): Promise<void> {
@@ -376,23 +366,6 @@ export class TenantStorageRepository {
   // ---- grants ------------------------------------------------------------------
 
   /**
-   * The data plane's role (see GATEWAY_ROLE): created once, NOINHERIT. With
-   * `resetPassword` (the data plane at start) its password is set again, so it
-   * always matches the master key of the process that logs in with it.
-   */
-  async ensureGatewayRole(admin: Kysely<any>, scramVerifier: string, resetPassword = false): Promise<void> {
-    if (await this.roleExists(admin, GATEWAY_ROLE)) {
-      if (resetPassword) await sql`ALTER ROLE ${id(GATEWAY_ROLE)} WITH LOGIN PASSWORD ${sql.lit(scramVerifier)}`.execute(admin);
-    } else {
-      try {
-        await sql`CREATE ROLE ${id(GATEWAY_ROLE)} WITH LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${sql.lit(scramVerifier)}`.execute(admin);
-      } catch (error) {
-        if ((error as { code?: string }).code !== '42710') throw error; // duplicate_object: another process made it
-      }
-    }
-  }
-
-  /**
    * The role may connect to `database` and use `schemas` (their tables and
    * sequences), nothing more; the gateway may connect there and SET ROLE to it.
    */
@@ -445,13 +418,6 @@ export class TenantStorageRepository {
         return fn(trx);
       }),
     );
-  }
-
-  /** Tenant roles must not connect to the registry (nor, on our own server, to the maintenance databases). */
-  async lockDownDatabases(admin: Kysely<any>, databases: readonly string[]): Promise<void> {
-    for (const database of databases) {
-      if (await this.databaseExists(admin, database)) await sql`REVOKE CONNECT, TEMPORARY ON DATABASE ${id(database)} FROM PUBLIC`.execute(admin);
-    }
   }
 
   /** Work in a tenant's database: the shared one keeps a pool; a database-mode tenant's gets one connection, then it is closed. */

@@ -3,9 +3,8 @@ import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectPath } from '@kryonix/platform';
-import { connectAsTenant, createTestEnv, tableCounts, TestEnv, tenantFootprint, withAdmin } from '@kryonix/testing';
+import { connectAsTenant, createTestEnv, tableCounts, TestEnv, tenantFootprint, withAdmin, type TestCore } from '@kryonix/testing';
 import { StepEvent } from './plan';
-import type { KryonixRuntime } from '@kryonix/tenants';
 import { spareSet } from './tenant-storage.repository';
 
 /**
@@ -15,7 +14,7 @@ import { spareSet } from './tenant-storage.repository';
 const modulesDir = mkdtempSync(join(tmpdir(), 'kx-spare-modules-'));
 const MODULES = ['crm', 'whatsapp'];
 let env: TestEnv;
-let rt: KryonixRuntime;
+let rt: TestCore;
 
 beforeAll(async () => {
   cpSync(projectPath('sql', 'modules'), modulesDir, { recursive: true });
@@ -33,7 +32,7 @@ const spares = async (): Promise<string[]> =>
   withAdmin(async (c) => (await c.query(`SELECT datname FROM pg_database WHERE left(datname, $2) = $1 ORDER BY 1`, [`kryonix_spare_${template.slice('kryonix_tpl_'.length)}_`, 'kryonix_spare_'.length + 17])).rows.map((r) => r.datname as string));
 
 /** Creates a tenant; returns the details its claiming step logged (create_database, or create_role in schema mode). */
-async function create(runtime: KryonixRuntime, id: string, mode: 'database' | 'schema' = 'database'): Promise<Record<string, unknown>> {
+async function create(runtime: TestCore, id: string, mode: 'database' | 'schema' = 'database'): Promise<Record<string, unknown>> {
   const step = mode === 'database' ? 'create_database' : 'create_role';
   let details: Record<string, unknown> = {};
   await runtime.provisioner.create({ id, name: id, modules: MODULES, mode }, { onStep: (e: StepEvent) => void (e.step === step && e.status === 'sucesso' && (details = e.details ?? {})) });

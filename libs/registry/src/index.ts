@@ -7,3 +7,4 @@ export * from './api-key.repository';
 export * from './audit.repository';
 export * from './job.repository';
 export * from './tokens';
+export * from './registry.module';

@@ -27,4 +27,4 @@ export * from './migrate-fleet/migrate-fleet.command';
 export * from './detect-drift/detect-drift.query';
 export * from './submit-migration/submit-migration.command';
 export * from './set-rate-limit/set-rate-limit.command';
-export * from './runtime';
+export * from './core';

@@ -1,12 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { REDIS_PUBLISHER, TenantEventsPublisher } from './publish-events/tenant-events.publisher';
 import { CqrsModule } from '@nestjs/cqrs';
-import { DriftDetector, FleetMigrator } from '@kryonix/fleet';
-import { KryonixRuntime } from './runtime';
-import { ModuleCatalog } from '@kryonix/modules';
-import { Provisioner, TenantLifecycle, TenantMetricsRepository } from '@kryonix/provisioning';
-import { SecretBox } from '@kryonix/platform';
-import { ApiKeyRepository, AuditRepository, JobRepository, ModuleLedgerRepository, ProvisioningLogRepository, TenantRepository } from '@kryonix/registry';
+import { FleetModule } from '@kryonix/fleet';
+import { ModulesModule } from '@kryonix/modules';
+import { KRYONIX_CONFIG, type KryonixConfig, PlatformModule, type PlatformOptions } from '@kryonix/platform';
+import { ProvisioningModule, type ProvisioningOptions } from '@kryonix/provisioning';
+import { RegistryModule } from '@kryonix/registry';
+import { RoutesModule } from '@kryonix/routes';
 import { CreateTenantHandler } from './create-tenant/create-tenant.handler';
 import { ListModulesHandler } from './list-modules/list-modules.handler';
 import { ListTenantsHandler } from './list-tenants/list-tenants.handler';
@@ -20,57 +20,42 @@ import { ResumeTenantHandler } from './resume-tenant/resume-tenant.handler';
 import { RotateApiKeyHandler } from './rotate-api-key/rotate-api-key.handler';
 import { RotateCredentialsHandler } from './rotate-credentials/rotate-credentials.handler';
 import { SuspendTenantHandler } from './suspend-tenant/suspend-tenant.handler';
-import { KRYONIX_CONFIG } from '@kryonix/platform';
-import { REGISTRY_DB } from '@kryonix/registry';
 import { GetJobHandler } from './get-job/get-job.handler';
 import { ChangeModulesHandler } from './change-modules/change-modules.handler';
 import { CollectUsageHandler } from './collect-usage/collect-usage.handler';
 import { SubmitTenantJobHandler } from './submit-tenant-job/submit-tenant-job.handler';
-import { ResolveRouteHandler } from '@kryonix/routes';
 import { MigrateFleetHandler } from './migrate-fleet/migrate-fleet.handler';
 import { DetectDriftHandler } from './detect-drift/detect-drift.handler';
 import { SubmitMigrationHandler } from './submit-migration/submit-migration.handler';
 import { SetRateLimitHandler } from './set-rate-limit/set-rate-limit.handler';
 import { RunNextJobHandler } from './run-next-job/run-next-job.handler';
 import { SubmitCreateTenantHandler } from './submit-create-tenant/submit-create-tenant.handler';
-import { CheckReadinessHandler } from '@kryonix/routes';
+
+export type TenantsOptions = ProvisioningOptions;
 
 /**
- * The application core shared by both doors (CLI and HTTP): CQRS commands and
- * queries over one opened runtime.
+ * The application core shared by both doors (CLI and HTTP): the CQRS commands and
+ * queries, one folder per use case, over the provisioning and fleet modules. Needs the
+ * platform, modules and registry modules at the root (see KryonixCoreModule).
  */
 @Module({})
 export class TenantsModule {
-  static forRuntime(runtime: KryonixRuntime): DynamicModule {
+  static forRoot(options: TenantsOptions = {}): DynamicModule {
     return {
       module: TenantsModule,
-      imports: [CqrsModule.forRoot()],
+      imports: [CqrsModule.forRoot(), ProvisioningModule.forRoot(options), FleetModule, RoutesModule],
       providers: [
-        { provide: KRYONIX_CONFIG, useValue: runtime.config },
-        { provide: REGISTRY_DB, useValue: runtime.registry },
         {
           provide: REDIS_PUBLISHER,
           // ioredis is loaded only when Redis is configured: a short CLI command without it starts lighter.
-          useFactory: async () => {
-            if (!runtime.config.redisUrl) return undefined;
+          useFactory: async (config: KryonixConfig) => {
+            if (!config.redisUrl) return undefined;
             const { default: Redis } = await import('ioredis');
-            return new Redis(runtime.config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000, retryStrategy: (n) => Math.min(n * 200, 2000) });
+            return new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000, retryStrategy: (n) => Math.min(n * 200, 2000) });
           },
+          inject: [KRYONIX_CONFIG],
         },
         TenantEventsPublisher,
-        { provide: Provisioner, useValue: runtime.provisioner },
-        { provide: TenantLifecycle, useValue: runtime.lifecycle },
-        { provide: SecretBox, useValue: runtime.secrets },
-        { provide: TenantMetricsRepository, useValue: runtime.metrics },
-        { provide: FleetMigrator, useValue: runtime.migrator },
-        { provide: DriftDetector, useValue: runtime.drift },
-        { provide: JobRepository, useFactory: () => new JobRepository(runtime.registry) },
-        { provide: AuditRepository, useFactory: () => new AuditRepository(runtime.registry) },
-        { provide: ModuleCatalog, useValue: runtime.catalog },
-        { provide: TenantRepository, useFactory: () => new TenantRepository(runtime.registry) },
-        { provide: ModuleLedgerRepository, useFactory: () => new ModuleLedgerRepository(runtime.registry) },
-        { provide: ApiKeyRepository, useFactory: () => new ApiKeyRepository(runtime.registry) },
-        { provide: ProvisioningLogRepository, useFactory: () => new ProvisioningLogRepository(runtime.registry) },
         CreateTenantHandler,
         RepairTenantHandler,
         ListTenantsHandler,
@@ -84,19 +69,30 @@ export class TenantsModule {
         RotateCredentialsHandler,
         PurgeExpiredTenantsHandler,
         RecordAuditHandler,
-        CheckReadinessHandler,
         SubmitCreateTenantHandler,
         GetJobHandler,
         RunNextJobHandler,
         ChangeModulesHandler,
         CollectUsageHandler,
         SubmitTenantJobHandler,
-        ResolveRouteHandler,
         MigrateFleetHandler,
         DetectDriftHandler,
         SubmitMigrationHandler,
         SetRateLimitHandler,
       ],
+      exports: [ProvisioningModule, FleetModule],
+    };
+  }
+}
+
+/** A whole core for one process (the CLI in-process, tests, benchmarks): platform, modules, registry and the use cases. */
+@Module({})
+export class KryonixCoreModule {
+  static forRoot(config: KryonixConfig, options: TenantsOptions & PlatformOptions = {}): DynamicModule {
+    return {
+      module: KryonixCoreModule,
+      imports: [PlatformModule.forRoot(config, { gateway: options.gateway }), ModulesModule, RegistryModule, TenantsModule.forRoot(options)],
+      exports: [TenantsModule],
     };
   }
 }

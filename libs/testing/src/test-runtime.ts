@@ -3,8 +3,13 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { KryonixConfig, SecretBox, loadConfig, parseMasterKey } from '@kryonix/platform';
-import { KryonixRuntime, RuntimeOptions, openRuntime } from '@kryonix/tenants';
+import type { Kysely } from 'kysely';
+import { DriftDetector, FleetMigrator } from '@kryonix/fleet';
+import { ModuleCatalog } from '@kryonix/modules';
+import { DatabaseConnector, KryonixConfig, PlatformOptions, SecretBox, loadConfig, parseMasterKey } from '@kryonix/platform';
+import { Provisioner, TenantLifecycle } from '@kryonix/provisioning';
+import { REGISTRY_DB, RegistryDatabase } from '@kryonix/registry';
+import { KryonixCore, TenantsOptions, openCore } from '@kryonix/tenants';
 import { tenantRoleName } from '@kryonix/domain';
 
 export function testDatabaseUrl(): string {
@@ -13,13 +18,38 @@ export function testDatabaseUrl(): string {
   return url;
 }
 
+/** A core built by Nest on a test environment, with what the tests reach for (taken from its container). */
+export interface TestCore extends KryonixCore {
+  readonly provisioner: Provisioner;
+  readonly lifecycle: TenantLifecycle;
+  readonly migrator: FleetMigrator;
+  readonly drift: DriftDetector;
+  readonly catalog: ModuleCatalog;
+  readonly connector: DatabaseConnector;
+  readonly registry: Kysely<RegistryDatabase>;
+}
+
 export interface TestEnv {
   env: Record<string, string>;
   config: KryonixConfig;
   home: string;
-  /** Opens a runtime on this environment (failpoints optional). */
-  open(extra?: Record<string, string>, options?: RuntimeOptions): Promise<KryonixRuntime>;
+  /** Opens a core on this environment (extra settings such as failpoints optional). */
+  open(extra?: Record<string, string>, options?: TenantsOptions & PlatformOptions): Promise<TestCore>;
   cleanup(): Promise<void>;
+}
+
+export async function openTestCore(config: KryonixConfig, options: TenantsOptions & PlatformOptions): Promise<TestCore> {
+  const core = await openCore(config, options);
+  const options_ = { strict: false } as const;
+  return Object.assign(core, {
+    provisioner: core.app.get(Provisioner, options_),
+    lifecycle: core.app.get(TenantLifecycle, options_),
+    migrator: core.app.get(FleetMigrator, options_),
+    drift: core.app.get(DriftDetector, options_),
+    catalog: core.app.get(ModuleCatalog, options_),
+    connector: core.app.get(DatabaseConnector, options_),
+    registry: core.app.get<symbol, Kysely<RegistryDatabase>>(REGISTRY_DB, options_),
+  });
 }
 
 /**
@@ -40,15 +70,15 @@ export async function createTestEnv(label: string): Promise<TestEnv> {
     KRYONIX_AGENT: 'off',
   };
   const config = loadConfig(env);
-  const opened: KryonixRuntime[] = [];
+  const opened: TestCore[] = [];
   return {
     env,
     config,
     home,
     async open(extra = {}, options = {}) {
-      const runtime = await openRuntime(loadConfig({ ...env, ...extra }), { ...env, ...extra }, options);
-      opened.push(runtime);
-      return runtime;
+      const core = await openTestCore(loadConfig({ ...env, ...extra }, 'control-plane'), options);
+      opened.push(core);
+      return core;
     },
     async cleanup() {
       await Promise.all(opened.map((r) => r.close()));

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { InvalidInput, KryonixError } from '@kryonix/domain';
+import { InvalidInput, KryonixError, InternalError } from '@kryonix/domain';
 import { reportError } from '../output';
 import { ApiTenantService, ControlPlaneUnreachable } from '../api.service';
 import { LocalAgent, agentClient, cliActor, localAgent, startAgent, stopAgent } from '../agent';
@@ -53,7 +53,7 @@ function throughAgent(primary: TenantService, agent: LocalAgent, fallback: () =>
             const service = await fallback();
             return (service[name] as (...a: unknown[]) => Promise<unknown>)(...args);
           }
-          if (error instanceof KryonixError && error.code === 'INTERNAL') throw new KryonixError('INTERNAL', `Internal error in the local agent; see ${agent.logFile}.`);
+          if (error instanceof KryonixError && error.code === 'INTERNAL') throw new InternalError(`Internal error in the local agent; see ${agent.logFile}.`);
           throw error;
         }
       };

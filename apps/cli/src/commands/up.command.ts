@@ -25,17 +25,17 @@ export function upCommand(): Command {
       action(async () => {
         // Loaded on use: the rest of the CLI (--help, --api) stays light.
         const { ensureEmbeddedPostgres, ensureSelfSignedCertificate, loadConfig, stopEmbeddedPostgres } = await import('../in-process');
-        const config = loadConfig();
+        // Everything `up` and the servers it starts read, checked before anything starts.
+        const config = loadConfig(process.env, 'up');
+        loadConfig(process.env, 'control-plane');
+        loadConfig(process.env, 'data-plane');
         const embedded = !config.databaseUrl;
         const databaseUrl = config.databaseUrl ?? (await ensureEmbeddedPostgres(config.home, config.embeddedPort)).url;
         const { token, tokenFile } = operatorToken(config.home);
-        const controlPort = Number(process.env.KRYONIX_CONTROL_PORT || 3000);
-        const dataPort = Number(process.env.KRYONIX_DATA_PORT || 8443);
+        const controlPort = config.controlPort;
+        const dataPort = config.dataPort;
         const host = '127.0.0.1';
-        const tls =
-          process.env.KRYONIX_TLS_CERT && process.env.KRYONIX_TLS_KEY
-            ? { cert: process.env.KRYONIX_TLS_CERT, key: process.env.KRYONIX_TLS_KEY }
-            : await ensureSelfSignedCertificate(join(config.home, 'tls'), config.baseDomain);
+        const tls = config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : await ensureSelfSignedCertificate(join(config.home, 'tls'), config.baseDomain);
         const env = { ...process.env, KRYONIX_DATABASE_URL: databaseUrl, KRYONIX_OPERATOR_TOKEN: token, KRYONIX_HOME: config.home };
         // The control plane first: it applies the registry migrations the data plane relies on.
         const servers: Server[] = [];

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Pool, PoolClient, types } from 'pg';
-import { KryonixError, SHARED_TENANTS_DATABASE, quoteIdent } from '@kryonix/domain';
+import { SHARED_TENANTS_DATABASE, quoteIdent, Unavailable } from '@kryonix/domain';
 import type { TenantRoute } from '@kryonix/routes';
 
 /** Dates and times go back to the app exactly as stored ("2026-11-22", "14:30:00"), not shifted through a JS Date. */
@@ -114,7 +114,7 @@ export class TenantConnections implements OnModuleDestroy {
   private async acquire(pool: Pool, max: number): Promise<PoolClient> {
     const deadline = Date.now() + this.options.acquireTimeoutMs;
     while (pool.idleCount === 0 && pool.totalCount < max && this.serverConnections() >= this.options.maxConnections) {
-      if (Date.now() > deadline) throw new KryonixError('UNAVAILABLE', 'All database connections are busy; try again.');
+      if (Date.now() > deadline) throw new Unavailable('All database connections are busy; try again.');
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 5).unref();
@@ -125,7 +125,7 @@ export class TenantConnections implements OnModuleDestroy {
     try {
       return await pool.connect();
     } catch (error) {
-      if (/timeout/i.test((error as Error).message)) throw new KryonixError('UNAVAILABLE', 'All database connections are busy; try again.');
+      if (/timeout/i.test((error as Error).message)) throw new Unavailable('All database connections are busy; try again.');
       throw error;
     } finally {
       if (opens) this.starting--;
@@ -157,7 +157,7 @@ export class TenantConnections implements OnModuleDestroy {
       }
       // Room was made: look again (another request may have opened this database's pool meanwhile).
       if (await this.evictIdle()) continue;
-      if (Date.now() > deadline) throw new KryonixError('UNAVAILABLE', 'All database connections are busy; try again.');
+      if (Date.now() > deadline) throw new Unavailable('All database connections are busy; try again.');
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 25).unref();

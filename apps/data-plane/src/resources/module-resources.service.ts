@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { DatabaseError } from 'pg';
-import { InvalidInput, KryonixError } from '@kryonix/domain';
+import { InvalidInput, NotFound, ModuleNotAvailable, RowConflict, Unprocessable } from '@kryonix/domain';
 import { ModuleCatalog } from '@kryonix/modules';
 import type { TenantRoute } from '@kryonix/routes';
 import { TenantConnections } from '../pools/tenant-connections';
@@ -61,7 +61,7 @@ export class ModuleResources {
     const target = this.target(route, module, table);
     return this.run(route, target, async (repo, cols) => {
       const row = await repo.get(idValue(cols, id));
-      if (!row) throw new KryonixError('NOT_FOUND', `No ${module}.${table} with id ${id}.`);
+      if (!row) throw new NotFound(`No ${module}.${table} with id ${id}.`);
       return row;
     });
   }
@@ -82,7 +82,7 @@ export class ModuleResources {
       const values = this.values(cols, body, `${module}.${table}`).filter(([name]) => name !== 'id');
       if (values.length === 0) throw new InvalidInput('Nothing to update: send at least one field.');
       const row = await repo.update(idValue(cols, id), values);
-      if (!row) throw new KryonixError('NOT_FOUND', `No ${module}.${table} with id ${id}.`);
+      if (!row) throw new NotFound(`No ${module}.${table} with id ${id}.`);
       return row;
     });
   }
@@ -90,18 +90,18 @@ export class ModuleResources {
   remove(route: TenantRoute, module: string, table: string, id: string) {
     const target = this.target(route, module, table);
     return this.run(route, target, async (repo, cols) => {
-      if (!(await repo.delete(idValue(cols, id)))) throw new KryonixError('NOT_FOUND', `No ${module}.${table} with id ${id}.`);
+      if (!(await repo.delete(idValue(cols, id)))) throw new NotFound(`No ${module}.${table} with id ${id}.`);
     });
   }
 
   /** The module must be one the tenant bought, the table one its manifest exposes. */
   private target(route: TenantRoute, module: string, table: string): Target {
     const schema = Object.hasOwn(route.schemas, module) ? route.schemas[module] : undefined;
-    if (!schema) throw new KryonixError('MODULE_NOT_AVAILABLE', `Module "${module}" is not available to tenant "${route.id}".`);
+    if (!schema) throw new ModuleNotAvailable(module, route.id);
     const tables = this.catalog.get(module).tables;
     const manifest = Object.hasOwn(tables, table) ? tables[table] : undefined;
     if (!manifest) {
-      throw new KryonixError('NOT_FOUND', `Module "${module}" has no table "${table}"; tables: ${Object.keys(this.catalog.get(module).tables).join(', ')}.`);
+      throw new NotFound(`Module "${module}" has no table "${table}"; tables: ${Object.keys(this.catalog.get(module).tables).join(', ')}.`);
     }
     return { schema, table, filterable: manifest.filterable };
   }
@@ -169,13 +169,13 @@ function translate(error: unknown): unknown {
   const detail = error.detail ? ` ${error.detail}` : '';
   switch (error.code) {
     case '23505':
-      return new KryonixError('ROW_CONFLICT', `A row with the same values already exists (${error.constraint}).${detail}`);
+      return new RowConflict(`A row with the same values already exists (${error.constraint}).${detail}`);
     case '23503':
-      return new KryonixError('UNPROCESSABLE', `A referenced row does not exist (${error.constraint}).${detail}`);
+      return new Unprocessable(`A referenced row does not exist (${error.constraint}).${detail}`);
     case '23514':
-      return new KryonixError('UNPROCESSABLE', `A value breaks the rule ${error.constraint}.${detail}`);
+      return new Unprocessable(`A value breaks the rule ${error.constraint}.${detail}`);
     case '23502':
-      return new KryonixError('UNPROCESSABLE', `Field "${error.column}" is required.`);
+      return new Unprocessable(`Field "${error.column}" is required.`);
     case '22P02':
     case '22007':
     case '22008':

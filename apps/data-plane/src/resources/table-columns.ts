@@ -1,4 +1,4 @@
-import { KryonixError } from '@kryonix/domain';
+import { InvalidInput } from '@kryonix/domain';
 
 export interface ColumnInfo {
   name: string;
@@ -9,7 +9,7 @@ export interface ColumnInfo {
   maxLength: number | null;
 }
 
-const bad = (column: string, expected: string) => new KryonixError('INVALID_INPUT', `Field "${column}" must be ${expected}.`, { field: column });
+const bad = (column: string, expected: string) => new InvalidInput(`Field "${column}" must be ${expected}.`, { field: column });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
-import { KryonixError } from '@kryonix/domain';
+import { RateLimited } from '@kryonix/domain';
 import type { TenantRoute } from '@kryonix/routes';
 
 export interface RateLimitOptions {
@@ -60,7 +60,7 @@ export class RateLimiter implements OnModuleDestroy {
       return;
     }
     if (!allowed) {
-      throw new KryonixError('RATE_LIMITED', `Tenant "${route.id}" is over its limit of ${limit} requests per minute; retry later.`, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
+      throw new RateLimited(`Tenant "${route.id}" is over its limit of ${limit} requests per minute; retry later.`, Math.max(1, Math.ceil(retryAfterMs / 1000)));
     }
   }
 }

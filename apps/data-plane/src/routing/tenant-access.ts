@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { KryonixError, TENANT_ID_PATTERN, tenantIdFromApiKey } from '@kryonix/domain';
+import { KryonixError, TenantNotFound, TENANT_ID_PATTERN, tenantIdFromApiKey, Unauthorized, Forbidden, TenantSuspended } from '@kryonix/domain';
 import type { TenantRoute } from '@kryonix/routes';
 import { hashApiKey } from '@kryonix/platform';
 import { RouteCache } from './route-cache';
@@ -10,8 +10,6 @@ export interface AccessRequest {
   authorization: string | undefined;
   apiKey: string | undefined;
 }
-
-const denied = (code: string, message: string) => new KryonixError(code as never, message);
 
 /** The outcome of a request's access check. `route` is the subdomain's tenant whenever the registry knows it, refused or not. */
 export type AccessVerdict = { route: TenantRoute; refusal?: undefined } | { route: TenantRoute | undefined; refusal: KryonixError };
@@ -31,21 +29,21 @@ export class TenantAccess {
 
   async check(req: AccessRequest): Promise<AccessVerdict> {
     const key = bearer(req.authorization) ?? req.apiKey;
-    if (!key) return { route: undefined, refusal: denied('UNAUTHORIZED', 'Missing API key: send Authorization: Bearer sk_… or X-API-Key.') };
+    if (!key) return { route: undefined, refusal: new Unauthorized('Missing API key: send Authorization: Bearer sk_… or X-API-Key.') };
     const subdomain = this.subdomain(req.host);
     const keyTenant = tenantIdFromApiKey(key);
-    if (!keyTenant) return { route: undefined, refusal: denied('UNAUTHORIZED', 'Invalid API key.') };
+    if (!keyTenant) return { route: undefined, refusal: new Unauthorized('Invalid API key.') };
     const route = subdomain ? await this.routes.get(subdomain) : undefined;
     if (!route || route.status === 'provisioning' || route.status === 'deleting') {
-      return { route: undefined, refusal: denied('TENANT_NOT_FOUND', `Unknown tenant${subdomain ? ` "${subdomain}"` : ''}: use https://<tenant>.${this.baseDomain}.`) };
+      return { route: undefined, refusal: new TenantNotFound(subdomain ?? '', `Unknown tenant${subdomain ? ` "${subdomain}"` : ''}: use https://<tenant>.${this.baseDomain}.`) };
     }
     if (keyTenant !== route.id) {
       const owner = await this.routes.get(keyTenant);
-      if (owner && matches(key, owner.keyHashes)) return { route, refusal: denied('FORBIDDEN', `This API key belongs to another tenant, not "${route.id}".`) };
-      return { route, refusal: denied('UNAUTHORIZED', 'Invalid API key.') };
+      if (owner && matches(key, owner.keyHashes)) return { route, refusal: new Forbidden(`This API key belongs to another tenant, not "${route.id}".`) };
+      return { route, refusal: new Unauthorized('Invalid API key.') };
     }
-    if (!matches(key, route.keyHashes)) return { route, refusal: denied('UNAUTHORIZED', 'Invalid API key.') };
-    if (route.status === 'suspended') return { route, refusal: denied('TENANT_SUSPENDED', `Tenant "${route.id}" is suspended.`) };
+    if (!matches(key, route.keyHashes)) return { route, refusal: new Unauthorized('Invalid API key.') };
+    if (route.status === 'suspended') return { route, refusal: new TenantSuspended(`Tenant "${route.id}" is suspended.`) };
     return { route };
   }
 

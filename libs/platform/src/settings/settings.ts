@@ -90,6 +90,8 @@ function millis(spec: Spec<number> & { default: number; min?: number; max?: numb
 }
 
 /** A duration such as "7d", "12h", "30m" or a number of seconds; parsed to milliseconds. */
+function duration(spec: Spec<number> & { default: string }): SettingSpec<number>;
+function duration(spec: Spec<number | undefined>): SettingSpec<number | undefined>;
 function duration(spec: Spec<number | undefined> & { default?: string }): SettingSpec<number | undefined> {
   return {
     type: 'duration',
@@ -179,6 +181,12 @@ function size(spec: Spec<number> & { default: string }): SettingSpec<number> {
   };
 }
 
+/** KRYONIX_HOME as the settings read it (other defaults are under it). */
+function homeOf(ctx: ParseContext): string {
+  const raw = ctx.env.KRYONIX_HOME;
+  return unset(raw) ? resolve(ctx.cwd, '.kryonix') : isAbsolute(raw) ? raw : resolve(ctx.cwd, raw);
+}
+
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const DNS_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 const FAILPOINTS = /^\s*([a-z_]+=(fail|hang)\s*(,\s*|$))*$/;
@@ -227,6 +235,7 @@ export const SETTINGS = {
   outputDir: path({
     env: 'KRYONIX_OUTPUT_DIR',
     shown: '$KRYONIX_HOME/generated',
+    fallback: (ctx) => join(homeOf(ctx), 'generated'),
     processes: CORE,
     description: 'Generated per-tenant files go to `<dir>/<id>/`.',
   }),
@@ -373,7 +382,7 @@ export const SETTINGS = {
 
   // ---- the CLI ------------------------------------------------------------------------
   apiUrl: url({ env: 'KRYONIX_API_URL', perCommand: true, protocols: ['http:', 'https:'], processes: ['cli'], description: 'The CLI\'s `--api`: send commands to this running control plane.' }),
-  agent: choice({ env: 'KRYONIX_AGENT', default: 'on', choices: ['on', 'off'], perCommand: true, processes: ['cli'], description: "`off`: the CLI never starts or uses its local agent." }),
+  agent: choice({ env: 'KRYONIX_AGENT', default: 'on', choices: ['on', 'auto', 'off'], perCommand: true, processes: ['cli'], description: '`off`: the CLI never starts or uses its local agent (`on` and `auto` are the same: use it).' }),
   agentIdle: duration({ env: 'KRYONIX_AGENT_IDLE', default: '10m', perCommand: true, processes: ['cli'], description: 'The local agent exits after this long without requests.' }),
   codeCache: choice({ env: 'KRYONIX_CODE_CACHE', default: 'on', choices: ['on', 'off'], perCommand: true, processes: ['cli'], description: "`off`: the CLI does not use V8's code cache (`dist/.code-cache/`)." }),
   debug: text({ env: 'KRYONIX_DEBUG', shown: 'unset', perCommand: true, processes: ['cli'], description: 'When set, the CLI prints the stack of an internal error.' }),
@@ -392,6 +401,19 @@ export const SETTINGS = {
     processes: ['tests'],
     description: 'Tests: use this server instead of starting an embedded one.',
   }),
+  testMasterKey: secret({
+    env: 'KRYONIX_TEST_MASTER_KEY',
+    shown: 'random per run',
+    perCommand: true,
+    processes: ['tests'],
+    description: 'Tests: the master key of the test environments (set by the Jest global setup).',
+  }),
+  testEmbeddedHome: path({
+    env: 'KRYONIX_TEST_EMBEDDED_HOME',
+    perCommand: true,
+    processes: ['tests'],
+    description: 'Tests: the home of the embedded server the Jest global setup started (its teardown stops it).',
+  }),
 } satisfies Record<string, SettingSpec<unknown>>;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -400,7 +422,7 @@ export type Settings = { readonly [K in SettingKey]: ReturnType<(typeof SETTINGS
 /**
  * The settings of one process, parsed once: every variable that process reads is
  * checked (the first bad one stops it with a ConfigurationError naming it), the others
- * keep their defaults. Derived values (the outputs folder under the home) are filled in.
+ * keep their defaults.
  */
 export function loadSettings(env: Readonly<Record<string, string | undefined>> = process.env, process_: KryonixProcess = 'cli', cwd = process.cwd()): Settings {
   const ctx: ParseContext = { cwd, env };
@@ -415,9 +437,7 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>> =
       throw invalidSetting(spec, raw, allowed);
     }
   }
-  const settings = out as { -readonly [K in SettingKey]: Settings[K] };
-  settings.outputDir ??= join(settings.home, 'generated');
-  return settings;
+  return out as Settings;
 }
 
 /** One line: the variable, the value it got (unless secret) and what is allowed. */

@@ -1,5 +1,5 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { InvalidInput, KryonixError } from '@kryonix/domain';
+import { InvalidInput, JobNotFound } from '@kryonix/domain';
 import { SecretBox } from '@kryonix/platform';
 import { JobRepository } from '@kryonix/registry';
 import { GetJobQuery, JobView, toJobView } from './get-job.query';
@@ -20,7 +20,7 @@ export class GetJobHandler implements IQueryHandler<GetJobQuery, JobView> {
   async execute({ id }: GetJobQuery): Promise<JobView> {
     if (!UUID.test(id)) throw new InvalidInput(`Invalid job id "${id.slice(0, 60)}": job ids are UUIDs.`);
     const job = await this.jobs.find(id);
-    if (!job) throw new KryonixError('JOB_NOT_FOUND', `Job "${id}" does not exist.`);
+    if (!job) throw new JobNotFound(id);
     const view = toJobView(job);
     if (job.status === 'succeeded' && job.result?.apiKeyEnc) {
       const envelope = await this.jobs.takeResultKey(id, 'apiKeyEnc');

@@ -1,5 +1,5 @@
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { KryonixError, TenantAlreadyExists, TenantNotFound } from '@kryonix/domain';
+import { type ErrorCode, KryonixError, TenantAlreadyExists, TenantNotFound, Unprocessable, InvalidInput } from '@kryonix/domain';
 import { SecretBox } from '@kryonix/platform';
 import { JobRecord, JobRepository, ProvisioningLogRepository, TenantRepository } from '@kryonix/registry';
 import { CreateTenantCommand } from '../create-tenant/create-tenant.command';
@@ -12,7 +12,7 @@ import { ChangeModulesPayload, CreateTenantPayload, JOB_KINDS, PurgeTenantPayloa
 import { RunNextJobCommand } from './run-next-job.command';
 
 /** Domain errors that a retry cannot fix; TENANT_BUSY and infrastructure errors are retried. */
-const PERMANENT = new Set(['INVALID_INPUT', 'UNKNOWN_MODULE', 'TENANT_EXISTS', 'TENANT_NOT_FOUND', 'TENANT_STATE', 'UNPROCESSABLE', 'MIGRATION_CHANGED']);
+const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INVALID_INPUT', 'UNKNOWN_MODULE', 'TENANT_EXISTS', 'TENANT_NOT_FOUND', 'TENANT_STATE', 'UNPROCESSABLE', 'MIGRATION_CHANGED']);
 
 @CommandHandler(RunNextJobCommand)
 export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, JobView | undefined> {
@@ -65,11 +65,11 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
         const report = await this.commands.execute(new MigrateFleetCommand(options));
         const summary = { target: report.target, selected: report.selected, upToDate: report.upToDate, migrated: report.migrated.length, failed: report.failed, notAttempted: report.notAttempted.length, durationMs: report.durationMs };
         // Not every tenant at the target: the job failed (its result says which and why); no blind retry.
-        if (report.failed.length || report.notAttempted.length) throw new KryonixError('UNPROCESSABLE', `Migration incomplete: ${JSON.stringify(summary)}`);
+        if (report.failed.length || report.notAttempted.length) throw new Unprocessable(`Migration incomplete: ${JSON.stringify(summary)}`);
         return summary;
       }
       default:
-        throw new KryonixError('INVALID_INPUT', `Unknown job kind "${job.kind}".`);
+        throw new InvalidInput(`Unknown job kind "${job.kind}".`);
     }
   }
 

@@ -1,12 +1,13 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import { Pool, PoolConfig } from 'pg';
+import type { OnApplicationShutdown } from '@nestjs/common';
 
 /**
  * Connections to the databases of one PostgreSQL server, all made from the
  * admin URL with the database name swapped. One small pool per database,
  * created on first use and closed by close().
  */
-export class DatabaseConnector {
+export class DatabaseConnector implements OnApplicationShutdown {
   private readonly pools = new Map<string, Kysely<any>>();
 
   constructor(
@@ -54,6 +55,11 @@ export class DatabaseConnector {
     // 'error' event would crash the process.
     pool.on('error', () => undefined);
     return new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  }
+
+  /** Nest closes it last, once every other provider has finished (e.g. warm spares still being made). */
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,66 @@
+import { DynamicModule, Logger, Module } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import { ModuleCatalog } from '@kryonix/modules';
+import { DatabaseConnector, KRYONIX_CONFIG, type KryonixConfig, SecretBox, ServerRepository } from '@kryonix/platform';
+import { REGISTRY_DB, type RegistryDatabase } from '@kryonix/registry';
+import { GeneratedFiles } from './generated-files';
+import { TenantLifecycle } from './lifecycle';
+import { parseFailpoints } from './plan';
+import { Provisioner } from './provisioner';
+import { TenantMetricsRepository } from './tenant-metrics.repository';
+import { TenantStorageRepository } from './tenant-storage.repository';
+
+export interface ProvisioningOptions {
+  /** Warm spares per mode and module set (long-lived processes: the control plane); 0 = none made here. */
+  warmDatabases?: number;
+  onBackgroundError?: (error: unknown) => void;
+}
+
+/** The SQL that shapes tenants' PostgreSQL objects (and reads their usage): shared by provisioning and the fleet. */
+@Module({
+  providers: [
+    { provide: TenantStorageRepository, useFactory: (connector: DatabaseConnector, servers: ServerRepository) => new TenantStorageRepository(connector, servers), inject: [DatabaseConnector, ServerRepository] },
+    { provide: TenantMetricsRepository, useFactory: (connector: DatabaseConnector) => new TenantMetricsRepository(connector), inject: [DatabaseConnector] },
+  ],
+  exports: [TenantStorageRepository, TenantMetricsRepository],
+})
+export class TenantStorageModule {}
+
+/** Making and changing tenants: the provisioner, the lifecycle and the generated files. */
+@Module({})
+export class ProvisioningModule {
+  static forRoot(options: ProvisioningOptions = {}): DynamicModule {
+    const onBackgroundError = options.onBackgroundError ?? ((error: unknown) => new Logger('provisioning').warn(`could not make a warm spare (the next create clones or replays instead): ${String(error)}`));
+    return {
+      module: ProvisioningModule,
+      imports: [TenantStorageModule],
+      providers: [
+        { provide: GeneratedFiles, useFactory: (config: KryonixConfig) => new GeneratedFiles(config.templatesDir, config.outputDir), inject: [KRYONIX_CONFIG] },
+        {
+          provide: Provisioner,
+          useFactory: (config: KryonixConfig, registry: Kysely<RegistryDatabase>, storage: TenantStorageRepository, catalog: ModuleCatalog, secrets: SecretBox, files: GeneratedFiles) =>
+            new Provisioner({
+              registry,
+              storage,
+              catalog,
+              secrets,
+              files,
+              baseDomain: config.baseDomain,
+              failpoints: parseFailpoints(config.failpoints),
+              warmDatabases: options.warmDatabases,
+              modulesDir: config.modulesDir,
+              onBackgroundError,
+            }),
+          inject: [KRYONIX_CONFIG, REGISTRY_DB, TenantStorageRepository, ModuleCatalog, SecretBox, GeneratedFiles],
+        },
+        {
+          provide: TenantLifecycle,
+          useFactory: (config: KryonixConfig, registry: Kysely<RegistryDatabase>, storage: TenantStorageRepository, catalog: ModuleCatalog, secrets: SecretBox, files: GeneratedFiles) =>
+            new TenantLifecycle({ registry, storage, catalog, baseDomain: config.baseDomain, secrets, files, deleteGraceMs: config.deleteGraceMs }),
+          inject: [KRYONIX_CONFIG, REGISTRY_DB, TenantStorageRepository, ModuleCatalog, SecretBox, GeneratedFiles],
+        },
+      ],
+      exports: [TenantStorageModule, GeneratedFiles, Provisioner, TenantLifecycle],
+    };
+  }
+}

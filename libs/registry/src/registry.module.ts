@@ -1,0 +1,36 @@
+import { Global, Module } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import { CONTROL_DB } from '@kryonix/platform';
+import { ApiKeyRepository } from './api-key.repository';
+import { AuditRepository } from './audit.repository';
+import type { RegistryDatabase } from './database';
+import { JobRepository } from './job.repository';
+import { migrateRegistry } from './migrations/registry-migrator';
+import { ModuleLedgerRepository } from './module-ledger.repository';
+import { ProvisioningLogRepository } from './provisioning-log.repository';
+import { TenantRepository } from './tenant.repository';
+import { REGISTRY_DB } from './tokens';
+
+type Registry = Kysely<RegistryDatabase>;
+const REPOSITORIES = [TenantRepository, ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, AuditRepository, JobRepository] as const;
+
+/**
+ * The registry (tenant_management in the control database), migrated when the process
+ * starts, and its repositories. Global: use cases inject the repositories they use.
+ */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REGISTRY_DB,
+      useFactory: async (control: Kysely<unknown>): Promise<Registry> => {
+        await migrateRegistry(control as Registry);
+        return control as Registry;
+      },
+      inject: [CONTROL_DB],
+    },
+    ...REPOSITORIES.map((repository) => ({ provide: repository, useFactory: (db: Registry) => new repository(db), inject: [REGISTRY_DB] })),
+  ],
+  exports: [REGISTRY_DB, ...REPOSITORIES],
+})
+export class RegistryModule {}

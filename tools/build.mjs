@@ -58,8 +58,8 @@ await build({
 const cliCoreSplit = {
   name: 'cli-core-split',
   setup(b) {
-    b.onResolve({ filter: /^\.\.\/in-process$/ }, (args) =>
-      /[\\/]apps[\\/]cli[\\/]src[\\/]commands[\\/]/.test(args.importer) ? { path: './cli-core.js', external: true } : undefined,
+    b.onResolve({ filter: /^\.\.?\/(transport\/)?in-process$/ }, (args) =>
+      /[\\/]apps[\\/]cli[\\/]src[\\/](commands|transport)[\\/]/.test(args.importer) ? { path: './cli-core.js', external: true } : undefined,
     );
   },
 };
@@ -96,7 +96,7 @@ await build({
   ...common,
   ...bundled,
   entryPoints: {
-    'cli-core': resolve(root, 'apps/cli/src/in-process.ts'),
+    'cli-core': resolve(root, 'apps/cli/src/transport/in-process.ts'),
     'bench-provisioning': resolve(root, 'tools/bench/provisioning.bench.ts'),
     'bench-data-plane': resolve(root, 'tools/bench/data-plane.bench.ts'),
     'bench-migrate': resolve(root, 'tools/bench/migrate.bench.ts'),

@@ -1,6 +1,6 @@
 import { exitCodeFor, KryonixError } from '@kryonix/domain';
 import type { StepEvent } from '@kryonix/provisioning';
-import type { CreatedTenant } from './tenant-service';
+import type { CreatedTenant } from './transport/tenant-service';
 
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');

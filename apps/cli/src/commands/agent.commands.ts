@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { agentHome, agentPid, localAgent, stopAgents } from '../agent';
+import { agentHome, agentPid, localAgent, stopAgents } from '../transport/agent';
 import { action } from './shared';
 
 /** `kryonix agent status|stop`: the local agent the CLI starts by itself (see apps/cli/src/agent.ts). */

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { stopAgents } from '../agent';
+import { stopAgents } from '../transport/agent';
 import { action } from './shared';
 
 export function dbStopCommand(): Command {
@@ -7,7 +7,7 @@ export function dbStopCommand(): Command {
     .description('stop the embedded PostgreSQL under KRYONIX_HOME (its data is kept) and the local agents using it')
     .action(
       action(async () => {
-        const { loadConfig, stopEmbeddedPostgres } = await import('../in-process');
+        const { loadConfig, stopEmbeddedPostgres } = await import('../transport/in-process');
         await stopAgents(loadConfig().home); // they hold connections to it
         const stopped = await stopEmbeddedPostgres(loadConfig().home);
         process.stdout.write(stopped ? 'Embedded PostgreSQL stopped.\n' : 'The embedded PostgreSQL is not running.\n');

@@ -10,7 +10,7 @@ export function driftCommand(): Command {
     .action(
       action(async (command, opts: { tenant?: string[]; json?: boolean }) => {
         refuseApi(command, 'drift', 'GET /v1/drift');
-        const { withCore, DetectDriftQuery } = await import('../in-process');
+        const { withCore, DetectDriftQuery } = await import('../transport/in-process');
         const report = await withCore(({ queries }) => queries.execute(new DetectDriftQuery(opts.tenant)));
         if (opts.json) printJson(report);
         else if (report.drifted.length === 0) process.stdout.write(`No drift: ${report.checked} tenant(s) match their recorded module versions.\n`);

@@ -20,7 +20,7 @@ export function migrateCommand(): Command {
         const canary = opts.canary === undefined ? 0 : Number(opts.canary);
         if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new InvalidInput('--concurrency must be an integer from 1 to 64.');
         if (!Number.isInteger(canary) || canary < 0) throw new InvalidInput('--canary must be a non-negative integer.');
-        const { withCore, MigrateFleetCommand, SingleBar, Presets } = await import('../in-process');
+        const { withCore, MigrateFleetCommand, SingleBar, Presets } = await import('../transport/in-process');
         const bar = opts.json || !process.stderr.isTTY ? undefined : new SingleBar({ format: 'migrating |{bar}| {value}/{total} tenants  {rate}/s  ETA {eta_formatted}  {last}', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
         const started = Date.now();
         const report = await withCore(({ commands }) =>

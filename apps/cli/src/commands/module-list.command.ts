@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { printJson, printTable } from '../output';
-import { action, jsonOption, serviceFor } from './shared';
+import { action, jsonOption } from './shared';
+import { serviceFor } from '../transport';
 
 export function moduleListCommand(): Command {
   return new Command('list')

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { printJson, printTenantSummary, stepPrinter } from '../output';
-import { action, jsonOption, serviceFor } from './shared';
+import { action, jsonOption } from './shared';
+import { serviceFor } from '../transport';
 
 export function tenantCreateCommand(): Command {
   return new Command('create')

@@ -2,8 +2,9 @@ import { Command } from 'commander';
 import ms, { StringValue } from 'ms';
 import { InvalidInput } from '@kryonix/domain';
 import { printJson } from '../output';
-import { action, jsonOption, serviceFor } from './shared';
-import type { TenantService } from '../tenant-service';
+import { action, jsonOption } from './shared';
+import { serviceFor } from '../transport';
+import type { TenantService } from '../transport/tenant-service';
 
 /** suspend, resume, rotate-key, rotate-credentials: one id in, one result out. */
 function simple(name: string, description: string, run: (s: TenantService, id: string) => Promise<object>, human: (r: any) => string): Command {

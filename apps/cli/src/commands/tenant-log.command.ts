@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { ms, printJson, printTable } from '../output';
-import { action, jsonOption, serviceFor } from './shared';
+import { action, jsonOption } from './shared';
+import { serviceFor } from '../transport';
 
 export function tenantLogCommand(): Command {
   return new Command('log')

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { printJson, printTenantSummary, stepPrinter } from '../output';
-import { action, jsonOption, serviceFor } from './shared';
+import { action, jsonOption } from './shared';
+import { serviceFor } from '../transport';
 
 export function tenantRepairCommand(): Command {
   return new Command('repair')

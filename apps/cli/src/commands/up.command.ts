@@ -4,7 +4,7 @@ import { get } from 'node:https';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigurationError } from '@kryonix/domain';
-import { operatorToken } from '../agent';
+import { operatorToken } from '../transport/agent';
 import { action } from './shared';
 
 interface Server {
@@ -24,7 +24,7 @@ export function upCommand(): Command {
     .action(
       action(async () => {
         // Loaded on use: the rest of the CLI (--help, --api) stays light.
-        const { ensureEmbeddedPostgres, ensureSelfSignedCertificate, loadConfig, stopEmbeddedPostgres } = await import('../in-process');
+        const { ensureEmbeddedPostgres, ensureSelfSignedCertificate, loadConfig, stopEmbeddedPostgres } = await import('../transport/in-process');
         // Everything `up` and the servers it starts read, checked before anything starts.
         const config = loadConfig(process.env, 'up');
         loadConfig(process.env, 'control-plane');

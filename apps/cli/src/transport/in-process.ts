@@ -3,7 +3,7 @@
  * the embedded PostgreSQL), in one place: the build makes it its own file,
  * dist/cli-core.js, loaded only by the commands that need it, so `--help` and
  * commands sent to a control plane start light. Commands import it lazily:
- * `await import('../in-process')`.
+ * `await import('../transport/in-process')`.
  */
 export { InProcessTenantService } from './in-process.service';
 export { withCore } from './core';

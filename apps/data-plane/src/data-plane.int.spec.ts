@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSelfSignedCertificate } from '@kryonix/platform';
+import { ResumeTenantCommand, RotateApiKeyCommand, SuspendTenantCommand } from '@kryonix/tenants';
 import { createTestEnv, httpsRequest, startRedis, TestEnv, TestRedis, withAdmin, type TestCore } from '@kryonix/testing';
 import Redis from 'ioredis';
 import { DataPlaneServer, startDataPlane } from './server';
@@ -96,13 +97,13 @@ describe('access', () => {
 
   it('a suspension takes effect on every data plane within 1 s (Redis event), and so does the resume', async () => {
     for (const via of [server, other]) expect((await api('dp-beta', '/api/crm/leads', { via })).status).toBe(200); // both have the route cached (TTL 60 s)
-    await core.lifecycle.suspend('dp-beta');
+    await core.commands.execute(new SuspendTenantCommand('dp-beta'));
     await announce('dp-beta', 'TenantSuspended');
     const started = Date.now();
     await within(1000, async () => (await api('dp-beta', '/api/crm/leads')).status === 403);
     await within(1000 - (Date.now() - started), async () => (await api('dp-beta', '/api/crm/leads', { via: other })).status === 403);
     expect((await api('dp-beta', '/api/crm/leads', { via: other })).body.error.code).toBe('TENANT_SUSPENDED');
-    await core.lifecycle.resume('dp-beta');
+    await core.commands.execute(new ResumeTenantCommand('dp-beta'));
     await announce('dp-beta', 'TenantResumed');
     await within(1000, async () => (await api('dp-beta', '/api/crm/leads')).status === 200 && (await api('dp-beta', '/api/crm/leads', { via: other })).status === 200);
   });
@@ -124,7 +125,7 @@ describe('access', () => {
 
   it('a rotated key stops working on every data plane within 1 s; the new one works', async () => {
     for (const via of [server, other]) expect((await api('dp-beta', '/api/crm/leads', { via })).status).toBe(200);
-    const { apiKey } = await core.lifecycle.rotateApiKey('dp-beta');
+    const { apiKey } = await core.commands.execute(new RotateApiKeyCommand('dp-beta'));
     await announce('dp-beta', 'TenantKeyRotated');
     await within(1000, async () => (await api('dp-beta', '/api/crm/leads')).status === 401 && (await api('dp-beta', '/api/crm/leads', { via: other })).status === 401);
     keys['dp-beta'] = apiKey;
@@ -260,10 +261,10 @@ describe('operations', () => {
     await api('dp-alpha', '/api/crm/leads', { key: keys['dp-beta'] }); // 403 key of another tenant
     for (const host of ['dp-made-up-1', 'dp-made-up-2', 'dp-made-up-3']) await api(host, '/api/crm/leads', { key: keys['dp-alpha'] }); // 404 unknown tenant
     await api('dp-beta', '/api/financeiro/planos'); // 404 module not bought
-    await core.lifecycle.suspend('dp-alpha');
+    await core.commands.execute(new SuspendTenantCommand('dp-alpha'));
     await announce('dp-alpha', 'TenantSuspended');
     await within(1000, async () => (await api('dp-alpha', '/api/crm/leads')).status === 403); // 403 suspended
-    await core.lifecycle.resume('dp-alpha');
+    await core.commands.execute(new ResumeTenantCommand('dp-alpha'));
     await announce('dp-alpha', 'TenantResumed');
     await within(1000, async () => (await api('dp-alpha', '/api/crm/leads')).status === 200);
     const after = await scrape();

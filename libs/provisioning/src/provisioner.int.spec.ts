@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProvisioningFailed, TenantAlreadyExists, TenantBusy, InvalidInput, UnknownModule } from '@kryonix/domain';
 import { projectPath } from '@kryonix/platform';
+import { ChangeModulesCommand, DeleteTenantCommand } from '@kryonix/tenants';
 import { TestEnv, connectAs, createTestEnv, sourceTableCounts, tableCounts, tenantFootprint, tenantRolePassword, withAdmin, type TestCore } from '@kryonix/testing';
 
 const ALL = ['crm', 'whatsapp', 'agendamento', 'financeiro'];
@@ -194,8 +195,8 @@ describe('reused ids', () => {
   it('a purged schema-mode tenant leaves nothing, detached modules included; a new tenant with its id starts empty', async () => {
     await rt.provisioner.create({ id: 'pv-reuse', name: 'First', modules: ['crm', 'whatsapp'], mode: 'schema' });
     await withAdmin((c) => c.query(`INSERT INTO pv_reuse_whatsapp.contatos (numero) VALUES ('5511000000000')`), 'kryonix_tenants');
-    await rt.lifecycle.changeModules('pv-reuse', ['crm']); // whatsapp detached, data kept
-    await rt.lifecycle.delete('pv-reuse', { purge: true });
+    await rt.commands.execute(new ChangeModulesCommand('pv-reuse', ['crm'], false)); // whatsapp detached, data kept
+    await rt.commands.execute(new DeleteTenantCommand('pv-reuse', true));
     expect((await footprint('pv-reuse')).schemas).toEqual([]);
     await rt.provisioner.create({ id: 'pv-reuse', name: 'Second', modules: ['crm', 'whatsapp'], mode: 'schema' });
     const rows = await withAdmin(async (c) => (await c.query('SELECT count(*)::int AS n FROM pv_reuse_whatsapp.contatos')).rows[0].n, 'kryonix_tenants');

@@ -2,14 +2,28 @@ import type { OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Kysely } from 'kysely';
-import { withTenantLock } from './tenant-lock';
-import { IsolationMode, KryonixError, ProvisioningFailed, SHARED_TENANTS_DATABASE, TenantAlreadyExists, TenantNotFound, tenantDatabaseName, tenantRoleName, tenantSchemaName, validateIsolationMode, validateTenantId, validateTenantName, StorageTaken } from '@kryonix/domain';
-import { ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
-import { GeneratedFiles, tenantFileModel } from './generated-files';
+import {
+  IsolationMode,
+  KryonixError,
+  ProvisioningFailed,
+  TenantAlreadyExists,
+  TenantNotFound,
+  tenantDatabaseName,
+  tenantRoleName,
+  tenantSchemaName,
+  validateIsolationMode,
+  validateTenantId,
+  validateTenantName,
+} from '@kryonix/domain';
 import { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
-import { FailpointAction, PlanFailure, Step, StepEvent, runPlan } from './plan';
-import { GeneratedApiKey, SecretBox, generateApiKey, generatePassword, scramSha256Verifier } from '@kryonix/platform';
-import { SchemaPlan, SpareSet, TenantStorageRepository, spareSet, spareable } from './tenant-storage.repository';
+import { SecretBox, generatePassword } from '@kryonix/platform';
+import { ApiKeyRepository, ProvisioningLogRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
+import { GeneratedFiles } from './generated-files';
+import { FailpointAction, PlanFailure, StepEvent, runPlan } from './plan';
+import { RunContext, StepDeps, TenantPlan, createSteps, repairSteps } from './steps';
+import { withTenantLock } from './tenant-lock';
+import { TenantStorageRepository } from './tenant-storage.repository';
+import { WarmSpares } from './warm-spares';
 
 export interface CreateTenantInput {
   id: unknown;
@@ -39,38 +53,6 @@ export interface ProvisionOptions {
   jobId?: string;
 }
 
-interface TenantPlan {
-  id: string;
-  name: string;
-  mode: IsolationMode;
-  modules: ModuleDefinition[];
-  database: string;
-  role: string;
-  schemas: SchemaPlan[];
-  url: string;
-}
-
-interface RunContext {
-  admin: Kysely<RegistryDatabase>;
-  plan: TenantPlan;
-  rolePassword: string;
-  rolePasswordEnc: string;
-  /** A first run (not a resume or repair): storage that already exists is not ours to adopt or drop. */
-  fresh: boolean;
-  /** What this run created, so an undo never drops anything else. */
-  created: { database?: boolean; schemas: string[] };
-  /** create_schemas granted every table to the role as it created them (schema mode). */
-  tablesGranted?: boolean;
-  /** create_role took a schema-mode warm spare: the role and its schemas, renamed (create_schemas has nothing left to do). */
-  claimedSchemas?: boolean;
-  /** false for suspended or deleting tenants being repaired: their role stays NOLOGIN. */
-  login: boolean;
-  /** Issue (and show) a new API key; false when repairing a live tenant that already has one. */
-  issueKey: boolean;
-  apiKey?: GeneratedApiKey;
-  files: string[];
-}
-
 export interface ProvisionerDeps {
   registry: Kysely<RegistryDatabase>;
   storage: TenantStorageRepository;
@@ -97,11 +79,13 @@ export interface ProvisionerDeps {
  * per-tenant advisory lock, logging each step in logs_auto_creation.
  */
 export class Provisioner implements OnModuleDestroy {
-  private readonly replenishing = new Map<string, Promise<void>>();
-  /** Module sets whose spares of older versions this process has already swept. */
-  private readonly swept = new Set<string>();
+  private readonly spares: WarmSpares;
+  private readonly stepDeps: StepDeps;
 
-  constructor(private readonly deps: ProvisionerDeps) {}
+  constructor(private readonly deps: ProvisionerDeps) {
+    this.spares = new WarmSpares(deps.registry, deps.storage, { wanted: deps.warmDatabases ?? 0, modulesDir: deps.modulesDir ?? '', onError: deps.onBackgroundError });
+    this.stepDeps = { storage: deps.storage, files: deps.files, spares: this.spares, baseDomain: deps.baseDomain };
+  }
 
   /** Checks a create request without touching anything; returns it normalised. */
   validate(input: CreateTenantInput): { id: string; name: string; mode: IsolationMode; modules: string[] } {
@@ -126,36 +110,8 @@ export class Provisioner implements OnModuleDestroy {
       }
       return this.execute(admin, plan, undefined, 'create', options);
     });
-    this.replenishSpares(plan);
+    this.spares.replenish(plan.mode, plan.modules);
     return tenant;
-  }
-
-  /** Tops the warm spares of the tenant's mode and module set up to `warmDatabases`, in the background, one at a time. */
-  private replenishSpares(plan: TenantPlan): void {
-    const wanted = this.deps.warmDatabases ?? 0;
-    const set = this.spareSet(plan.modules);
-    const key = `${plan.mode}:${set.template}:${set.setId}`;
-    if (wanted <= 0 || this.replenishing.has(key) || (plan.mode === 'schema' && !spareable(plan.modules))) return;
-    const { registry, storage } = this.deps;
-    const [count, make] =
-      plan.mode === 'database'
-        ? [() => storage.countSpares(registry, set), () => storage.createSpare(registry, set)]
-        : [() => storage.countSchemaSpares(set), () => storage.createSchemaSpare(set)];
-    const run = (async () => {
-      // Once per set: spares made for older versions of these modules can never be taken.
-      if (!this.swept.has(`${set.setId}:${set.key}`)) {
-        await storage.dropStaleSpares(registry, set);
-        this.swept.add(`${set.setId}:${set.key}`);
-      }
-      while ((await count()) < wanted) await make();
-    })()
-      .catch((error: unknown) => this.deps.onBackgroundError?.(error))
-      .finally(() => this.replenishing.delete(key));
-    this.replenishing.set(key, run);
-  }
-
-  private spareSet(modules: readonly ModuleDefinition[]): SpareSet {
-    return spareSet(modules, this.deps.modulesDir ?? '');
   }
 
   /** Nest: background work finishes before the connections close (DatabaseConnector closes at shutdown, after this). */
@@ -163,9 +119,9 @@ export class Provisioner implements OnModuleDestroy {
     return this.drain();
   }
 
-  /** Waits for background work (warm spares being made): before the connections close. */
-  async drain(): Promise<void> {
-    while (this.replenishing.size) await Promise.all([...this.replenishing.values()]);
+  /** Waits for background work (warm spares being made). */
+  drain(): Promise<void> {
+    return this.spares.drain();
   }
 
   /**
@@ -219,7 +175,7 @@ export class Provisioner implements OnModuleDestroy {
       files: [],
     };
     await log.append({ tenantId: plan.id, runId, action: kind === 'create' ? 'inicio_processo' : `inicio_${kind}`, status: 'em_progresso', details: { mode: plan.mode, modules: plan.modules.map((m) => m.name), ...(options.jobId ? { jobId: options.jobId } : {}) } });
-    const steps = kind === 'repair' ? this.repairSteps() : this.createSteps(plan.mode);
+    const steps = kind === 'repair' ? repairSteps(this.stepDeps) : createSteps(this.stepDeps, plan.mode);
     try {
       await runPlan(steps, ctx, {
         failpoints: this.deps.failpoints,
@@ -250,150 +206,6 @@ export class Provisioner implements OnModuleDestroy {
       durationMs,
       files: ctx.files,
     };
-  }
-
-  private createSteps(mode: IsolationMode): Step<RunContext>[] {
-    const s = this.steps();
-    return [s.register, s.createRole, mode === 'database' ? s.createDatabase : s.createSchemas, s.grantAccess, s.recordModules, s.issueApiKey, s.writeFiles, s.activate];
-  }
-
-  private repairSteps(): Step<RunContext>[] {
-    const s = this.steps();
-    return [s.createRole, s.createDatabase, s.createSchemas, s.grantAccess, s.recordModules, s.issueApiKey, s.writeFiles];
-  }
-
-  private steps() {
-    const { storage, files } = this.deps;
-    const roleDatabases = (p: TenantPlan) => (p.mode === 'schema' ? [SHARED_TENANTS_DATABASE] : [p.database]);
-    const register: Step<RunContext> = {
-      name: 'register',
-      run: async ({ admin, plan, rolePasswordEnc }) => {
-        const tenants = new TenantRepository(admin);
-        if (await tenants.findById(plan.id)) return { resumed: true };
-        await tenants.insertProvisioning({
-          id: plan.id,
-          name: plan.name,
-          databaseName: plan.database,
-          subdomain: plan.id,
-          modules: plan.modules.map((m) => m.name),
-          mode: plan.mode,
-          roleName: plan.role,
-          rolePasswordEnc,
-        });
-      },
-      undo: ({ admin, plan }) => new TenantRepository(admin).delete(plan.id),
-    };
-    const createRole: Step<RunContext> = {
-      name: 'create_role',
-      run: async (ctx) => {
-        const { admin, plan, rolePassword, login } = ctx;
-        const verifier = scramSha256Verifier(rolePassword);
-        // Schema mode, first create: a warm spare brings the role and its schemas, made ahead.
-        const spare = ctx.fresh && plan.mode === 'schema' ? await storage.claimSchemaSpare(admin, this.spareSet(plan.modules), plan.role, plan.schemas, verifier, login) : undefined;
-        if (spare) {
-          ctx.claimedSchemas = true;
-          ctx.created.schemas = plan.schemas.map((s) => s.schema);
-          return { role: plan.role, spare };
-        }
-        await storage.ensureLoginRole(admin, plan.role, verifier, login);
-        return { role: plan.role };
-      },
-      undo: async ({ admin, plan, created, claimedSchemas }) => {
-        if (claimedSchemas) await storage.dropSchemas(SHARED_TENANTS_DATABASE, created.schemas);
-        await storage.dropRole(admin, plan.role, roleDatabases(plan));
-      },
-    };
-    const createDatabase: Step<RunContext> = {
-      name: 'create_database',
-      run: async (ctx) => {
-        const { admin, plan } = ctx;
-        if (plan.mode !== 'database') return { skipped: 'schema mode' };
-        if (ctx.fresh && (await storage.databaseExists(admin, plan.database))) {
-          throw new StorageTaken(`Database "${plan.database}" already exists but no tenant owns it; drop it (or rename it) before creating "${plan.id}".`);
-        }
-        const template = await storage.ensureTemplate(admin, plan.modules);
-        // A first create takes a warm spare when there is one (a rename), else clones the template.
-        const spare = ctx.fresh ? await storage.claimSpare(admin, this.spareSet(plan.modules), plan.database) : undefined;
-        const created = spare !== undefined || (await storage.ensureDatabase(admin, plan.database, template));
-        ctx.created.database = created || !ctx.fresh;
-        return { database: plan.database, template, created, ...(spare ? { spare } : {}) };
-      },
-      undo: async ({ admin, plan, created }) => {
-        if (plan.mode === 'database' && created.database) await storage.dropDatabase(admin, plan.database);
-      },
-    };
-    const createSchemas: Step<RunContext> = {
-      name: 'create_schemas',
-      run: async (ctx) => {
-        const { admin, plan } = ctx;
-        if (plan.mode !== 'schema') return { skipped: 'database mode' };
-        if (ctx.claimedSchemas) {
-          ctx.tablesGranted = true;
-          return { database: plan.database, schemas: plan.schemas.map((s) => s.schema), spare: true };
-        }
-        await storage.ensureSharedTenantsDatabase(admin);
-        const present = new Set(await storage.existingSchemasIn(SHARED_TENANTS_DATABASE, plan.schemas.map((s) => s.schema)));
-        if (ctx.fresh && present.size) {
-          throw new StorageTaken(`Schema(s) ${[...present].join(', ')} already exist in ${SHARED_TENANTS_DATABASE} but no tenant owns them; drop them before creating "${plan.id}".`);
-        }
-        const missing = plan.schemas.filter((s) => !present.has(s.schema));
-        ctx.created.schemas = ctx.fresh ? missing.map((s) => s.schema) : plan.schemas.map((s) => s.schema);
-        if (missing.length) await storage.createModuleSchemas(SHARED_TENANTS_DATABASE, missing, plan.role);
-        // Granted as created only if this run created every schema; else grant_access re-grants all.
-        ctx.tablesGranted = missing.length === plan.schemas.length;
-        return { database: plan.database, schemas: missing.map((s) => s.schema) };
-      },
-      undo: async ({ plan, created, claimedSchemas }) => {
-        // A claimed spare's schemas go with the role (create_role's undo).
-        if (plan.mode === 'schema' && !claimedSchemas) await storage.dropSchemas(SHARED_TENANTS_DATABASE, created.schemas);
-      },
-    };
-    const grantAccess: Step<RunContext> = {
-      name: 'grant_access',
-      run: async ({ plan, tablesGranted }) => {
-        await storage.grantAccess(plan.database, plan.role, plan.schemas.map((s) => s.schema), { tables: !tablesGranted });
-      },
-      undo: ({ admin, plan }) => storage.revokeAccess(admin, plan.database, plan.role, plan.schemas.map((s) => s.schema)),
-    };
-    const recordModules: Step<RunContext> = {
-      name: 'record_modules',
-      run: async ({ admin, plan }) => {
-        await new ModuleLedgerRepository(admin).record(
-          plan.id,
-          plan.modules.flatMap((m) => m.migrations.map((mig) => ({ module: m.name, version: mig.version, name: mig.name, checksum: mig.checksum }))),
-        );
-        return { modules: Object.fromEntries(plan.modules.map((m) => [m.name, m.version])) };
-      },
-      undo: ({ admin, plan }) => new ModuleLedgerRepository(admin).deleteFor(plan.id),
-    };
-    const issueApiKey: Step<RunContext> = {
-      name: 'issue_api_key',
-      run: async (ctx) => {
-        if (!ctx.issueKey) return { issued: false };
-        const key = generateApiKey(ctx.plan.id);
-        await new ApiKeyRepository(ctx.admin).replace(ctx.plan.id, key.prefix, key.hash);
-        ctx.apiKey = key;
-        return { prefix: key.prefix };
-      },
-      undo: ({ admin, plan }) => new ApiKeyRepository(admin).deleteFor(plan.id),
-    };
-    const writeFiles: Step<RunContext> = {
-      name: 'write_files',
-      run: async (ctx) => {
-        const { plan } = ctx;
-        ctx.files = await files.write(tenantFileModel({ id: plan.id, database: plan.database, role: plan.role, mode: plan.mode, modules: plan.modules.map((m) => m.name) }, this.deps.baseDomain));
-        return { dir: files.dirFor(plan.id) };
-      },
-      undo: ({ plan }) => files.remove(plan.id),
-    };
-    const activate: Step<RunContext> = {
-      name: 'activate',
-      run: async ({ admin, plan }) => {
-        await new TenantRepository(admin).setStatus(plan.id, 'active');
-      },
-      undo: ({ admin, plan }) => new TenantRepository(admin).setStatus(plan.id, 'provisioning'),
-    };
-    return { register, createRole, createDatabase, createSchemas, grantAccess, recordModules, issueApiKey, writeFiles, activate };
   }
 }
 

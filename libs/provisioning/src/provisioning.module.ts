@@ -4,7 +4,7 @@ import { ModuleCatalog } from '@kryonix/modules';
 import { DatabaseConnector, KRYONIX_CONFIG, type KryonixConfig, SecretBox, ServerRepository } from '@kryonix/platform';
 import { REGISTRY_DB, type RegistryDatabase } from '@kryonix/registry';
 import { GeneratedFiles } from './generated-files';
-import { TenantLifecycle } from './lifecycle';
+import { TenantOperations } from './tenant-operations';
 import { parseFailpoints } from './plan';
 import { Provisioner } from './provisioner';
 import { TenantMetricsRepository } from './tenant-metrics.repository';
@@ -26,7 +26,7 @@ export interface ProvisioningOptions {
 })
 export class TenantStorageModule {}
 
-/** Making and changing tenants: the provisioner, the lifecycle and the generated files. */
+/** Making and changing tenants: the provisioner, how a change to one tenant runs, the generated files. */
 @Module({})
 export class ProvisioningModule {
   static forRoot(options: ProvisioningOptions = {}): DynamicModule {
@@ -53,14 +53,9 @@ export class ProvisioningModule {
             }),
           inject: [KRYONIX_CONFIG, REGISTRY_DB, TenantStorageRepository, ModuleCatalog, SecretBox, GeneratedFiles],
         },
-        {
-          provide: TenantLifecycle,
-          useFactory: (config: KryonixConfig, registry: Kysely<RegistryDatabase>, storage: TenantStorageRepository, catalog: ModuleCatalog, secrets: SecretBox, files: GeneratedFiles) =>
-            new TenantLifecycle({ registry, storage, catalog, baseDomain: config.baseDomain, secrets, files, deleteGraceMs: config.deleteGraceMs }),
-          inject: [KRYONIX_CONFIG, REGISTRY_DB, TenantStorageRepository, ModuleCatalog, SecretBox, GeneratedFiles],
-        },
+        { provide: TenantOperations, useFactory: (registry: Kysely<RegistryDatabase>) => new TenantOperations(registry), inject: [REGISTRY_DB] },
       ],
-      exports: [TenantStorageModule, GeneratedFiles, Provisioner, TenantLifecycle],
+      exports: [TenantStorageModule, GeneratedFiles, Provisioner, TenantOperations],
     };
   }
 }

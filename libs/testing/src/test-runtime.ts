@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { DriftDetector, FleetMigrator } from '@kryonix/fleet';
 import { ModuleCatalog } from '@kryonix/modules';
 import { DatabaseConnector, KryonixConfig, PlatformOptions, SecretBox, loadConfig, parseMasterKey } from '@kryonix/platform';
-import { Provisioner, TenantLifecycle } from '@kryonix/provisioning';
+import { Provisioner } from '@kryonix/provisioning';
 import { REGISTRY_DB, RegistryDatabase } from '@kryonix/registry';
 import { KryonixCore, TenantsOptions, openCore } from '@kryonix/tenants';
 import { tenantRoleName } from '@kryonix/domain';
@@ -21,7 +21,6 @@ export function testDatabaseUrl(): string {
 /** A core built by Nest on a test environment, with what the tests reach for (taken from its container). */
 export interface TestCore extends KryonixCore {
   readonly provisioner: Provisioner;
-  readonly lifecycle: TenantLifecycle;
   readonly migrator: FleetMigrator;
   readonly drift: DriftDetector;
   readonly catalog: ModuleCatalog;
@@ -43,7 +42,6 @@ export async function openTestCore(config: KryonixConfig, options: TenantsOption
   const options_ = { strict: false } as const;
   return Object.assign(core, {
     provisioner: core.app.get(Provisioner, options_),
-    lifecycle: core.app.get(TenantLifecycle, options_),
     migrator: core.app.get(FleetMigrator, options_),
     drift: core.app.get(DriftDetector, options_),
     catalog: core.app.get(ModuleCatalog, options_),

@@ -1,5 +1,5 @@
-import type { ProvisionedTenant, StatusChange, DeletionResult, ModulesChange, StepEvent } from '@kryonix/provisioning';
-import type { ModuleSummary, ProvisioningLogRecord, RotatedApiKey, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
+import type { ProvisionedTenant, StepEvent } from '@kryonix/provisioning';
+import type { DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
 
 
 export type CreatedTenant = Omit<ProvisionedTenant, 'files'>;

@@ -1,5 +1,13 @@
 import { Command } from '@nestjs/cqrs';
-import type { ModulesChange } from '@kryonix/provisioning';
+
+export interface ModulesChange {
+  id: string;
+  modules: string[];
+  added: string[];
+  removed: string[];
+  /** Removed modules whose schemas (and data) were dropped; the others are detached and kept. */
+  purged: string[];
+}
 
 /** Sets a tenant's modules to the whole wanted set; removed modules are detached, or dropped with `purge`. */
 export class ChangeModulesCommand extends Command<ModulesChange> {

@@ -1,17 +1,56 @@
+import { Inject } from '@nestjs/common';
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
-import { ModulesChange, TenantLifecycle } from '@kryonix/provisioning';
+import { tenantSchemaName } from '@kryonix/domain';
+import { ModuleCatalog } from '@kryonix/modules';
+import { KRYONIX_CONFIG, type KryonixConfig } from '@kryonix/platform';
+import { GeneratedFiles, TenantOperations, TenantStorageRepository, tenantFileModel } from '@kryonix/provisioning';
+import { ModuleLedgerRepository, TenantRepository } from '@kryonix/registry';
 import { TenantModulesChangedEvent } from '../events/tenant-lifecycle.events';
-import { ChangeModulesCommand } from './change-modules.command';
+import { ChangeModulesCommand, ModulesChange } from './change-modules.command';
 
+/**
+ * Sets the tenant's modules to the wanted set. Added modules get their schemas and
+ * migrations (dependencies first) and grants; removed ones are detached (the role loses
+ * access, the data stays) or, with `purge`, dropped. Re-adding a detached module
+ * re-attaches its kept schema.
+ */
 @CommandHandler(ChangeModulesCommand)
 export class ChangeModulesHandler implements ICommandHandler<ChangeModulesCommand, ModulesChange> {
   constructor(
-    private readonly lifecycle: TenantLifecycle,
+    private readonly operations: TenantOperations,
+    private readonly storage: TenantStorageRepository,
+    private readonly catalog: ModuleCatalog,
+    private readonly files: GeneratedFiles,
+    @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
     private readonly events: EventBus,
   ) {}
 
   async execute({ id, modules, purge }: ChangeModulesCommand): Promise<ModulesChange> {
-    const result = await this.lifecycle.changeModules(id, modules, { purge });
+    const next = this.catalog.resolve(modules);
+    const result = await this.operations.run(id, 'change_modules', ['active', 'suspended'], async (admin, t): Promise<ModulesChange> => {
+      const nextNames = next.map((m) => m.name);
+      const added = next.filter((m) => !t.modules.includes(m.name));
+      const removed = t.modules.filter((m) => !nextNames.includes(m));
+      const schemaOf = (module: string) => tenantSchemaName(t.id, t.mode, module);
+      const ledger = new ModuleLedgerRepository(admin);
+      if (added.length) {
+        const present = new Set(await this.storage.existingSchemasIn(t.databaseName, added.map((m) => schemaOf(m.name))));
+        const fresh = added.filter((m) => !present.has(schemaOf(m.name)));
+        if (fresh.length) await this.storage.createModuleSchemas(t.databaseName, fresh.map((module) => ({ module, schema: schemaOf(module.name) })), t.roleName);
+        await this.storage.grantAccess(t.databaseName, t.roleName, added.map((m) => schemaOf(m.name)));
+        await ledger.record(t.id, fresh.flatMap((m) => m.migrations.map((mig) => ({ module: m.name, version: mig.version, name: mig.name, checksum: mig.checksum }))));
+      }
+      if (removed.length) {
+        await this.storage.revokeAccess(admin, t.databaseName, t.roleName, removed.map(schemaOf), { database: false });
+        if (purge) {
+          await this.storage.dropSchemas(t.databaseName, removed.map(schemaOf));
+          for (const m of removed) await ledger.deleteFor(t.id, m);
+        }
+      }
+      await new TenantRepository(admin).setModules(t.id, nextNames);
+      await this.files.write(tenantFileModel({ id: t.id, database: t.databaseName, role: t.roleName, mode: t.mode, modules: nextNames }, this.config.baseDomain));
+      return { id: t.id, modules: nextNames, added: added.map((m) => m.name), removed, purged: purge ? removed : [] };
+    });
     this.events.publish(new TenantModulesChangedEvent(result.id, result.modules));
     return result;
   }

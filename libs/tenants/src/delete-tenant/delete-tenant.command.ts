@@ -1,6 +1,15 @@
 import { Command } from '@nestjs/cqrs';
-import type { DeletionResult } from '@kryonix/provisioning';
 
+export interface DeletionResult {
+  id: string;
+  status: 'deleting' | 'purged';
+  purgeAfter?: Date;
+}
+
+/**
+ * Soft delete: the tenant is refused at once (role NOLOGIN, status 'deleting') and its
+ * data is kept for the grace period, then a purge job drops it. With `purge`, everything goes now.
+ */
 export class DeleteTenantCommand extends Command<DeletionResult> {
   constructor(
     readonly id: string,

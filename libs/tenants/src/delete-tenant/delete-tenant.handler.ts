@@ -1,18 +1,53 @@
+import { Inject } from '@nestjs/common';
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
-import { DeletionResult, TenantLifecycle } from '@kryonix/provisioning';
+import type { Kysely } from 'kysely';
+import { SHARED_TENANTS_DATABASE, TenantNotFound, TenantStatus, tenantSchemaName } from '@kryonix/domain';
+import { ModuleCatalog } from '@kryonix/modules';
+import { KRYONIX_CONFIG, type KryonixConfig } from '@kryonix/platform';
+import { GeneratedFiles, TenantOperations, TenantStorageRepository } from '@kryonix/provisioning';
+import { RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
 import { TenantDeletedEvent } from '../events/tenant-lifecycle.events';
-import { DeleteTenantCommand } from './delete-tenant.command';
+import { DeleteTenantCommand, DeletionResult } from './delete-tenant.command';
 
 @CommandHandler(DeleteTenantCommand)
 export class DeleteTenantHandler implements ICommandHandler<DeleteTenantCommand, DeletionResult> {
   constructor(
-    private readonly lifecycle: TenantLifecycle,
+    private readonly operations: TenantOperations,
+    private readonly storage: TenantStorageRepository,
+    private readonly catalog: ModuleCatalog,
+    private readonly files: GeneratedFiles,
+    @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
     private readonly events: EventBus,
   ) {}
 
   async execute({ id, purge, createdAt }: DeleteTenantCommand): Promise<DeletionResult> {
-    const result = await this.lifecycle.delete(id, { purge, createdAt });
+    const allowed: TenantStatus[] = purge ? ['active', 'suspended', 'deleting', 'provisioning'] : ['active', 'suspended', 'deleting'];
+    const result = await this.operations.run(id, purge ? 'purge' : 'delete', allowed, async (admin, t): Promise<DeletionResult> => {
+      // A purge queued for an earlier tenant with this id never touches a newer one.
+      if (createdAt && t.createdAt.toISOString() !== createdAt) throw new TenantNotFound(t.id);
+      if (purge) {
+        await this.purge(admin, t);
+        return { id: t.id, status: 'purged' };
+      }
+      if (await this.storage.roleExists(admin, t.roleName)) await this.storage.setLogin(admin, t.roleName, false);
+      const purgeAfter = t.status === 'deleting' && t.purgeAfter ? t.purgeAfter : await new TenantRepository(admin).markDeleting(t.id, this.config.deleteGraceMs);
+      return { id: t.id, status: 'deleting', purgeAfter };
+    });
     this.events.publish(new TenantDeletedEvent(result.id, result.status === 'purged'));
     return result;
+  }
+
+  /** Drops storage, role and files, then the registry row: each step idempotent, the row last. */
+  private async purge(admin: Kysely<RegistryDatabase>, t: TenantRecord): Promise<void> {
+    if (t.mode === 'database') {
+      await this.storage.dropDatabase(admin, t.databaseName);
+      await this.storage.dropRole(admin, t.roleName, []);
+    } else {
+      // Every module's schema, detached ones included: a later tenant with this id must start empty.
+      await this.storage.dropSchemas(SHARED_TENANTS_DATABASE, this.catalog.names().map((m) => tenantSchemaName(t.id, t.mode, m)));
+      await this.storage.dropRole(admin, t.roleName, [SHARED_TENANTS_DATABASE]);
+    }
+    await this.files.remove(t.id);
+    await new TenantRepository(admin).delete(t.id);
   }
 }

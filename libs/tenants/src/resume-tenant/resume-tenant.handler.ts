@@ -1,17 +1,24 @@
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
-import { StatusChange, TenantLifecycle } from '@kryonix/provisioning';
+import { TenantOperations, TenantStorageRepository } from '@kryonix/provisioning';
+import { TenantRepository } from '@kryonix/registry';
 import { TenantResumedEvent } from '../events/tenant-lifecycle.events';
+import type { StatusChange } from '../suspend-tenant/suspend-tenant.command';
 import { ResumeTenantCommand } from './resume-tenant.command';
 
 @CommandHandler(ResumeTenantCommand)
 export class ResumeTenantHandler implements ICommandHandler<ResumeTenantCommand, StatusChange> {
   constructor(
-    private readonly lifecycle: TenantLifecycle,
+    private readonly operations: TenantOperations,
+    private readonly storage: TenantStorageRepository,
     private readonly events: EventBus,
   ) {}
 
   async execute({ id }: ResumeTenantCommand): Promise<StatusChange> {
-    const result = await this.lifecycle.resume(id);
+    const result = await this.operations.run(id, 'resume', ['active', 'suspended'], async (admin, t): Promise<StatusChange> => {
+      await this.storage.setLogin(admin, t.roleName, true);
+      if (t.status !== 'active') await new TenantRepository(admin).setStatus(t.id, 'active');
+      return { id: t.id, status: 'active' };
+    });
     this.events.publish(new TenantResumedEvent(result.id));
     return result;
   }

@@ -1,5 +1,8 @@
 import { Command } from '@nestjs/cqrs';
 
+/** The longest the previous keys may stay valid after a rotation. */
+export const MAX_KEY_OVERLAP_MS = 7 * 24 * 3600 * 1000;
+
 export interface RotatedApiKey {
   id: string;
   /** Shown once. */
@@ -9,6 +12,7 @@ export interface RotatedApiKey {
   previousKeysValidUntil: Date;
 }
 
+/** A new API key, shown once; the tenant's other keys are revoked now or after `overlapMs` (at most 7 days). */
 export class RotateApiKeyCommand extends Command<RotatedApiKey> {
   constructor(
     readonly id: string,

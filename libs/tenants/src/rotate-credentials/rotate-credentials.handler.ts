@@ -1,17 +1,27 @@
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
-import { TenantLifecycle } from '@kryonix/provisioning';
+import { SecretBox, generatePassword, scramSha256Verifier } from '@kryonix/platform';
+import { TenantOperations, TenantStorageRepository } from '@kryonix/provisioning';
+import { TenantRepository } from '@kryonix/registry';
 import { TenantCredentialsRotatedEvent } from '../events/tenant-lifecycle.events';
 import { RotateCredentialsCommand } from './rotate-credentials.command';
 
+/** A new database password for the tenant role, stored encrypted; it is not shown. */
 @CommandHandler(RotateCredentialsCommand)
 export class RotateCredentialsHandler implements ICommandHandler<RotateCredentialsCommand, { id: string; role: string }> {
   constructor(
-    private readonly lifecycle: TenantLifecycle,
+    private readonly operations: TenantOperations,
+    private readonly storage: TenantStorageRepository,
+    private readonly secrets: SecretBox,
     private readonly events: EventBus,
   ) {}
 
   async execute({ id }: RotateCredentialsCommand): Promise<{ id: string; role: string }> {
-    const result = await this.lifecycle.rotateCredentials(id);
+    const result = await this.operations.run(id, 'rotate_credentials', ['active', 'suspended'], async (admin, t) => {
+      const password = generatePassword();
+      await this.storage.setPassword(admin, t.roleName, scramSha256Verifier(password));
+      await new TenantRepository(admin).setRolePassword(t.id, this.secrets.encrypt(password, t.id));
+      return { id: t.id, role: t.roleName };
+    });
     this.events.publish(new TenantCredentialsRotatedEvent(result.id));
     return result;
   }

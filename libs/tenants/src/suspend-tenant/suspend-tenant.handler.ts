@@ -1,17 +1,23 @@
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
-import { StatusChange, TenantLifecycle } from '@kryonix/provisioning';
+import { TenantOperations, TenantStorageRepository } from '@kryonix/provisioning';
+import { TenantRepository } from '@kryonix/registry';
 import { TenantSuspendedEvent } from '../events/tenant-lifecycle.events';
-import { SuspendTenantCommand } from './suspend-tenant.command';
+import { StatusChange, SuspendTenantCommand } from './suspend-tenant.command';
 
 @CommandHandler(SuspendTenantCommand)
 export class SuspendTenantHandler implements ICommandHandler<SuspendTenantCommand, StatusChange> {
   constructor(
-    private readonly lifecycle: TenantLifecycle,
+    private readonly operations: TenantOperations,
+    private readonly storage: TenantStorageRepository,
     private readonly events: EventBus,
   ) {}
 
   async execute({ id }: SuspendTenantCommand): Promise<StatusChange> {
-    const result = await this.lifecycle.suspend(id);
+    const result = await this.operations.run(id, 'suspend', ['active', 'suspended'], async (admin, t): Promise<StatusChange> => {
+      await this.storage.setLogin(admin, t.roleName, false);
+      if (t.status !== 'suspended') await new TenantRepository(admin).setStatus(t.id, 'suspended');
+      return { id: t.id, status: 'suspended' };
+    });
     this.events.publish(new TenantSuspendedEvent(result.id));
     return result;
   }

@@ -1,0 +1,51 @@
+import type { Kysely } from 'kysely';
+import type { IsolationMode } from '@kryonix/domain';
+import type { ModuleDefinition } from '@kryonix/modules';
+import type { GeneratedApiKey } from '@kryonix/platform';
+import type { RegistryDatabase } from '@kryonix/registry';
+import type { GeneratedFiles } from '../generated-files';
+import type { SchemaPlan, TenantStorageRepository } from '../tenant-storage.repository';
+import type { WarmSpares } from '../warm-spares';
+
+/** What a create (or repair) of one tenant makes: names decided up front, from the id, mode and modules. */
+export interface TenantPlan {
+  id: string;
+  name: string;
+  mode: IsolationMode;
+  modules: ModuleDefinition[];
+  database: string;
+  role: string;
+  schemas: SchemaPlan[];
+  url: string;
+}
+
+/** The state one run of the plan carries from step to step. */
+export interface RunContext {
+  /** The registry connection holding the tenant's advisory lock. */
+  admin: Kysely<RegistryDatabase>;
+  plan: TenantPlan;
+  rolePassword: string;
+  rolePasswordEnc: string;
+  /** A first run (not a resume or repair): storage that already exists is not ours to adopt or drop. */
+  fresh: boolean;
+  /** What this run created, so an undo never drops anything else. */
+  created: { database?: boolean; schemas: string[] };
+  /** create_schemas granted every table to the role as it created them (schema mode). */
+  tablesGranted?: boolean;
+  /** create_role took a schema-mode warm spare: the role and its schemas, renamed (create_schemas has nothing left to do). */
+  claimedSchemas?: boolean;
+  /** false for suspended or deleting tenants being repaired: their role stays NOLOGIN. */
+  login: boolean;
+  /** Issue (and show) a new API key; false when repairing a live tenant that already has one. */
+  issueKey: boolean;
+  apiKey?: GeneratedApiKey;
+  files: string[];
+}
+
+/** What the steps work with. */
+export interface StepDeps {
+  storage: TenantStorageRepository;
+  files: GeneratedFiles;
+  spares: WarmSpares;
+  baseDomain: string;
+}

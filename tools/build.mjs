@@ -50,6 +50,7 @@ await build({
   entryPoints: {
     'control-plane': resolve(root, 'apps/control-plane/src/main.ts'),
     'data-plane': resolve(root, 'apps/data-plane/src/main.ts'),
+    generate: resolve(root, 'tools/generate/main.ts'),
   },
   packages: 'external',
 });

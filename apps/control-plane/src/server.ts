@@ -1,14 +1,16 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { chmod, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { ConfigurationError, KryonixError } from '@kryonix/domain';
+import { ModuleCatalog } from '@kryonix/modules';
 import { KryonixConfig, closePlatform } from '@kryonix/platform';
 import { loadConfig, withFileLock } from '@kryonix/platform';
 import { ControlPlaneModule } from './app.module';
+import { controlPlaneOpenApi } from './docs/openapi.document';
 
 export interface ControlPlaneServer {
   app: NestFastifyApplication;
@@ -60,15 +62,8 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       { bufferLogs: true, abortOnError: false },
     );
     app.useLogger(app.get(PinoLogger));
-    openapi = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Kryonix control plane')
-        .setDescription('Tenant lifecycle over HTTP. Errors: `{ "error": { "code", "message" } }`. Auth: `Authorization: Bearer <KRYONIX_OPERATOR_TOKEN>`.')
-        .setVersion('1')
-        .addBearerAuth()
-        .build(),
-    );
+    // the same function writes docs/openapi/control-plane.json (npm run generate)
+    openapi = controlPlaneOpenApi(app, app.get(ModuleCatalog, { strict: false }).names());
     const stopIdleWatch = options.idle ? watchIdle(app, options.idle) : () => undefined;
     let url: string;
     if (options.socketPath) {

@@ -1,7 +1,7 @@
 import { tenantIdFromApiKey } from '@kryonix/domain';
 import { KryonixApiError } from './errors';
 import { FetchLike, HttpClient } from './http';
-import { AgendamentoModule, CrmModule, FinanceiroModule, moduleResources, WhatsappModule } from './modules';
+import { KryonixModules } from './modules';
 
 export interface KryonixSDKOptions {
   /** The tenant's API key, sk_<tenant>_<32 hex>: the tenant id is read from it. */
@@ -19,8 +19,8 @@ export interface KryonixSDKOptions {
 }
 
 /**
- * The Kryonix data plane API of one tenant: one property per module, one
- * Resource per table of the module.
+ * The Kryonix data plane API of one tenant: one property per module (see
+ * KryonixModules), one Resource per table of the module.
  *
  *   const kryonix = new KryonixSDK({ apiKey: process.env.KRYONIX_API_KEY!, baseDomain: 'kryonix.example.com' });
  *   const lead = await kryonix.crm.leads.create({ nome: 'Maria Silva', telefone: '11999990000' });
@@ -28,29 +28,23 @@ export interface KryonixSDKOptions {
  *
  * Uses only fetch: it runs in browsers, edge runtimes and Node 18+.
  */
-export class KryonixSDK {
+export class KryonixSDK extends KryonixModules {
   readonly tenantId: string;
   readonly baseUrl: string;
-  readonly crm: CrmModule;
-  readonly whatsapp: WhatsappModule;
-  readonly agendamento: AgendamentoModule;
-  readonly financeiro: FinanceiroModule;
 
   constructor(options: KryonixSDKOptions) {
     const tenantId = typeof options?.apiKey === 'string' ? tenantIdFromApiKey(options.apiKey) : undefined;
     if (!tenantId) throw new KryonixApiError(0, 'INVALID_API_KEY', 'Invalid API key: expected sk_<tenant id>_<32 lowercase hex characters>.');
-    this.tenantId = tenantId;
-    this.baseUrl = (options.baseUrl ?? defaultBaseUrl(tenantId, options.baseDomain, options.port)).replace(/\/+$/, '');
+    const baseUrl = (options.baseUrl ?? defaultBaseUrl(tenantId, options.baseDomain, options.port)).replace(/\/+$/, '');
     const given = options.fetch as FetchLike | undefined;
     const global = (globalThis as { fetch?: FetchLike }).fetch;
     if (!given && typeof global !== 'function') throw new KryonixApiError(0, 'CONFIGURATION', 'No global fetch in this runtime: pass the fetch option.');
     // called through a wrapper: a browser's fetch must not be called as a method of another object
     const fetchFn: FetchLike = given ?? ((url, init) => global!(url, init));
-    const http = new HttpClient(this.baseUrl, options.apiKey, fetchFn, options.headers);
-    this.crm = moduleResources<CrmModule>(http, 'crm');
-    this.whatsapp = moduleResources<WhatsappModule>(http, 'whatsapp');
-    this.agendamento = moduleResources<AgendamentoModule>(http, 'agendamento');
-    this.financeiro = moduleResources<FinanceiroModule>(http, 'financeiro');
+    // one property per module (kryonix.crm, …), from the generated modules.ts
+    super(new HttpClient(baseUrl, options.apiKey, fetchFn, options.headers));
+    this.tenantId = tenantId;
+    this.baseUrl = baseUrl;
   }
 }
 

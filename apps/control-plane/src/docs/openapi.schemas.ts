@@ -1,88 +1,120 @@
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { ApiQuery } from '@nestjs/swagger';
+import type { ReferenceObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { z } from 'zod';
+import { ISOLATION_MODES } from '@kryonix/domain';
+import { migrationBody } from '../migrations/migration.dto';
+import { changeModulesBody, createTenantBody, listTenantsQuery, rateLimitBody, rotateKeyBody } from '../tenants/tenant.dto';
 
-/** JSON schemas of the HTTP API, for the OpenAPI document (/docs-json). */
-export const ErrorBody: SchemaObject = {
-  type: 'object',
-  properties: { error: { type: 'object', properties: { code: { type: 'string', example: 'INVALID_INPUT' }, message: { type: 'string' } }, required: ['code', 'message'] } },
+/**
+ * The schemas of the OpenAPI document (/docs-json, docs/openapi/control-plane.json).
+ * Request bodies are the zod schemas that validate them; responses are described here,
+ * in zod too. Controllers name them by reference (the constants below);
+ * componentSchemas() turns them into JSON schemas, with the module names of the catalog.
+ */
+const dateTime = z.string().meta({ format: 'date-time' });
+const isolationMode = z.enum(ISOLATION_MODES as [string, ...string[]]);
+
+const responses = {
+  ErrorBody: z.object({ error: z.object({ code: z.string().meta({ example: 'INVALID_INPUT' }), message: z.string() }) }),
+  CreatedTenant: z
+    .object({
+      id: z.string(),
+      name: z.string(),
+      mode: isolationMode,
+      database: z.string().meta({ example: 'kryonix_cliente_siqueiracampos' }),
+      schemas: z.array(z.string()),
+      role: z.string().meta({ example: 'cliente_siqueiracampos_user' }),
+      apiKey: z.string().meta({ example: 'sk_siqueiracampos_0123456789abcdef0123456789abcdef', description: 'Shown once; only its hash is kept.' }),
+      url: z.string().meta({ example: 'https://siqueiracampos.localhost' }),
+      modules: z.array(z.string()),
+      durationMs: z.number(),
+    })
+    .partial(),
+  Tenant: z
+    .object({
+      id: z.string(),
+      name: z.string(),
+      databaseName: z.string(),
+      subdomain: z.string(),
+      modules: z.array(z.string()),
+      mode: isolationMode,
+      status: listTenantsQuery.shape.status.unwrap(),
+      roleName: z.string(),
+      createdAt: dateTime,
+      updatedAt: dateTime,
+      suspendedAt: dateTime.nullable(),
+      deletedAt: dateTime.nullable(),
+      purgeAfter: dateTime.nullable(),
+    })
+    .partial(),
+  Job: z
+    .object({
+      id: z.string().meta({ format: 'uuid' }),
+      kind: z.string().meta({ example: 'create_tenant' }),
+      tenantId: z.string().nullable(),
+      status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+      attempts: z.number().int(),
+      maxAttempts: z.number().int(),
+      error: z.string().nullable(),
+      result: z.looseObject({}).nullable().meta({ description: 'For a finished create: the created tenant; its apiKey appears on the first read only.' }),
+      createdAt: dateTime,
+      startedAt: dateTime.nullable(),
+      finishedAt: dateTime.nullable(),
+    })
+    .partial(),
+  StatusChange: z.object({ id: z.string(), status: z.string() }).partial(),
 };
 
-export const CreateTenantRequest: SchemaObject = {
-  type: 'object',
-  required: ['id', 'name', 'modules'],
-  additionalProperties: false,
-  properties: {
-    id: { type: 'string', pattern: '^[a-z][a-z0-9-]{1,38}[a-z0-9]$', example: 'siqueiracampos', description: 'Tenant id and subdomain; reserved names (www, api, admin, app, mail, kryonix, …) are refused.' },
-    name: { type: 'string', minLength: 1, maxLength: 255, example: 'Siqueira Campos Imóveis' },
-    modules: { type: 'array', items: { type: 'string', enum: ['crm', 'whatsapp', 'agendamento', 'financeiro'] }, example: ['crm', 'whatsapp'] },
-    mode: { type: 'string', enum: ['database', 'schema'], default: 'database' },
-  },
+const requests = {
+  CreateTenantRequest: createTenantBody,
+  ModulesRequest: changeModulesBody,
+  RotateKeyRequest: rotateKeyBody,
+  RateLimitRequest: rateLimitBody,
+  MigrationRequest: migrationBody,
 };
 
-export const CreatedTenant: SchemaObject = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    name: { type: 'string' },
-    mode: { type: 'string', enum: ['database', 'schema'] },
-    database: { type: 'string', example: 'kryonix_cliente_siqueiracampos' },
-    schemas: { type: 'array', items: { type: 'string' } },
-    role: { type: 'string', example: 'cliente_siqueiracampos_user' },
-    apiKey: { type: 'string', example: 'sk_siqueiracampos_0123456789abcdef0123456789abcdef', description: 'Shown once; only its hash is kept.' },
-    url: { type: 'string', example: 'https://siqueiracampos.localhost' },
-    modules: { type: 'array', items: { type: 'string' } },
-    durationMs: { type: 'number' },
-  },
-};
+const registry = z.registry<{ id: string }>();
+for (const [id, schema] of Object.entries({ ...responses, ...requests })) registry.add(schema, { id });
+registry.add(
+  z.object({ items: z.array(responses.Tenant), nextCursor: z.string().nullable().meta({ description: 'Pass as ?cursor= for the next page.' }) }).partial(),
+  { id: 'TenantPage' },
+);
 
-export const Tenant: SchemaObject = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    name: { type: 'string' },
-    databaseName: { type: 'string' },
-    subdomain: { type: 'string' },
-    modules: { type: 'array', items: { type: 'string' } },
-    mode: { type: 'string', enum: ['database', 'schema'] },
-    status: { type: 'string', enum: ['provisioning', 'active', 'suspended', 'deleting'] },
-    roleName: { type: 'string' },
-    createdAt: { type: 'string', format: 'date-time' },
-    updatedAt: { type: 'string', format: 'date-time' },
-    suspendedAt: { type: 'string', format: 'date-time', nullable: true },
-    deletedAt: { type: 'string', format: 'date-time', nullable: true },
-    purgeAfter: { type: 'string', format: 'date-time', nullable: true },
-  },
-};
+type SchemaName = keyof typeof responses | keyof typeof requests | 'TenantPage';
+const ref = (name: SchemaName): ReferenceObject => ({ $ref: `#/components/schemas/${name}` });
 
-export const TenantPage: SchemaObject = {
-  type: 'object',
-  properties: { items: { type: 'array', items: Tenant }, nextCursor: { type: 'string', nullable: true, description: 'Pass as ?cursor= for the next page.' } },
-};
+export const ErrorBody = ref('ErrorBody');
+export const CreatedTenant = ref('CreatedTenant');
+export const Tenant = ref('Tenant');
+export const TenantPage = ref('TenantPage');
+export const Job = ref('Job');
+export const StatusChange = ref('StatusChange');
+export const CreateTenantRequest = ref('CreateTenantRequest');
+export const ModulesRequest = ref('ModulesRequest');
+export const RotateKeyRequest = ref('RotateKeyRequest');
+export const RateLimitRequest = ref('RateLimitRequest');
+export const MigrationRequest = ref('MigrationRequest');
 
-export const Job: SchemaObject = {
-  type: 'object',
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    kind: { type: 'string', example: 'create_tenant' },
-    tenantId: { type: 'string', nullable: true },
-    status: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] },
-    attempts: { type: 'integer' },
-    maxAttempts: { type: 'integer' },
-    error: { type: 'string', nullable: true },
-    result: { type: 'object', nullable: true, description: 'For a finished create: the created tenant; its apiKey appears on the first read only.' },
-    createdAt: { type: 'string', format: 'date-time' },
-    startedAt: { type: 'string', format: 'date-time', nullable: true },
-    finishedAt: { type: 'string', format: 'date-time', nullable: true },
-  },
-};
+/** OpenAPI 3.0 as zod writes it; `$id` is JSON Schema's, not OpenAPI's. Request bodies as sent (defaults make a field optional). */
+function toOpenApi(): Record<string, SchemaObject> {
+  const { schemas } = z.toJSONSchema(registry, { target: 'openapi-3.0', io: 'input', uri: (id) => `#/components/schemas/${id}` });
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $id: _id, ...schema }]) => [id, schema as SchemaObject]));
+}
 
-export const StatusChange: SchemaObject = { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' } } };
+/** components.schemas of the document; the module fields list the modules of the catalog. */
+export function componentSchemas(moduleNames: readonly string[]): Record<string, SchemaObject> {
+  const schemas = toOpenApi();
+  for (const name of ['CreateTenantRequest', 'ModulesRequest'] as const) {
+    const modules = schemas[name]?.properties?.modules as SchemaObject | undefined;
+    if (!modules?.items) throw new Error(`${name} has no modules list`);
+    modules.items = { ...(modules.items as SchemaObject), enum: [...moduleNames] };
+  }
+  return Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
 
-export const ModulesRequest: SchemaObject = {
-  type: 'object',
-  required: ['modules'],
-  additionalProperties: false,
-  properties: {
-    modules: { type: 'array', items: { type: 'string' }, description: 'The whole wanted set.' },
-    purge: { type: 'boolean', default: false, description: 'Drop the schemas (and data) of removed modules instead of detaching them.' },
-  },
-};
+/** One @ApiQuery per field of a zod query schema (the one that parses the query). */
+export function queryParameters(schema: z.ZodObject): MethodDecorator[] {
+  const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' }) as SchemaObject;
+  const required = new Set(json.required ?? []);
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ApiQuery({ name, required: required.has(name), schema: property as SchemaObject }));
+}

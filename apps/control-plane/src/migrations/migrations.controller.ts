@@ -1,20 +1,10 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { QueryBus, CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
 import { DetectDriftQuery, SubmitMigrationCommand } from '@kryonix/tenants';
-import { Job } from '../docs/openapi.schemas';
+import { Job, MigrationRequest } from '../docs/openapi.schemas';
 import { parse } from '../tenants/tenant.dto';
-
-const migrationBody = z
-  .object({
-    tenants: z.array(z.string()).optional(),
-    modules: z.array(z.string()).optional(),
-    concurrency: z.number().int().min(1).max(64).optional(),
-    canary: z.number().int().min(0).optional(),
-    continueOnError: z.boolean().optional(),
-  })
-  .strict();
+import { migrationBody } from './migration.dto';
 
 @ApiTags('migrations')
 @ApiBearerAuth()
@@ -29,7 +19,7 @@ export class MigrationsController {
   @Post('migrations')
   @HttpCode(202)
   @ApiOperation({ summary: 'Migrate every tenant (or some) to the latest module versions, as a durable job' })
-  @ApiBody({ required: false, schema: { type: 'object', properties: { tenants: { type: 'array', items: { type: 'string' } }, modules: { type: 'array', items: { type: 'string' } }, concurrency: { type: 'integer' }, canary: { type: 'integer' }, continueOnError: { type: 'boolean' } } } })
+  @ApiBody({ required: false, schema: MigrationRequest })
   @ApiResponse({ status: 202, schema: Job })
   async migrate(@Body() body: unknown, @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown }) {
     const job = await this.commands.execute(new SubmitMigrationCommand(parse(migrationBody, body, 'request body')));

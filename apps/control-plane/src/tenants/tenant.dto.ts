@@ -1,21 +1,36 @@
 import { z } from 'zod';
-import { InvalidInput } from '@kryonix/domain';
+import { ISOLATION_MODES, InvalidInput, TENANT_ID_PATTERN } from '@kryonix/domain';
 
-/** Shape checks of request bodies; the domain validates the values themselves. */
+/**
+ * Shape checks of request bodies; the domain validates the values themselves. The
+ * `meta` of a field documents the domain's rule in the OpenAPI document (it is not
+ * checked here), which is made from these schemas (docs/openapi.schemas.ts).
+ */
 export const createTenantBody = z
   .object({
-    id: z.string(),
-    name: z.string(),
-    modules: z.array(z.string()),
-    mode: z.string().optional(),
+    id: z.string().meta({
+      description: 'Tenant id and subdomain; reserved names (www, api, admin, app, mail, kryonix, …) are refused.',
+      pattern: TENANT_ID_PATTERN.source,
+      example: 'siqueiracampos',
+    }),
+    name: z.string().meta({ minLength: 1, maxLength: 255, example: 'Siqueira Campos Imóveis' }),
+    modules: z.array(z.string()).meta({ description: 'Dependencies must be listed too.', example: ['crm', 'whatsapp'] }),
+    mode: z.string().optional().meta({ enum: [...ISOLATION_MODES], default: 'database' }),
   })
   .strict();
 
-export const changeModulesBody = z.object({ modules: z.array(z.string()), purge: z.boolean().default(false) }).strict();
+export const changeModulesBody = z
+  .object({
+    modules: z.array(z.string()).meta({ description: 'The whole wanted set.' }),
+    purge: z.boolean().default(false).meta({ description: 'Drop the schemas (and data) of removed modules instead of detaching them.' }),
+  })
+  .strict();
 
-export const rotateKeyBody = z.object({ overlapSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(0) }).strict();
+export const rotateKeyBody = z
+  .object({ overlapSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(0).meta({ description: 'How long the old keys keep working.' }) })
+  .strict();
 
-export const rateLimitBody = z.object({ perMinute: z.number().int().min(1).nullable() }).strict();
+export const rateLimitBody = z.object({ perMinute: z.number().int().min(1).nullable().meta({ description: 'Requests per minute; null: KRYONIX_RATE_LIMIT.' }) }).strict();
 
 export const listTenantsQuery = z
   .object({

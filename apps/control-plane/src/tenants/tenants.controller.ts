@@ -87,10 +87,7 @@ export class TenantsController {
   @Get()
   @apply(
     ApiOperation({ summary: 'List tenants (paged by cursor)' }),
-    ApiQuery({ name: 'status', required: false, enum: ['provisioning', 'active', 'suspended', 'deleting'] }),
-    ApiQuery({ name: 'module', required: false }),
-    ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } }),
-    ApiQuery({ name: 'cursor', required: false }),
+    ...S.queryParameters(listTenantsQuery),
     ApiResponse({ status: 200, schema: S.TenantPage }),
     ...errors(400, 401),
   )
@@ -163,7 +160,7 @@ export class TenantsController {
   @HttpCode(200)
   @apply(
     ApiOperation({ summary: 'Set the tenant’s data-plane rate limit (requests per minute), or null for the default' }),
-    ApiBody({ schema: { type: 'object', required: ['perMinute'], properties: { perMinute: { type: 'integer', nullable: true, minimum: 1 } } } }),
+    ApiBody({ schema: S.RateLimitRequest }),
     ...errors(400, 401, 404, 409, 423),
   )
   setRateLimit(@Param('id') id: string, @Body() body: unknown) {
@@ -175,7 +172,7 @@ export class TenantsController {
   @HttpCode(201)
   @apply(
     ApiOperation({ summary: 'Rotate the API key: a new key shown once; the old ones revoked now, or after overlapSeconds' }),
-    ApiBody({ required: false, schema: { type: 'object', properties: { overlapSeconds: { type: 'integer', minimum: 0, maximum: 604800, default: 0 } } } }),
+    ApiBody({ required: false, schema: S.RotateKeyRequest }),
     ...errors(400, 401, 404, 409, 423),
   )
   rotateKey(@Param('id') id: string, @Body() body: unknown) {

@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { Registry } from 'prom-client';
+import { HealthController, METRICS_REGISTRY, METRICS_TOKEN, MetricsController } from '@kryonix/web';
+import { JobsController } from '../jobs/jobs.controller';
+import { MigrationsController } from '../migrations/migrations.controller';
+import { ModulesController } from '../modules/modules.controller';
+import { TenantsController } from '../tenants/tenants.controller';
+
+/** The controllers the OpenAPI document describes (the docs controller excludes itself). */
+export const API_CONTROLLERS = [TenantsController, ModulesController, JobsController, MigrationsController, HealthController, MetricsController];
+
+/**
+ * The control plane's controllers and nothing behind them (buses with no handlers, an
+ * empty metrics registry): what `npm run generate` builds the OpenAPI document from,
+ * without a registry or a database. Never served.
+ */
+@Module({
+  imports: [CqrsModule.forRoot()],
+  controllers: API_CONTROLLERS,
+  providers: [
+    { provide: METRICS_REGISTRY, useValue: new Registry() },
+    { provide: METRICS_TOKEN, useValue: undefined },
+  ],
+})
+export class ApiDocsModule {}

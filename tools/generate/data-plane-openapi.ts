@@ -1,0 +1,138 @@
+import { JsonSchema, describeColumn, orderColumns, requiredOnCreate, valueShape, writableColumns } from './column-types';
+import type { ModuleFacts, TableFacts } from './module-tables';
+import { rowTypeNames } from './type-names';
+
+const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const responseRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
+
+/** The error answers, as the data plane's exception filter writes them. */
+const ERRORS: Record<string, string> = {
+  '400': '`INVALID_INPUT`: an unknown field or filter, a bad value, limit or cursor; the message names the field.',
+  '401': '`UNAUTHORIZED`: no key, or not a valid key.',
+  '403': '`FORBIDDEN` (a key of another tenant) or `TENANT_SUSPENDED`.',
+  '404': '`NOT_FOUND` (no such row), `MODULE_NOT_AVAILABLE` (a module the tenant has not bought) or `TENANT_NOT_FOUND`.',
+  '409': '`ROW_CONFLICT`: a unique constraint.',
+  '422': '`UNPROCESSABLE`: a missing referenced row, or a broken check.',
+  '429': '`RATE_LIMITED`: over the tenant’s requests per minute (see Retry-After).',
+  '503': '`UNAVAILABLE`: the tenant’s database is away for a moment; retry.',
+};
+const errorResponses = (...statuses: string[]) => Object.fromEntries(['400', '401', '403', '404', ...statuses, '429', '503'].sort().map((s) => [s, responseRef(`Error${s}`)]));
+
+/** docs/openapi/data-plane.json: the routes each manifest table gets, with the bodies its real columns take. */
+export function renderDataPlaneOpenApi(modules: ModuleFacts[]): string {
+  const names = rowTypeNames(modules);
+  const paths: Record<string, unknown> = {};
+  const schemas: Record<string, unknown> = {
+    Error: {
+      type: 'object',
+      required: ['error'],
+      properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string', example: 'INVALID_INPUT' }, message: { type: 'string' } } } },
+    },
+    Interval: {
+      type: 'object',
+      description: "An INTERVAL: its non-zero parts, e.g. { days: 1 }; sent as a string ('1 day').",
+      properties: Object.fromEntries(['years', 'months', 'days', 'hours', 'minutes', 'seconds', 'milliseconds'].map((p) => [p, { type: 'number' }])),
+    },
+    Point: { type: 'object', required: ['x', 'y'], properties: { x: { type: 'number' }, y: { type: 'number' } } },
+  };
+  for (const module of modules) {
+    for (const table of module.tables) {
+      const row = names.get(`${module.name}.${table.name}`)!;
+      Object.assign(schemas, tableSchemas(row, table));
+      Object.assign(paths, tablePaths(module.name, table, row));
+    }
+  }
+  const document = {
+    openapi: '3.0.3',
+    info: {
+      title: 'Kryonix data plane',
+      version: '1',
+      description:
+        'The tables of each module the tenant has bought, at https://<tenant>.<base domain>/api/<module>/<table>. The tenant is the Host subdomain; the API key (`Authorization: Bearer sk_…` or `X-API-Key`) must be one of its keys. Fields are the SQL column names. Errors: `{ "error": { "code", "message" } }`.',
+    },
+    servers: [{ url: 'https://{tenant}.{baseDomain}', variables: { tenant: { default: 'siqueiracampos' }, baseDomain: { default: 'localhost' } } }],
+    security: [{ bearer: [] }, { apiKey: [] }],
+    tags: modules.map((m) => ({ name: m.name, description: `${m.title}${m.description ? ` — ${m.description}` : ''}` })),
+    paths,
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'The tenant’s API key, sk_<tenant>_<32 hex>.' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      },
+      parameters: {
+        limit: { name: 'limit', in: 'query', required: false, description: 'Rows per page.', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+        cursor: { name: 'cursor', in: 'query', required: false, description: 'The nextCursor of the previous page.', schema: { type: 'string' } },
+      },
+      responses: Object.fromEntries(Object.entries(ERRORS).map(([status, description]) => [`Error${status}`, { description, content: { 'application/json': { schema: schemaRef('Error') } } }])),
+      schemas,
+    },
+  };
+  return JSON.stringify(document, null, 2) + '\n';
+}
+
+function tableSchemas(row: string, table: TableFacts): Record<string, unknown> {
+  const writable = writableColumns(table);
+  const required = writable.filter(requiredOnCreate).map((c) => c.name);
+  const body = (withRequired: boolean): JsonSchema => ({
+    type: 'object',
+    ...(withRequired && required.length ? { required } : {}),
+    ...(withRequired ? {} : { minProperties: 1 }),
+    additionalProperties: false,
+    properties: Object.fromEntries(writable.map((c) => [c.name, { ...valueShape(c).inputSchema }])),
+  });
+  return {
+    [row]: {
+      type: 'object',
+      required: table.columns.map((c) => c.name),
+      properties: Object.fromEntries(table.columns.map((c) => [c.name, withDescription(valueShape(c).rowSchema, describeColumn(c))])),
+    },
+    [`${row}Create`]: body(true),
+    [`${row}Page`]: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: schemaRef(row) }, nextCursor: { type: 'string', nullable: true } } },
+    [`${row}Update`]: body(false),
+  };
+}
+
+/** The column's SQL facts as its description (a $ref takes no siblings in OpenAPI 3.0: wrapped). */
+function withDescription(schema: JsonSchema, description: string): JsonSchema {
+  if ('$ref' in schema) return { allOf: [schema], description };
+  return { ...schema, description: schema.description ? `${description}. ${schema.description}` : description };
+}
+
+function tablePaths(module: string, table: TableFacts, row: string): Record<string, unknown> {
+  const what = `${module}.${table.name}`;
+  const json = (schema: unknown) => ({ 'application/json': { schema } });
+  const id = table.columns.find((c) => c.name === 'id');
+  const idParameter = { name: 'id', in: 'path', required: true, schema: id ? { ...valueShape({ ...id, notNull: true }).rowSchema } : { type: 'string' } };
+  const order = orderColumns(table).flatMap((c) => [c, `-${c}`]);
+  const filters = table.filterable.map((name) => {
+    const column = table.columns.find((c) => c.name === name)!;
+    return { name, in: 'query', required: false, description: `Equal to (${column.sqlType}).`, schema: valueShape({ ...column, notNull: true }).rowSchema };
+  });
+  const operation = (verb: string, summary: string, rest: Record<string, unknown>) => ({ tags: [module], operationId: `${module}.${table.name}.${verb}`, summary, ...rest });
+  return {
+    [`/api/${module}/${table.name}`]: {
+      get: operation('list', `List ${what} (keyset pages)`, {
+        parameters: [
+          ...filters,
+          { $ref: '#/components/parameters/limit' },
+          { $ref: '#/components/parameters/cursor' },
+          { name: 'order', in: 'query', required: false, description: 'A column, ascending, or -column for descending.', schema: { type: 'string', enum: order, default: 'id' } },
+        ],
+        responses: { '200': { description: 'One page.', content: json(schemaRef(`${row}Page`)) }, ...errorResponses() },
+      }),
+      post: operation('create', `Create a row of ${what}`, {
+        requestBody: { required: true, content: json(schemaRef(`${row}Create`)) },
+        responses: { '201': { description: 'The new row.', content: json(schemaRef(row)) }, ...errorResponses('409', '422') },
+      }),
+    },
+    [`/api/${module}/${table.name}/{id}`]: {
+      parameters: [idParameter],
+      get: operation('get', `One row of ${what}`, { responses: { '200': { description: 'The row.', content: json(schemaRef(row)) }, ...errorResponses() } }),
+      patch: operation('update', `Update a row of ${what}`, {
+        requestBody: { required: true, content: json(schemaRef(`${row}Update`)) },
+        responses: { '200': { description: 'The updated row.', content: json(schemaRef(row)) }, ...errorResponses('409', '422') },
+      }),
+      delete: operation('delete', `Delete a row of ${what}`, { responses: { '204': { description: 'Deleted.' }, ...errorResponses('422') } }),
+    },
+  };
+}

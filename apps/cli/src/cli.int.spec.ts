@@ -139,15 +139,15 @@ describe('lifecycle commands (in-process)', () => {
     expect(kryonix(['tenant', 'suspend', 'cli-nobody']).code).toBe(1);
     const audit = await withAdmin(async (c) => (await c.query(`SELECT actor, action, outcome FROM tenant_management.audit_log WHERE target = 'cli-life' ORDER BY id`)).rows, env.config.registryDatabase);
     expect(audit.map((r) => `${r.action}:${r.outcome}`)).toEqual([
-      'tenant create:success',
-      'tenant suspend:success',
-      'tenant resume:success',
-      'tenant rotate-key:success',
-      'tenant rotate-credentials:success',
-      'tenant rate-limit:success',
-      'tenant rate-limit:success',
-      'tenant delete:success',
-      'tenant rotate-key:failure',
+      'tenant.create:success',
+      'tenant.suspend:success',
+      'tenant.resume:success',
+      'tenant.rotate_key:success',
+      'tenant.rotate_credentials:success',
+      'tenant.set_rate_limit:success',
+      'tenant.set_rate_limit:success',
+      'tenant.delete:success',
+      'tenant.rotate_key:failure',
     ]);
     expect(audit.every((r) => r.actor.startsWith('cli:'))).toBe(true);
   });

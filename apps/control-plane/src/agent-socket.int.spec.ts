@@ -84,23 +84,25 @@ describe('control plane on a Unix socket (the CLI agent)', () => {
     expect(last.result).toMatchObject({ id: 'sock-stream', mode: 'schema', schemas: ['sock_stream_crm', 'sock_stream_whatsapp'] });
     expect(last.result.apiKey).toMatch(/^sk_sock-stream_[0-9a-f]{32}$/);
     expect(last.result.files).toBeUndefined();
-    expect(await audit('sock-stream')).toEqual([{ actor: 'cli:alice', action: 'POST /v1/tenants', outcome: 'success', status_code: 200 }]);
+    expect(await audit('sock-stream')).toEqual([{ actor: 'cli:alice', action: 'tenant.create', outcome: 'success', status_code: 200 }]);
   });
 
   it('a streamed create that fails ends with an error line, and the audit log records the failure', async () => {
     const r = await call('POST', '/v1/tenants', { id: 'sock-stream', name: 'Again', modules: ['crm'], mode: 'schema' }, { accept: 'application/x-ndjson' });
     expect(r.status).toBe(200);
     expect(r.lines[r.lines.length - 1]).toEqual({ type: 'error', error: { code: 'TENANT_EXISTS', message: expect.stringContaining('sock-stream') } });
-    expect((await audit('sock-stream')).at(-1)).toEqual({ actor: 'operator', action: 'POST /v1/tenants', outcome: 'failure', status_code: 409 });
+    expect((await audit('sock-stream')).at(-1)).toEqual({ actor: 'operator', action: 'tenant.create', outcome: 'failure', status_code: 409 });
   });
 
   it('a malformed body is refused before any stream starts (400 JSON); a bad id ends the stream with INVALID_INPUT; a forged actor is not taken', async () => {
     const malformed = await call('POST', '/v1/tenants', { id: 'x', name: 'x', modules: 'crm' }, { accept: 'application/x-ndjson' });
     expect(malformed.status).toBe(400);
     expect(malformed.body.error.code).toBe('INVALID_INPUT');
+    // Refused before any use case ran: its own row, naming the route.
+    expect(await audit('x')).toEqual([{ actor: 'operator', action: 'request.rejected', outcome: 'failure', status_code: 400 }]);
     const r = await call('POST', '/v1/tenants', { id: 'Bad Id', name: 'x', modules: ['crm'] }, { accept: 'application/x-ndjson', 'x-kryonix-actor': "cli:x'; DROP TABLE" });
     expect(r.lines).toEqual([{ type: 'error', error: { code: 'INVALID_INPUT', message: expect.stringContaining('Bad Id') } }]);
-    expect(await audit('Bad Id')).toEqual([{ actor: 'operator', action: 'POST /v1/tenants', outcome: 'failure', status_code: 400 }]);
+    expect(await audit('Bad Id')).toEqual([{ actor: 'operator', action: 'tenant.create', outcome: 'failure', status_code: 400 }]);
   });
 
   it('POST /v1/tenants/:id/repair finishes a tenant left half-made, and streams its steps', async () => {

@@ -6,17 +6,13 @@ import { DocsController, OPENAPI_DOCUMENT } from './docs/docs.controller';
 import { type KryonixConfig, PlatformModule } from '@kryonix/platform';
 import { ModulesModule } from '@kryonix/modules';
 import { RegistryModule } from '@kryonix/registry';
-import { TenantsModule } from '@kryonix/tenants';
+import { NEVER_LOGGED, TenantsModule } from '@kryonix/tenants';
 import { AuditInterceptor, TRUST_ACTOR_HEADER } from './audit/audit.interceptor';
 import { OPERATOR_TOKEN, OperatorAuthGuard } from './auth/operator-auth.guard';
-import { DomainExceptionFilter, METRICS_REGISTRY, METRICS_TOKEN, MetricsController } from '@kryonix/web';
-import { HealthController } from '@kryonix/web';
-import { ModulesController } from './modules/modules.controller';
-import { TenantsController } from './tenants/tenants.controller';
+import { DomainExceptionFilter, METRICS_REGISTRY, METRICS_TOKEN } from '@kryonix/web';
+import { API_CONTROLLERS } from './docs/api-docs.module';
 import { PurgeWorker, WORKER_INTERVAL_MS } from './worker/purge.worker';
 import { JOB_WORKER_OPTIONS, JobWorker, JobWorkerOptions } from './worker/job.worker';
-import { JobsController } from './jobs/jobs.controller';
-import { MigrationsController } from './migrations/migrations.controller';
 import { METRICS_INTERVAL_MS, TenantMetrics } from './metrics/tenant-metrics';
 
 export interface ControlPlaneOptions {
@@ -37,16 +33,8 @@ export interface ControlPlaneOptions {
   warmDatabases: number;
 }
 
-/** Secrets never reach the log: headers with credentials and any apiKey/password field are redacted. */
-export const REDACT = [
-  'req.headers.authorization',
-  'req.headers["x-api-key"]',
-  'req.headers.cookie',
-  '*.apiKey',
-  '*.password',
-  '*.rolePassword',
-  '*.token',
-];
+/** Secrets never reach the log: the one list of what is never logged lives beside the result rules (libs/tenants disclosure.ts). */
+export const REDACT = [...NEVER_LOGGED];
 
 @Module({})
 export class ControlPlaneModule {
@@ -70,7 +58,7 @@ export class ControlPlaneModule {
           ],
         }),
       ],
-      controllers: [TenantsController, ModulesController, JobsController, MigrationsController, HealthController, MetricsController, DocsController],
+      controllers: [...API_CONTROLLERS, DocsController],
       providers: [
         { provide: OPERATOR_TOKEN, useValue: options.operatorToken },
         { provide: WORKER_INTERVAL_MS, useValue: options.workerIntervalMs },

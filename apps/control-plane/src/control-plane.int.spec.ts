@@ -416,14 +416,14 @@ describe('lifecycle', () => {
   });
 
   it('writes an audit row per mutating call, successes and failures', async () => {
-    const rows = await withAdmin(async (c) => (await c.query(`SELECT action, target, outcome, status_code FROM tenant_management.audit_log ORDER BY id`)).rows, registry());
+    const rows = await withAdmin(async (c) => (await c.query(`SELECT action, door, target, outcome, status_code FROM tenant_management.audit_log ORDER BY id`)).rows, registry());
     expect(rows).toEqual(
       expect.arrayContaining([
-        { action: 'POST /v1/tenants', target: 'cp-one', outcome: 'success', status_code: 201 },
-        { action: 'POST /v1/tenants', target: 'cp-one', outcome: 'failure', status_code: 409 },
-        { action: 'POST /v1/tenants/:id/suspend', target: 'cp-one', outcome: 'success', status_code: 200 },
-        { action: 'DELETE /v1/tenants/:id', target: 'cp-one', outcome: 'success', status_code: 200 },
-        { action: 'POST /v1/tenants/:id/suspend', target: 'cp-nope', outcome: 'failure', status_code: 404 },
+        { action: 'tenant.create', door: 'http', target: 'cp-one', outcome: 'success', status_code: 201 },
+        { action: 'tenant.create', door: 'http', target: 'cp-one', outcome: 'failure', status_code: 409 },
+        { action: 'tenant.suspend', door: 'http', target: 'cp-one', outcome: 'success', status_code: 200 },
+        { action: 'tenant.purge', door: 'http', target: 'cp-one', outcome: 'success', status_code: 200 },
+        { action: 'tenant.suspend', door: 'http', target: 'cp-nope', outcome: 'failure', status_code: 404 },
       ]),
     );
     expect(rows.filter((r) => r.action.startsWith('GET'))).toHaveLength(0);

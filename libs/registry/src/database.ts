@@ -61,7 +61,11 @@ export interface AuditLogTable {
   outcome: 'success' | 'failure';
   status_code: number | null;
   details: JSONColumnType<Record<string, unknown>, string, string>;
+  /** How the call came in: http, cli (in-process), agent (the CLI's local agent); null for rows older than the column. */
+  door: ColumnType<AuditDoor | null, AuditDoor | null | undefined, AuditDoor | null>;
 }
+
+export type AuditDoor = 'http' | 'cli' | 'agent';
 
 export interface JobsTable {
   id: string;

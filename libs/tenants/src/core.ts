@@ -3,6 +3,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { type KryonixConfig, type PlatformOptions, closePlatform } from '@kryonix/platform';
+import { AuditedCommands } from './audit/audited-commands';
 import { KryonixCoreModule, type TenantsOptions } from './tenants.module';
 
 /** The core of one process without an HTTP server: the CLI in-process, tests, benchmarks. */
@@ -11,6 +12,8 @@ export interface KryonixCore {
   app: INestApplicationContext;
   commands: CommandBus;
   queries: QueryBus;
+  /** The commands as the doors run them: audited when run inside withAuditOrigin. */
+  audited: AuditedCommands;
   close(): Promise<void>;
 }
 
@@ -20,5 +23,5 @@ export async function openCore(config: KryonixConfig, options: TenantsOptions & 
     await closePlatform(config);
     throw error;
   });
-  return { config, app, commands: app.get(CommandBus), queries: app.get(QueryBus), close: () => app.close() };
+  return { config, app, commands: app.get(CommandBus), queries: app.get(QueryBus), audited: app.get(AuditedCommands, { strict: false }), close: () => app.close() };
 }

@@ -7,6 +7,7 @@ import { KRYONIX_CONFIG, type KryonixConfig, PlatformModule, type PlatformOption
 import { ProvisioningModule, type ProvisioningOptions } from '@kryonix/provisioning';
 import { RegistryModule } from '@kryonix/registry';
 import { RoutesModule } from '@kryonix/routes';
+import { AuditedCommands } from './audit/audited-commands';
 import { CreateTenantHandler } from './create-tenant/create-tenant.handler';
 import { ListModulesHandler } from './list-modules/list-modules.handler';
 import { ListTenantsHandler } from './list-tenants/list-tenants.handler';
@@ -15,7 +16,6 @@ import { ShowTenantHandler } from './show-tenant/show-tenant.handler';
 import { TenantLogHandler } from './tenant-log/tenant-log.handler';
 import { DeleteTenantHandler } from './delete-tenant/delete-tenant.handler';
 import { PurgeExpiredTenantsHandler } from './purge-expired/purge-expired.handler';
-import { RecordAuditHandler } from './record-audit/record-audit.handler';
 import { ResumeTenantHandler } from './resume-tenant/resume-tenant.handler';
 import { RotateApiKeyHandler } from './rotate-api-key/rotate-api-key.handler';
 import { RotateCredentialsHandler } from './rotate-credentials/rotate-credentials.handler';
@@ -56,6 +56,7 @@ export class TenantsModule {
           inject: [KRYONIX_CONFIG],
         },
         TenantEventsPublisher,
+        AuditedCommands,
         CreateTenantHandler,
         RepairTenantHandler,
         ListTenantsHandler,
@@ -68,7 +69,6 @@ export class TenantsModule {
         RotateApiKeyHandler,
         RotateCredentialsHandler,
         PurgeExpiredTenantsHandler,
-        RecordAuditHandler,
         SubmitCreateTenantHandler,
         GetJobHandler,
         RunNextJobHandler,
@@ -80,7 +80,7 @@ export class TenantsModule {
         SubmitMigrationHandler,
         SetRateLimitHandler,
       ],
-      exports: [ProvisioningModule, FleetModule],
+      exports: [ProvisioningModule, FleetModule, AuditedCommands],
     };
   }
 }

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { InvalidInput } from '@kryonix/domain';
 import { printJson } from '../output';
 import { action, collect, jsonOption, refuseApi } from './shared';
+import { cliActor } from '../transport/agent';
 
 export function migrateCommand(): Command {
   return new Command('migrate')
@@ -20,11 +21,12 @@ export function migrateCommand(): Command {
         const canary = opts.canary === undefined ? 0 : Number(opts.canary);
         if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new InvalidInput('--concurrency must be an integer from 1 to 64.');
         if (!Number.isInteger(canary) || canary < 0) throw new InvalidInput('--canary must be a non-negative integer.');
-        const { withCore, MigrateFleetCommand, SingleBar, Presets } = await import('../transport/in-process');
+        const { withCore, withAuditOrigin, MigrateFleetCommand, SingleBar, Presets } = await import('../transport/in-process');
         const bar = opts.json || !process.stderr.isTTY ? undefined : new SingleBar({ format: 'migrating |{bar}| {value}/{total} tenants  {rate}/s  ETA {eta_formatted}  {last}', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
         const started = Date.now();
-        const report = await withCore(({ commands }) =>
-          commands.execute(
+        // Audited by the core as `fleet.migrate`, door `cli`.
+        const report = await withCore(({ audited }) =>
+          withAuditOrigin({ actor: cliActor(), door: 'cli' }, () => audited.execute(
             new MigrateFleetCommand({
               tenants: opts.tenant,
               modules: opts.module,
@@ -38,7 +40,7 @@ export function migrateCommand(): Command {
                 bar.update(e.done, { rate: (e.done / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1), last: `${e.tenant} ${e.status}` });
               },
             }),
-          ),
+          )),
         );
         bar?.stop();
         if (opts.json) printJson(report);

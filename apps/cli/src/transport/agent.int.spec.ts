@@ -49,7 +49,7 @@ async function agentUp(count = 1): Promise<number[]> {
 
 /** How each create reached the core: `tenant create` in a CLI process, `POST /v1/tenants` through the agent. */
 const audited = (target: string) =>
-  withAdmin(async (c) => (await c.query('SELECT actor, action, outcome FROM tenant_management.audit_log WHERE target = $1 ORDER BY id', [target])).rows, env.config.registryDatabase);
+  withAdmin(async (c) => (await c.query('SELECT actor, action, door, outcome FROM tenant_management.audit_log WHERE target = $1 ORDER BY id', [target])).rows, env.config.registryDatabase);
 const me = `cli:${userInfo().username}`;
 
 describe('the local agent', () => {
@@ -57,7 +57,7 @@ describe('the local agent', () => {
     const first = kryonix(['tenant', 'create', 'ag-one', 'Agent One', '--modules', 'crm,whatsapp', '--json']);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(await audited('ag-one')).toEqual([{ actor: me, action: 'tenant create', outcome: 'success' }]);
+    expect(await audited('ag-one')).toEqual([{ actor: me, action: 'tenant.create', door: 'cli', outcome: 'success' }]);
     await agentUp();
 
     const second = kryonix(['tenant', 'create', 'ag-two', 'Agent Two', '--modules', 'crm,whatsapp,agendamento,financeiro', '--mode', 'schema']);
@@ -66,7 +66,7 @@ describe('the local agent', () => {
     expect(second.stdout).toMatch(/Creating tenant ag-two \(schema mode\)\n {2}✔ register/);
     expect(second.stdout).toMatch(/✔ create_schemas/);
     expect(second.stdout).toMatch(/API key {3}sk_ag-two_[0-9a-f]{32}/);
-    expect(await audited('ag-two')).toEqual([{ actor: me, action: 'POST /v1/tenants', outcome: 'success' }]);
+    expect(await audited('ag-two')).toEqual([{ actor: me, action: 'tenant.create', door: 'agent', outcome: 'success' }]);
 
     const json = JSON.parse(kryonix(['tenant', 'create', 'ag-three', 'Agent Three', '--modules', 'crm', '--json']).stdout);
     expect(Object.keys(json).sort()).toEqual(Object.keys(JSON.parse(first.stdout)).sort());
@@ -93,16 +93,16 @@ describe('the local agent', () => {
     const r = kryonix(['tenant', 'repair', 'ag-one', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ id: 'ag-one' });
-    expect((await audited('ag-one')).at(-1)).toEqual({ actor: me, action: 'POST /v1/tenants/:id/repair', outcome: 'success' });
+    expect((await audited('ag-one')).at(-1)).toEqual({ actor: me, action: 'tenant.repair', door: 'agent', outcome: 'success' });
   });
 
   it('other settings never reach this agent; agents can be turned off', async () => {
     const other = JSON.parse(kryonix(['tenant', 'create', 'ag-other', 'Other', '--modules', 'crm', '--json'], { KRYONIX_BASE_DOMAIN: 'other.test' }).stdout);
     expect(other.url).toBe('https://ag-other.other.test');
-    expect(await audited('ag-other')).toEqual([{ actor: me, action: 'tenant create', outcome: 'success' }]);
+    expect(await audited('ag-other')).toEqual([{ actor: me, action: 'tenant.create', door: 'cli', outcome: 'success' }]);
     await agentUp(2); // that configuration now has an agent of its own
     expect(kryonix(['tenant', 'create', 'ag-off', 'Off', '--modules', 'crm'], { KRYONIX_AGENT: 'off' }).code).toBe(0);
-    expect(await audited('ag-off')).toEqual([{ actor: me, action: 'tenant create', outcome: 'success' }]);
+    expect(await audited('ag-off')).toEqual([{ actor: me, action: 'tenant.create', door: 'cli', outcome: 'success' }]);
   });
 
   it('an agent killed with -9 leaves a stale socket: the next command runs here and a new agent takes over', async () => {
@@ -114,13 +114,13 @@ describe('the local agent', () => {
     const r = kryonix(['tenant', 'create', 'ag-after', 'After', '--modules', 'crm', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(await audited('ag-after')).toEqual([{ actor: me, action: 'tenant create', outcome: 'success' }]);
+    expect(await audited('ag-after')).toEqual([{ actor: me, action: 'tenant.create', door: 'cli', outcome: 'success' }]);
     const pidOf = () => /agent pid (\d+) .*\(this configuration\)/.exec(kryonix(['agent', 'status']).stdout)?.[1];
     for (let i = 0; i < 100 && (pidOf() === mine || pidOf() === undefined); i++) await new Promise((r) => setTimeout(r, 200));
     expect(pidOf()).not.toBe(mine);
     await agentUp(2); // the new one answers (and the other configuration's)
     expect(kryonix(['tenant', 'suspend', 'ag-after']).code).toBe(0);
-    expect((await audited('ag-after')).at(-1)).toEqual({ actor: me, action: 'POST /v1/tenants/:id/suspend', outcome: 'success' });
+    expect((await audited('ag-after')).at(-1)).toEqual({ actor: me, action: 'tenant.suspend', door: 'agent', outcome: 'success' });
   });
 
   it('kryonix agent stop stops them all', () => {
@@ -140,11 +140,11 @@ describe('the local agent, when things change under it', () => {
     const r = kryonix(['tenant', 'create', 'ag-t2', 'T2', '--modules', 'crm', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(await audited('ag-t2')).toEqual([{ actor: me, action: 'tenant create', outcome: 'success' }]);
+    expect(await audited('ag-t2')).toEqual([{ actor: me, action: 'tenant.create', door: 'cli', outcome: 'success' }]);
     for (let i = 0; i < 100 && pidFiles().length && Number(readFileSync(join(run(), pidFiles()[0]!), 'utf8')) === old; i++) await new Promise((r) => setTimeout(r, 100));
     await agentUp();
     expect(kryonix(['tenant', 'create', 'ag-t3', 'T3', '--modules', 'crm', '--json']).code).toBe(0);
-    expect(await audited('ag-t3')).toEqual([{ actor: me, action: 'POST /v1/tenants', outcome: 'success' }]);
+    expect(await audited('ag-t3')).toEqual([{ actor: me, action: 'tenant.create', door: 'agent', outcome: 'success' }]);
   });
 
   it('a changed SQL modules folder is another configuration: the agent that loaded the old one is not used', async () => {
@@ -155,11 +155,11 @@ describe('the local agent, when things change under it', () => {
       expect(kryonix(['tenant', 'create', 'ag-m1', 'M1', '--modules', 'crm', '--json'], withModules).code).toBe(0);
       await agentUp(2);
       expect(kryonix(['tenant', 'create', 'ag-m2', 'M2', '--modules', 'crm', '--json'], withModules).code).toBe(0);
-      expect(await audited('ag-m2')).toEqual([{ actor: me, action: 'POST /v1/tenants', outcome: 'success' }]);
+      expect(await audited('ag-m2')).toEqual([{ actor: me, action: 'tenant.create', door: 'agent', outcome: 'success' }]);
       writeFileSync(join(modules, 'crm', '0002_origem.sql.hbs'), 'ALTER TABLE {{schema}}.leads ADD COLUMN origem_detalhe varchar(50);\n');
       const r = kryonix(['tenant', 'create', 'ag-m3', 'M3', '--modules', 'crm', '--json'], withModules);
       expect(r.code).toBe(0);
-      expect(await audited('ag-m3')).toEqual([{ actor: me, action: 'tenant create', outcome: 'success' }]);
+      expect(await audited('ag-m3')).toEqual([{ actor: me, action: 'tenant.create', door: 'cli', outcome: 'success' }]);
       const version = await withAdmin(async (c) => (await c.query(`SELECT max(version)::int AS v FROM tenant_management.tenant_module_migrations WHERE cliente_id = 'ag-m3'`)).rows[0].v, env.config.registryDatabase);
       expect(version).toBe(2);
     } finally {

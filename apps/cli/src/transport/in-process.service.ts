@@ -1,25 +1,33 @@
 import type { Command as CqrsCommand } from '@nestjs/cqrs';
-import { describeError } from '@kryonix/domain';
-import { ChangeModulesCommand, CreateTenantCommand, DeleteTenantCommand, ListModulesQuery, ListTenantsQuery, RecordAuditCommand, RepairTenantCommand, ResumeTenantCommand, RotateApiKeyCommand, RotateCredentialsCommand, SetRateLimitCommand, ShowTenantQuery, SuspendTenantCommand, TenantLogQuery } from '@kryonix/tenants';
+import {
+  ChangeModulesCommand,
+  CreateTenantCommand,
+  DeleteTenantCommand,
+  ListModulesQuery,
+  ListTenantsQuery,
+  RepairTenantCommand,
+  ResumeTenantCommand,
+  RotateApiKeyCommand,
+  RotateCredentialsCommand,
+  SetRateLimitCommand,
+  ShowTenantQuery,
+  SuspendTenantCommand,
+  TenantLogQuery,
+  withAuditOrigin,
+} from '@kryonix/tenants';
 import { cliActor } from './agent';
-import { Core, withCore } from './core';
+import { withCore } from './core';
 import type { TenantService } from './tenant-service';
 
-/** Runs the CQRS core in this process; every mutating command is audited as `cli:<os user>`. */
+/** Runs the CQRS core in this process; the core audits every mutating command as `cli:<os user>` through the `cli` door. */
 export class InProcessTenantService implements TenantService {
   private readonly actor = cliActor();
 
   create(input: { id: string; name: string; modules: string[]; mode: string }, onStep?: Parameters<TenantService['create']>[1]) {
-    return this.mutate('tenant create', input.id, async (core) => {
-      const { files: _files, ...tenant } = await core.commands.execute(new CreateTenantCommand(input, onStep));
-      return tenant;
-    });
+    return this.command(new CreateTenantCommand(input, onStep));
   }
   repair(id: string, onStep?: Parameters<TenantService['repair']>[1]) {
-    return this.mutate('tenant repair', id, async (core) => {
-      const { files: _files, ...tenant } = await core.commands.execute(new RepairTenantCommand(id, onStep));
-      return tenant;
-    });
+    return this.command(new RepairTenantCommand(id, onStep));
   }
   list(filter: Parameters<TenantService['list']>[0]) {
     return withCore((core) => core.queries.execute(new ListTenantsQuery(filter)));
@@ -34,44 +42,28 @@ export class InProcessTenantService implements TenantService {
     return withCore((core) => core.queries.execute(new ListModulesQuery()));
   }
   suspend(id: string) {
-    return this.command('tenant suspend', id, new SuspendTenantCommand(id));
+    return this.command(new SuspendTenantCommand(id));
   }
   resume(id: string) {
-    return this.command('tenant resume', id, new ResumeTenantCommand(id));
+    return this.command(new ResumeTenantCommand(id));
   }
   delete(id: string, purge: boolean) {
-    return this.command(purge ? 'tenant delete --purge' : 'tenant delete', id, new DeleteTenantCommand(id, purge));
+    return this.command(new DeleteTenantCommand(id, purge));
   }
   rotateKey(id: string, overlapMs: number) {
-    return this.command('tenant rotate-key', id, new RotateApiKeyCommand(id, overlapMs));
+    return this.command(new RotateApiKeyCommand(id, overlapMs));
   }
   changeModules(id: string, modules: string[], purge: boolean) {
-    return this.command(purge ? 'tenant modules --purge' : 'tenant modules', id, new ChangeModulesCommand(id, modules, purge));
+    return this.command(new ChangeModulesCommand(id, modules, purge));
   }
   setRateLimit(id: string, perMinute: number | null) {
-    return this.command('tenant rate-limit', id, new SetRateLimitCommand(id, perMinute));
+    return this.command(new SetRateLimitCommand(id, perMinute));
   }
   rotateCredentials(id: string) {
-    return this.command('tenant rotate-credentials', id, new RotateCredentialsCommand(id));
+    return this.command(new RotateCredentialsCommand(id));
   }
 
-  private command<R>(action: string, target: string, command: CqrsCommand<R>): Promise<R> {
-    return this.mutate(action, target, (core) => core.commands.execute(command));
-  }
-
-  /** Runs a mutating command and records its outcome in the audit log, success or failure. */
-  private mutate<R>(action: string, target: string, fn: (core: Core) => Promise<R>): Promise<R> {
-    return withCore(async (core) => {
-      const audit = (outcome: 'success' | 'failure', details: Record<string, unknown>) =>
-        core.commands.execute(new RecordAuditCommand({ actor: this.actor, action, target: target.slice(0, 100), outcome, details }));
-      try {
-        const result = await fn(core);
-        await audit('success', {});
-        return result;
-      } catch (error) {
-        await audit('failure', { code: describeError(error).code }).catch(() => undefined);
-        throw error;
-      }
-    });
+  private command<R>(command: CqrsCommand<R>): Promise<R> {
+    return withCore((core) => withAuditOrigin({ actor: this.actor, door: 'cli' }, () => core.audited.execute(command)));
   }
 }

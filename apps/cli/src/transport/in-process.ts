@@ -7,6 +7,6 @@
  */
 export { InProcessTenantService } from './in-process.service';
 export { withCore } from './core';
-export { DetectDriftQuery, MigrateFleetCommand } from '@kryonix/tenants';
+export { DetectDriftQuery, MigrateFleetCommand, withAuditOrigin } from '@kryonix/tenants';
 export { ensureEmbeddedPostgres, ensureSelfSignedCertificate, loadConfig, stopEmbeddedPostgres } from '@kryonix/platform';
 export { Presets, SingleBar } from 'cli-progress';

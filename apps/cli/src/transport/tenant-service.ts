@@ -1,12 +1,11 @@
-import type { ProvisionedTenant, StepEvent } from '@kryonix/provisioning';
-import type { DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
+import type { StepEvent } from '@kryonix/provisioning';
+import type { CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
 
-
-export type CreatedTenant = Omit<ProvisionedTenant, 'files'>;
+export type { CreatedTenant };
 
 /**
  * What the CLI can ask of Kryonix. Two implementations: in-process (the CQRS
- * core on this machine) and over HTTP (a running control plane, `--api`).
+ * core on this machine) and over HTTP (a running control plane, `--api`, or the local agent).
  */
 export interface TenantService {
   create(input: { id: string; name: string; modules: string[]; mode: string }, onStep?: (e: StepEvent) => void): Promise<CreatedTenant>;

@@ -1,7 +1,6 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
-import { RecordAuditCommand } from '@kryonix/tenants';
+import { AuditOrigin, AuditedCommands, auditTarget, withAuditOrigin } from '@kryonix/tenants';
 import { describe } from '@kryonix/web';
 
 interface Request {
@@ -18,63 +17,64 @@ export const TRUST_ACTOR_HEADER = Symbol('TRUST_ACTOR_HEADER');
 const CLAIMED_ACTOR = /^cli:[A-Za-z0-9._@-]{1,64}$/;
 
 /**
- * Who acted: the operator token's holder. A CLI that forwards its command names its OS
- * user in `X-Kryonix-Actor`. On the CLI's local agent (a Unix socket only that user can
- * reach) it is recorded as the actor, `cli:<user>`, as an in-process command would be;
- * on TCP the actor stays `operator` and the claim is kept in the details.
+ * Who acted and through which door. On TCP the door is `http` and the actor the operator
+ * token's holder, `operator`. The CLI's local agent (a Unix socket only its user reaches)
+ * is the `agent` door, and the OS user the CLI names in `X-Kryonix-Actor` is the actor,
+ * `cli:<user>`, as an in-process command's would be; on TCP that claim is only kept in
+ * the details.
  */
-function actorOf(req: Request, trusted: boolean): { actor: string; claimedActor?: string } {
+function originOf(req: Request, agent: boolean): AuditOrigin {
   const claimed = req.headers?.['x-kryonix-actor'];
-  if (typeof claimed !== 'string' || !CLAIMED_ACTOR.test(claimed)) return { actor: 'operator' };
-  return trusted ? { actor: claimed } : { actor: 'operator', claimedActor: claimed };
+  const valid = typeof claimed === 'string' && CLAIMED_ACTOR.test(claimed) ? claimed : undefined;
+  const details = { requestId: req.id, ...(valid && !agent ? { claimedActor: valid } : {}) };
+  return { actor: agent && valid ? valid : 'operator', door: agent ? 'agent' : 'http', details };
 }
 
 /**
- * What a streamed response (see tenants/step-stream.ts) uses to write its audit row
- * before its last line: once the client has the outcome, the row must already be there.
+ * What a streamed response (see tenants/step-stream.ts) calls once it knows its outcome,
+ * before its last line: the audit rows are then complete when the client has the outcome.
  */
 export interface AuditedRequest {
-  recordAudit?: (outcome: 'success' | 'failure', statusCode: number, target?: string) => Promise<void>;
+  settleAudit?: (statusCode: number, error?: unknown) => Promise<void>;
 }
 
-/** Every mutating call lands in tenant_management.audit_log: who, what, when, outcome. */
+/**
+ * The HTTP door of the audit trail. The core writes the rows (AuditedCommands: the use
+ * case's action, actor, door, target, outcome); this sets the origin around the call and
+ * adds the status code it answered with, or a `request.rejected` row when the call was
+ * refused before any command ran.
+ */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
   constructor(
-    private readonly commands: CommandBus,
-    @Inject(TRUST_ACTOR_HEADER) private readonly trustActorHeader: boolean,
+    private readonly audited: AuditedCommands,
+    @Inject(TRUST_ACTOR_HEADER) private readonly agent: boolean,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<Request>();
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next.handle();
-    const { actor, claimedActor } = actorOf(req, this.trustActorHeader);
-    const base = {
-      actor,
-      action: `${req.method} ${req.routeOptions?.url ?? req.url.split('?')[0]}`,
-      target: req.params?.id ?? bodyId(req.body),
-      details: { requestId: req.id, ...(claimedActor ? { claimedActor } : {}) },
-    };
-    let recorded = false;
-    const record = async (outcome: 'success' | 'failure', statusCode: number, target?: string) => {
-      if (recorded) return;
-      recorded = true;
-      await this.commands.execute(new RecordAuditCommand({ ...base, target: target ?? base.target, outcome, statusCode }));
-    };
-    (req as AuditedRequest).recordAudit = record;
-    return next.handle().pipe(
-      mergeMap((body) => {
-        const reply = context.switchToHttp().getResponse<{ statusCode: number }>();
-        const target = base.target ?? (body as { id?: string } | undefined)?.id;
-        return from(record('success', reply.statusCode, target).then(() => body));
+    const route = `${req.method} ${req.routeOptions?.url ?? req.url.split('?')[0]}`;
+    const target = auditTarget(req.params?.id) ?? auditTarget((req.body as { id?: unknown } | undefined)?.id);
+    // Subscribed inside the origin's scope, so the handler and every await after it see it.
+    return new Observable<unknown>((subscriber) =>
+      withAuditOrigin(originOf(req, this.agent), (scope) => {
+        let settled = false;
+        const settle = async (statusCode: number, error?: unknown) => {
+          if (settled) return;
+          settled = true;
+          await this.audited.settle(scope, statusCode, error === undefined ? undefined : { route, target, error });
+        };
+        (req as AuditedRequest).settleAudit = settle;
+        return next
+          .handle()
+          .pipe(
+            mergeMap((body) => from(settle(context.switchToHttp().getResponse<{ statusCode: number }>().statusCode).then(() => body))),
+            catchError((error: unknown) => from(settle(describe(error).status, error).catch(() => undefined)).pipe(mergeMap(() => throwError(() => error)))),
+          )
+          .subscribe(subscriber);
       }),
-      catchError((error: unknown) => from(record('failure', describe(error).status).catch(() => undefined)).pipe(mergeMap(() => throwError(() => error)))),
     );
   }
 }
 
-/** The tenant a create was about, even when it failed (bounded: the body is untrusted). */
-function bodyId(body: unknown): string | undefined {
-  const id = (body as { id?: unknown } | undefined)?.id;
-  return typeof id === 'string' ? id.slice(0, 100) : undefined;
-}

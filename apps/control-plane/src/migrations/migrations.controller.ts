@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { QueryBus, CommandBus } from '@nestjs/cqrs';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { DetectDriftQuery, SubmitMigrationCommand } from '@kryonix/tenants';
+import { AuditedCommands, DetectDriftQuery, SubmitMigrationCommand } from '@kryonix/tenants';
 import { Job, MigrationRequest } from '../docs/openapi.schemas';
 import { parse } from '../tenants/tenant.dto';
 import { migrationBody } from './migration.dto';
@@ -11,7 +11,7 @@ import { migrationBody } from './migration.dto';
 @Controller('v1')
 export class MigrationsController {
   constructor(
-    private readonly commands: CommandBus,
+    private readonly commands: AuditedCommands,
     private readonly queries: QueryBus,
   ) {}
 

@@ -22,19 +22,19 @@ export function wantsSteps(accept: string | undefined): boolean {
 export async function streamSteps<T extends object>(
   request: AuditedRequest,
   reply: StreamingReply,
-  run: (onStep: (e: StepEvent) => void) => Promise<T & { files?: unknown }>,
-): Promise<Omit<T, 'files'>> {
+  run: (onStep: (e: StepEvent) => void) => Promise<T>,
+): Promise<T> {
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
   try {
-    const { files: _files, ...result } = await run((step) => raw.write(`${JSON.stringify({ type: 'step', step })}\n`));
-    await request.recordAudit?.('success', 200, (result as { id?: string }).id);
+    const result = await run((step) => raw.write(`${JSON.stringify({ type: 'step', step })}\n`));
+    await request.settleAudit?.(200);
     raw.end(`${JSON.stringify({ type: 'result', result })}\n`);
     return result;
   } catch (error) {
     const { code, message, status } = describe(error);
-    await request.recordAudit?.('failure', status).catch(() => undefined);
+    await request.settleAudit?.(status, error).catch(() => undefined);
     raw.end(`${JSON.stringify({ type: 'error', error: { code, message } })}\n`);
     throw error;
   }

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Req, Res, applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import * as S from '../docs/openapi.schemas';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ChangeModulesCommand, CreateTenantCommand, DeleteTenantCommand, ListTenantsQuery, ResumeTenantCommand, RotateApiKeyCommand, RepairTenantCommand, RotateCredentialsCommand, SetRateLimitCommand, ShowTenantQuery, SubmitCreateTenantCommand, SubmitTenantJobCommand, SuspendTenantCommand, TenantLogQuery } from '@kryonix/tenants';
+import { QueryBus } from '@nestjs/cqrs';
+import { AuditedCommands, ChangeModulesCommand, CreateTenantCommand, DeleteTenantCommand, ListTenantsQuery, ResumeTenantCommand, RotateApiKeyCommand, RepairTenantCommand, RotateCredentialsCommand, SetRateLimitCommand, ShowTenantQuery, SubmitCreateTenantCommand, SubmitTenantJobCommand, SuspendTenantCommand, TenantLogQuery } from '@kryonix/tenants';
 import type { AuditedRequest } from '../audit/audit.interceptor';
 import { StreamingReply, streamSteps, wantsSteps } from './step-stream';
 import { changeModulesBody, createTenantBody, listTenantsQuery, parse, rateLimitBody, rotateKeyBody } from './tenant.dto';
@@ -39,7 +39,7 @@ function accepted<T extends { id: string }>(reply: Reply, job: T): T {
 @Controller('v1/tenants')
 export class TenantsController {
   constructor(
-    private readonly commands: CommandBus,
+    private readonly commands: AuditedCommands,
     private readonly queries: QueryBus,
   ) {}
 
@@ -64,7 +64,7 @@ export class TenantsController {
     const input = parse(createTenantBody, body, 'request body');
     if (wantsAsync(prefer)) return accepted(reply, await this.commands.execute(new SubmitCreateTenantCommand(input)));
     if (wantsSteps(accept)) return streamSteps(request, reply, (onStep) => this.commands.execute(new CreateTenantCommand(input, onStep)));
-    const { files: _files, ...tenant } = await this.commands.execute(new CreateTenantCommand(input));
+    const tenant = await this.commands.execute(new CreateTenantCommand(input));
     reply.status(201);
     return tenant;
   }
@@ -80,7 +80,7 @@ export class TenantsController {
   )
   async repair(@Param('id') id: string, @Headers('accept') accept: string | undefined, @Req() request: AuditedRequest, @Res({ passthrough: true }) reply: Reply) {
     if (wantsSteps(accept)) return streamSteps(request, reply, (onStep) => this.commands.execute(new RepairTenantCommand(id, onStep)));
-    const { files: _files, ...tenant } = await this.commands.execute(new RepairTenantCommand(id));
+    const tenant = await this.commands.execute(new RepairTenantCommand(id));
     return tenant;
   }
 

@@ -55,7 +55,9 @@ export class ServerRepository {
       try {
         await sql`CREATE ROLE ${id(GATEWAY_ROLE)} WITH LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${sql.lit(scramVerifier)}`.execute(admin);
       } catch (error) {
-        if ((error as { code?: string }).code !== '42710') throw error; // duplicate_object: another process made it
+        // Another process made it: duplicate_object, or the catalog's unique index when both raced.
+        const code = (error as { code?: string }).code;
+        if (code !== '42710' && code !== '23505') throw error;
       }
     }
   }

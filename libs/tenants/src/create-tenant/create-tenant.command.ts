@@ -1,7 +1,9 @@
 import { Command } from '@nestjs/cqrs';
-import type { CreateTenantInput, ProvisionedTenant, StepEvent } from '@kryonix/provisioning';
+import { AUDIT_ACTIONS, AuditFacts, AuditedCommand, auditTarget } from '../audit/audit-actions';
+import type { CreateTenantInput, StepEvent } from '@kryonix/provisioning';
+import type { CreatedTenant } from '../disclosure';
 
-export class CreateTenantCommand extends Command<ProvisionedTenant> {
+export class CreateTenantCommand extends Command<CreatedTenant> implements AuditedCommand {
   constructor(
     readonly input: CreateTenantInput,
     /** Progress of each step, for callers that show it while it runs. */
@@ -10,5 +12,9 @@ export class CreateTenantCommand extends Command<ProvisionedTenant> {
     readonly jobId?: string,
   ) {
     super();
+  }
+
+  get audit(): AuditFacts {
+    return { action: AUDIT_ACTIONS.createTenant, target: auditTarget((this.input as { id?: unknown }).id) };
   }
 }

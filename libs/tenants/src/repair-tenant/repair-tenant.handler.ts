@@ -1,18 +1,19 @@
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
-import { ProvisionedTenant, Provisioner } from '@kryonix/provisioning';
+import { Provisioner } from '@kryonix/provisioning';
+import { CreatedTenant, publicTenant } from '../disclosure';
 import { TenantProvisionedEvent } from '../events/tenant-provisioned.event';
 import { RepairTenantCommand } from './repair-tenant.command';
 
 @CommandHandler(RepairTenantCommand)
-export class RepairTenantHandler implements ICommandHandler<RepairTenantCommand, ProvisionedTenant> {
+export class RepairTenantHandler implements ICommandHandler<RepairTenantCommand, CreatedTenant> {
   constructor(
     private readonly provisioner: Provisioner,
     private readonly events: EventBus,
   ) {}
 
-  async execute({ id, onStep }: RepairTenantCommand): Promise<ProvisionedTenant> {
+  async execute({ id, onStep }: RepairTenantCommand): Promise<CreatedTenant> {
     const tenant = await this.provisioner.repair(id, { onStep });
     this.events.publish(new TenantProvisionedEvent(tenant.id, tenant.mode, tenant.modules));
-    return tenant;
+    return publicTenant(tenant);
   }
 }

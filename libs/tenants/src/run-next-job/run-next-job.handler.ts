@@ -76,7 +76,7 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
   private async createTenant(job: JobRecord): Promise<Record<string, unknown>> {
     const input = job.payload as unknown as CreateTenantPayload;
     try {
-      const { files: _files, apiKey, ...tenant } = await this.commands.execute(new CreateTenantCommand(input, undefined, job.id));
+      const { apiKey, ...tenant } = await this.commands.execute(new CreateTenantCommand(input, undefined, job.id));
       return { ...tenant, ...this.sealed(job, apiKey) };
     } catch (error) {
       // An earlier attempt created the tenant, then its worker died before recording it:

@@ -1,4 +1,5 @@
 import { Command } from '@nestjs/cqrs';
+import { AUDIT_ACTIONS, AuditFacts, AuditedCommand, auditTarget } from '../audit/audit-actions';
 import type { TenantStatus } from '@kryonix/domain';
 
 export interface StatusChange {
@@ -7,8 +8,12 @@ export interface StatusChange {
 }
 
 /** The tenant is refused at once: its role loses LOGIN and its open sessions end; data and keys stay. */
-export class SuspendTenantCommand extends Command<StatusChange> {
+export class SuspendTenantCommand extends Command<StatusChange> implements AuditedCommand {
   constructor(readonly id: string) {
     super();
+  }
+
+  get audit(): AuditFacts {
+    return { action: AUDIT_ACTIONS.suspendTenant, target: auditTarget(this.id) };
   }
 }

@@ -1,0 +1,3 @@
+export * from './audit-actions';
+export * from './audit-origin';
+export * from './audited-commands';

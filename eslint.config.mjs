@@ -8,7 +8,7 @@ export default [
     files: ['**/*.ts'],
     plugins: { '@nx': nx },
     rules: {
-      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       '@nx/enforce-module-boundaries': [
         'error',
@@ -35,6 +35,11 @@ export default [
         },
       ],
     },
+  },
+  {
+    // Tests read JSON bodies and catalog rows loosely; the code under test is typed.
+    files: ['**/*.spec.ts', 'libs/testing/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
     // Tests may use the testing helpers and any library.

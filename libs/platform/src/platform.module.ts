@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { KryonixConfig } from './config';
 import { DatabaseConnector } from './database/database-connector';
 import { GatewayAccess } from './database/gateway-access';
@@ -79,7 +79,7 @@ export async function closePlatform(config: KryonixConfig): Promise<void> {
 /** The control database (KRYONIX_REGISTRY_DATABASE), created when missing; tenant roles may not connect to it. */
 async function ensureControlDatabase(server: PostgresServer, connector: DatabaseConnector, servers: ServerRepository, database: string): Promise<Kysely<unknown>> {
   try {
-    await sql`SELECT 1`.execute(connector.db(database));
+    await servers.probe(connector.db(database));
   } catch (error) {
     if ((error as { code?: string }).code !== '3D000') throw PostgresServer.explain(error); // invalid_catalog_name: database missing
     await connector.release(database);

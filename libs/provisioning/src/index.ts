@@ -2,7 +2,7 @@ export * from './generated-files';
 export * from './tenant-operations';
 export * from './plan';
 export * from './provisioner';
-export * from './tenant-lock';
+export * from './tenant-lock.repository';
 export * from './tenant-metrics.repository';
 export * from './tenant-storage.repository';
 export * from './provisioning.module';

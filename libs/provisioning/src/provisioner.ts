@@ -21,7 +21,7 @@ import { ApiKeyRepository, ProvisioningLogRepository, RegistryDatabase, TenantRe
 import { GeneratedFiles } from './generated-files';
 import { FailpointAction, PlanFailure, StepEvent, runPlan } from './plan';
 import { RunContext, StepDeps, TenantPlan, createSteps, repairSteps } from './steps';
-import { withTenantLock } from './tenant-lock';
+import { withTenantLock } from './tenant-lock.repository';
 import { TenantStorageRepository } from './tenant-storage.repository';
 import { WarmSpares } from './warm-spares';
 

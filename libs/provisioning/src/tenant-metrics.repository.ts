@@ -21,7 +21,7 @@ export interface TenantRef {
 export class TenantMetricsRepository {
   constructor(private readonly connector: DatabaseConnector) {}
 
-  async usage(admin: Kysely<any>, tenants: readonly TenantRef[]): Promise<TenantUsage[]> {
+  async usage<DB>(admin: Kysely<DB>, tenants: readonly TenantRef[]): Promise<TenantUsage[]> {
     if (tenants.length === 0) return [];
     const roles = tenants.map((t) => t.roleName);
     const activity = await sql<{ usename: string; connections: number; longest: number | null }>`

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Kysely } from 'kysely';
 import { TenantNotFound, TenantStateConflict, TenantStatus, validateTenantId } from '@kryonix/domain';
 import { ProvisioningLogRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
-import { withTenantLock } from './tenant-lock';
+import { withTenantLock } from './tenant-lock.repository';
 
 /**
  * How every change to an existing tenant runs (suspend, resume, rotations, module

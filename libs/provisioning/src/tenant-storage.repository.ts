@@ -25,12 +25,12 @@ export class TenantStorageRepository {
 
   // ---- roles -------------------------------------------------------------------
 
-  roleExists(admin: Kysely<any>, role: string): Promise<boolean> {
+  roleExists<DB>(admin: Kysely<DB>, role: string): Promise<boolean> {
     return this.servers.roleExists(admin, role);
   }
 
   /** Creates the tenant's role, or resets its password (and LOGIN) if it already exists. */
-  async ensureLoginRole(admin: Kysely<any>, role: string, scramVerifier: string, login = true): Promise<void> {
+  async ensureLoginRole<DB>(admin: Kysely<DB>, role: string, scramVerifier: string, login = true): Promise<void> {
     const attributes = sql`${sql.raw(login ? 'LOGIN' : 'NOLOGIN')} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT PASSWORD ${sql.lit(scramVerifier)}`;
     if (await this.roleExists(admin, role)) {
       await sql`ALTER ROLE ${id(role)} WITH ${attributes}`.execute(admin);
@@ -40,17 +40,17 @@ export class TenantStorageRepository {
   }
 
   /** LOGIN or NOLOGIN; taking login away also ends the role's open sessions. */
-  async setLogin(admin: Kysely<any>, role: string, login: boolean): Promise<void> {
+  async setLogin<DB>(admin: Kysely<DB>, role: string, login: boolean): Promise<void> {
     await sql`ALTER ROLE ${id(role)} WITH ${sql.raw(login ? 'LOGIN' : 'NOLOGIN')}`.execute(admin);
     if (!login) await sql`SELECT pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE usename = ${role}`.execute(admin);
   }
 
-  async setPassword(admin: Kysely<any>, role: string, scramVerifier: string): Promise<void> {
+  async setPassword<DB>(admin: Kysely<DB>, role: string, scramVerifier: string): Promise<void> {
     await sql`ALTER ROLE ${id(role)} WITH PASSWORD ${sql.lit(scramVerifier)}`.execute(admin);
   }
 
   /** Drops the role after revoking what it holds in `databases` (DROP OWNED works per database). */
-  async dropRole(admin: Kysely<any>, role: string, databases: readonly string[]): Promise<void> {
+  async dropRole<DB>(admin: Kysely<DB>, role: string, databases: readonly string[]): Promise<void> {
     if (!(await this.roleExists(admin, role))) return;
     for (const database of databases) {
       if (!(await this.databaseExists(admin, database))) continue;
@@ -61,22 +61,22 @@ export class TenantStorageRepository {
 
   // ---- databases ---------------------------------------------------------------
 
-  databaseExists(admin: Kysely<any>, database: string): Promise<boolean> {
+  databaseExists<DB>(admin: Kysely<DB>, database: string): Promise<boolean> {
     return this.servers.databaseExists(admin, database);
   }
 
   /** Creates a database nobody but its grantees can connect to; tolerates a concurrent creator. */
-  ensureDatabase(admin: Kysely<any>, database: string, template?: string): Promise<boolean> {
+  ensureDatabase<DB>(admin: Kysely<DB>, database: string, template?: string): Promise<boolean> {
     return this.servers.ensureDatabase(admin, database, template);
   }
 
-  async dropDatabase(admin: Kysely<any>, database: string): Promise<void> {
+  async dropDatabase<DB>(admin: Kysely<DB>, database: string): Promise<void> {
     await this.connector.release(database);
     await sql`DROP DATABASE IF EXISTS ${id(database)} WITH (FORCE)`.execute(admin);
   }
 
   /** The shared database of schema-mode tenants: no PUBLIC connect, no PUBLIC use of schema public. */
-  async ensureSharedTenantsDatabase(admin: Kysely<any>): Promise<void> {
+  async ensureSharedTenantsDatabase<DB>(admin: Kysely<DB>): Promise<void> {
     if (await this.ensureDatabase(admin, SHARED_TENANTS_DATABASE)) {
       await sql`REVOKE ALL ON SCHEMA public FROM PUBLIC`.execute(this.connector.db(SHARED_TENANTS_DATABASE));
     }
@@ -87,7 +87,7 @@ export class TenantStorageRepository {
    * built once and cloned for every database-mode tenant with the same set
    * (cloning is several times faster than replaying the DDL).
    */
-  async ensureTemplate(admin: Kysely<any>, modules: readonly ModuleDefinition[]): Promise<string> {
+  async ensureTemplate<DB>(admin: Kysely<DB>, modules: readonly ModuleDefinition[]): Promise<string> {
     const name = templateName(modules);
     if (await this.databaseExists(admin, name)) return name;
     await sql`SELECT pg_advisory_lock(hashtext(${`kryonix:template:${name}`}))`.execute(admin);
@@ -119,7 +119,7 @@ export class TenantStorageRepository {
    * from never changes (its name hashes the module versions and checksums), so a claimed
    * spare holds exactly what a clone made at create time would.
    */
-  async claimSpare(admin: Kysely<any>, set: SpareSet, database: string): Promise<string | undefined> {
+  async claimSpare<DB>(admin: Kysely<DB>, set: SpareSet, database: string): Promise<string | undefined> {
     // One transaction: the database appears under the tenant's name already closed to PUBLIC, or not at all.
     // Gone under us all the same (3D000) or in use (55006): the next one.
     return this.claimFirst(admin, await this.spareNames(admin, 'database', databaseSparePrefix(set), 5), ['3D000', '55006'], async (trx, datname) => {
@@ -128,11 +128,11 @@ export class TenantStorageRepository {
     });
   }
 
-  async countSpares(admin: Kysely<any>, set: SpareSet): Promise<number> {
+  async countSpares<DB>(admin: Kysely<DB>, set: SpareSet): Promise<number> {
     return (await this.spareNames(admin, 'database', databaseSparePrefix(set))).length;
   }
 
-  async createSpare(admin: Kysely<any>, set: SpareSet): Promise<string> {
+  async createSpare<DB>(admin: Kysely<DB>, set: SpareSet): Promise<string> {
     const name = `${databaseSparePrefix(set)}${randomBytes(4).toString('hex')}`;
     await sql`CREATE DATABASE ${id(name)} TEMPLATE ${id(set.template)} STRATEGY WAL_LOG`.execute(admin);
     await sql`REVOKE ALL ON DATABASE ${id(name)} FROM PUBLIC`.execute(admin);
@@ -161,7 +161,7 @@ export class TenantStorageRepository {
   }
 
   /** Takes a schema spare as tenant role `role` with `schemas`; undefined when there is none (or none free). */
-  async claimSchemaSpare(admin: Kysely<any>, set: SpareSet, role: string, schemas: readonly SchemaPlan[], scramVerifier: string, login: boolean): Promise<string | undefined> {
+  async claimSchemaSpare<DB>(admin: Kysely<DB>, set: SpareSet, role: string, schemas: readonly SchemaPlan[], scramVerifier: string, login: boolean): Promise<string | undefined> {
     if (!spareable(set.modules) || !(await this.databaseExists(admin, SHARED_TENANTS_DATABASE))) return undefined;
     const db = this.connector.db(SHARED_TENANTS_DATABASE);
     // Names already taken (left by something else): the ordinary path adopts or refuses them as it always does.
@@ -175,7 +175,7 @@ export class TenantStorageRepository {
   }
 
   /** Spares (databases, or schema-mode spare roles) whose names start with `prefix`, oldest first. */
-  private async spareNames(db: Kysely<any>, kind: 'database' | 'schema', prefix: string, limit?: number): Promise<string[]> {
+  private async spareNames<DB>(db: Kysely<DB>, kind: 'database' | 'schema', prefix: string, limit?: number): Promise<string[]> {
     const query =
       kind === 'database'
         ? sql<{ name: string }>`SELECT datname AS name FROM pg_catalog.pg_database WHERE left(datname, ${prefix.length}) = ${prefix} ORDER BY oid`
@@ -189,7 +189,7 @@ export class TenantStorageRepository {
    * seen to be still there, then `claim` renames it. A claim failing with one of
    * `goneCodes` (taken meanwhile) moves on to the next name.
    */
-  private async claimFirst(db: Kysely<any>, names: readonly string[], goneCodes: readonly string[], claim: (trx: Kysely<any>, name: string) => Promise<void>): Promise<string | undefined> {
+  private async claimFirst<DB>(db: Kysely<DB>, names: readonly string[], goneCodes: readonly string[], claim: (trx: Kysely<DB>, name: string) => Promise<void>): Promise<string | undefined> {
     for (const name of names) {
       const claimed = await db
         .transaction()
@@ -212,7 +212,7 @@ export class TenantStorageRepository {
    * statement of its own, so its snapshot is taken after the lock and sees a claim that
    * committed meanwhile.
    */
-  private async lockSpare(trx: Kysely<any>, name: string): Promise<boolean> {
+  private async lockSpare<DB>(trx: Kysely<DB>, name: string): Promise<boolean> {
     const { rows: locked } = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${`kryonix:spare:${name}`})) AS ok`.execute(trx);
     if (!locked[0]?.ok) return false;
     const { rows } = await sql<{ n: number }>`
@@ -226,7 +226,7 @@ export class TenantStorageRepository {
    * modules (a module got a new version since): they can never be claimed again. Spares
    * of other sets or folders are not judged here. Returns how many were dropped.
    */
-  async dropStaleSpares(registry: Kysely<any>, set: SpareSet): Promise<number> {
+  async dropStaleSpares<DB>(registry: Kysely<DB>, set: SpareSet): Promise<number> {
     const stale = (name: string, pattern: RegExp) => {
       const m = pattern.exec(name);
       return Boolean(m && m[2] === set.setId && m[1] !== set.key);
@@ -267,7 +267,7 @@ export class TenantStorageRepository {
     return this.inDatabase(database, (db) => this.existingSchemas(db, schemas));
   }
 
-  private async existingSchemas(db: Kysely<any>, schemas: readonly string[]): Promise<string[]> {
+  private async existingSchemas<DB>(db: Kysely<DB>, schemas: readonly string[]): Promise<string[]> {
     const { rows } = await sql<{ nspname: string }>`SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY(${[...schemas]}::text[])`.execute(db);
     return rows.map((r) => r.nspname);
   }
@@ -289,7 +289,7 @@ export class TenantStorageRepository {
     await sql`DROP SCHEMA IF EXISTS ${sql.join(schemas.map(id))} CASCADE`.execute(this.connector.db(database));
   }
 
-  private async applyModule(trx: Kysely<any>, { module, schema }: SchemaPlan, role?: string): Promise<void> {
+  private async applyModule<DB>(trx: Kysely<DB>, { module, schema }: SchemaPlan, role?: string): Promise<void> {
     await sql`CREATE SCHEMA ${id(schema)}`.execute(trx);
     if (role) await this.defaultPrivileges(trx, schema, role);
     // One simple-query message per migration file: one round trip.
@@ -302,12 +302,12 @@ export class TenantStorageRepository {
    * the same transaction as its DDL: the truth when the registry's ledger lags
    * behind a crash between the two commits.
    */
-  private async markVersion(trx: Kysely<any>, schema: string, module: string, version: number): Promise<void> {
+  private async markVersion<DB>(trx: Kysely<DB>, schema: string, module: string, version: number): Promise<void> {
     await sql`COMMENT ON SCHEMA ${id(schema)} IS ${sql.lit(`kryonix:${module}@${version}`)}`.execute(trx);
   }
 
   /** Tables and sequences created later in `schema` (by this admin role) are the tenant role's as well. */
-  private async defaultPrivileges(trx: Kysely<any>, schema: string, role: string): Promise<void> {
+  private async defaultPrivileges<DB>(trx: Kysely<DB>, schema: string, role: string): Promise<void> {
     await sql
       .raw(
         [
@@ -390,7 +390,7 @@ export class TenantStorageRepository {
   }
 
   /** Takes back what grantAccess gave; `database: false` keeps CONNECT (detaching some schemas only). */
-  async revokeAccess(admin: Kysely<any>, database: string, role: string, schemas: readonly string[], options: { database?: boolean } = {}): Promise<void> {
+  async revokeAccess<DB>(admin: Kysely<DB>, database: string, role: string, schemas: readonly string[], options: { database?: boolean } = {}): Promise<void> {
     if (!(await this.roleExists(admin, role)) || !(await this.databaseExists(admin, database))) return;
     await this.changeAcl(database, async (db) => {
       const present = await this.existingSchemas(db, schemas);
@@ -411,7 +411,7 @@ export class TenantStorageRepository {
    * tenants database they are serialised by an advisory lock: concurrent GRANTs
    * on one database's ACL otherwise fail with "tuple concurrently updated".
    */
-  private changeAcl<R>(database: string, fn: (db: Kysely<any>) => Promise<R>): Promise<R> {
+  private changeAcl<R>(database: string, fn: (db: Kysely<unknown>) => Promise<R>): Promise<R> {
     return this.inDatabase(database, (db) =>
       db.transaction().execute(async (trx) => {
         if (database === SHARED_TENANTS_DATABASE) await sql`SELECT pg_advisory_xact_lock(hashtext(${`kryonix:acl:${database}`}))`.execute(trx);
@@ -421,7 +421,7 @@ export class TenantStorageRepository {
   }
 
   /** Work in a tenant's database: the shared one keeps a pool; a database-mode tenant's gets one connection, then it is closed. */
-  inDatabase<R>(database: string, fn: (db: Kysely<any>) => Promise<R>): Promise<R> {
+  inDatabase<R>(database: string, fn: (db: Kysely<unknown>) => Promise<R>): Promise<R> {
     return database === SHARED_TENANTS_DATABASE ? fn(this.connector.db(database)) : this.connector.once(database, fn);
   }
 }

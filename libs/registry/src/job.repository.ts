@@ -66,7 +66,7 @@ export class JobRepository {
             .orderBy('run_after')
             .limit(1)
             .forUpdate()
-            .skipLocked() as any,
+            .skipLocked(),
       )
       .returning(COLUMNS)
       .executeTakeFirst();

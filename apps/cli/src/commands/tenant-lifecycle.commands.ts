@@ -7,7 +7,7 @@ import { serviceFor } from '../transport';
 import type { TenantService } from '../transport/tenant-service';
 
 /** suspend, resume, rotate-key, rotate-credentials: one id in, one result out. */
-function simple(name: string, description: string, run: (s: TenantService, id: string) => Promise<object>, human: (r: any) => string): Command {
+function simple<R extends object>(name: string, description: string, run: (s: TenantService, id: string) => Promise<R>, human: (r: R) => string): Command {
   return new Command(name)
     .description(description)
     .argument('<id>', 'tenant id')

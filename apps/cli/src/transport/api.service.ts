@@ -9,6 +9,10 @@ import type { TenantService } from './tenant-service';
  * this machine's local agent over its Unix socket (`unix:/path`). Create and repair
  * stream their steps (NDJSON) when the caller shows them.
  */
+/** What a method of TenantService resolves to: the shape the control plane's JSON is read as. */
+type Out<K extends keyof TenantService> = ReturnType<TenantService[K]>;
+type Row = Record<string, unknown>;
+
 export class ApiTenantService implements TenantService {
   constructor(
     private readonly baseUrl: string,
@@ -17,55 +21,56 @@ export class ApiTenantService implements TenantService {
     private readonly actor?: string,
   ) {}
 
-  create(input: { id: string; name: string; modules: string[]; mode: string }, onStep?: (e: StepEvent) => void) {
+  create(input: { id: string; name: string; modules: string[]; mode: string }, onStep?: (e: StepEvent) => void): Out<'create'> {
     return this.call('POST', '/v1/tenants', input, onStep);
   }
-  repair(id: string, onStep?: (e: StepEvent) => void) {
+  repair(id: string, onStep?: (e: StepEvent) => void): Out<'repair'> {
     return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/repair`, undefined, onStep);
   }
-  async list(filter: { status?: string; module?: string }) {
-    const items: any[] = [];
+  async list(filter: { status?: string; module?: string }): Out<'list'> {
+    const items: Row[] = [];
     let cursor: string | null = null;
     do {
-      const query = new URLSearchParams({ limit: '500', ...(filter.status ? { status: filter.status } : {}), ...(filter.module ? { module: filter.module } : {}), ...(cursor ? { cursor } : {}) });
-      const page: { items: any[]; nextCursor: string | null } = await this.call('GET', `/v1/tenants?${query}`);
+      const query: URLSearchParams = new URLSearchParams({ limit: '500', ...(filter.status ? { status: filter.status } : {}), ...(filter.module ? { module: filter.module } : {}), ...(cursor ? { cursor } : {}) });
+      const page: { items: Row[]; nextCursor: string | null } = await this.call('GET', `/v1/tenants?${query}`);
       items.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
-    return items.map(withDates);
+    return items.map(withDates) as unknown as Awaited<Out<'list'>>;
   }
-  async show(id: string) {
-    return withDates(await this.call('GET', `/v1/tenants/${encodeURIComponent(id)}`));
+  async show(id: string): Out<'show'> {
+    return withDates(await this.call<Row>('GET', `/v1/tenants/${encodeURIComponent(id)}`)) as unknown as Awaited<Out<'show'>>;
   }
-  async log(id: string) {
-    return ((await this.call('GET', `/v1/tenants/${encodeURIComponent(id)}/log`)) as { items: any[] }).items.map(withDates);
+  async log(id: string): Out<'log'> {
+    return (await this.call<{ items: Row[] }>('GET', `/v1/tenants/${encodeURIComponent(id)}/log`)).items.map(withDates) as unknown as Awaited<Out<'log'>>;
   }
-  async modules() {
-    return ((await this.call('GET', '/v1/modules')) as { items: any[] }).items;
+  async modules(): Out<'modules'> {
+    return (await this.call<{ items: Awaited<Out<'modules'>> }>('GET', '/v1/modules')).items;
   }
-  suspend(id: string) {
+  suspend(id: string): Out<'suspend'> {
     return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/suspend`);
   }
-  resume(id: string) {
+  resume(id: string): Out<'resume'> {
     return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/resume`);
   }
-  delete(id: string, purge: boolean) {
+  delete(id: string, purge: boolean): Out<'delete'> {
     return this.call('DELETE', `/v1/tenants/${encodeURIComponent(id)}${purge ? '?purge=true' : ''}`);
   }
-  rotateKey(id: string, overlapMs: number) {
+  rotateKey(id: string, overlapMs: number): Out<'rotateKey'> {
     return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/api-keys`, { overlapSeconds: Math.round(overlapMs / 1000) });
   }
-  changeModules(id: string, modules: string[], purge: boolean) {
+  changeModules(id: string, modules: string[], purge: boolean): Out<'changeModules'> {
     return this.call('PUT', `/v1/tenants/${encodeURIComponent(id)}/modules`, { modules, purge });
   }
-  setRateLimit(id: string, perMinute: number | null) {
+  setRateLimit(id: string, perMinute: number | null): Out<'setRateLimit'> {
     return this.call('PUT', `/v1/tenants/${encodeURIComponent(id)}/rate-limit`, { perMinute });
   }
-  rotateCredentials(id: string) {
+  rotateCredentials(id: string): Out<'rotateCredentials'> {
     return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/credentials`);
   }
 
-  private async call(method: string, path: string, body?: unknown, onStep?: (e: StepEvent) => void): Promise<any> {
+  /** One request; its JSON body is taken to be `T` (the control plane's answer to this route). */
+  private async call<T>(method: string, path: string, body?: unknown, onStep?: (e: StepEvent) => void): Promise<T> {
     if (!this.token) throw new ConfigurationError('KRYONIX_OPERATOR_TOKEN (or --token) is required with --api.');
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (this.actor) headers['x-kryonix-actor'] = this.actor;
@@ -81,7 +86,7 @@ export class ApiTenantService implements TenantService {
       const err = res.streamError ?? (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
       throw new KryonixError(isErrorCode(err?.code) ? err.code : 'INTERNAL', err?.message ?? `The control plane answered ${res.status}.`);
     }
-    return res.streamResult ?? parsed;
+    return (res.streamResult ?? parsed) as T;
   }
 }
 
@@ -167,10 +172,11 @@ function safeJson(text: string): unknown {
 }
 
 /** JSON carries dates as strings; the printers expect Date objects. */
-function withDates<T extends Record<string, any>>(row: T): T {
-  const out: Record<string, any> = { ...row };
+function withDates<T extends Row>(row: T): T {
+  const out: Row = { ...row };
   for (const key of ['createdAt', 'updatedAt', 'suspendedAt', 'deletedAt', 'purgeAfter', 'appliedAt', 'revokedAt']) {
-    if (typeof out[key] === 'string') out[key] = new Date(out[key]);
+    const value = out[key];
+    if (typeof value === 'string') out[key] = new Date(value);
   }
   return out as T;
 }

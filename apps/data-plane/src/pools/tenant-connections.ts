@@ -1,6 +1,7 @@
+import { actAs } from './session.repository';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Pool, PoolClient, types } from 'pg';
-import { SHARED_TENANTS_DATABASE, quoteIdent, Unavailable } from '@kryonix/domain';
+import { SHARED_TENANTS_DATABASE, Unavailable } from '@kryonix/domain';
 import type { TenantRoute } from '@kryonix/routes';
 
 /** Dates and times go back to the app exactly as stored ("2026-11-22", "14:30:00"), not shifted through a JS Date. */
@@ -81,8 +82,7 @@ export class TenantConnections implements OnModuleDestroy {
     try {
       if (this.carries.get(client) !== route.id) {
         this.carries.delete(client);
-        const path = Object.values(route.schemas).map(quoteIdent).join(', ');
-        await client.query(`SET ROLE ${quoteIdent(route.role)}; SET search_path TO ${path || "''"}`);
+        await actAs(client, route.role, Object.values(route.schemas));
         this.carries.set(client, route.id);
       }
       return await fn(client);

@@ -8,7 +8,7 @@ import type { OnApplicationShutdown } from '@nestjs/common';
  * created on first use and closed by close().
  */
 export class DatabaseConnector implements OnApplicationShutdown {
-  private readonly pools = new Map<string, Kysely<any>>();
+  private readonly pools = new Map<string, Kysely<unknown>>();
 
   constructor(
     private readonly adminUrl: string,
@@ -22,7 +22,7 @@ export class DatabaseConnector implements OnApplicationShutdown {
   }
 
   /** A Kysely bound to a pooled connection set for `database`. */
-  db<T = any>(database: string): Kysely<T> {
+  db<T = unknown>(database: string): Kysely<T> {
     let db = this.pools.get(database);
     if (!db) {
       db = this.kysely(database, { max: this.poolSize, idleTimeoutMillis: 10_000 });
@@ -32,7 +32,7 @@ export class DatabaseConnector implements OnApplicationShutdown {
   }
 
   /** Runs `fn` on a short-lived single connection to `database` (used for databases about to be created or dropped). */
-  async once<R>(database: string, fn: (db: Kysely<any>) => Promise<R>): Promise<R> {
+  async once<R>(database: string, fn: (db: Kysely<unknown>) => Promise<R>): Promise<R> {
     const db = this.kysely(database, { max: 1 });
     try {
       return await fn(db);
@@ -48,13 +48,13 @@ export class DatabaseConnector implements OnApplicationShutdown {
     await db?.destroy();
   }
 
-  private kysely(database: string, config: PoolConfig): Kysely<any> {
+  private kysely(database: string, config: PoolConfig): Kysely<unknown> {
     const pool = new Pool(this.poolConfig(database, config));
     // An idle connection closed by the server (restart, DROP DATABASE … FORCE,
     // pg_terminate_backend) is discarded by the pool; without a listener the
     // 'error' event would crash the process.
     pool.on('error', () => undefined);
-    return new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+    return new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   }
 
   /** Nest closes it last, once every other provider has finished (e.g. warm spares still being made). */

@@ -10,18 +10,23 @@ const id = (name: string) => sql.id(assertSafeIdentifier(name));
  * `admin` is any connection of the admin role.
  */
 export class ServerRepository {
-  async roleExists(admin: Kysely<unknown>, role: string): Promise<boolean> {
+  /** Answers or throws the driver's error (3D000 when the database is missing). */
+  async probe<DB>(db: Kysely<DB>): Promise<void> {
+    await sql`SELECT 1`.execute(db);
+  }
+
+  async roleExists<DB>(admin: Kysely<DB>, role: string): Promise<boolean> {
     const { rows } = await sql<{ n: number }>`SELECT 1 AS n FROM pg_catalog.pg_roles WHERE rolname = ${role}`.execute(admin);
     return rows.length > 0;
   }
 
-  async databaseExists(admin: Kysely<unknown>, database: string): Promise<boolean> {
+  async databaseExists<DB>(admin: Kysely<DB>, database: string): Promise<boolean> {
     const { rows } = await sql<{ n: number }>`SELECT 1 AS n FROM pg_catalog.pg_database WHERE datname = ${database}`.execute(admin);
     return rows.length > 0;
   }
 
   /** Creates a database nobody but its grantees can connect to; tolerates a concurrent creator. Returns whether it made it. */
-  async ensureDatabase(admin: Kysely<unknown>, database: string, template?: string): Promise<boolean> {
+  async ensureDatabase<DB>(admin: Kysely<DB>, database: string, template?: string): Promise<boolean> {
     if (await this.databaseExists(admin, database)) return false;
     try {
       if (template) await sql`CREATE DATABASE ${id(database)} TEMPLATE ${id(template)} STRATEGY WAL_LOG`.execute(admin);
@@ -37,7 +42,7 @@ export class ServerRepository {
   }
 
   /** Tenant roles must not connect to the registry (nor, on our own server, to the maintenance databases). */
-  async lockDownDatabases(admin: Kysely<unknown>, databases: readonly string[]): Promise<void> {
+  async lockDownDatabases<DB>(admin: Kysely<DB>, databases: readonly string[]): Promise<void> {
     for (const database of databases) {
       if (await this.databaseExists(admin, database)) await sql`REVOKE CONNECT, TEMPORARY ON DATABASE ${id(database)} FROM PUBLIC`.execute(admin);
     }
@@ -48,7 +53,7 @@ export class ServerRepository {
    * `resetPassword` (the data plane at start) its password is set again, so it
    * always matches the master key of the process that logs in with it.
    */
-  async ensureGatewayRole(admin: Kysely<unknown>, scramVerifier: string, resetPassword = false): Promise<void> {
+  async ensureGatewayRole<DB>(admin: Kysely<DB>, scramVerifier: string, resetPassword = false): Promise<void> {
     if (await this.roleExists(admin, GATEWAY_ROLE)) {
       if (resetPassword) await sql`ALTER ROLE ${id(GATEWAY_ROLE)} WITH LOGIN PASSWORD ${sql.lit(scramVerifier)}`.execute(admin);
     } else {

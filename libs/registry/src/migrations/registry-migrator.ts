@@ -25,7 +25,7 @@ class SqlFileMigrationProvider implements MigrationProvider {
 const MIGRATION_LOCK_KEY = 'kryonix:registry-migrations';
 
 /** Applies pending registry migrations; concurrent callers are serialised by an advisory lock. */
-export async function migrateRegistry(db: Kysely<any>, folder = projectPath('sql', 'registry')): Promise<string[]> {
+export async function migrateRegistry<DB>(db: Kysely<DB>, folder = projectPath('sql', 'registry')): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: new SqlFileMigrationProvider(folder),
@@ -51,7 +51,7 @@ export async function migrateRegistry(db: Kysely<any>, folder = projectPath('sql
   });
 }
 
-export async function pendingRegistryMigrations(db: Kysely<any>, folder = projectPath('sql', 'registry')): Promise<string[]> {
+export async function pendingRegistryMigrations<DB>(db: Kysely<DB>, folder = projectPath('sql', 'registry')): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider(folder), migrationTableSchema: 'tenant_management' });
   const all = await migrator.getMigrations();
   return all.filter((m) => !m.executedAt).map((m) => m.name);

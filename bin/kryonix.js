@@ -98,7 +98,10 @@ try {
 }
 // Exit as soon as the command is done: idle keep-alive sockets and pool timers would
 // otherwise hold a finished CLI for tens of milliseconds (stdout is synchronous on Linux).
+// A cache holds the functions its run compiled, and is written once: only a command that
+// succeeded writes it, so a first run that failed early (bad input, say) does not leave
+// later runs of that command compiling most of their code without it.
 cli.run(process.argv).then(() => {
-  saveCodeCaches();
+  if (!process.exitCode) saveCodeCaches();
   process.exit();
 });

@@ -16,14 +16,14 @@ import {
   validateTenantName,
 } from '@kryonix/domain';
 import { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
-import { SecretBox, generatePassword } from '@kryonix/platform';
+import { DatabaseConnector, SecretBox, generatePassword } from '@kryonix/platform';
 import { ApiKeyRepository, ProvisioningLogRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
 import { GeneratedFiles } from './generated-files';
 import { FailpointAction, PlanFailure, StepEvent, runPlan } from './plan';
 import { RunContext, StepDeps, TenantPlan, createSteps, repairSteps } from './steps';
 import { withTenantLock } from './tenant-lock.repository';
 import { TenantStorageRepository } from './tenant-storage.repository';
-import { WarmSpares } from './warm-spares';
+import { WarmSpares } from './warm-spares/warm-spares';
 
 export interface CreateTenantInput {
   id: unknown;
@@ -55,6 +55,7 @@ export interface ProvisionOptions {
 
 export interface ProvisionerDeps {
   registry: Kysely<RegistryDatabase>;
+  connector: DatabaseConnector;
   storage: TenantStorageRepository;
   catalog: ModuleCatalog;
   secrets: SecretBox;
@@ -83,7 +84,7 @@ export class Provisioner implements OnModuleDestroy {
   private readonly stepDeps: StepDeps;
 
   constructor(private readonly deps: ProvisionerDeps) {
-    this.spares = new WarmSpares(deps.registry, deps.storage, { wanted: deps.warmDatabases ?? 0, modulesDir: deps.modulesDir ?? '', onError: deps.onBackgroundError });
+    this.spares = new WarmSpares(deps.registry, deps.connector, deps.storage, { wanted: deps.warmDatabases ?? 0, modulesDir: deps.modulesDir ?? '', onError: deps.onBackgroundError });
     this.stepDeps = { storage: deps.storage, files: deps.files, spares: this.spares, baseDomain: deps.baseDomain };
   }
 

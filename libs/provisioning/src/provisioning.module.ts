@@ -38,9 +38,10 @@ export class ProvisioningModule {
         { provide: GeneratedFiles, useFactory: (config: KryonixConfig) => new GeneratedFiles(config.templatesDir, config.outputDir), inject: [KRYONIX_CONFIG] },
         {
           provide: Provisioner,
-          useFactory: (config: KryonixConfig, registry: Kysely<RegistryDatabase>, storage: TenantStorageRepository, catalog: ModuleCatalog, secrets: SecretBox, files: GeneratedFiles) =>
+          useFactory: (config: KryonixConfig, registry: Kysely<RegistryDatabase>, connector: DatabaseConnector, storage: TenantStorageRepository, catalog: ModuleCatalog, secrets: SecretBox, files: GeneratedFiles) =>
             new Provisioner({
               registry,
+              connector,
               storage,
               catalog,
               secrets,
@@ -51,7 +52,7 @@ export class ProvisioningModule {
               modulesDir: config.modulesDir,
               onBackgroundError,
             }),
-          inject: [KRYONIX_CONFIG, REGISTRY_DB, TenantStorageRepository, ModuleCatalog, SecretBox, GeneratedFiles],
+          inject: [KRYONIX_CONFIG, REGISTRY_DB, DatabaseConnector, TenantStorageRepository, ModuleCatalog, SecretBox, GeneratedFiles],
         },
         { provide: TenantOperations, useFactory: (registry: Kysely<RegistryDatabase>) => new TenantOperations(registry), inject: [REGISTRY_DB] },
       ],

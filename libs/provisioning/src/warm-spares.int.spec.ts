@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { projectPath } from '@kryonix/platform';
 import { connectAsTenant, createTestEnv, tableCounts, TestEnv, tenantFootprint, withAdmin, type TestCore } from '@kryonix/testing';
 import { StepEvent } from './plan';
-import { spareSet } from './tenant-storage.repository';
+import { spareSet } from './warm-spares';
 
 /**
  * Warm spare databases (database mode). The modules are a private copy with a changed

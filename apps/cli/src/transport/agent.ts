@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Dirent, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { coreSettingNames, isProcessAlive } from '@kryonix/platform/light';
+import { coreSettingNames, isProcessAlive, loadSettings } from '@kryonix/platform/light';
 import { ApiTenantService } from './api.service';
 
 /**
@@ -36,21 +36,22 @@ const CORE_SETTINGS = new Set(coreSettingNames().filter((name) => name !== 'KRYO
 const MAX_SOCKET_PATH = 100;
 
 export function agentHome(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.KRYONIX_HOME || '.kryonix');
+  return loadSettings(env, 'cli').home;
 }
 
 /** This configuration's agent, or undefined when agents are off or cannot run here. */
 export function localAgent(env: NodeJS.ProcessEnv = process.env): LocalAgent | undefined {
-  if (env.KRYONIX_AGENT === 'off' || process.platform === 'win32') return undefined;
+  const parsed = loadSettings(env, 'cli');
+  if (parsed.agent === 'off' || process.platform === 'win32') return undefined;
   const entry = controlPlaneEntry();
   if (!entry) return undefined; // not running from a build (e.g. the sources under test)
-  const home = agentHome(env);
+  const home = parsed.home;
   const settings = Object.entries(env)
     .filter(([k]) => CORE_SETTINGS.has(k) || k.startsWith('PG'))
     .sort(([a], [b]) => a.localeCompare(b));
   // What the agent loaded at its start and would not see change: the build, the SQL modules
   // and the templates of the generated files.
-  const modulesDir = env.KRYONIX_MODULES_DIR ? resolve(env.KRYONIX_MODULES_DIR) : resolve(__dirname, '..', 'sql', 'modules');
+  const modulesDir = parsed.modulesDir;
   const loaded = [readText(resolve(__dirname, 'build-id.json')), filesOf(modulesDir, 2), filesOf(resolve(__dirname, '..', 'provisioning'), 2)];
   const id = createHash('sha256').update(JSON.stringify({ settings, cwd: process.cwd(), loaded })).digest('hex').slice(0, 16);
   const run = join(home, 'run');
@@ -118,7 +119,7 @@ export function startAgent(agent: LocalAgent, env: NodeJS.ProcessEnv = process.e
         // The agent's token is always the one in <home>/operator-token (never KRYONIX_OPERATOR_TOKEN, which is per command).
         KRYONIX_OPERATOR_TOKEN: operatorToken(agent.home, {}).token,
         KRYONIX_CONTROL_SOCKET: agent.socket,
-        KRYONIX_IDLE_EXIT: env.KRYONIX_AGENT_IDLE || '10m',
+        KRYONIX_IDLE_EXIT: String(Math.ceil(loadSettings(env, 'cli').agentIdle / 1000)),
         KRYONIX_LOG_LEVEL: env.KRYONIX_LOG_LEVEL || 'warn',
         // It serves this CLI only: no durable-job or purge worker (those belong to the control plane proper).
         KRYONIX_METRICS_INTERVAL_MS: '0',

@@ -5,7 +5,7 @@ import type { GeneratedApiKey } from '@kryonix/platform';
 import type { RegistryDatabase } from '@kryonix/registry';
 import type { GeneratedFiles } from '../generated-files';
 import type { SchemaPlan, TenantStorageRepository } from '../tenant-storage.repository';
-import type { WarmSpares } from '../warm-spares';
+import type { WarmSpares } from '../warm-spares/warm-spares';
 
 /** What a create (or repair) of one tenant makes: names decided up front, from the id, mode and modules. */
 export interface TenantPlan {

@@ -15,7 +15,7 @@ export const createDatabaseStep = ({ storage, spares }: StepDeps): Step<RunConte
       throw new StorageTaken(`Database "${plan.database}" already exists but no tenant owns it; drop it (or rename it) before creating "${plan.id}".`);
     }
     const template = await storage.ensureTemplate(admin, plan.modules);
-    const spare = ctx.fresh ? await storage.claimSpare(admin, spares.setOf(plan.modules), plan.database) : undefined;
+    const spare = ctx.fresh ? await spares.claimDatabase(admin, plan.modules, plan.database) : undefined;
     const created = spare !== undefined || (await storage.ensureDatabase(admin, plan.database, template));
     ctx.created.database = created || !ctx.fresh;
     return { database: plan.database, template, created, ...(spare ? { spare } : {}) };

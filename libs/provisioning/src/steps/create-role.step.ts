@@ -16,7 +16,7 @@ export const createRoleStep = ({ storage, spares }: StepDeps): Step<RunContext> 
   run: async (ctx) => {
     const { admin, plan, rolePassword, login } = ctx;
     const verifier = scramSha256Verifier(rolePassword);
-    const spare = ctx.fresh && plan.mode === 'schema' ? await storage.claimSchemaSpare(admin, spares.setOf(plan.modules), plan.role, plan.schemas, verifier, login) : undefined;
+    const spare = ctx.fresh && plan.mode === 'schema' ? await spares.claimSchemas(admin, plan.modules, plan.role, plan.schemas, verifier, login) : undefined;
     if (spare) {
       ctx.claimedSchemas = true;
       ctx.created.schemas = plan.schemas.map((s) => s.schema);

@@ -2,7 +2,9 @@ import type { Kysely } from 'kysely';
 import type { IsolationMode } from '@kryonix/domain';
 import type { ModuleDefinition } from '@kryonix/modules';
 import type { RegistryDatabase } from '@kryonix/registry';
-import { SpareSet, TenantStorageRepository, spareSet, spareable } from './tenant-storage.repository';
+import { DatabaseConnector } from '@kryonix/platform';
+import type { SchemaPlan, TenantStorageRepository } from '../tenant-storage.repository';
+import { SpareRepository, SpareSet, spareSet, spareable } from './spare.repository';
 
 export interface WarmSpareOptions {
   /**
@@ -19,23 +21,38 @@ export interface WarmSpareOptions {
 }
 
 /**
- * Warm spares, as a long-lived process keeps them: which set a create may take from, and
- * topping a set up in the background after a create (one at a time per set). The SQL
- * that makes, claims and sweeps spares is in TenantStorageRepository.
+ * Warm spares, as a long-lived process keeps them: which set a create may take from,
+ * taking one, and topping a set up in the background after a create (one at a time per
+ * set). Their SQL is in SpareRepository.
  */
 export class WarmSpares {
   private readonly replenishing = new Map<string, Promise<void>>();
   /** Module sets whose spares of older versions this process has already swept. */
   private readonly swept = new Set<string>();
 
+  private readonly sql: SpareRepository;
+
   constructor(
     private readonly registry: Kysely<RegistryDatabase>,
-    private readonly storage: TenantStorageRepository,
+    connector: DatabaseConnector,
+    storage: TenantStorageRepository,
     private readonly options: WarmSpareOptions,
-  ) {}
+  ) {
+    this.sql = new SpareRepository(connector, storage);
+  }
 
   setOf(modules: readonly ModuleDefinition[]): SpareSet {
     return spareSet(modules, this.options.modulesDir);
+  }
+
+  /** A first database-mode create: a spare of its module set renamed to `database`, if there is one. */
+  claimDatabase<DB>(admin: Kysely<DB>, modules: readonly ModuleDefinition[], database: string): Promise<string | undefined> {
+    return this.sql.claimSpare(admin, this.setOf(modules), database);
+  }
+
+  /** A first schema-mode create: a spare's role and schemas renamed to the tenant's, with LOGIN and its password, if there is one. */
+  claimSchemas<DB>(admin: Kysely<DB>, modules: readonly ModuleDefinition[], role: string, schemas: readonly SchemaPlan[], scramVerifier: string, login: boolean): Promise<string | undefined> {
+    return this.sql.claimSchemaSpare(admin, this.setOf(modules), role, schemas, scramVerifier, login);
   }
 
   /** Tops the spares of this mode and module set up to `wanted`, in the background. */
@@ -43,7 +60,7 @@ export class WarmSpares {
     const set = this.setOf(modules);
     const key = `${mode}:${set.template}:${set.setId}`;
     if (this.options.wanted <= 0 || this.replenishing.has(key) || (mode === 'schema' && !spareable(modules))) return;
-    const { registry, storage } = this;
+    const { registry, sql: storage } = this;
     const [count, make] =
       mode === 'database'
         ? [() => storage.countSpares(registry, set), () => storage.createSpare(registry, set)]

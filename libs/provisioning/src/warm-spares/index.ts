@@ -1,0 +1,2 @@
+export * from './warm-spares';
+export * from './spare.repository';

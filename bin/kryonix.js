@@ -19,7 +19,7 @@ const vm = require('node:vm');
 
 const distDir = path.join(__dirname, '..', 'dist');
 const enabled = process.env.KRYONIX_CODE_CACHE !== 'off';
-const cacheDir = path.join(distDir, '.code-cache');
+const cacheDir = process.env.KRYONIX_CODE_CACHE_DIR ? path.resolve(process.env.KRYONIX_CODE_CACHE_DIR) : path.join(distDir, '.code-cache');
 // One cache per command (`tenant-create`, `tenant-list`, …): each holds the functions its command runs.
 const words = process.argv.slice(2).filter((a, i, all) => !a.startsWith('-') && !/^--(api|token)$/.test(all[i - 1] || ''));
 const command = words.slice(0, 2).filter((a) => /^[a-z][a-z-]{0,20}$/.test(a)).join('-') || 'none';

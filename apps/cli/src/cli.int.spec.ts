@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectPath } from '@kryonix/platform';
@@ -94,6 +94,20 @@ describe('kryonix CLI', () => {
       const r = spawnSync(process.execPath, [projectPath('dist', file!)], { env: { ...process.env, ...env.env, KRYONIX_OPERATOR_TOKEN: 'a-token-of-enough-length', [name!]: value }, encoding: 'utf8', timeout: 30_000 });
       expect(r.status).toBe(2);
       expect(r.stderr).toBe(`${message}\n`);
+    }
+  });
+
+  it("writes a command's code cache only after a successful run", () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'kryonix-code-cache-'));
+    expect(kryonix(['tenant', 'create', 'cli-cache', 'Cache', '--modules', 'crm', '--mode', 'schema']).code).toBe(0);
+    try {
+      const cached = () => readdirSync(cacheDir).filter((f) => f.endsWith('-tenant-show.bin'));
+      expect(kryonix(['tenant', 'show', 'cli-nope'], { KRYONIX_CODE_CACHE_DIR: cacheDir }).code).toBe(1);
+      expect(cached()).toEqual([]);
+      expect(kryonix(['tenant', 'show', 'cli-cache', '--json'], { KRYONIX_CODE_CACHE_DIR: cacheDir }).code).toBe(0);
+      expect(cached().length).toBeGreaterThan(0);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
     }
   });
 

@@ -3,10 +3,8 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { LoggerModule } from 'nestjs-pino';
 import { DocsController, OPENAPI_DOCUMENT } from './docs/docs.controller';
-import { type KryonixConfig, PlatformModule } from '@kryonix/platform';
-import { ModulesModule } from '@kryonix/modules';
-import { RegistryModule } from '@kryonix/registry';
-import { NEVER_LOGGED, TenantsModule } from '@kryonix/tenants';
+import type { KryonixConfig } from '@kryonix/platform';
+import { KryonixCoreModule, NEVER_LOGGED } from '@kryonix/tenants';
 import { AuditInterceptor, TRUST_ACTOR_HEADER } from './audit/audit.interceptor';
 import { OPERATOR_TOKEN, OperatorAuthGuard } from './auth/operator-auth.guard';
 import { DomainExceptionFilter, METRICS_REGISTRY, METRICS_TOKEN } from '@kryonix/web';
@@ -42,10 +40,7 @@ export class ControlPlaneModule {
     return {
       module: ControlPlaneModule,
       imports: [
-        PlatformModule.forRoot(config),
-        ModulesModule,
-        RegistryModule,
-        TenantsModule.forRoot({ warmDatabases: options.warmDatabases }),
+        KryonixCoreModule.forRoot(config, { warmDatabases: options.warmDatabases }),
         LoggerModule.forRoot({
           pinoHttp: [
             {

@@ -7,8 +7,7 @@ import { chmod, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { ConfigurationError, KryonixError } from '@kryonix/domain';
 import { ModuleCatalog } from '@kryonix/modules';
-import { KryonixConfig, closePlatform } from '@kryonix/platform';
-import { loadConfig, withFileLock } from '@kryonix/platform';
+import { KryonixConfig, closePlatform, loadConfig, withFileLock } from '@kryonix/platform';
 import { ControlPlaneModule } from './app.module';
 import { controlPlaneOpenApi } from './docs/openapi.document';
 

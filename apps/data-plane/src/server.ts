@@ -2,8 +2,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { KryonixConfig, closePlatform } from '@kryonix/platform';
-import { loadConfig } from '@kryonix/platform';
+import { KryonixConfig, closePlatform, loadConfig } from '@kryonix/platform';
 import { DataPlaneModule } from './app.module';
 import { DataPlaneMetrics } from './metrics/data-plane-metrics';
 

@@ -1,3 +1,4 @@
+import type { FailpointAction } from '@kryonix/platform';
 import { performance } from 'node:perf_hooks';
 
 /** One idempotent provisioning step and its undo (also idempotent). */
@@ -15,22 +16,13 @@ export interface StepEvent {
   error?: string;
 }
 
-export type FailpointAction = 'fail' | 'hang';
-
 /**
  * Failpoints make a step fail (or hang, for crash tests) right after its action
  * has run: the worst moment, as the undo must then clean up a finished action.
- * Set programmatically or with KRYONIX_FAILPOINTS="create_database=fail,write_files=hang".
+ * Set programmatically or with KRYONIX_FAILPOINTS="create_database=fail,write_files=hang"
+ * (parsed with the other settings).
  */
-export function parseFailpoints(text: string | undefined): Map<string, FailpointAction> {
-  const map = new Map<string, FailpointAction>();
-  for (const part of (text ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
-    const [step, action] = part.split('=');
-    if (!step || (action !== 'fail' && action !== 'hang')) throw new Error(`Bad failpoint "${part}": use <step>=fail|hang`);
-    map.set(step, action);
-  }
-  return map;
-}
+export type { FailpointAction };
 
 export interface PlanOptions {
   onEvent: (event: StepEvent) => Promise<void> | void;

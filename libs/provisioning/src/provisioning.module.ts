@@ -5,7 +5,6 @@ import { DatabaseConnector, KRYONIX_CONFIG, type KryonixConfig, SecretBox, Serve
 import { REGISTRY_DB, type RegistryDatabase } from '@kryonix/registry';
 import { GeneratedFiles } from './generated-files';
 import { TenantOperations } from './tenant-operations';
-import { parseFailpoints } from './plan';
 import { Provisioner } from './provisioner';
 import { TenantMetricsRepository } from './tenant-metrics.repository';
 import { TenantStorageRepository } from './tenant-storage.repository';
@@ -47,7 +46,7 @@ export class ProvisioningModule {
               secrets,
               files,
               baseDomain: config.baseDomain,
-              failpoints: parseFailpoints(config.failpoints),
+              failpoints: config.failpoints,
               warmDatabases: options.warmDatabases,
               modulesDir: config.modulesDir,
               onBackgroundError,

@@ -85,7 +85,7 @@ export class TenantsModule {
   }
 }
 
-/** A whole core for one process (the CLI in-process, tests, benchmarks): platform, modules, registry and the use cases. */
+/** A whole core for one process (the control plane, the CLI in-process, tests, benchmarks): platform, modules, registry and the use cases. */
 @Module({})
 export class KryonixCoreModule {
   static forRoot(config: KryonixConfig, options: TenantsOptions & PlatformOptions = {}): DynamicModule {

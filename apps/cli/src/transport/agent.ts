@@ -24,6 +24,8 @@ export interface LocalAgent {
   pidFile: string;
   logFile: string;
   home: string;
+  /** KRYONIX_AGENT_IDLE: the agent exits after this long without requests. */
+  idleMs: number;
 }
 
 /**
@@ -57,7 +59,7 @@ export function localAgent(env: NodeJS.ProcessEnv = process.env): LocalAgent | u
   const run = join(home, 'run');
   const socket = join(run, `agent-${id}.sock`);
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) return undefined;
-  return { socket, pidFile: `${socket}.pid`, logFile: join(run, 'agent.log'), home };
+  return { socket, pidFile: `${socket}.pid`, logFile: join(run, 'agent.log'), home, idleMs: parsed.agentIdle };
 }
 
 function readText(file: string): string {
@@ -119,7 +121,7 @@ export function startAgent(agent: LocalAgent, env: NodeJS.ProcessEnv = process.e
         // The agent's token is always the one in <home>/operator-token (never KRYONIX_OPERATOR_TOKEN, which is per command).
         KRYONIX_OPERATOR_TOKEN: operatorToken(agent.home, {}).token,
         KRYONIX_CONTROL_SOCKET: agent.socket,
-        KRYONIX_IDLE_EXIT: String(Math.ceil(loadSettings(env, 'cli').agentIdle / 1000)),
+        KRYONIX_IDLE_EXIT: String(Math.ceil(agent.idleMs / 1000)),
         KRYONIX_LOG_LEVEL: env.KRYONIX_LOG_LEVEL || 'warn',
         // It serves this CLI only: no durable-job or purge worker (those belong to the control plane proper).
         KRYONIX_METRICS_INTERVAL_MS: '0',

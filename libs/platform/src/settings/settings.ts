@@ -189,7 +189,30 @@ function homeOf(ctx: ParseContext): string {
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const DNS_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
-const FAILPOINTS = /^\s*([a-z_]+=(fail|hang)\s*(,\s*|$))*$/;
+const FAILPOINT = /^([a-z_]+)=(fail|hang)$/;
+
+/** What a failpoint does to its step, right after the step's action has run. */
+export type FailpointAction = 'fail' | 'hang';
+
+/** `<step>=fail|hang`, comma-separated (a trailing comma is fine): step → action. */
+function failpoints(spec: Spec<ReadonlyMap<string, FailpointAction>>): SettingSpec<ReadonlyMap<string, FailpointAction>> {
+  return {
+    type: 'string',
+    ...spec,
+    parse(raw) {
+      const points = new Map<string, FailpointAction>();
+      if (unset(raw)) return points;
+      const parts = raw.split(',').map((p) => p.trim());
+      if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+      for (const part of parts) {
+        const m = FAILPOINT.exec(part);
+        if (!m) throw 'a list such as "create_database=fail,write_files=hang" (<step>=fail|hang)';
+        points.set(m[1]!, m[2] as FailpointAction);
+      }
+      return points;
+    },
+  };
+}
 
 /** The schema: one entry per environment variable. */
 export const SETTINGS = {
@@ -280,11 +303,9 @@ export const SETTINGS = {
     processes: ['control-plane'],
     description: 'Warm spares per mode and module set kept by long-lived processes (the control plane, the CLI agent): databases cloned, or schema-mode roles and schemas made, ahead of the next create.',
   }),
-  failpoints: text({
+  failpoints: failpoints({
     env: 'KRYONIX_FAILPOINTS',
     shown: 'unset',
-    pattern: FAILPOINTS,
-    allowed: 'a list such as "create_database=fail,write_files=hang" (<step>=fail|hang)',
     processes: CORE,
     description: 'Test hook: `<step>=fail` or `<step>=hang` makes that step fail (or hang) right after its action, e.g. `write_files=hang`.',
   }),

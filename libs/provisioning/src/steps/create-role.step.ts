@@ -4,7 +4,7 @@ import type { Step } from '../plan';
 import type { RunContext, StepDeps, TenantPlan } from './context';
 
 /** The databases a tenant role can hold privileges in (DROP OWNED works per database). */
-export const roleDatabases = (p: TenantPlan) => (p.mode === 'schema' ? [SHARED_TENANTS_DATABASE] : [p.database]);
+const roleDatabases = (p: TenantPlan) => (p.mode === 'schema' ? [SHARED_TENANTS_DATABASE] : [p.database]);
 
 /**
  * The tenant's login role, created with a SCRAM verifier (the password never reaches the

@@ -168,7 +168,19 @@ export class SpareRepository {
 
 /** Whether a module set's schemas may be made ahead and renamed: no SQL body that could name its schema as text. */
 export function spareable(modules: readonly ModuleDefinition[]): boolean {
-  return modules.every((m) => m.migrations.every((migration) => !/\b(FUNCTION|PROCEDURE)\b/i.test(migration.render('x'))));
+  return modules.every(spareableModule);
+}
+
+/** Per loaded module (a definition never changes): every schema-mode create asks, twice, and the answer renders all its migrations. */
+const spareableModules = new WeakMap<ModuleDefinition, boolean>();
+
+function spareableModule(module: ModuleDefinition): boolean {
+  let answer = spareableModules.get(module);
+  if (answer === undefined) {
+    answer = module.migrations.every((migration) => !/\b(FUNCTION|PROCEDURE)\b/i.test(migration.render('x')));
+    spareableModules.set(module, answer);
+  }
+  return answer;
 }
 
 /**

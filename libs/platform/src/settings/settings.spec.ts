@@ -58,6 +58,9 @@ describe('the one schema of settings', () => {
     const error = failure(() => loadSettings({ KRYONIX_DATABASE_URL: secretValue }, 'cli'));
     expect(error.message).toContain('KRYONIX_DATABASE_URL must be a URL starting with postgres:// or postgresql://');
     expect(error.message).not.toContain('hunter2');
+    const key = failure(() => loadSettings({ KRYONIX_MASTER_KEY: 'not-32-bytes-secret' }, 'cli'));
+    expect(key.message).toBe('KRYONIX_MASTER_KEY must be 32 bytes as 64 hex characters or base64; got a value that is not valid (not shown: it is secret).');
+    expect(() => loadSettings({ KRYONIX_MASTER_KEY: 'ab'.repeat(32) }, 'cli')).not.toThrow();
     const short = failure(() => loadSettings({ KRYONIX_OPERATOR_TOKEN: 'short-secret' }, 'control-plane'));
     expect(short.message).toContain('KRYONIX_OPERATOR_TOKEN must be a secret of at least 16 characters');
     expect(short.message).not.toContain('short-secret');

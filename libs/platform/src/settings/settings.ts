@@ -2,6 +2,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import ms, { StringValue } from 'ms';
 import { ConfigurationError } from '@kryonix/domain';
 import { projectPath } from '../project-root';
+import { parseMasterKey } from '../secrets';
 
 /**
  * Every environment variable any Kryonix process reads, in one table: its type,
@@ -134,7 +135,7 @@ function path(spec: Spec<string | undefined> & { fallback?: (ctx: ParseContext) 
   };
 }
 
-function secret(spec: Spec<string | undefined> & { minLength?: number; allowed?: string }): SettingSpec<string | undefined> {
+function secret(spec: Spec<string | undefined> & { minLength?: number; allowed?: string; valid?: (raw: string) => boolean }): SettingSpec<string | undefined> {
   return {
     type: 'secret',
     secret: true,
@@ -142,6 +143,7 @@ function secret(spec: Spec<string | undefined> & { minLength?: number; allowed?:
     parse(raw) {
       if (unset(raw)) return undefined;
       if (spec.minLength && raw.length < spec.minLength) throw spec.allowed ?? `a secret of at least ${spec.minLength} characters`;
+      if (spec.valid && !spec.valid(raw)) throw spec.allowed ?? 'a valid secret';
       return raw;
     },
   };
@@ -246,6 +248,14 @@ export const SETTINGS = {
     shown: 'generated into `$KRYONIX_HOME/master.key`',
     processes: CORE,
     allowed: '32 bytes as 64 hex characters or base64',
+    valid: (raw) => {
+      try {
+        parseMasterKey(raw);
+        return true;
+      } catch {
+        return false;
+      }
+    },
     description: '32 bytes as 64 hex chars or base64 (`openssl rand -hex 32`); encrypts tenant role passwords in the registry. Keep it: without it those passwords cannot be read back.',
   }),
   modulesDir: path({

@@ -1,4 +1,4 @@
-import { exitCodeFor, KryonixError } from '@kryonix/domain';
+import { exitCodeFor, fromServerFault, KryonixError } from '@kryonix/domain';
 import type { StepEvent } from '@kryonix/provisioning';
 import type { CreatedTenant } from './transport/tenant-service';
 
@@ -41,7 +41,8 @@ export function printTenantSummary(t: CreatedTenant, verb: string): void {
 }
 
 /** The one place errors become a sentence on stderr and an exit code. */
-export function reportError(error: unknown, json: boolean): number {
+export function reportError(thrown: unknown, json: boolean): number {
+  const error = fromServerFault(thrown);
   const code = exitCodeFor(error);
   const message = error instanceof Error ? error.message : String(error);
   if (json) {

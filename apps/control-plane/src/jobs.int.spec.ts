@@ -104,6 +104,34 @@ describe('durable jobs', () => {
     }
   });
 
+  it('a job cut short by a connection error (its backends terminated mid-create) is retried without using up an attempt; the worker carries on', async () => {
+    // write_files=pause: the create waits 3 s after writing its files, holding its registry connection (the tenant lock)
+    const server = await startControlPlane({ env: { ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_JOB_POLL_MS: '20', KRYONIX_FAILPOINTS: 'write_files=pause' }, port: 0 });
+    try {
+      const jobId = (await post(server.url, { id: 'job-outage', name: 'Outage', modules: ['crm'], mode: 'schema' })).id;
+      const logged = async (step: string) =>
+        withAdmin(async (c) => (await c.query(`SELECT count(*)::int AS n FROM tenant_management.logs_auto_creation WHERE cliente_id = 'job-outage' AND acao = $1 AND status = 'sucesso'`, [step])).rows[0].n, env.config.registryDatabase);
+      const deadline = Date.now() + 20_000;
+      // the step before write_files is done: write_files runs, then pauses
+      while ((await logged('issue_api_key')) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 500));
+      // every connection of this control plane goes (as a server restart does to them)
+      const killed = await withAdmin(async (c) => (await c.query(`SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'kryonix' AND pid <> pg_backend_pid()) t`, [env.config.registryDatabase])).rows[0].n);
+      expect(killed).toBeGreaterThan(0);
+      const job = await waitJob(server.url, jobId, 60_000);
+      // it ran twice: the cut-short attempt was given back
+      expect(job).toMatchObject({ status: 'succeeded', attempts: 1 });
+      const tenant = await (await fetch(`${server.url}/v1/tenants/job-outage`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+      expect(tenant).toMatchObject({ id: 'job-outage', status: 'active' });
+      // the first attempt stopped (its connection was gone); a second one resumed the create and activated it
+      expect(await logged('activate')).toBe(1);
+      const runs = await withAdmin(async (c) => (await c.query(`SELECT count(DISTINCT run_id)::int AS n FROM tenant_management.logs_auto_creation WHERE cliente_id = 'job-outage'`)).rows[0].n, env.config.registryDatabase);
+      expect(runs).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('with KRYONIX_METRICS_TOKEN, /metrics wants that bearer token', async () => {
     const server = await startControlPlane({ env: { ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_JOB_POLL_MS: '0', KRYONIX_METRICS_TOKEN: 'scrape-secret-0123456789' }, port: 0 });
     try {

@@ -38,6 +38,7 @@ export async function startDataPlane(options: StartDataPlaneOptions = {}): Promi
           idleMs: config.poolIdleMs,
           acquireTimeoutMs: config.acquireTimeoutMs,
           applicationName: config.dataApplicationName,
+          timeouts: { statementMs: config.statementTimeoutMs, lockMs: config.lockTimeoutMs, idleInTransactionMs: config.idleInTransactionTimeoutMs },
         },
         routes: {
           ttlMs: config.routeTtlMs,
@@ -45,6 +46,7 @@ export async function startDataPlane(options: StartDataPlaneOptions = {}): Promi
           unknownTtlMs: config.unknownTenantTtlMs,
           unknownMax: 10_000,
           redisUrl: config.redisUrl,
+          loadTimeoutMs: config.acquireTimeoutMs,
         },
         rateLimit: { redisUrl: config.redisUrl, defaultPerMinute: config.rateLimit },
         metricsToken: config.metricsToken,

@@ -1,3 +1,5 @@
+import { fromServerFault, isServerAway } from './server-faults';
+
 /**
  * Typed domain errors. Every error carries a stable code; the CLI maps codes to
  * exit codes and the HTTP layer maps them to statuses, each in one place.
@@ -19,6 +21,8 @@ export type ErrorCode =
   | 'UNPROCESSABLE'
   | 'RATE_LIMITED'
   | 'UNAVAILABLE'
+  | 'QUERY_TIMEOUT'
+  | 'LOCK_TIMEOUT'
   | 'MIGRATION_CHANGED'
   | 'PROVISIONING_FAILED'
   | 'CONFIGURATION'
@@ -111,7 +115,8 @@ export class ProvisioningFailed extends KryonixError {
   ) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     super(
-      'PROVISIONING_FAILED',
+      // cut short by a database server that went away: a 503 (retry later), not a fault of ours
+      isServerAway(cause) ? 'UNAVAILABLE' : 'PROVISIONING_FAILED',
       `Provisioning of tenant "${tenantId}" failed at step "${step}": ${reason}${rolledBack ? ' (everything it had done was undone)' : ''}.`,
       { id: tenantId, step, rolledBack },
     );
@@ -181,6 +186,20 @@ export class Unavailable extends KryonixError {
   }
 }
 
+/** A statement ran longer than KRYONIX_STATEMENT_TIMEOUT and was cancelled (the connection is fine). */
+export class QueryTimeout extends KryonixError {
+  constructor(message = 'The query took longer than the statement timeout and was cancelled; narrow it (filters, limit) or try again.') {
+    super('QUERY_TIMEOUT', message);
+  }
+}
+
+/** A statement waited longer than KRYONIX_LOCK_TIMEOUT for a lock someone else holds. */
+export class LockTimeout extends KryonixError {
+  constructor(message = 'The row or table is locked by another session for longer than the lock timeout; try again.') {
+    super('LOCK_TIMEOUT', message, { retryAfterSeconds: 1 });
+  }
+}
+
 export class MigrationChanged extends KryonixError {
   constructor(message: string, files: readonly string[]) {
     super('MIGRATION_CHANGED', message, { files });
@@ -193,8 +212,9 @@ export class InternalError extends KryonixError {
   }
 }
 
-/** The code of any error: a domain error's own, INTERNAL for everything else. */
+/** The code of any error: a domain error's own, a database fault's (see fromServerFault), INTERNAL for everything else. */
 export function describeError(error: unknown): { code: ErrorCode; message: string } {
+  error = fromServerFault(error);
   if (error instanceof KryonixError) return { code: error.code, message: error.message };
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }
@@ -227,6 +247,10 @@ export const ERROR_MAPPINGS: Readonly<Record<ErrorCode, ErrorMapping>> = {
   UNPROCESSABLE: { http: 422, exit: 1 },
   RATE_LIMITED: { http: 429, exit: 1 },
   UNAVAILABLE: { http: 503, exit: 1 },
+  // A statement cancelled by KRYONIX_STATEMENT_TIMEOUT: the request asked too much at once.
+  QUERY_TIMEOUT: { http: 504, exit: 1 },
+  // A statement cancelled by KRYONIX_LOCK_TIMEOUT: someone else holds the lock; retrying can succeed.
+  LOCK_TIMEOUT: { http: 503, exit: 1 },
   // An applied migration file was edited: the fleet's state conflicts with the files.
   MIGRATION_CHANGED: { http: 409, exit: 1 },
   PROVISIONING_FAILED: { http: 500, exit: 1 },
@@ -240,12 +264,14 @@ export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERROR_MAPPINGS, code);
 }
 
-/** CLI exit code of an error: from ERROR_MAPPINGS; 1 for anything that is not a domain error. */
+/** CLI exit code of an error: from ERROR_MAPPINGS (database faults included); 1 for anything else. */
 export function exitCodeFor(error: unknown): number {
+  error = fromServerFault(error);
   return error instanceof KryonixError ? ERROR_MAPPINGS[error.code].exit : 1;
 }
 
-/** HTTP status of an error: from ERROR_MAPPINGS; 500 for anything that is not a domain error. */
+/** HTTP status of an error: from ERROR_MAPPINGS (database faults included); 500 for anything else. */
 export function httpStatusFor(error: unknown): number {
+  error = fromServerFault(error);
   return error instanceof KryonixError ? ERROR_MAPPINGS[error.code].http : 500;
 }

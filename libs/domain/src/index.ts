@@ -2,3 +2,4 @@ export * from './errors';
 export * from './tenant';
 export * from './names';
 export * from './api-key';
+export * from './server-faults';

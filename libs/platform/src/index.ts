@@ -13,3 +13,5 @@ export * from './project-root';
 export * from './tokens';
 export * from './settings';
 export * from './process';
+export * from './outage-log';
+export * from './deadline';

@@ -32,7 +32,7 @@ export class PlatformModule {
         {
           provide: DatabaseConnector,
           useFactory: (server: PostgresServer) => {
-            const connector = new DatabaseConnector(server.adminUrl);
+            const connector = new DatabaseConnector(server.adminUrl, { connectTimeoutMs: config.acquireTimeoutMs });
             opened.set(config, connector);
             return connector;
           },

@@ -82,6 +82,7 @@ async function failpoint(points: ReadonlyMap<string, FailpointAction> | undefine
   const action = points?.get(step);
   if (action === 'fail') throw new Error(`failpoint: step ${step} forced to fail`);
   if (action === 'hang') await new Promise(() => undefined);
+  if (action === 'pause') await new Promise((resolve) => setTimeout(resolve, 3_000));
 }
 
 function message(error: unknown): string {

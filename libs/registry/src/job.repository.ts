@@ -93,14 +93,17 @@ export class JobRepository {
       .execute();
   }
 
-  /** Retries after `retryInMs` while attempts remain; else the job has failed for good. */
-  async fail(id: string, workerId: string, error: string, retryInMs: number | null): Promise<void> {
+  /**
+   * Retries after `retryInMs` while attempts remain; else the job has failed for good.
+   * `refund`: the attempt does not count (it was cut short by an outage, not by the job).
+   */
+  async fail(id: string, workerId: string, error: string, retryInMs: number | null, refund = false): Promise<void> {
     await this.db
       .updateTable('tenant_management.jobs')
       .set(
         retryInMs === null
           ? { status: 'failed', error, finished_at: sql`now()`, locked_by: null }
-          : { status: 'queued', error, locked_by: null, run_after: sql`now() + make_interval(secs => ${retryInMs / 1000})` },
+          : { status: 'queued', error, locked_by: null, run_after: sql`now() + make_interval(secs => ${retryInMs / 1000})`, ...(refund ? { attempts: sql`greatest(attempts - 1, 0)` } : {}) },
       )
       .where('id', '=', id)
       .where('locked_by', '=', workerId)

@@ -1,9 +1,9 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { REDIS_PUBLISHER, TenantEventsPublisher } from './publish-events/tenant-events.publisher';
 import { CqrsModule } from '@nestjs/cqrs';
 import { FleetModule } from '@kryonix/fleet';
 import { ModulesModule } from '@kryonix/modules';
-import { KRYONIX_CONFIG, type KryonixConfig, PlatformModule, type PlatformOptions } from '@kryonix/platform';
+import { KRYONIX_CONFIG, type KryonixConfig, OutageLog, PlatformModule, type PlatformOptions, watchRedis } from '@kryonix/platform';
 import { ProvisioningModule, type ProvisioningOptions } from '@kryonix/provisioning';
 import { RegistryModule } from '@kryonix/registry';
 import { RoutesModule } from '@kryonix/routes';
@@ -51,7 +51,8 @@ export class TenantsModule {
           useFactory: async (config: KryonixConfig) => {
             if (!config.redisUrl) return undefined;
             const { default: Redis } = await import('ioredis');
-            return new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000, retryStrategy: (n) => Math.min(n * 200, 2000) });
+            const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000, retryStrategy: (n) => Math.min(n * 200, 2000) });
+            return watchRedis(redis, new OutageLog(new Logger('events'), 'Redis (tenant events)'));
           },
           inject: [KRYONIX_CONFIG],
         },

@@ -7,9 +7,9 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-/** A real redis-server on a free loopback port, without persistence. */
-export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
+/** A real redis-server on a free loopback port (or on `port`: the same server again), without persistence. */
+export async function startRedis(port?: number): Promise<TestRedis> {
+  port ??= await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let out = '';

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { KryonixError, httpStatusFor } from '@kryonix/domain';
+import { KryonixError, fromServerFault, httpStatusFor } from '@kryonix/domain';
 
 interface Reply {
   status(code: number): Reply;
@@ -14,10 +14,14 @@ interface Reply {
 export class DomainExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
 
-  catch(error: unknown, host: ArgumentsHost): void {
+  catch(thrown: unknown, host: ArgumentsHost): void {
+    // A database server that is away is a 503 with Retry-After, never a 500.
+    const error = fromServerFault(thrown);
     const reply = host.switchToHttp().getResponse<Reply>();
     const { status, code, message } = describe(error);
-    if (status >= 500) this.logger.error({ err: error }, 'request failed');
+    // 503/504 (a server away, busy connections, a timeout) are conditions, not faults: they are
+    // counted in the metrics and logged once per outage where the connection broke, not per request.
+    if (status === 500) this.logger.error({ err: error }, 'request failed');
     if (reply.sent) return;
     const retryAfter = error instanceof KryonixError ? error.details.retryAfterSeconds : undefined;
     if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
@@ -25,7 +29,8 @@ export class DomainExceptionFilter implements ExceptionFilter {
   }
 }
 
-export function describe(error: unknown): { status: number; code: string; message: string } {
+export function describe(thrown: unknown): { status: number; code: string; message: string } {
+  const error = fromServerFault(thrown);
   if (error instanceof KryonixError) return { status: httpStatusFor(error), code: error.code, message: error.message };
   if (error instanceof HttpException) {
     const status = error.getStatus();

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { get } from 'node:https';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigurationError } from '@kryonix/domain';
 import { operatorToken } from '../transport/agent';
@@ -11,12 +11,19 @@ interface Server {
   name: string;
   child: ChildProcess;
   exited: Promise<number>;
+  /** How to start it again (the same entry and settings). */
+  restart(): Server;
 }
+
+/** A child that dies is started again after 1 s, 2 s, 4 s, … at most 30 s; the delay starts over once it has run 60 s. */
+const RESTART_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
+const STABLE_AFTER_MS = 60_000;
 
 /**
  * `kryonix up`: the embedded PostgreSQL (unless KRYONIX_DATABASE_URL is set),
  * registry migrations, the control plane on KRYONIX_CONTROL_PORT and the data
- * plane (HTTPS) on KRYONIX_DATA_PORT, until Ctrl-C.
+ * plane (HTTPS) on KRYONIX_DATA_PORT, until Ctrl-C. A server that dies is started
+ * again with a backoff; neither stops the other.
  */
 export function upCommand(): Command {
   return new Command('up')
@@ -39,6 +46,7 @@ export function upCommand(): Command {
         const env = { ...process.env, KRYONIX_DATABASE_URL: databaseUrl, KRYONIX_OPERATOR_TOKEN: token, KRYONIX_HOME: config.home };
         // The control plane first: it applies the registry migrations the data plane relies on.
         const servers: Server[] = [];
+        const logs = join(config.home, 'logs');
         let stopping = false;
         const stopAll = async () => {
           stopping = true;
@@ -47,9 +55,9 @@ export function upCommand(): Command {
           if (embedded) await stopEmbeddedPostgres(config.home);
         };
         try {
-          servers.push(start('control plane', 'control-plane.js', { ...env, KRYONIX_CONTROL_PORT: String(controlPort) }));
+          servers.push(start('control plane', 'control-plane.js', { ...env, KRYONIX_CONTROL_PORT: String(controlPort) }, join(logs, 'control-plane.log')));
           await waitReady(`http://${host}:${controlPort}/readyz`, servers[0]!);
-          servers.push(start('data plane', 'data-plane.js', { ...env, KRYONIX_DATA_PORT: String(dataPort), KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key }));
+          servers.push(start('data plane', 'data-plane.js', { ...env, KRYONIX_DATA_PORT: String(dataPort), KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key }, join(logs, 'data-plane.log')));
           await waitReady(`https://${host}:${dataPort}/readyz`, servers[1]!);
         } catch (error) {
           await stopAll();
@@ -61,35 +69,58 @@ export function upCommand(): Command {
             `  control plane  http://${host}:${controlPort}   (API under /v1, docs /docs, health /healthz, readiness /readyz)`,
             `  data plane     https://<tenant>.${config.baseDomain}:${dataPort}/api/<module>/<table>   (certificate ${tls.cert})`,
             `  operator token ${tokenFile ?? 'KRYONIX_OPERATOR_TOKEN'}   (send it as: Authorization: Bearer <token>)`,
+            `  logs           ${join(logs, 'control-plane.log')}, ${join(logs, 'data-plane.log')}`,
             `  CLI against it kryonix --api http://${host}:${controlPort} tenant list   (with KRYONIX_OPERATOR_TOKEN set)`,
             'Press Ctrl-C to stop.',
             '',
           ].join('\n'),
         );
-        const code = await new Promise<number>((resolveExit) => {
-          const onSignal = () => void stopAll().then(() => resolveExit(0));
+        await new Promise<void>((resolveExit) => {
+          const onSignal = () => void stopAll().then(() => resolveExit());
           process.once('SIGINT', onSignal);
           process.once('SIGTERM', onSignal);
-          for (const s of servers) {
-            void s.exited.then(async (c) => {
-              if (stopping) return;
-              process.stderr.write(`kryonix: the ${s.name} exited (code ${c}); stopping.\n`);
-              await stopAll();
-              resolveExit(1);
-            });
-          }
+          servers.forEach((_, i) => supervise(servers, i, () => stopping));
         });
         process.stdout.write('Kryonix stopped; data kept for the next `kryonix up`.\n');
-        process.exitCode = code;
       }),
     );
 }
 
-function start(name: string, file: string, env: NodeJS.ProcessEnv): Server {
+/** A server's log (its stdout) goes to this file, appended to (0600); its stderr to ours. */
+function start(name: string, file: string, env: NodeJS.ProcessEnv, logFile: string): Server {
   const entry = resolve(__dirname, file);
   if (!existsSync(entry)) throw new ConfigurationError(`${entry} is missing; run \`npm run build\`.`);
-  const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  return { name, child, exited: new Promise<number>((r) => child.once('exit', (code, signal) => r(code ?? (signal ? 1 : 0)))) };
+  mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
+  const log = openSync(logFile, 'a', 0o600);
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [entry], { env, stdio: ['ignore', log, 'inherit'] });
+  } finally {
+    closeSync(log);
+  }
+  const exited = new Promise<number>((r) => child.once('exit', (code, signal) => r(code ?? (signal ? 1 : 0))));
+  return { name, child, exited, restart: () => start(name, file, env, logFile) };
+}
+
+/**
+ * Keeps servers[i] running: when it exits while `up` is not stopping, one line says so and
+ * it is started again after a backoff (the other server keeps serving meanwhile).
+ */
+function supervise(servers: Server[], i: number, stopping: () => boolean, failures = 0): void {
+  const server = servers[i]!;
+  const startedAt = Date.now();
+  void server.exited.then((code) => {
+    if (stopping()) return;
+    const streak = Date.now() - startedAt >= STABLE_AFTER_MS ? 0 : failures;
+    const delay = RESTART_DELAYS_MS[Math.min(streak, RESTART_DELAYS_MS.length - 1)]!;
+    process.stderr.write(`kryonix: the ${server.name} exited (code ${code}); starting it again in ${delay / 1000} s.\n`);
+    setTimeout(() => {
+      if (stopping()) return;
+      servers[i] = server.restart();
+      process.stderr.write(`kryonix: the ${server.name} was started again (pid ${servers[i]!.child.pid}).\n`);
+      supervise(servers, i, stopping, streak + 1);
+    }, delay);
+  });
 }
 
 /** Polls a readiness URL of our own child (its self-signed certificate is not checked). */

@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { DatabaseConnector } from '@kryonix/platform';
 import { CollectUsageQuery } from '@kryonix/tenants';
+import { reportPassFailure } from '../worker/worker-errors';
 
 export const METRICS_INTERVAL_MS = Symbol('METRICS_INTERVAL_MS');
 
@@ -23,6 +25,7 @@ export class TenantMetrics implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly queries: QueryBus,
+    private readonly connector: DatabaseConnector,
     @Inject(METRICS_INTERVAL_MS) private readonly intervalMs: number,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'kryonix_control_plane_' });
@@ -54,7 +57,7 @@ export class TenantMetrics implements OnApplicationBootstrap, OnModuleDestroy {
       for (const [status, n] of Object.entries(report.countsByStatus)) this.tenants.set({ status }, n);
       this.refreshed.setToCurrentTime();
     } catch (error) {
-      this.logger.warn({ err: error }, 'could not refresh tenant metrics');
+      reportPassFailure(this.logger, this.connector, error, 'could not refresh tenant metrics');
     }
   }
 }

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { DatabaseConnector } from '@kryonix/platform';
 import { RunNextJobCommand } from '@kryonix/tenants';
+import { reportPassFailure } from './worker-errors';
 
 export interface JobWorkerOptions {
   /** How often an idle worker looks for work (0 = the worker is off). */
@@ -26,6 +28,7 @@ export class JobWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly commands: CommandBus,
+    private readonly connector: DatabaseConnector,
     @Inject(JOB_WORKER_OPTIONS) private readonly options: JobWorkerOptions,
   ) {}
 
@@ -52,7 +55,7 @@ export class JobWorker implements OnApplicationBootstrap, OnModuleDestroy {
           this.logger.log({ job: job.id, kind: job.kind, status: job.status, attempts: job.attempts }, 'job ran');
         }
       } catch (error) {
-        this.logger.error({ err: error }, 'job worker pass failed');
+        reportPassFailure(this.logger, this.connector, error, 'job worker pass failed');
       } finally {
         this.draining = undefined;
       }

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { DatabaseConnector } from '@kryonix/platform';
 import { PurgeExpiredTenantsCommand } from '@kryonix/tenants';
+import { reportPassFailure } from './worker-errors';
 
 export const WORKER_INTERVAL_MS = Symbol('WORKER_INTERVAL_MS');
 
@@ -13,6 +15,7 @@ export class PurgeWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly commands: CommandBus,
+    private readonly connector: DatabaseConnector,
     @Inject(WORKER_INTERVAL_MS) private readonly intervalMs: number,
   ) {}
 
@@ -34,7 +37,7 @@ export class PurgeWorker implements OnApplicationBootstrap, OnModuleDestroy {
       .then((ids) => {
         if (ids.length) this.logger.log({ tenants: ids }, 'queued purges of tenants past their grace period');
       })
-      .catch((error: unknown) => this.logger.error({ err: error }, 'purge pass failed'))
+      .catch((error: unknown) => reportPassFailure(this.logger, this.connector, error, 'purge pass failed'))
       .finally(() => (this.running = undefined));
     return this.running;
   }

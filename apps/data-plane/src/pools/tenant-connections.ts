@@ -1,7 +1,8 @@
 import { actAs } from './session.repository';
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Pool, PoolClient, types } from 'pg';
-import { SHARED_TENANTS_DATABASE, Unavailable } from '@kryonix/domain';
+import { SHARED_TENANTS_DATABASE, Unavailable, isServerAway } from '@kryonix/domain';
+import { OutageLog, watchPool } from '@kryonix/platform';
 import type { TenantRoute } from '@kryonix/routes';
 
 /** Dates and times go back to the app exactly as stored ("2026-11-22", "14:30:00"), not shifted through a JS Date. */
@@ -23,6 +24,13 @@ export interface ConnectionOptions {
   urlFor: (database: string) => string;
   /** application_name of every connection: tells data-plane processes apart in pg_stat_activity. */
   applicationName: string;
+  /**
+   * statement_timeout, lock_timeout and idle_in_transaction_session_timeout (ms, 0 = none)
+   * of tenant work. Sent in each connection's startup packet: session settings outlive
+   * every later SET ROLE, so they hold for every tenant the connection serves, at no
+   * round trip at all (ALTER ROLE … SET would reach only the tenant's own logins).
+   */
+  timeouts: { statementMs: number; lockMs: number; idleInTransactionMs: number };
 }
 export const CONNECTION_OPTIONS = Symbol('CONNECTION_OPTIONS');
 
@@ -55,6 +63,8 @@ export class TenantConnections implements OnModuleDestroy {
   private readonly open = new Map<Pool, number>();
   /** Acquisitions under way that may open a new server connection (not yet counted in `open`). */
   private starting = 0;
+  /** One warning when the tenant databases' server goes away, one line when it is back. */
+  private readonly outage = new OutageLog(new Logger('connections'), 'PostgreSQL (tenant connections)');
 
   constructor(@Inject(CONNECTION_OPTIONS) private readonly options: ConnectionOptions) {
     // The shared pool gets a quarter of the budget (at least 2); tenant pools share the rest.
@@ -87,13 +97,13 @@ export class TenantConnections implements OnModuleDestroy {
       }
       return await fn(client);
     } catch (error) {
-      // A connection whose state we are not sure of is not reused.
-      broken = !(error as { code?: string }).code || (error as { code?: string }).code!.startsWith('08') || this.carries.get(client) !== route.id;
+      // A connection whose state we are not sure of (or whose server went away) is not reused.
+      broken = !(error as { code?: string }).code || isServerAway(error) || this.carries.get(client) !== route.id;
       throw error;
     } finally {
       if (broken) {
         // Closed before the pool forgets it: the pool would otherwise open its successor while it still counts on the server.
-        await client.end().catch(() => undefined);
+        await closeBroken(client);
         client.release(true);
       } else client.release();
     }
@@ -114,7 +124,7 @@ export class TenantConnections implements OnModuleDestroy {
   private async acquire(pool: Pool, max: number): Promise<PoolClient> {
     const deadline = Date.now() + this.options.acquireTimeoutMs;
     while (pool.idleCount === 0 && pool.totalCount < max && this.serverConnections() >= this.options.maxConnections) {
-      if (Date.now() > deadline) throw new Unavailable('All database connections are busy; try again.');
+      if (Date.now() > deadline) throw busy();
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 5).unref();
@@ -125,7 +135,11 @@ export class TenantConnections implements OnModuleDestroy {
     try {
       return await pool.connect();
     } catch (error) {
-      if (/timeout/i.test((error as Error).message)) throw new Unavailable('All database connections are busy; try again.');
+      if (isServerAway(error)) this.outage.failed(error);
+      // pg.Pool's connectionTimeoutMillis: no free connection in time, or a server that does not answer.
+      if (/timeout/i.test((error as Error).message)) {
+        throw new Unavailable(`No database connection within ${this.options.acquireTimeoutMs} ms (all busy, or the server does not answer); try again.`, { retryAfterSeconds: 1 });
+      }
       throw error;
     } finally {
       if (opens) this.starting--;
@@ -157,7 +171,7 @@ export class TenantConnections implements OnModuleDestroy {
       }
       // Room was made: look again (another request may have opened this database's pool meanwhile).
       if (await this.evictIdle()) continue;
-      if (Date.now() > deadline) throw new Unavailable('All database connections are busy; try again.');
+      if (Date.now() > deadline) throw busy();
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 25).unref();
@@ -186,15 +200,24 @@ export class TenantConnections implements OnModuleDestroy {
   }
 
   private makePool(database: string, max: number): Pool {
+    const { statementMs, lockMs, idleInTransactionMs } = this.options.timeouts;
     const pool = new Pool({
       connectionString: this.options.urlFor(database),
       max,
       idleTimeoutMillis: this.options.idleMs,
       connectionTimeoutMillis: this.options.acquireTimeoutMs,
       application_name: this.options.applicationName,
+      // A server that stops answering mid-query (paused, cut off) would hold the request for
+      // ever: the client gives up a little after the server's own statement timeout would have.
+      ...(statementMs > 0 ? { query_timeout: statementMs + this.options.acquireTimeoutMs } : {}),
+      // whole milliseconds, checked by the settings schema
+      options: `-c statement_timeout=${Math.trunc(statementMs)} -c lock_timeout=${Math.trunc(lockMs)} -c idle_in_transaction_session_timeout=${Math.trunc(idleInTransactionMs)}`,
+      // a server that stops answering mid-query is noticed by TCP, not waited on forever
+      keepAlive: true,
       types: RAW_DATES,
     });
-    pool.on('error', () => undefined); // an idle connection closed by the server is just dropped
+    // every client gets an 'error' listener for its whole life: no broken connection ends the process
+    watchPool(pool, this.outage);
     pool.on('connect', (client) => {
       this.open.set(pool, (this.open.get(pool) ?? 0) + 1);
       client.once('end', () => {
@@ -206,4 +229,23 @@ export class TenantConnections implements OnModuleDestroy {
     pool.on('remove', () => this.waiters.shift()?.());
     return pool;
   }
+}
+
+/**
+ * Ends a connection that cannot be trusted. A polite end waits for the server's goodbye,
+ * which a silent server never sends: after a second the socket is simply destroyed.
+ */
+async function closeBroken(client: PoolClient): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = client.end().then(
+    () => true,
+    () => true,
+  );
+  const gaveUp = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 1_000)));
+  if (!(await Promise.race([ended, gaveUp]))) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  clearTimeout(timer);
+}
+
+function busy(): Unavailable {
+  return new Unavailable('All database connections are busy; try again.', { retryAfterSeconds: 1 });
 }

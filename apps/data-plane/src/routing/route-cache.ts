@@ -3,7 +3,8 @@ import { QueryBus } from '@nestjs/cqrs';
 import Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { ResolveRouteQuery, TenantRoute } from '@kryonix/routes';
-import { TENANT_EVENTS_CHANNEL } from '@kryonix/domain';
+import { TENANT_EVENTS_CHANNEL, Unavailable } from '@kryonix/domain';
+import { OutageLog, watchRedis, within } from '@kryonix/platform';
 
 export interface RouteCacheOptions {
   ttlMs: number;
@@ -13,6 +14,8 @@ export interface RouteCacheOptions {
   /** How many unknown names are remembered, apart from the routes: made-up subdomains cannot push real routes out. */
   unknownMax: number;
   redisUrl?: string;
+  /** How long a registry read of a route may take before the request gets 503 (KRYONIX_ACQUIRE_TIMEOUT_MS). */
+  loadTimeoutMs: number;
 }
 export const ROUTE_CACHE_OPTIONS = Symbol('ROUTE_CACHE_OPTIONS');
 
@@ -60,9 +63,10 @@ export class RouteCache implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     if (!this.options.redisUrl) return;
     this.shared = new Redis(this.options.redisUrl, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: (n) => Math.min(n * 200, 2000) });
-    this.shared.on('error', () => undefined);
+    this.shared.on('error', () => undefined); // the same server as the subscriber's, whose outage is logged
     this.subscriber = new Redis(this.options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 200, 2000) });
-    this.subscriber.on('error', () => undefined); // reconnects by itself; meanwhile the TTL keeps routes fresh
+    // reconnects by itself; meanwhile the TTL keeps routes fresh
+    watchRedis(this.subscriber, new OutageLog(this.logger, 'Redis (route events)'));
     this.subscriber.on('message', (_channel, message) => this.onEvent(message));
     // Any reconnect may have missed events: start from a clean cache.
     this.subscriber.on('ready', () => this.clear());
@@ -107,7 +111,8 @@ export class RouteCache implements OnModuleInit, OnModuleDestroy {
       return fromRedis;
     }
     this.registryReads++;
-    const route = await this.queries.execute(new ResolveRouteQuery(id));
+    // a registry that does not answer (paused, cut off) is a 503 in bounded time, like one that refuses
+    const route = await within(this.queries.execute(new ResolveRouteQuery(id)), this.options.loadTimeoutMs, () => new Unavailable('The registry does not answer; try again shortly.', { retryAfterSeconds: 1 }));
     if (epoch === this.epoch) {
       if (route) {
         this.cache.set(id, route);

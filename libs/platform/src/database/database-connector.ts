@@ -1,6 +1,15 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import { Pool, PoolConfig } from 'pg';
-import type { OnApplicationShutdown } from '@nestjs/common';
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { isServerAway } from '@kryonix/domain';
+import { OutageLog } from '../outage-log';
+
+export interface ConnectorOptions {
+  /** Connections of each database's pool. */
+  poolSize?: number;
+  /** How long opening a connection may take before it fails (a silent server): KRYONIX_ACQUIRE_TIMEOUT_MS. */
+  connectTimeoutMs?: number;
+}
 
 /**
  * Connections to the databases of one PostgreSQL server, all made from the
@@ -9,16 +18,28 @@ import type { OnApplicationShutdown } from '@nestjs/common';
  */
 export class DatabaseConnector implements OnApplicationShutdown {
   private readonly pools = new Map<string, Kysely<unknown>>();
+  private readonly poolSize: number;
+  /** One warning when the server goes away, one line when it is back. */
+  readonly outage = new OutageLog(new Logger('database'), 'PostgreSQL');
 
   constructor(
     private readonly adminUrl: string,
-    private readonly poolSize = 10,
-  ) {}
+    private readonly options: ConnectorOptions = {},
+  ) {
+    this.poolSize = options.poolSize ?? 10;
+  }
 
   poolConfig(database: string, overrides: PoolConfig = {}): PoolConfig {
     const url = new URL(this.adminUrl);
     url.pathname = `/${encodeURIComponent(database)}`;
-    return { connectionString: url.toString(), application_name: 'kryonix', ...overrides };
+    return {
+      connectionString: url.toString(),
+      application_name: 'kryonix',
+      // A server that stops answering (network cut, paused) is noticed, not waited on forever.
+      keepAlive: true,
+      ...(this.options.connectTimeoutMs ? { connectionTimeoutMillis: this.options.connectTimeoutMs } : {}),
+      ...overrides,
+    };
   }
 
   /** A Kysely bound to a pooled connection set for `database`. */
@@ -50,10 +71,7 @@ export class DatabaseConnector implements OnApplicationShutdown {
 
   private kysely(database: string, config: PoolConfig): Kysely<unknown> {
     const pool = new Pool(this.poolConfig(database, config));
-    // An idle connection closed by the server (restart, DROP DATABASE … FORCE,
-    // pg_terminate_backend) is discarded by the pool; without a listener the
-    // 'error' event would crash the process.
-    pool.on('error', () => undefined);
+    watchPool(pool, this.outage);
     return new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   }
 
@@ -67,4 +85,23 @@ export class DatabaseConnector implements OnApplicationShutdown {
     this.pools.clear();
     await Promise.all(all.map((db) => db.destroy()));
   }
+}
+
+/**
+ * No connection error may end the process. A connection closed by the server (restart,
+ * DROP DATABASE … FORCE, pg_terminate_backend, a network cut) emits 'error' on its
+ * client: an idle one's reaches the pool (which drops it), but a checked-out one's has
+ * no listener of pg's own, and an unheard 'error' event crashes Node. So every client
+ * gets one for its whole life; the query under way fails with the error, the pool
+ * discards the broken client on release and opens a fresh one on the next acquire.
+ */
+export function watchPool(pool: Pool, outage: OutageLog): void {
+  const broke = (error: unknown) => {
+    if (isServerAway(error)) outage.failed(error);
+  };
+  pool.on('error', broke);
+  pool.on('connect', (client) => {
+    outage.ok();
+    client.on('error', broke);
+  });
 }

@@ -191,12 +191,12 @@ function homeOf(ctx: ParseContext): string {
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const DNS_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
-const FAILPOINT = /^([a-z_]+)=(fail|hang)$/;
+const FAILPOINT = /^([a-z_]+)=(fail|hang|pause)$/;
 
-/** What a failpoint does to its step, right after the step's action has run. */
-export type FailpointAction = 'fail' | 'hang';
+/** What a failpoint does to its step, right after the step's action has run: fail, hang for ever, or pause 3 s and go on. */
+export type FailpointAction = 'fail' | 'hang' | 'pause';
 
-/** `<step>=fail|hang`, comma-separated (a trailing comma is fine): step → action. */
+/** `<step>=fail|hang|pause`, comma-separated (a trailing comma is fine): step → action. */
 function failpoints(spec: Spec<ReadonlyMap<string, FailpointAction>>): SettingSpec<ReadonlyMap<string, FailpointAction>> {
   return {
     type: 'string',
@@ -208,7 +208,7 @@ function failpoints(spec: Spec<ReadonlyMap<string, FailpointAction>>): SettingSp
       if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
       for (const part of parts) {
         const m = FAILPOINT.exec(part);
-        if (!m) throw 'a list such as "create_database=fail,write_files=hang" (<step>=fail|hang)';
+        if (!m) throw 'a list such as "create_database=fail,write_files=hang" (<step>=fail|hang|pause)';
         points.set(m[1]!, m[2] as FailpointAction);
       }
       return points;
@@ -317,7 +317,7 @@ export const SETTINGS = {
     env: 'KRYONIX_FAILPOINTS',
     shown: 'unset',
     processes: CORE,
-    description: 'Test hook: `<step>=fail` or `<step>=hang` makes that step fail (or hang) right after its action, e.g. `write_files=hang`.',
+    description: 'Test hook: `<step>=fail`, `<step>=hang` or `<step>=pause` makes that step fail, hang, or pause for 3 s right after its action, e.g. `write_files=hang`.',
   }),
 
   // ---- the control plane --------------------------------------------------------------
@@ -383,7 +383,32 @@ export const SETTINGS = {
   }),
   tenantPoolSize: integer({ env: 'KRYONIX_TENANT_POOL_SIZE', default: 1, min: 1, max: 100, processes: ['data-plane'], description: "Data plane: connections of one database-mode tenant's pool." }),
   poolIdleMs: millis({ env: 'KRYONIX_POOL_IDLE_MS', default: 30_000, min: 100, processes: ['data-plane'], description: 'Data plane: idle connections are closed after this long.' }),
-  acquireTimeoutMs: millis({ env: 'KRYONIX_ACQUIRE_TIMEOUT_MS', default: 5_000, min: 1, max: 600_000, processes: ['data-plane'], description: 'Data plane: how long a request waits for a connection before 503.' }),
+  acquireTimeoutMs: millis({
+    env: 'KRYONIX_ACQUIRE_TIMEOUT_MS',
+    default: 5_000,
+    min: 1,
+    max: 600_000,
+    processes: CORE,
+    description: 'How long getting a database connection may take (a busy budget, a server that does not answer) before a request gets 503 or a command fails.',
+  }),
+  statementTimeoutMs: duration({
+    env: 'KRYONIX_STATEMENT_TIMEOUT',
+    default: '30s',
+    processes: CORE,
+    description: "`statement_timeout` of tenant work: set with the data plane's tenant switch and on every tenant role (`ALTER ROLE … SET`) for its direct logins; a request cancelled by it gets `504 QUERY_TIMEOUT`. 0 = none.",
+  }),
+  lockTimeoutMs: duration({
+    env: 'KRYONIX_LOCK_TIMEOUT',
+    default: '10s',
+    processes: CORE,
+    description: '`lock_timeout` of tenant work, set like `KRYONIX_STATEMENT_TIMEOUT`; a request that waited that long for a lock gets `503 LOCK_TIMEOUT`. 0 = none.',
+  }),
+  idleInTransactionTimeoutMs: duration({
+    env: 'KRYONIX_IDLE_IN_TRANSACTION_TIMEOUT',
+    default: '60s',
+    processes: CORE,
+    description: '`idle_in_transaction_session_timeout` of tenant work, set like `KRYONIX_STATEMENT_TIMEOUT`: a session left idle inside a transaction is ended. 0 = none.',
+  }),
   dataApplicationName: text({
     env: 'KRYONIX_DATA_APPLICATION_NAME',
     default: 'kryonix-data-plane',

@@ -1,5 +1,5 @@
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { type ErrorCode, KryonixError, TenantAlreadyExists, TenantNotFound, Unprocessable, InvalidInput } from '@kryonix/domain';
+import { type ErrorCode, KryonixError, describeError, isServerAway, TenantAlreadyExists, TenantNotFound, Unprocessable, InvalidInput } from '@kryonix/domain';
 import { SecretBox } from '@kryonix/platform';
 import { JobRecord, JobRepository, ProvisioningLogRepository, TenantRepository } from '@kryonix/registry';
 import { CreateTenantCommand } from '../create-tenant/create-tenant.command';
@@ -10,6 +10,9 @@ import { DeleteTenantCommand } from '../delete-tenant/delete-tenant.command';
 import { MigrateFleetCommand } from '../migrate-fleet/migrate-fleet.command';
 import { ChangeModulesPayload, CreateTenantPayload, JOB_KINDS, PurgeTenantPayload } from '../jobs';
 import { RunNextJobCommand } from './run-next-job.command';
+
+/** A job cut short by an outage is tried again this soon (its attempt given back). */
+const OUTAGE_RETRY_MS = 2_000;
 
 /** Domain errors that a retry cannot fix; TENANT_BUSY and infrastructure errors are retried. */
 const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INVALID_INPUT', 'UNKNOWN_MODULE', 'TENANT_EXISTS', 'TENANT_NOT_FOUND', 'TENANT_STATE', 'UNPROCESSABLE', 'MIGRATION_CHANGED']);
@@ -32,14 +35,37 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
       const result = await this.run(job);
       await this.jobs.succeed(job.id, workerId, result);
     } catch (error) {
-      const code = error instanceof KryonixError ? error.code : 'INTERNAL';
-      const retry = !PERMANENT.has(code) && job.attempts < job.maxAttempts;
-      // Backoff: 1 s, 4 s, 9 s, … capped at 5 minutes.
-      await this.jobs.fail(job.id, workerId, (error as Error).message, retry ? Math.min(job.attempts ** 2 * 1000, 300_000) : null);
+      if (isServerAway(error)) {
+        // Cut short by an outage (a server restart, a terminated connection): not the job's
+        // fault, and an outage can outlast any backoff, so the attempt is given back.
+        await this.requeueAfterOutage(job, workerId, describeError(error).message, staleAfterMs);
+      } else {
+        const code = error instanceof KryonixError ? error.code : 'INTERNAL';
+        const retry = !PERMANENT.has(code) && job.attempts < job.maxAttempts;
+        // Backoff: 1 s, 4 s, 9 s, … capped at 5 minutes.
+        await this.jobs.fail(job.id, workerId, (error as Error).message, retry ? Math.min(job.attempts ** 2 * 1000, 300_000) : null);
+      }
     } finally {
       clearInterval(beat);
     }
     return toJobView((await this.jobs.find(job.id))!);
+  }
+
+  /**
+   * Puts the job back in the queue without using an attempt, retrying the write while the
+   * registry is away (up to the time after which another worker would take the job over:
+   * then that worker's claim counts the attempt, as for a worker that died).
+   */
+  private async requeueAfterOutage(job: JobRecord, workerId: string, message: string, staleAfterMs: number): Promise<void> {
+    const deadline = Date.now() + staleAfterMs;
+    for (;;) {
+      try {
+        return await this.jobs.fail(job.id, workerId, message, OUTAGE_RETRY_MS, true);
+      } catch (error) {
+        if (!isServerAway(error) || Date.now() + 1000 > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
   }
 
   private async run(job: JobRecord): Promise<Record<string, unknown>> {

@@ -1,0 +1,246 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { ensureEmbeddedPostgres, projectPath, stopEmbeddedPostgres } from '@kryonix/platform';
+import { TestRedis, freePort, startRedis } from '@kryonix/testing';
+
+const BIN = projectPath('bin', 'kryonix.js');
+const ACQUIRE_TIMEOUT_MS = 1_000;
+
+interface Sample {
+  /** ms since the load started, when the request was sent */
+  at: number;
+  status: number;
+  retryAfter?: string;
+  code?: string;
+}
+
+/**
+ * Faults of the servers Kryonix stands on, under a bounded load, against `kryonix up` on a
+ * PostgreSQL and a Redis of this file's own (the other test files' server is never touched):
+ * a PostgreSQL restart, its backends terminated, the server silent (SIGSTOP), Redis killed.
+ * Each time: no Kryonix process dies (the same pids serve before and after, and `up` never
+ * reports an exit), the only failures are 503s with Retry-After, and serving is back within 2 s.
+ */
+describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () => {
+  const home = mkdtempSync(join(tmpdir(), 'kryonix-outage-'));
+  chmodSync(home, 0o755);
+  let redis: TestRedis;
+  let up: ChildProcess;
+  let output = '';
+  let pgPort: number;
+  let controlPort: number;
+  let dataPort: number;
+  let token: string;
+  let ca: Buffer;
+  const keys: Record<string, string> = {};
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    [pgPort, controlPort, dataPort] = [await freePort(), await freePort(), await freePort()];
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      KRYONIX_HOME: home,
+      KRYONIX_EMBEDDED_PORT: String(pgPort),
+      KRYONIX_CONTROL_PORT: String(controlPort),
+      KRYONIX_DATA_PORT: String(dataPort),
+      REDIS_URL: redis.url,
+      KRYONIX_RATE_LIMIT: '1000000',
+      KRYONIX_ACQUIRE_TIMEOUT_MS: String(ACQUIRE_TIMEOUT_MS),
+      KRYONIX_LOG_LEVEL: 'warn',
+      KRYONIX_AGENT: 'off',
+    };
+    delete env.KRYONIX_DATABASE_URL;
+    delete env.KRYONIX_OPERATOR_TOKEN;
+    up = spawn(process.execPath, [BIN, 'up'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    up.stdout!.on('data', (d) => (output += d));
+    up.stderr!.on('data', (d) => (output += d));
+    const deadline = Date.now() + 90_000;
+    while (!output.includes('Press Ctrl-C to stop.')) {
+      if (up.exitCode !== null || Date.now() > deadline) throw new Error(`kryonix up did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    token = readFileSync(join(home, 'operator-token'), 'utf8').trim();
+    ca = readFileSync(join(home, 'tls', 'localhost.crt'));
+    for (const [id, mode] of [
+      ['out-schema', 'schema'],
+      ['out-db', 'database'],
+      ['out-fresh', 'database'],
+    ] as const) {
+      const res = await fetch(`http://127.0.0.1:${controlPort}/v1/tenants`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ id, name: id, modules: ['crm'], mode }),
+      });
+      expect(res.status).toBe(201);
+      keys[id] = ((await res.json()) as { apiKey: string }).apiKey;
+    }
+  });
+
+  afterAll(async () => {
+    agent.destroy();
+    if (up && up.exitCode === null) {
+      up.kill('SIGINT');
+      await new Promise((r) => up.once('exit', r));
+    }
+    await stopEmbeddedPostgres(home).catch(() => undefined);
+    await redis?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  /** The pids of what `up` runs (control plane, data plane). */
+  const serverPids = () => execFileSync('pgrep', ['-P', String(up.pid)], { encoding: 'utf8' }).trim().split('\n').sort();
+
+  function get(tenant: string, path = '/api/crm/leads'): Promise<Sample & { ms: number }> {
+    const sent = Date.now();
+    return new Promise((resolve) => {
+      const req = request(
+        { host: '127.0.0.1', port: dataPort, path, servername: 'localhost', ca, agent, headers: { host: `${tenant}.localhost`, authorization: `Bearer ${keys[tenant] ?? 'none'}` }, timeout: 40_000 },
+        (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => {
+            let code: string | undefined;
+            try {
+              code = (JSON.parse(body) as { error?: { code?: string } }).error?.code;
+            } catch {
+              code = undefined;
+            }
+            resolve({ at: sent, ms: Date.now() - sent, status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, code });
+          });
+        },
+      );
+      // a connection refused or reset by the data plane is a failure of the data plane: status 0
+      req.on('error', () => resolve({ at: sent, ms: Date.now() - sent, status: 0 }));
+      req.on('timeout', () => req.destroy());
+      req.end();
+    });
+  }
+
+  /** Four clients in a loop on the schema-mode and the database-mode tenant while `fault` runs, then `tailMs` more. */
+  async function underLoad(fault: () => Promise<void>, tailMs: number): Promise<{ samples: Sample[]; start: number; faultEnded: number }> {
+    const samples: Sample[] = [];
+    const start = Date.now();
+    let stop = false;
+    const workers = [0, 1, 2, 3].map(async (w) => {
+      for (let i = 0; !stop; i++) {
+        const s = await get((w + i) % 2 ? 'out-schema' : 'out-db');
+        samples.push({ ...s, at: s.at - start });
+        if (s.status !== 200) await new Promise((r) => setTimeout(r, 20)); // a client that backs off a little
+      }
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    await fault();
+    const faultEnded = Date.now() - start;
+    await new Promise((r) => setTimeout(r, tailMs));
+    stop = true;
+    await Promise.all(workers);
+    return { samples, start, faultEnded };
+  }
+
+  function expectOnly200And503(samples: Sample[]): void {
+    const others = samples.filter((s) => s.status !== 200 && s.status !== 503);
+    expect(others).toEqual([]);
+    for (const s of samples.filter((x) => x.status === 503)) {
+      expect(s.retryAfter).toBe('1');
+      expect(['UNAVAILABLE', 'LOCK_TIMEOUT']).toContain(s.code);
+    }
+  }
+
+  /** Every request sent from 2 s after the fault ended was served, and there were some. */
+  function expectServedWithin2s(samples: Sample[], faultEnded: number): void {
+    const late = samples.filter((s) => s.at >= faultEnded + 2_000);
+    expect(late.length).toBeGreaterThan(10);
+    expect(late.filter((s) => s.status !== 200)).toEqual([]);
+  }
+
+  const readyz = async (url: string) => (await fetch(url)).status;
+
+  it('a PostgreSQL restart (pg_ctl stop -m fast, 2 s down): only 503s during it, 200s within 2 s after, no process died', async () => {
+    const pids = serverPids();
+    let readyDuring: number[] = [];
+    const { samples, faultEnded } = await underLoad(async () => {
+      await stopEmbeddedPostgres(home);
+      await new Promise((r) => setTimeout(r, 500));
+      readyDuring = [await readyz(`http://127.0.0.1:${controlPort}/readyz`), (await get('localhost', '/readyz')).status];
+      await new Promise((r) => setTimeout(r, 1_500));
+      await ensureEmbeddedPostgres(home, pgPort);
+    }, 4_000);
+    expectOnly200And503(samples);
+    expect(samples.filter((s) => s.status === 503).length).toBeGreaterThan(0); // the outage was seen
+    expect(readyDuring).toEqual([503, 503]);
+    expectServedWithin2s(samples, faultEnded);
+    expect(serverPids()).toEqual(pids);
+    expect(output).not.toMatch(/exited/);
+    expect(await readyz(`http://127.0.0.1:${controlPort}/readyz`)).toBe(200);
+  });
+
+  it("the data plane's backends terminated three times (pg_terminate_backend): only 503s, served again at once, no process died", async () => {
+    const pids = serverPids();
+    const url = JSON.parse(readFileSync(join(home, 'postgres.json'), 'utf8')) as { user: string; password: string; port: number };
+    const admin = new Client({ host: '127.0.0.1', port: url.port, user: url.user, password: url.password, database: 'postgres' });
+    await admin.connect();
+    let terminated = 0;
+    try {
+      const { samples, faultEnded } = await underLoad(async () => {
+        for (let i = 0; i < 3; i++) {
+          const { rows } = await admin.query(`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'kryonix-data-plane'`);
+          terminated += rows[0].n;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }, 3_000);
+      expect(terminated).toBeGreaterThan(0);
+      expectOnly200And503(samples);
+      expectServedWithin2s(samples, faultEnded);
+    } finally {
+      await admin.end();
+    }
+    expect(serverPids()).toEqual(pids);
+    expect(output).not.toMatch(/exited/);
+  });
+
+  it('a silent PostgreSQL (SIGSTOP for 3 s): a new connection or a registry read gives 503 within the acquire timeout; served again after', async () => {
+    const pids = serverPids();
+    const postmaster = readFileSync(join(home, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]!.trim();
+    const all = [postmaster, ...execFileSync('pgrep', ['-P', postmaster], { encoding: 'utf8' }).trim().split('\n')];
+    execFileSync('kill', ['-STOP', ...all]);
+    let fresh: Sample & { ms: number };
+    let ready: Sample & { ms: number };
+    try {
+      // a tenant never served yet: its route is read from the registry, its pool is opened
+      [fresh, ready] = await Promise.all([get('out-fresh'), get('localhost', '/readyz')]);
+    } finally {
+      execFileSync('kill', ['-CONT', ...all]);
+    }
+    expect(fresh).toMatchObject({ status: 503, retryAfter: '1', code: 'UNAVAILABLE' });
+    expect(fresh.ms).toBeLessThan(ACQUIRE_TIMEOUT_MS + 1_500);
+    expect(ready.status).toBe(503);
+    expect(ready.ms).toBeLessThan(ACQUIRE_TIMEOUT_MS + 1_500);
+    const deadline = Date.now() + 2_000;
+    let after = await get('out-fresh');
+    while (after.status !== 200 && Date.now() < deadline) after = await get('out-fresh');
+    expect(after.status).toBe(200);
+    expect(serverPids()).toEqual(pids);
+  });
+
+  it('Redis killed and started again under load: every request served, no crash, one warning for the outage and one line when it is back', async () => {
+    const pids = serverPids();
+    const { samples } = await underLoad(async () => {
+      await redis.stop();
+      await new Promise((r) => setTimeout(r, 2_000));
+      redis = await startRedis(redis.port);
+    }, 3_000);
+    expect(samples.filter((s) => s.status !== 200)).toEqual([]);
+    expect(serverPids()).toEqual(pids);
+    const dataLog = readFileSync(join(home, 'logs', 'data-plane.log'), 'utf8');
+    expect(dataLog.match(/Redis \(route events\) unavailable/g)).toHaveLength(1);
+    expect(dataLog.match(/Redis \(route events\) available again/g)).toHaveLength(1);
+    const controlLog = readFileSync(join(home, 'logs', 'control-plane.log'), 'utf8');
+    expect((controlLog.match(/Redis \(tenant events\) unavailable/g) ?? []).length).toBeLessThanOrEqual(1);
+    for (const text of [output, dataLog, controlLog]) expect(text).not.toMatch(/Unhandled error event/);
+  });
+});

@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { ConfigurationError, KryonixError } from '@kryonix/domain';
 import { ModuleCatalog } from '@kryonix/modules';
 import { KryonixConfig, closePlatform, loadConfig, withFileLock } from '@kryonix/platform';
+import { RouteEntry, answerFrameworkError, installRequestHygiene, recordRoutes } from '@kryonix/web';
 import { ControlPlaneModule } from './app.module';
 import { controlPlaneOpenApi } from './docs/openapi.document';
 
@@ -15,6 +16,8 @@ export interface ControlPlaneServer {
   app: NestFastifyApplication;
   config: KryonixConfig;
   url: string;
+  /** Every route it serves, from Fastify's own table. */
+  routes: readonly RouteEntry[];
   close(): Promise<void>;
 }
 
@@ -57,9 +60,12 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
         warmDatabases: config.warmDatabases,
         jobs: { pollMs: config.jobPollMs, heartbeatMs: config.jobHeartbeatMs, staleAfterMs: config.jobStaleMs },
       }),
-      new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
-      { bufferLogs: true, abortOnError: false },
+      new FastifyAdapter({ bodyLimit: 1024 * 1024, frameworkErrors: answerFrameworkError }),
+      // Bodies are read by installRequestHygiene: JSON only.
+      { bufferLogs: true, abortOnError: false, bodyParser: false },
     );
+    installRequestHygiene(app.getHttpAdapter().getInstance());
+    const routes = recordRoutes(app.getHttpAdapter().getInstance());
     app.useLogger(app.get(PinoLogger));
     // the same function writes docs/openapi/control-plane.json (npm run generate)
     openapi = controlPlaneOpenApi(app, app.get(ModuleCatalog, { strict: false }).names());
@@ -78,6 +84,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       app: started,
       config,
       url,
+      routes,
       close: async () => {
         stopIdleWatch();
         await started.close();

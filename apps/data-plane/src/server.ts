@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { KryonixConfig, closePlatform, loadConfig } from '@kryonix/platform';
+import { RouteEntry, answerFrameworkError, installRequestHygiene, recordRoutes } from '@kryonix/web';
 import { DataPlaneModule } from './app.module';
 import { DataPlaneMetrics } from './metrics/data-plane-metrics';
 
@@ -11,6 +12,8 @@ export interface DataPlaneServer {
   config: KryonixConfig;
   url: string;
   port: number;
+  /** Every route it serves, from Fastify's own table. */
+  routes: readonly RouteEntry[];
   close(): Promise<void>;
 }
 
@@ -29,7 +32,7 @@ export async function startDataPlane(options: StartDataPlaneOptions = {}): Promi
   let app: NestFastifyApplication | undefined;
   try {
     const https = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
-    const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, ...(https ? { https } : {}) } as ConstructorParameters<typeof FastifyAdapter>[0]);
+    const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, frameworkErrors: answerFrameworkError, ...(https ? { https } : {}) } as ConstructorParameters<typeof FastifyAdapter>[0]);
     app = await NestFactory.create<NestFastifyApplication>(
       DataPlaneModule.forRoot(config, {
         connections: {
@@ -52,9 +55,13 @@ export async function startDataPlane(options: StartDataPlaneOptions = {}): Promi
         metricsToken: config.metricsToken,
       }),
       adapter,
-      { logger: config.logLevel === 'silent' ? false : ['error', 'warn'], abortOnError: false },
+      // Bodies are read by installRequestHygiene: JSON only.
+      { logger: config.logLevel === 'silent' ? false : ['error', 'warn'], abortOnError: false, bodyParser: false },
     );
-    app.get(DataPlaneMetrics).countResponses(app.getHttpAdapter().getInstance());
+    const fastify = app.getHttpAdapter().getInstance();
+    installRequestHygiene(fastify);
+    const routes = recordRoutes(fastify);
+    app.get(DataPlaneMetrics).countResponses(fastify);
     const port = options.port ?? config.dataPort;
     await app.listen(port, config.dataHost);
     const actual = (app.getHttpServer().address() as { port: number }).port;
@@ -63,6 +70,7 @@ export async function startDataPlane(options: StartDataPlaneOptions = {}): Promi
       app: started,
       config,
       port: actual,
+      routes,
       url: `${https ? 'https' : 'http'}://127.0.0.1:${actual}`,
       close: () => started.close(),
     };

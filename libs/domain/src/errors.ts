@@ -6,6 +6,7 @@ import { fromServerFault, isServerAway } from './server-faults';
  */
 export type ErrorCode =
   | 'INVALID_INPUT'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNKNOWN_MODULE'
   | 'TENANT_EXISTS'
   | 'TENANT_BUSY'
@@ -55,6 +56,13 @@ export class KryonixError extends Error {
 export class InvalidInput extends KryonixError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('INVALID_INPUT', message, details);
+  }
+}
+
+/** A body in a format the server does not read (only JSON is). */
+export class UnsupportedMediaType extends KryonixError {
+  constructor(message: string) {
+    super('UNSUPPORTED_MEDIA_TYPE', message);
   }
 }
 
@@ -232,6 +240,7 @@ export interface ErrorMapping {
  */
 export const ERROR_MAPPINGS: Readonly<Record<ErrorCode, ErrorMapping>> = {
   INVALID_INPUT: { http: 400, exit: 2 },
+  UNSUPPORTED_MEDIA_TYPE: { http: 415, exit: 2 },
   UNKNOWN_MODULE: { http: 400, exit: 2 },
   TENANT_EXISTS: { http: 409, exit: 3 },
   TENANT_BUSY: { http: 423, exit: 3 },

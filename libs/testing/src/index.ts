@@ -3,3 +3,5 @@ export * from './catalog';
 export * from './redis';
 export * from './https';
 export * from './ports';
+export * from './raw-http';
+export * from './hostile';

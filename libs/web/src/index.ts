@@ -4,3 +4,5 @@ export * from './public.decorator';
 export * from './metrics-token';
 export * from './bearer';
 export * from './metrics.controller';
+export * from './request-hygiene';
+export * from './route-table';

@@ -181,6 +181,8 @@ function translate(error: unknown): unknown {
     case '22008':
     case '22003':
     case '22001':
+    case '22021': // a byte sequence the database encoding cannot hold (a NUL is refused before, naming the field)
+    case '22P05':
       return new InvalidInput(`Invalid value: ${error.message}.`);
     default:
       return error;

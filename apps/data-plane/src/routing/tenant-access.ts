@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { KryonixError, TenantNotFound, TENANT_ID_PATTERN, tenantIdFromApiKey, Unauthorized, Forbidden, TenantSuspended } from '@kryonix/domain';
+import { InvalidInput, KryonixError, TenantNotFound, TENANT_ID_PATTERN, tenantIdFromApiKey, Unauthorized, Forbidden, TenantSuspended } from '@kryonix/domain';
 import type { TenantRoute } from '@kryonix/routes';
 import { hashApiKey } from '@kryonix/platform';
 import { RouteCache } from './route-cache';
@@ -17,8 +17,8 @@ export type AccessVerdict = { route: TenantRoute; refusal?: undefined } | { rout
 /**
  * Who may reach which tenant: the tenant is the Host subdomain, the key must be
  * one of that tenant's (by hash, in constant time). Order of the answers:
- * 401 no or bad key, 404 unknown tenant, 403 key of another tenant, 403 suspended.
- * A request without a well-formed key is refused before any lookup.
+ * 400 two different keys, 401 no or bad key, 404 unknown tenant, 403 key of another
+ * tenant, 403 suspended. A request without a well-formed key is refused before any lookup.
  */
 @Injectable()
 export class TenantAccess {
@@ -28,6 +28,10 @@ export class TenantAccess {
   ) {}
 
   async check(req: AccessRequest): Promise<AccessVerdict> {
+    // Both headers are fine when they agree; when not, which one a proxy checked is anyone's guess.
+    if (req.authorization !== undefined && req.apiKey !== undefined && bearer(req.authorization) !== req.apiKey) {
+      return { route: undefined, refusal: new InvalidInput('Authorization and X-API-Key carry different keys: send the API key in one of them.') };
+    }
     const key = bearer(req.authorization) ?? req.apiKey;
     if (!key) return { route: undefined, refusal: new Unauthorized('Missing API key: send Authorization: Bearer sk_… or X-API-Key.') };
     const subdomain = this.subdomain(req.host);

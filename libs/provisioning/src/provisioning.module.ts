@@ -18,7 +18,12 @@ export interface ProvisioningOptions {
 /** The SQL that shapes tenants' PostgreSQL objects (and reads their usage): shared by provisioning and the fleet. */
 @Module({
   providers: [
-    { provide: TenantStorageRepository, useFactory: (connector: DatabaseConnector, servers: ServerRepository) => new TenantStorageRepository(connector, servers), inject: [DatabaseConnector, ServerRepository] },
+    {
+      provide: TenantStorageRepository,
+      useFactory: (connector: DatabaseConnector, servers: ServerRepository, config: KryonixConfig) =>
+        new TenantStorageRepository(connector, servers, { statementMs: config.statementTimeoutMs, lockMs: config.lockTimeoutMs, idleInTransactionMs: config.idleInTransactionTimeoutMs }),
+      inject: [DatabaseConnector, ServerRepository, KRYONIX_CONFIG],
+    },
     { provide: TenantMetricsRepository, useFactory: (connector: DatabaseConnector) => new TenantMetricsRepository(connector), inject: [DatabaseConnector] },
   ],
   exports: [TenantStorageRepository, TenantMetricsRepository],

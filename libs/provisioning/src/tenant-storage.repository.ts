@@ -17,10 +17,25 @@ export interface SchemaPlan {
  * grants. Every statement is idempotent so a plan can be re-run after a crash.
  * `admin` is any connection of the admin role (cluster-wide statements).
  */
+/** statement_timeout, lock_timeout and idle_in_transaction_session_timeout of tenant roles' own logins (ms; 0 = none). */
+export interface SessionTimeouts {
+  statementMs: number;
+  lockMs: number;
+  idleInTransactionMs: number;
+}
+
+/** The three settings as pg_db_role_setting keeps them ("name=value"). */
+function timeoutSettings(t: SessionTimeouts): string[] {
+  const ms = (n: number) => String(Math.trunc(n)); // whole milliseconds, checked by the settings schema
+  return [`statement_timeout=${ms(t.statementMs)}`, `lock_timeout=${ms(t.lockMs)}`, `idle_in_transaction_session_timeout=${ms(t.idleInTransactionMs)}`];
+}
+
 export class TenantStorageRepository {
   constructor(
     private readonly connector: DatabaseConnector,
     private readonly servers: ServerRepository = new ServerRepository(),
+    /** Set on every tenant role it creates or resets; none when not given. */
+    private readonly timeouts?: SessionTimeouts,
   ) {}
 
   // ---- roles -------------------------------------------------------------------
@@ -37,6 +52,36 @@ export class TenantStorageRepository {
     } else {
       await sql`CREATE ROLE ${id(role)} WITH ${attributes}`.execute(admin);
     }
+    await this.setSessionTimeouts(admin, role);
+  }
+
+  /**
+   * The session timeouts the role's own logins start with (ALTER ROLE … SET), in one round
+   * trip. One tenant's direct session then cannot hold locks or a transaction open for ever
+   * against the connections everybody shares. (The data plane's connections are the gateway
+   * role's: they carry the same values from their startup packet.)
+   */
+  async setSessionTimeouts<DB>(admin: Kysely<DB>, role: string): Promise<void> {
+    if (!this.timeouts) return;
+    const quoted = quoteIdent(assertSafeIdentifier(role));
+    // one simple-query message (no parameters); the values are whole numbers
+    await sql.raw(timeoutSettings(this.timeouts).map((setting) => `ALTER ROLE ${quoted} SET ${setting.replace('=', ' = ')}`).join('; ')).execute(admin);
+  }
+
+  /**
+   * Tenant roles (of the registry's tenants) whose login settings are not the configured
+   * timeouts: the roles made before these settings existed or changed. (A schema-mode warm
+   * spare's role gets them when it is claimed.) `registry` is a connection to the control database.
+   */
+  async rolesWithOtherTimeouts<DB>(registry: Kysely<DB>): Promise<string[]> {
+    if (!this.timeouts) return [];
+    const { rows } = await sql<{ rolname: string }>`
+      SELECT r.rolname FROM pg_catalog.pg_roles r
+      LEFT JOIN pg_catalog.pg_db_role_setting s ON s.setrole = r.oid AND s.setdatabase = 0
+      WHERE r.rolname IN (SELECT role_name FROM tenant_management.clientes)
+        AND NOT coalesce(s.setconfig, '{}'::text[]) @> ${timeoutSettings(this.timeouts)}::text[]
+      ORDER BY r.rolname`.execute(registry);
+    return rows.map((r) => r.rolname);
   }
 
   /** LOGIN or NOLOGIN; taking login away also ends the role's open sessions. */

@@ -124,6 +124,9 @@ describe('warm spares in schema mode (a role and its schemas, renamed)', () => {
       await expect(own.query('SELECT * FROM sp_s1_crm.leads')).rejects.toMatchObject({ code: '42501' });
       // no spare left to read either
       for (const spare of await spareRoles()) await expect(own.query(`SELECT * FROM "${spare}_crm".leads`)).rejects.toMatchObject({ code: '42501' });
+      // the session timeouts set on the spare's role came with it (defaults 30 s, 10 s, 60 s)
+      const { rows } = await own.query(`SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l, current_setting('idle_in_transaction_session_timeout') AS i`);
+      expect(rows[0]).toEqual({ s: '30s', l: '10s', i: '1min' });
     } finally {
       await own.end();
     }

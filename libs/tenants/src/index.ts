@@ -17,6 +17,7 @@ export type { ProvisioningLogRecord, TenantFilter, AuditEntry } from '@kryonix/r
 export * from './submit-create-tenant/submit-create-tenant.command';
 export * from './get-job/get-job.query';
 export * from './run-next-job/run-next-job.command';
+export * from './apply-session-timeouts/apply-session-timeouts.command';
 export * from './change-modules/change-modules.command';
 export * from './collect-usage/collect-usage.query';
 export * from './submit-tenant-job/submit-tenant-job.command';

@@ -29,6 +29,7 @@ import { DetectDriftHandler } from './detect-drift/detect-drift.handler';
 import { SubmitMigrationHandler } from './submit-migration/submit-migration.handler';
 import { SetRateLimitHandler } from './set-rate-limit/set-rate-limit.handler';
 import { RunNextJobHandler } from './run-next-job/run-next-job.handler';
+import { ApplySessionTimeoutsHandler } from './apply-session-timeouts/apply-session-timeouts.handler';
 import { SubmitCreateTenantHandler } from './submit-create-tenant/submit-create-tenant.handler';
 
 export type TenantsOptions = ProvisioningOptions;
@@ -73,6 +74,7 @@ export class TenantsModule {
         SubmitCreateTenantHandler,
         GetJobHandler,
         RunNextJobHandler,
+        ApplySessionTimeoutsHandler,
         ChangeModulesHandler,
         CollectUsageHandler,
         SubmitTenantJobHandler,

@@ -395,7 +395,7 @@ export const SETTINGS = {
     env: 'KRYONIX_STATEMENT_TIMEOUT',
     default: '30s',
     processes: CORE,
-    description: "`statement_timeout` of tenant work: set with the data plane's tenant switch and on every tenant role (`ALTER ROLE … SET`) for its direct logins; a request cancelled by it gets `504 QUERY_TIMEOUT`. 0 = none.",
+    description: "`statement_timeout` of tenant work: in the startup packet of every data-plane connection (it holds after each tenant switch, at no extra round trip) and on every tenant role (`ALTER ROLE … SET`, for its direct logins; existing roles get it when a control plane starts); a request cancelled by it gets `504 QUERY_TIMEOUT`. 0 = none.",
   }),
   lockTimeoutMs: duration({
     env: 'KRYONIX_LOCK_TIMEOUT',

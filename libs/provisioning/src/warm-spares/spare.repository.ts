@@ -74,6 +74,7 @@ export class SpareRepository {
     return this.claimFirst(db, await this.spareNames(db, 'schema', schemaSparePrefix(set), 5), ['42704', '3F000'], async (trx, rolname) => {
       await sql`ALTER ROLE ${id(rolname)} RENAME TO ${id(role)}`.execute(trx);
       await sql`ALTER ROLE ${id(role)} WITH ${sql.raw(login ? 'LOGIN' : 'NOLOGIN')} PASSWORD ${sql.lit(scramVerifier)}`.execute(trx);
+      await this.storage.setSessionTimeouts(trx, role); // this process's values, whoever made the spare
       for (const plan of schemas) await sql`ALTER SCHEMA ${id(`${rolname}_${plan.module.name}`)} RENAME TO ${id(plan.schema)}`.execute(trx);
     });
   }

@@ -1,0 +1,44 @@
+import { connectAsTenant, createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
+import { startControlPlane } from './server';
+import { SessionTimeoutsBootstrap } from './worker/session-timeouts.bootstrap';
+
+/** Tenant roles' own logins get the session timeouts (ALTER ROLE … SET), existing roles included once a control plane starts. */
+let env: TestEnv;
+
+beforeAll(async () => {
+  env = await createTestEnv('role-timeouts');
+  const core = await env.open();
+  for (const [id, mode] of [
+    ['rt-db', 'database'],
+    ['rt-schema', 'schema'],
+  ] as const) {
+    await core.provisioner.create({ id, name: id, modules: ['crm'], mode });
+  }
+});
+afterAll(() => env?.cleanup());
+
+const settingsOf = async (id: string) => {
+  const own = await connectAsTenant(env, id, id === 'rt-db' ? 'kryonix_cliente_rt_db' : 'kryonix_tenants');
+  try {
+    return (await own.query(`SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l, current_setting('idle_in_transaction_session_timeout') AS i`)).rows[0];
+  } finally {
+    await own.end();
+  }
+};
+
+it('tenant roles carry the timeouts for their own logins; a control plane starting with other values updates the existing roles', async () => {
+  // made by a core with the defaults
+  expect(await settingsOf('rt-db')).toEqual({ s: '30s', l: '10s', i: '1min' });
+  const control = await startControlPlane({
+    env: { ...env.env, KRYONIX_OPERATOR_TOKEN: 'timeouts-operator-token-0123', KRYONIX_LOG_LEVEL: 'silent', KRYONIX_STATEMENT_TIMEOUT: '12s', KRYONIX_LOCK_TIMEOUT: '3s', KRYONIX_IDLE_IN_TRANSACTION_TIMEOUT: '45s', KRYONIX_JOB_POLL_MS: '0' },
+    port: 0,
+  });
+  try {
+    await control.app.get(SessionTimeoutsBootstrap).done;
+    for (const id of ['rt-db', 'rt-schema']) expect(await settingsOf(id)).toEqual({ s: '12s', l: '3s', i: '45s' });
+    const left = await withAdmin(async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname LIKE 'cliente\\_rt\\_%' AND NOT s.setconfig @> ARRAY['statement_timeout=12000']`)).rows[0].n);
+    expect(left).toBe(0);
+  } finally {
+    await control.close();
+  }
+});

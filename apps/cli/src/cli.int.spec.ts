@@ -263,5 +263,9 @@ describe('crash recovery', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).apiKey).toBeUndefined();
     expect((await footprint('cli-json')).registry.api_keys).toBe(1);
+    // as text, it says how to get a key that was never shown (a create killed right after issuing it)
+    const text = kryonix(['tenant', 'repair', 'cli-json']);
+    expect(text.stdout).toContain('API key   unchanged');
+    expect(text.stdout).toContain('`kryonix tenant rotate-key cli-json` issues a new one');
   });
 });

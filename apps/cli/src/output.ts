@@ -36,6 +36,8 @@ export function printTenantSummary(t: CreatedTenant, verb: string): void {
     `  modules   ${t.modules.join(', ')}`,
     t.apiKey ? `  API key   ${t.apiKey}` : '  API key   unchanged (not shown again)',
     t.apiKey ? '            shown only this once: store it now; only its hash is kept.' : '',
+    // a create killed right after issuing its key never showed it: only a new key helps then
+    !t.apiKey && verb === 'Repaired' ? `            never saw it (the create was killed before printing it)? \`kryonix tenant rotate-key ${t.id}\` issues a new one.` : '',
   ];
   process.stdout.write(lines.filter((l) => l !== '').join('\n') + '\n');
 }

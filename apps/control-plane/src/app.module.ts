@@ -11,7 +11,7 @@ import { DomainExceptionFilter, METRICS_REGISTRY, METRICS_TOKEN } from '@kryonix
 import { API_CONTROLLERS } from './docs/api-docs.module';
 import { PurgeWorker, WORKER_INTERVAL_MS } from './worker/purge.worker';
 import { JOB_WORKER_OPTIONS, JobWorker, JobWorkerOptions } from './worker/job.worker';
-import { SessionTimeoutsBootstrap } from './worker/session-timeouts.bootstrap';
+import { StartupTasks } from './worker/startup-tasks';
 import { METRICS_INTERVAL_MS, TenantMetrics } from './metrics/tenant-metrics';
 
 export interface ControlPlaneOptions {
@@ -70,7 +70,7 @@ export class ControlPlaneModule {
         { provide: METRICS_REGISTRY, useFactory: (m: TenantMetrics) => m.registry, inject: [TenantMetrics] },
         PurgeWorker,
         JobWorker,
-        SessionTimeoutsBootstrap,
+        StartupTasks,
       ],
     };
   }

@@ -9,6 +9,11 @@ describe('tenant id', () => {
     expect(() => validateTenantId(id)).toThrow(InvalidInput),
   );
   it('names what is allowed', () => expect(() => validateTenantId('Bad')).toThrow(/3 to 40 characters, lowercase letters a-z, digits and '-'/));
+  it('refuses punycode labels ("xn--…", look-alikes of other names) and says why; "xn-" alone and "--" later are fine', () => {
+    expect(() => validateTenantId('xn--80ak6aa92e')).toThrow(/may not start with "xn--".*punycode/);
+    expect(validateTenantId('xn-a')).toBe('xn-a');
+    expect(validateTenantId('acme--x')).toBe('acme--x');
+  });
 });
 
 describe('tenant name', () => {

@@ -22,6 +22,11 @@ export function validateTenantId(value: unknown): string {
       { field: 'id' },
     );
   }
+  // "xn--" starts an internationalised (punycode) DNS label: <id>.<domain> could then show
+  // in a browser as a look-alike of another name
+  if (value.startsWith('xn--')) {
+    throw new InvalidInput(`Invalid tenant id "${value}": ids may not start with "xn--" (the prefix of punycode names, which browsers show as other characters).`, { field: 'id' });
+  }
   if (RESERVED_TENANT_IDS.has(value)) {
     throw new InvalidInput(`Tenant id "${value}" is reserved; choose another (reserved: ${[...RESERVED_TENANT_IDS].join(', ')}).`, {
       field: 'id',

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectPath } from '@kryonix/platform';
@@ -17,6 +17,33 @@ describe('GeneratedFiles', () => {
     modules: ['crm', 'whatsapp'],
     url: 'https://acme.kryonix.com.br',
   };
+
+  it('staging folders a killed write left are removed by the next write or removal of that tenant, and by a sweep when their process is gone', async () => {
+    const dead = 2 ** 22 + 12345; // above the kernel's default pid_max: no such process
+    const leftover = (dir: string, id: string, pid: number) => {
+      const path = join(dir, `${id}.tmp-${pid}-1700000000000`);
+      mkdirSync(path, { recursive: true });
+      writeFileSync(join(path, 'sdk.env'), 'half\n');
+      return path;
+    };
+    const staging = join(out, '.staging');
+    const forAcme = leftover(staging, 'acme', dead);
+    const forOther = leftover(staging, 'other', dead);
+    await files.write(model); // a re-run or a repair of acme
+    expect(existsSync(forAcme)).toBe(false);
+    expect(existsSync(forOther)).toBe(true); // not acme's: not touched under acme's lock
+    expect(readdirSync(staging)).toEqual([`other.tmp-${dead}-1700000000000`]);
+    await files.remove('other'); // undo or purge of "other"
+    expect(existsSync(forOther)).toBe(false);
+    // a process starting up: only folders whose writer is gone, also where older versions left them
+    const old = leftover(out, 'acme', dead);
+    const live = leftover(staging, 'busy', process.pid);
+    const removed = await files.sweepStaging();
+    expect(removed).toEqual([old]);
+    expect(existsSync(live)).toBe(true);
+    rmSync(live, { recursive: true });
+    expect(readFileSync(join(out, 'acme', 'sdk.env'), 'utf8')).toContain('acme');
+  });
 
   it('writes the source monitoring YAML', async () => {
     await files.write(model);

@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { IsolationMode, tenantSchemaName } from '@kryonix/domain';
+import { isProcessAlive } from '@kryonix/platform';
 
 export interface TenantFileModel {
   id: string;
@@ -26,6 +27,11 @@ export function tenantFileModel(t: { id: string; database: string; role: string;
 
 /** The source's alert thresholds (connections_max 50, query_time_max 10s, storage_usage_max 80%). */
 const ALERTS = { connectionsMax: 50, queryTimeMaxSeconds: 10, storageUsageMaxPercent: 80, storageUsageMaxRatio: 0.8 };
+
+/** Where a set of files is written before it is swapped in: `<output>/.staging/<id>.tmp-<pid>-<ms>` (no tenant id starts with "."). */
+const STAGING_DIR = '.staging';
+/** A staging folder's name: the tenant, the pid of the process writing it, when. (Before, these were made next to the tenant folders.) */
+const STAGING_NAME = /^([a-z][a-z0-9-]*)\.tmp-(\d+)-\d+$/;
 
 const FILES: ReadonlyArray<{ template: string; output: string; mode: number }> = [
   { template: 'monitoring.yml.hbs', output: 'monitoring.yml', mode: 0o644 },
@@ -52,11 +58,16 @@ export class GeneratedFiles {
     return join(this.outputDir, tenantId);
   }
 
-  /** Writes every file into a fresh folder, then swaps it in, so readers never see half a set. */
+  /**
+   * Writes every file into a fresh folder, then swaps it in, so readers never see half a set.
+   * Runs under the tenant's lock: any other staging folder of this tenant is what a killed
+   * write left, and goes first.
+   */
   async write(model: TenantFileModel): Promise<string[]> {
     const templates = await this.load();
     const target = this.dirFor(model.id);
-    const staging = `${target}.tmp-${process.pid}-${Date.now()}`;
+    await this.sweepStaging(model.id);
+    const staging = join(this.outputDir, STAGING_DIR, `${model.id}.tmp-${process.pid}-${Date.now()}`);
     await mkdir(staging, { recursive: true, mode: 0o755 });
     try {
       for (const file of FILES) {
@@ -72,8 +83,30 @@ export class GeneratedFiles {
     return FILES.map((f) => join(target, f.output));
   }
 
+  /** The tenant's files and any staging folder a killed write left (undo, purge). */
   async remove(tenantId: string): Promise<void> {
     await rm(this.dirFor(tenantId), { recursive: true, force: true });
+    await this.sweepStaging(tenantId);
+  }
+
+  /**
+   * Removes staging folders left by writes that were killed half-way: of one tenant (the
+   * caller holds its lock, so none of them is being written), or, with no tenant, those
+   * whose writing process is gone (a process starting up). Returns the folders removed.
+   */
+  async sweepStaging(tenantId?: string): Promise<string[]> {
+    const removed: string[] = [];
+    // today's place, and (with no tenant) beside the tenant folders, where older versions left them
+    for (const dir of tenantId === undefined ? [join(this.outputDir, STAGING_DIR), this.outputDir] : [join(this.outputDir, STAGING_DIR)]) {
+      for (const name of await listDir(dir)) {
+        const m = STAGING_NAME.exec(name);
+        if (!m || (tenantId !== undefined && m[1] !== tenantId)) continue;
+        if (tenantId === undefined && isProcessAlive(Number(m[2]))) continue;
+        await rm(join(dir, name), { recursive: true, force: true });
+        removed.push(join(dir, name));
+      }
+    }
+    return removed;
   }
 
   private async load(): Promise<Map<string, HandlebarsTemplateDelegate>> {
@@ -85,5 +118,14 @@ export class GeneratedFiles {
       this.templates = map;
     }
     return this.templates;
+  }
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return [];
+    throw error;
   }
 }

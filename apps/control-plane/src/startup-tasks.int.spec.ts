@@ -1,8 +1,10 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { connectAsTenant, createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
 import { startControlPlane } from './server';
-import { SessionTimeoutsBootstrap } from './worker/session-timeouts.bootstrap';
+import { StartupTasks } from './worker/startup-tasks';
 
-/** Tenant roles' own logins get the session timeouts (ALTER ROLE … SET), existing roles included once a control plane starts. */
+/** What a control plane does when it starts: session timeouts onto existing tenant roles, staging folders of killed writes swept. */
 let env: TestEnv;
 
 beforeAll(async () => {
@@ -26,16 +28,21 @@ const settingsOf = async (id: string) => {
   }
 };
 
-it('tenant roles carry the timeouts for their own logins; a control plane starting with other values updates the existing roles', async () => {
+it('a control plane starting with other session timeouts updates the existing tenant roles (their own logins), and removes staging folders of killed writes', async () => {
   // made by a core with the defaults
   expect(await settingsOf('rt-db')).toEqual({ s: '30s', l: '10s', i: '1min' });
+  // what a create killed during write_files leaves (its process long gone)
+  const leftover = join(env.config.outputDir, '.staging', `rt-db.tmp-${2 ** 22 + 7}-1700000000000`);
+  mkdirSync(leftover, { recursive: true });
   const control = await startControlPlane({
     env: { ...env.env, KRYONIX_OPERATOR_TOKEN: 'timeouts-operator-token-0123', KRYONIX_LOG_LEVEL: 'silent', KRYONIX_STATEMENT_TIMEOUT: '12s', KRYONIX_LOCK_TIMEOUT: '3s', KRYONIX_IDLE_IN_TRANSACTION_TIMEOUT: '45s', KRYONIX_JOB_POLL_MS: '0' },
     port: 0,
   });
   try {
-    await control.app.get(SessionTimeoutsBootstrap).done;
+    await control.app.get(StartupTasks).done;
     for (const id of ['rt-db', 'rt-schema']) expect(await settingsOf(id)).toEqual({ s: '12s', l: '3s', i: '45s' });
+    expect(existsSync(leftover)).toBe(false);
+    expect(existsSync(join(env.config.outputDir, 'rt-db', 'sdk.env'))).toBe(true);
     const left = await withAdmin(async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname LIKE 'cliente\\_rt\\_%' AND NOT s.setconfig @> ARRAY['statement_timeout=12000']`)).rows[0].n);
     expect(left).toBe(0);
   } finally {

@@ -25,6 +25,21 @@ const AWAY_CODES: ReadonlySet<string> = new Set([
   '25P03',
 ]);
 
+/**
+ * A database that will not take connections now, whatever its server is doing: closed to
+ * connections (ALLOW_CONNECTIONS false, 55000), CONNECT revoked (42501 at login), gone (3D000).
+ */
+const REFUSED_DATABASE = /not currently accepting connections|^permission denied for database|^database ".*" does not exist/;
+
+/**
+ * Whether the error is one database refusing connections (REFUSED_DATABASE): a 503 for the
+ * request, but not an outage of the server (a job failing on it is not given its attempt back).
+ */
+function refusesConnections(error: object): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return (code === '55000' || code === '42501' || code === '3D000') && typeof message === 'string' && REFUSED_DATABASE.test(message);
+}
+
 /** node-postgres reports a dropped or never-made connection with these messages (and no code). */
 const AWAY_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|Query read timeout|Connection ended)/i;
 
@@ -53,6 +68,6 @@ export function fromServerFault(error: unknown): unknown {
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (code === '57014' && typeof message === 'string' && /statement timeout/i.test(message)) return new QueryTimeout();
   if (code === '55P03' && typeof message === 'string' && /lock timeout/i.test(message)) return new LockTimeout();
-  if (isServerAway(error)) return new Unavailable('The database server cannot be reached right now; try again shortly.', { retryAfterSeconds: 1 });
+  if (isServerAway(error) || refusesConnections(error)) return new Unavailable('The database server cannot be reached right now; try again shortly.', { retryAfterSeconds: 1 });
   return error;
 }

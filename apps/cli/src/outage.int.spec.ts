@@ -55,6 +55,8 @@ describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () =
       KRYONIX_ACQUIRE_TIMEOUT_MS: String(ACQUIRE_TIMEOUT_MS),
       KRYONIX_LOG_LEVEL: 'warn',
       KRYONIX_AGENT: 'off',
+      KRYONIX_METRICS_INTERVAL_MS: '500',
+      KRYONIX_JOB_POLL_MS: '100',
     };
     delete env.KRYONIX_DATABASE_URL;
     delete env.KRYONIX_OPERATOR_TOKEN;
@@ -182,6 +184,27 @@ describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () =
     expect(serverPids()).toEqual(pids);
     expect(output).not.toMatch(/exited/);
     expect(await readyz(`http://127.0.0.1:${controlPort}/readyz`)).toBe(200);
+    // the control plane's workers carried on: the metrics are refreshed again, and a durable job runs
+    const back = Date.now() / 1000;
+    await new Promise((r) => setTimeout(r, 1_200));
+    const metrics = await (await fetch(`http://127.0.0.1:${controlPort}/metrics`)).text();
+    const refreshed = Number(/^kryonix_tenant_metrics_refreshed_timestamp_seconds (\S+)$/m.exec(metrics)?.[1]);
+    expect(refreshed).toBeGreaterThan(back);
+    const auth = { authorization: `Bearer ${token}` };
+    const submitted = await fetch(`http://127.0.0.1:${controlPort}/v1/tenants`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', prefer: 'respond-async' },
+      body: JSON.stringify({ id: 'out-after', name: 'After', modules: ['crm'], mode: 'schema' }),
+    });
+    expect(submitted.status).toBe(202);
+    const { id: jobId } = (await submitted.json()) as { id: string };
+    let job: { status: string } = { status: 'queued' };
+    const deadline = Date.now() + 20_000;
+    while (job.status !== 'succeeded' && job.status !== 'failed' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = (await (await fetch(`http://127.0.0.1:${controlPort}/v1/jobs/${jobId}`, { headers: auth })).json()) as { status: string };
+    }
+    expect(job.status).toBe('succeeded');
   });
 
   it("the data plane's backends terminated three times (pg_terminate_backend): only 503s, served again at once, no process died", async () => {

@@ -1,12 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProvisioningFailed, TenantAlreadyExists, TenantBusy, InvalidInput, UnknownModule } from '@kryonix/domain';
-import { projectPath } from '@kryonix/platform';
 import { ChangeModulesCommand, DeleteTenantCommand } from '@kryonix/tenants';
 import { TestEnv, connectAs, createTestEnv, sourceTableCounts, tableCounts, tenantFootprint, tenantRolePassword, withAdmin, type TestCore } from '@kryonix/testing';
 
 const ALL = ['crm', 'whatsapp', 'agendamento', 'financeiro'];
-const SOURCE_COUNTS = sourceTableCounts(projectPath('..', 'shared', 'baseline', 'sql'));
+const SOURCE_COUNTS = sourceTableCounts();
 
 let env: TestEnv;
 let rt: TestCore;

@@ -41,8 +41,11 @@ export async function tableCounts(database: string, schemas: readonly string[]):
   }, database);
 }
 
-/** Tables the source document creates per module (counted from the baseline copy in ../shared). */
-export function sourceTableCounts(baselineSqlDir: string): Record<string, number> {
+/** The source document's SQL per module, copied into the repository (libs/testing/fixtures/source-sql). */
+export const SOURCE_SQL_DIR = join(__dirname, '..', 'fixtures', 'source-sql');
+
+/** Tables the source document creates per module (counted from its SQL). */
+export function sourceTableCounts(baselineSqlDir: string = SOURCE_SQL_DIR): Record<string, number> {
   const out: Record<string, number> = {};
   for (const m of ['crm', 'whatsapp', 'agendamento', 'financeiro']) {
     out[m] = (readFileSync(join(baselineSqlDir, `${m}.sql`), 'utf8').match(/^CREATE TABLE /gm) ?? []).length;

@@ -59,6 +59,13 @@ describe('kryonix up (embedded PostgreSQL)', () => {
     const token = readFileSync(tokenFile, 'utf8').trim();
     expect((await fetch(`http://127.0.0.1:${controlPort}/readyz`)).status).toBe(200);
 
+    // a second `up` on the same home refuses at once, naming the running one, and changes nothing
+    const another = spawnSync(process.execPath, [BIN, 'up'], { env, encoding: 'utf8', timeout: 30_000 });
+    expect(another.status).toBe(3);
+    expect(another.stderr).toContain(`already running for ${home} (pid ${first.child.pid}, control plane on port ${controlPort}, data plane on port ${dataPort}`);
+    expect(existsSync(join(home, 'postgres', 'postmaster.pid'))).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${controlPort}/readyz`)).status).toBe(200);
+
     // the CLI talks to it with --api
     const apiEnv = { ...env, KRYONIX_OPERATOR_TOKEN: token, KRYONIX_API_URL: `http://127.0.0.1:${controlPort}` };
     const created = spawnSync(process.execPath, [BIN, 'tenant', 'create', 'up-one', 'Up One', '--modules', 'crm', '--json'], { env: apiEnv, encoding: 'utf8' });
@@ -82,6 +89,7 @@ describe('kryonix up (embedded PostgreSQL)', () => {
     expect(first.output()).toContain('data kept');
     expect(existsSync(join(home, 'postgres', 'postmaster.pid'))).toBe(false);
     await expect(fetch(`http://127.0.0.1:${controlPort}/healthz`)).rejects.toThrow();
+    expect(existsSync(join(home, 'run', 'up.json'))).toBe(false); // its claim on the home is released
 
     // next start: same data
     const second = await up();

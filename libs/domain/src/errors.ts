@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'MIGRATION_CHANGED'
   | 'PROVISIONING_FAILED'
   | 'CONFIGURATION'
+  | 'ALREADY_RUNNING'
   | 'INTERNAL';
 
 const BRAND = Symbol.for('kryonix.error');
@@ -134,6 +135,13 @@ export class ProvisioningFailed extends KryonixError {
 export class ConfigurationError extends KryonixError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('CONFIGURATION', message, details);
+  }
+}
+
+/** What was asked for is already running in another process (named in the message); nothing was changed. */
+export class AlreadyRunning extends KryonixError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('ALREADY_RUNNING', message, details);
   }
 }
 
@@ -265,6 +273,8 @@ export const ERROR_MAPPINGS: Readonly<Record<ErrorCode, ErrorMapping>> = {
   PROVISIONING_FAILED: { http: 500, exit: 1 },
   // The server's own settings are wrong: nothing the client can fix, and nothing it caused.
   CONFIGURATION: { http: 503, exit: 2 },
+  // Another process already does this (a second `kryonix up` on one KRYONIX_HOME): a conflict, nothing changed.
+  ALREADY_RUNNING: { http: 409, exit: 3 },
   INTERNAL: { http: 500, exit: 1 },
 };
 

@@ -1,9 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { ConfigurationError } from '@kryonix/domain';
+import { AlreadyRunning, ConfigurationError } from '@kryonix/domain';
+import type { KryonixConfig } from '@kryonix/platform';
+import { isProcessAlive } from '@kryonix/platform/light';
 import { operatorToken } from '../transport/agent';
 import { action } from './shared';
 
@@ -31,59 +33,111 @@ export function upCommand(): Command {
     .action(
       action(async () => {
         // Loaded on use: the rest of the CLI (--help, --api) stays light.
-        const { ensureEmbeddedPostgres, ensureSelfSignedCertificate, loadConfig, stopEmbeddedPostgres } = await import('../transport/in-process');
+        const { loadConfig } = await import('../transport/in-process');
         // Everything `up` and the servers it starts read, checked before anything starts.
         const config = loadConfig(process.env, 'up');
         loadConfig(process.env, 'control-plane');
         loadConfig(process.env, 'data-plane');
-        const embedded = !config.databaseUrl;
-        const databaseUrl = config.databaseUrl ?? (await ensureEmbeddedPostgres(config.home, config.embeddedPort)).url;
-        const { token, tokenFile } = operatorToken(config.home);
-        const controlPort = config.controlPort;
-        const dataPort = config.dataPort;
-        const host = '127.0.0.1';
-        const tls = config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : await ensureSelfSignedCertificate(join(config.home, 'tls'), config.baseDomain);
-        const env = { ...process.env, KRYONIX_DATABASE_URL: databaseUrl, KRYONIX_OPERATOR_TOKEN: token, KRYONIX_HOME: config.home };
-        // The control plane first: it applies the registry migrations the data plane relies on.
-        const servers: Server[] = [];
-        const logs = join(config.home, 'logs');
-        let stopping = false;
-        const stopAll = async () => {
-          stopping = true;
-          for (const s of [...servers].reverse()) if (s.child.exitCode === null) s.child.kill('SIGTERM');
-          await Promise.all(servers.map((s) => s.exited));
-          if (embedded) await stopEmbeddedPostgres(config.home);
-        };
+        // One `up` per KRYONIX_HOME: a second one refuses before it touches anything (ports, the embedded server).
+        const release = await claimHome(config.home, { controlPort: config.controlPort, dataPort: config.dataPort });
         try {
-          servers.push(start('control plane', 'control-plane.js', { ...env, KRYONIX_CONTROL_PORT: String(controlPort) }, join(logs, 'control-plane.log')));
-          await waitReady(`http://${host}:${controlPort}/readyz`, servers[0]!);
-          servers.push(start('data plane', 'data-plane.js', { ...env, KRYONIX_DATA_PORT: String(dataPort), KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key }, join(logs, 'data-plane.log')));
-          await waitReady(`https://${host}:${dataPort}/readyz`, servers[1]!);
-        } catch (error) {
-          await stopAll();
-          throw error;
+          await runUp(config);
+        } finally {
+          release();
         }
-        process.stdout.write(
-          [
-            `Kryonix is up (${embedded ? `embedded PostgreSQL in ${join(config.home, 'postgres')}` : 'PostgreSQL at KRYONIX_DATABASE_URL'}).`,
-            `  control plane  http://${host}:${controlPort}   (API under /v1, docs /docs, health /healthz, readiness /readyz)`,
-            `  data plane     https://<tenant>.${config.baseDomain}:${dataPort}/api/<module>/<table>   (certificate ${tls.cert})`,
-            `  operator token ${tokenFile ?? 'KRYONIX_OPERATOR_TOKEN'}   (send it as: Authorization: Bearer <token>)`,
-            `  logs           ${join(logs, 'control-plane.log')}, ${join(logs, 'data-plane.log')}`,
-            `  CLI against it kryonix --api http://${host}:${controlPort} tenant list   (with KRYONIX_OPERATOR_TOKEN set)`,
-            'Press Ctrl-C to stop.',
-            '',
-          ].join('\n'),
-        );
-        await new Promise<void>((resolveExit) => {
-          const onSignal = () => void stopAll().then(() => resolveExit());
-          process.once('SIGINT', onSignal);
-          process.once('SIGTERM', onSignal);
-          servers.forEach((_, i) => supervise(servers, i, () => stopping));
-        });
-        process.stdout.write('Kryonix stopped; data kept for the next `kryonix up`.\n');
       }),
     );
+}
+
+async function runUp(config: KryonixConfig): Promise<void> {
+  const { ensureEmbeddedPostgres, ensureSelfSignedCertificate, stopEmbeddedPostgres } = await import('../transport/in-process');
+  const embedded = !config.databaseUrl;
+  const databaseUrl = config.databaseUrl ?? (await ensureEmbeddedPostgres(config.home, config.embeddedPort)).url;
+  const { token, tokenFile } = operatorToken(config.home);
+  const controlPort = config.controlPort;
+  const dataPort = config.dataPort;
+  const host = '127.0.0.1';
+  const tls = config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : await ensureSelfSignedCertificate(join(config.home, 'tls'), config.baseDomain);
+  const env = { ...process.env, KRYONIX_DATABASE_URL: databaseUrl, KRYONIX_OPERATOR_TOKEN: token, KRYONIX_HOME: config.home };
+  // The control plane first: it applies the registry migrations the data plane relies on.
+  const servers: Server[] = [];
+  const logs = join(config.home, 'logs');
+  let stopping = false;
+  const stopAll = async () => {
+    stopping = true;
+    for (const s of [...servers].reverse()) if (s.child.exitCode === null) s.child.kill('SIGTERM');
+    await Promise.all(servers.map((s) => s.exited));
+    if (embedded) await stopEmbeddedPostgres(config.home);
+  };
+  try {
+    servers.push(start('control plane', 'control-plane.js', { ...env, KRYONIX_CONTROL_PORT: String(controlPort) }, join(logs, 'control-plane.log')));
+    await waitReady(`http://${host}:${controlPort}/readyz`, servers[0]!);
+    servers.push(start('data plane', 'data-plane.js', { ...env, KRYONIX_DATA_PORT: String(dataPort), KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key }, join(logs, 'data-plane.log')));
+    await waitReady(`https://${host}:${dataPort}/readyz`, servers[1]!);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  process.stdout.write(
+    [
+      `Kryonix is up (${embedded ? `embedded PostgreSQL in ${join(config.home, 'postgres')}` : 'PostgreSQL at KRYONIX_DATABASE_URL'}).`,
+      `  control plane  http://${host}:${controlPort}   (API under /v1, docs /docs, health /healthz, readiness /readyz)`,
+      `  data plane     https://<tenant>.${config.baseDomain}:${dataPort}/api/<module>/<table>   (certificate ${tls.cert})`,
+      `  operator token ${tokenFile ?? 'KRYONIX_OPERATOR_TOKEN'}   (send it as: Authorization: Bearer <token>)`,
+      `  logs           ${join(logs, 'control-plane.log')}, ${join(logs, 'data-plane.log')}`,
+      `  CLI against it kryonix --api http://${host}:${controlPort} tenant list   (with KRYONIX_OPERATOR_TOKEN set)`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolveExit) => {
+    const onSignal = () => void stopAll().then(() => resolveExit());
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    servers.forEach((_, i) => supervise(servers, i, () => stopping));
+  });
+  process.stdout.write('Kryonix stopped; data kept for the next `kryonix up`.\n');
+}
+
+interface UpClaim {
+  pid: number;
+  controlPort: number;
+  dataPort: number;
+  startedAt: string;
+}
+
+/**
+ * Takes `$KRYONIX_HOME/run/up.json` (created exclusively) for this process, or refuses,
+ * naming the `up` that holds it while its pid lives; a claim whose process is gone
+ * (killed) is replaced. Returns the release.
+ */
+async function claimHome(home: string, ports: { controlPort: number; dataPort: number }): Promise<() => void> {
+  const file = join(home, 'run', 'up.json');
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  for (;;) {
+    try {
+      const fd = openSync(file, 'wx', 0o600);
+      writeFileSync(fd, JSON.stringify({ pid: process.pid, ...ports, startedAt: new Date().toISOString() } satisfies UpClaim) + '\n');
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let holder: UpClaim | undefined;
+    try {
+      holder = JSON.parse(readFileSync(file, 'utf8')) as UpClaim;
+    } catch {
+      holder = undefined; // half-written by a racing `up`: look again
+    }
+    if (holder && isProcessAlive(holder.pid)) {
+      throw new AlreadyRunning(
+        `kryonix up is already running for ${home} (pid ${holder.pid}, control plane on port ${holder.controlPort}, data plane on port ${holder.dataPort}, since ${holder.startedAt}); stop it first (Ctrl-C in its terminal, or kill ${holder.pid}). Nothing was changed.`,
+        { pid: holder.pid },
+      );
+    }
+    if (holder) rmSync(file, { force: true });
+    else await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** A server's log (its stdout) goes to this file, appended to (0600); its stderr to ours. */

@@ -220,6 +220,21 @@ export class MigrationChanged extends KryonixError {
   constructor(message: string, files: readonly string[]) {
     super('MIGRATION_CHANGED', message, { files });
   }
+
+  /**
+   * The one wording of the refusal, for `migrate` and `tenant create` alike: `refusing`
+   * ("Refusing to migrate"), then each changed file with (some of) the tenants it was applied to.
+   */
+  static of(refusing: string, problems: ReadonlyMap<string, readonly string[]>): MigrationChanged {
+    const lines = [...problems].map(([file, tenants]) => {
+      const list = [...tenants].sort();
+      return `${file} (applied to ${list.length > 10 ? 'more than 10' : list.length} tenant${list.length > 1 ? 's' : ''}: ${list.slice(0, 10).join(', ')}${list.length > 10 ? ', …' : ''})`;
+    });
+    return new MigrationChanged(
+      `${refusing}: ${problems.size === 1 ? 'a migration file was' : 'migration files were'} changed after being applied — ${lines.join('; ')}. Restore the file and put the change in a new migration.`,
+      [...problems.keys()],
+    );
+  }
 }
 
 export class InternalError extends KryonixError {

@@ -132,5 +132,13 @@ describe('kryonix migrate', () => {
     expect((error as KryonixError).code).toBe('MIGRATION_CHANGED');
     expect((error as Error).message).toContain(join('crm', '0001_init.sql.hbs'));
     expect((error as Error).message).toContain('fm-a-db');
+    // a create refuses the same file the same way, before anything is made
+    const core = await v2();
+    const refused = await core.provisioner.create({ id: 'fm-after-edit', name: 'After edit', modules: ['crm'], mode: 'schema' }).catch((e: unknown) => e);
+    expect((refused as KryonixError).code).toBe('MIGRATION_CHANGED');
+    expect((refused as Error).message).toMatch(/^Refusing to create tenant "fm-after-edit": a migration file was changed after being applied — .*0001_init\.sql\.hbs \(applied to \d+ tenants?: .*fm-a-db/);
+    expect(await core.registry.selectFrom('tenant_management.clientes').select('id').where('id', '=', 'fm-after-edit').executeTakeFirst()).toBeUndefined();
+    // a module whose files are unchanged is still created
+    expect((await core.provisioner.create({ id: 'fm-other-module', name: 'Other', modules: ['whatsapp'], mode: 'schema' })).id).toBe('fm-other-module');
   });
 });

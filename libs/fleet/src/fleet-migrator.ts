@@ -163,13 +163,6 @@ export class FleetMigrator {
       if (!file || file.checksum !== row.checksum) (problems.get(key) ?? problems.set(key, new Set()).get(key)!).add(row.tenantId);
     }
     if (problems.size === 0) return;
-    const lines = [...problems].map(([file, ts]) => {
-      const list = [...ts].sort();
-      return `${file} (applied to ${list.length} tenant${list.length > 1 ? 's' : ''}: ${list.slice(0, 10).join(', ')}${list.length > 10 ? ', …' : ''})`;
-    });
-    throw new MigrationChanged(
-      `Refusing to migrate: ${problems.size === 1 ? 'a migration file was' : 'migration files were'} changed after being applied — ${lines.join('; ')}. Restore the file and put the change in a new migration.`,
-      [...problems.keys()],
-    );
+    throw MigrationChanged.of('Refusing to migrate', new Map([...problems].map(([file, ts]) => [file, [...ts]])));
   }
 }

@@ -5,6 +5,7 @@ import { Kysely } from 'kysely';
 import {
   IsolationMode,
   KryonixError,
+  MigrationChanged,
   ProvisioningFailed,
   TenantAlreadyExists,
   TenantNotFound,
@@ -17,7 +18,7 @@ import {
 } from '@kryonix/domain';
 import { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
 import { DatabaseConnector, SecretBox, generatePassword } from '@kryonix/platform';
-import { ApiKeyRepository, ProvisioningLogRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
+import { ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
 import { GeneratedFiles } from './generated-files';
 import { FailpointAction, PlanFailure, StepEvent, runPlan } from './plan';
 import { RunContext, StepDeps, TenantPlan, createSteps, repairSteps } from './steps';
@@ -102,6 +103,7 @@ export class Provisioner implements OnModuleDestroy {
     const valid = this.validate(input);
     const { id } = valid;
     const plan = this.plan(id, valid.name, valid.mode, this.deps.catalog.resolve(valid.modules));
+    await this.refuseEditedFiles(id, plan.modules);
     const tenant = await withTenantLock(this.deps.registry, id, async (admin) => {
       const existing = await new TenantRepository(admin).findById(id);
       if (existing) {
@@ -113,6 +115,18 @@ export class Provisioner implements OnModuleDestroy {
     });
     this.spares.replenish(plan.mode, plan.modules);
     return tenant;
+  }
+
+  /**
+   * A module file edited after it was applied to other tenants is refused, as `kryonix
+   * migrate` refuses it: a new tenant would get SQL that the others never ran.
+   */
+  private async refuseEditedFiles(id: string, modules: readonly ModuleDefinition[]): Promise<void> {
+    const files = modules.flatMap((m) => m.migrations.map((f) => ({ module: m.name, version: f.version, checksum: f.checksum, file: f.file })));
+    const changed = await new ModuleLedgerRepository(this.deps.registry).appliedWithOtherChecksum(files);
+    if (changed.length === 0) return;
+    const fileOf = (c: { module: string; version: number }) => files.find((f) => f.module === c.module && f.version === c.version)!.file;
+    throw MigrationChanged.of(`Refusing to create tenant "${id}"`, new Map(changed.map((c) => [fileOf(c), c.tenants])));
   }
 
   /** Nest: background work finishes before the connections close (DatabaseConnector closes at shutdown, after this). */

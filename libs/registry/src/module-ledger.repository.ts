@@ -1,4 +1,4 @@
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { RegistryDatabase } from './database';
 
 export interface AppliedMigration {
@@ -59,6 +59,24 @@ export class ModuleLedgerRepository {
     if (tenantIds) query = query.where('cliente_id', 'in', tenantIds.length ? [...tenantIds] : ['']);
     const rows = await query.execute();
     return rows.map((r) => ({ tenantId: r.cliente_id, module: r.module, version: r.version, checksum: r.checksum }));
+  }
+
+  /**
+   * For each file (module, version, checksum): up to `limit` tenants that recorded another
+   * checksum for that module version, i.e. had it applied before it was edited. One round
+   * trip; each lookup is two range scans of the checksum index (`<` and `>`), empty when
+   * nothing changed. Only the files with such tenants are returned.
+   */
+  async appliedWithOtherChecksum(files: ReadonlyArray<{ module: string; version: number; checksum: string }>, limit = 11): Promise<Array<{ module: string; version: number; tenants: string[] }>> {
+    if (files.length === 0) return [];
+    const { rows } = await sql<{ module: string; version: number; tenants: string[] }>`
+      SELECT f.module, f.version, ARRAY(
+        SELECT t.cliente_id FROM tenant_management.tenant_module_migrations t
+        WHERE t.module = f.module AND t.version = f.version AND (t.checksum < f.checksum OR t.checksum > f.checksum)
+        ORDER BY t.cliente_id LIMIT ${limit}
+      ) AS tenants
+      FROM unnest(${files.map((f) => f.module)}::text[], ${files.map((f) => f.version)}::int[], ${files.map((f) => f.checksum)}::text[]) AS f(module, version, checksum)`.execute(this.db);
+    return rows.filter((r) => r.tenants.length > 0);
   }
 
   /** Forgets a tenant's ledger, or only that of `module` (purged from the tenant). */

@@ -40,7 +40,7 @@ export function rawRequest(req: RawRequest): Promise<RawResponse> {
   ]);
   return new Promise((resolve, reject) => {
     const socket = req.tls
-      ? connectTls({ host: '127.0.0.1', port: req.port, ca: req.tls.ca, servername: req.tls.servername, localAddress: req.localAddress })
+      ? connectTls({ ca: req.tls.ca, servername: req.tls.servername, ...(req.localAddress ? { socket: connectTcp({ host: '127.0.0.1', port: req.port, localAddress: req.localAddress }) } : { host: '127.0.0.1', port: req.port }) })
       : connectTcp({ host: '127.0.0.1', port: req.port, localAddress: req.localAddress });
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${req.timeoutMs ?? 30_000} ms`)), req.timeoutMs ?? 30_000);

@@ -8,3 +8,4 @@ export * from './request-hygiene';
 export * from './route-table';
 export * from './auth-failure-limiter';
 export * from './client-address';
+export * from './metrics-listener';

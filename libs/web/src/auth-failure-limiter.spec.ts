@@ -72,6 +72,16 @@ describe('AuthFailureLimiter', () => {
   });
 });
 
+describe('AuthFailureLimiter memory', () => {
+  it('drops finished windows as new clients fail, so a flood of addresses does not grow it for ever', () => {
+    const { l, advance } = limiter();
+    for (let i = 0; i < 1000; i++) wrong(l, from(`10.1.${i >> 8}.${i & 255}`));
+    advance(60_000);
+    wrong(l, from('10.2.0.1'));
+    expect((l as unknown as { windows: Map<string, unknown> }).windows.size).toBe(1);
+  });
+});
+
 describe('ClientAddresses', () => {
   it('believes X-Forwarded-For only from a trusted proxy, read from the right', () => {
     const none = new ClientAddresses();

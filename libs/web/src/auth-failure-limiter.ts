@@ -28,7 +28,7 @@ interface Window {
   logged: boolean;
 }
 
-/** At most this many clients are remembered; past it, finished windows go first, then the oldest. */
+/** At most this many clients are remembered (a few MB). */
 const MAX_CLIENTS = 100_000;
 
 /**
@@ -106,12 +106,14 @@ export class AuthFailureLimiter {
     return false;
   }
 
+  /**
+   * Windows are inserted as they open, all of one length, so the Map's order is the order
+   * they end in: finished ones are dropped from the front, and when all are live (more
+   * failing clients than MAX_CLIENTS within a window) the oldest goes.
+   */
   private makeRoom(now: number): void {
-    if (this.windows.size < MAX_CLIENTS) return;
-    for (const [client, window] of this.windows) if (window.endsAt <= now) this.windows.delete(client);
-    // Still full: forget the oldest windows (Map keeps insertion order).
-    for (const client of this.windows.keys()) {
-      if (this.windows.size < MAX_CLIENTS) break;
+    for (const [client, window] of this.windows) {
+      if (window.endsAt > now && this.windows.size < MAX_CLIENTS) break;
       this.windows.delete(client);
     }
   }

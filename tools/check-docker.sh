@@ -7,7 +7,9 @@
 #   - the inline script of the prometheus-rules-sync service parses as sh;
 #   - the sources that docker/Dockerfile copies from the build context exist and
 #     are not excluded by .dockerignore;
-#   - docker/prometheus.yml passes `promtool check config`.
+#   - docker/prometheus.yml passes `promtool check config`;
+#   - the data plane's metrics listener is bound on the compose network, scraped
+#     there by Prometheus, and its port is not published.
 # Needs: docker-compose (apt-get install docker-compose) or the docker compose
 # plugin, promtool (apt-get install prometheus), python3 with PyYAML (a
 # dependency of docker-compose; the sh check is skipped without it).
@@ -63,6 +65,38 @@ EOF
   )
   sh -n -c "$script" || fail "the command of prometheus-rules-sync is not valid sh"
   echo "ok"
+else
+  echo "skipped: python3 with PyYAML is not available"
+fi
+
+echo "== the data plane's metrics: a listener on the compose network, scraped there, never published"
+if python3 -c 'import yaml' >/dev/null 2>&1; then
+  python3 - "$compose_file" "$prometheus_config" <<'EOF' || fail "the data plane's metrics listener is exposed wrongly (see above)"
+import sys, yaml
+with open(sys.argv[1]) as f:
+    service = yaml.safe_load(f)["services"]["data-plane"]
+with open(sys.argv[2]) as f:
+    jobs = {j["job_name"]: j for j in yaml.safe_load(f)["scrape_configs"]}
+env = service.get("environment", {})
+port = str(env.get("KRYONIX_DATA_METRICS_PORT", ""))
+host = str(env.get("KRYONIX_DATA_METRICS_HOST", "127.0.0.1"))
+tenant_port = str(env.get("KRYONIX_DATA_PORT", "8443"))
+problems = []
+if not port or port in ("0", tenant_port):
+    problems.append(f"KRYONIX_DATA_METRICS_PORT must be a fixed port apart from the tenant port, not {port!r}")
+if host.startswith("127.") or host == "::1":
+    problems.append(f"KRYONIX_DATA_METRICS_HOST={host} is loopback: Prometheus cannot reach it over the compose network")
+published = [str(p) for p in service.get("ports", [])]
+if any(p.split(":")[-1].split("/")[0] == port for p in published):
+    problems.append(f"the metrics port {port} is published ({published}); only expose it")
+targets = [t for c in jobs.get("kryonix-data-plane", {}).get("static_configs", []) for t in c.get("targets", [])]
+if targets != [f"data-plane:{port}"]:
+    problems.append(f"job kryonix-data-plane scrapes {targets}, not data-plane:{port}")
+for p in problems:
+    print(p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+EOF
+  echo "ok: data-plane:$(python3 -c 'import sys,yaml;print(yaml.safe_load(open(sys.argv[1]))["services"]["data-plane"]["environment"]["KRYONIX_DATA_METRICS_PORT"])' "$compose_file"), not published"
 else
   echo "skipped: python3 with PyYAML is not available"
 fi

@@ -122,7 +122,7 @@ async function waitHealthy(url: string): Promise<void> {
 async function startDataPlaneProcess(env: Record<string, string>, cap: number): Promise<{ port: number; child: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(process.execPath, [projectPath('dist', 'data-plane.js')], {
-    env: { ...process.env, ...env, KRYONIX_DATA_PORT: String(port), KRYONIX_MAX_CONNECTIONS: String(cap), KRYONIX_ROUTE_TTL_MS: '60000' },
+    env: { ...process.env, ...env, KRYONIX_DATA_PORT: String(port), KRYONIX_DATA_METRICS_PORT: '0', KRYONIX_MAX_CONNECTIONS: String(cap), KRYONIX_ROUTE_TTL_MS: '60000' },
     stdio: 'ignore',
   });
   await waitHealthy(`http://127.0.0.1:${port}/healthz`);

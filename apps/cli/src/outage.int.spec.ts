@@ -50,6 +50,7 @@ describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () =
       KRYONIX_EMBEDDED_PORT: String(pgPort),
       KRYONIX_CONTROL_PORT: String(controlPort),
       KRYONIX_DATA_PORT: String(dataPort),
+      KRYONIX_DATA_METRICS_PORT: '0',
       REDIS_URL: redis.url,
       KRYONIX_RATE_LIMIT: '1000000',
       KRYONIX_ACQUIRE_TIMEOUT_MS: String(ACQUIRE_TIMEOUT_MS),

@@ -14,11 +14,13 @@ describe('kryonix up (embedded PostgreSQL)', () => {
   let env: Record<string, string | undefined>;
   let controlPort: number;
   let dataPort: number;
+  let metricsPort: number;
 
   beforeAll(async () => {
     controlPort = await freePort();
     dataPort = await freePort();
-    env = { ...process.env, KRYONIX_HOME: home, KRYONIX_EMBEDDED_PORT: String(await freePort()), KRYONIX_CONTROL_PORT: String(controlPort), KRYONIX_DATA_PORT: String(dataPort), KRYONIX_LOG_LEVEL: 'warn' };
+    metricsPort = await freePort();
+    env = { ...process.env, KRYONIX_HOME: home, KRYONIX_EMBEDDED_PORT: String(await freePort()), KRYONIX_CONTROL_PORT: String(controlPort), KRYONIX_DATA_PORT: String(dataPort), KRYONIX_DATA_METRICS_PORT: String(metricsPort), KRYONIX_LOG_LEVEL: 'warn' };
     delete env.KRYONIX_DATABASE_URL;
     delete env.KRYONIX_OPERATOR_TOKEN;
   });
@@ -77,6 +79,12 @@ describe('kryonix up (embedded PostgreSQL)', () => {
     const ca = readFileSync(join(home, 'tls', 'localhost.crt'), 'utf8');
     const served = await httpsRequest({ port: dataPort, host: 'up-one.localhost', servername: 'localhost', path: '/api/crm/leads', headers: { authorization: `Bearer ${tenant.apiKey}` }, ca });
     expect(served).toMatchObject({ status: 200, body: { items: [] } });
+    // the data plane's metrics: where `up` says, not on the tenant port
+    expect(first.output()).toContain(`metrics        http://127.0.0.1:${metricsPort}/metrics (data plane)`);
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('kryonix_data_requests_total{tenant="up-one",module="crm",status="200"} 1');
+    expect((await httpsRequest({ port: dataPort, host: 'up-one.localhost', servername: 'localhost', path: '/metrics', ca })).status).toBe(404);
     const suspended = spawnSync(process.execPath, [BIN, 'tenant', 'suspend', 'up-one', '--json'], { env: apiEnv, encoding: 'utf8' });
     expect(JSON.parse(suspended.stdout)).toEqual({ id: 'up-one', status: 'suspended' });
     const again = spawnSync(process.execPath, [BIN, 'tenant', 'create', 'up-one', 'Up One', '--modules', 'crm'], { env: apiEnv, encoding: 'utf8' });

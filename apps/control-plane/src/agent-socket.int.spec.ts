@@ -66,6 +66,13 @@ const audit = (target: string) =>
   withAdmin(async (c) => (await c.query('SELECT actor, action, outcome, status_code FROM tenant_management.audit_log WHERE target = $1 ORDER BY id', [target])).rows, env.config.registryDatabase);
 
 describe('control plane on a Unix socket (the CLI agent)', () => {
+  it('does not slow down wrong tokens on its socket (reached by its own user only): no 429, the right token still works', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 15; i++) statuses.push((await call('GET', '/v1/tenants', undefined, { authorization: `Bearer wrong-agent-token-${i}` })).status);
+    expect(statuses).toEqual(Array(15).fill(401));
+    expect((await call('GET', '/v1/tenants')).status).toBe(200);
+  });
+
   it('listens on the socket with mode 0600 and answers the API there', async () => {
     expect(server.url).toBe(`unix:${socketPath}`);
     expect(statSync(socketPath).mode & 0o777).toBe(0o600);

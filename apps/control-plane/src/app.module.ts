@@ -7,7 +7,7 @@ import type { KryonixConfig } from '@kryonix/platform';
 import { KryonixCoreModule, NEVER_LOGGED } from '@kryonix/tenants';
 import { AuditInterceptor, TRUST_ACTOR_HEADER } from './audit/audit.interceptor';
 import { OPERATOR_TOKEN, OperatorAuthGuard } from './auth/operator-auth.guard';
-import { DomainExceptionFilter, METRICS_REGISTRY, METRICS_TOKEN } from '@kryonix/web';
+import { AuthFailureLimiter, DomainExceptionFilter, METRICS_REGISTRY, METRICS_TOKEN } from '@kryonix/web';
 import { API_CONTROLLERS } from './docs/api-docs.module';
 import { PurgeWorker, WORKER_INTERVAL_MS } from './worker/purge.worker';
 import { JOB_WORKER_OPTIONS, JobWorker, JobWorkerOptions } from './worker/job.worker';
@@ -68,6 +68,19 @@ export class ControlPlaneModule {
         { provide: METRICS_TOKEN, useValue: options.metricsToken },
         TenantMetrics,
         { provide: METRICS_REGISTRY, useFactory: (m: TenantMetrics) => m.registry, inject: [TenantMetrics] },
+        {
+          provide: AuthFailureLimiter,
+          useFactory: (m: TenantMetrics) =>
+            new AuthFailureLimiter({
+              maxFailures: config.authFailureLimit,
+              trustedProxies: config.trustedProxies,
+              // The local agent's socket (mode 0600) is reached by its own user only: nothing to guess there.
+              exempt: Boolean(options.trustActorHeader),
+              registry: m.registry,
+              surfaces: ['operator', 'metrics'],
+            }),
+          inject: [TenantMetrics],
+        },
         PurgeWorker,
         JobWorker,
         StartupTasks,

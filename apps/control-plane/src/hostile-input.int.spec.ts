@@ -10,7 +10,8 @@ let port: number;
 beforeAll(async () => {
   env = await createTestEnv('hostile-cp');
   server = await startControlPlane({
-    env: { ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_DELETE_GRACE: '1h', KRYONIX_WORKER_INTERVAL_MS: '0' },
+    // The corpus presents bad credentials on every route: with the default limit the rest would meet a 429 before any handler.
+    env: { ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_DELETE_GRACE: '1h', KRYONIX_WORKER_INTERVAL_MS: '0', KRYONIX_AUTH_FAILURE_LIMIT: '1000000' },
     port: 0,
   });
   port = Number(new URL(server.url).port);

@@ -5,8 +5,7 @@ import { ModulesModule } from '@kryonix/modules';
 import { GatewayAccess, KRYONIX_CONFIG, type KryonixConfig, PlatformModule } from '@kryonix/platform';
 import { RegistryModule } from '@kryonix/registry';
 import { RoutesModule } from '@kryonix/routes';
-import { DomainExceptionFilter, METRICS_REGISTRY, METRICS_TOKEN, MetricsController } from '@kryonix/web';
-import { HealthController } from '@kryonix/web';
+import { AuthFailureLimiter, DomainExceptionFilter, HealthController } from '@kryonix/web';
 import { DataPlaneMetrics } from './metrics/data-plane-metrics';
 import { CONNECTION_OPTIONS, ConnectionOptions, TenantConnections } from './pools/tenant-connections';
 import { ModuleResourcesController } from './resources/module-resources.controller';
@@ -16,13 +15,10 @@ import { RATE_LIMIT_OPTIONS, RateLimitOptions, RateLimiter } from './routing/rat
 import { TenantAccess } from './routing/tenant-access';
 import { TenantGuard } from './routing/tenant.guard';
 
-
 export interface DataPlaneOptions {
   connections: Omit<ConnectionOptions, 'urlFor'>;
   routes: RouteCacheOptions;
   rateLimit: RateLimitOptions;
-  /** KRYONIX_METRICS_TOKEN: when set, /metrics wants it as a bearer token. */
-  metricsToken?: string;
 }
 
 @Module({})
@@ -32,12 +28,12 @@ export class DataPlaneModule {
       module: DataPlaneModule,
       // The registry's reads only: the data plane never provisions, migrates or runs the control plane's use cases.
       imports: [PlatformModule.forRoot(config, { gateway: true }), ModulesModule, RegistryModule, CqrsModule.forRoot(), RoutesModule],
-      controllers: [ModuleResourcesController, HealthController, MetricsController],
+      // No /metrics here: it names tenants, so it is served on a listener of its own (server.ts, KRYONIX_DATA_METRICS_PORT).
+      controllers: [ModuleResourcesController, HealthController],
       providers: [
         { provide: CONNECTION_OPTIONS, useFactory: (gateway: GatewayAccess) => ({ ...options.connections, urlFor: (database: string) => gateway.url(database) }), inject: [GatewayAccess] },
         { provide: ROUTE_CACHE_OPTIONS, useValue: options.routes },
         { provide: RATE_LIMIT_OPTIONS, useValue: options.rateLimit },
-        { provide: METRICS_TOKEN, useValue: options.metricsToken },
         RateLimiter,
         { provide: TenantAccess, useFactory: (routes: RouteCache, settings: KryonixConfig) => new TenantAccess(routes, settings.baseDomain), inject: [RouteCache, KRYONIX_CONFIG] },
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
@@ -46,7 +42,12 @@ export class DataPlaneModule {
         TenantGuard,
         ModuleResources,
         DataPlaneMetrics,
-        { provide: METRICS_REGISTRY, useFactory: (m: DataPlaneMetrics) => m.registry, inject: [DataPlaneMetrics] },
+        // Guards the metrics token (tenant API keys have their own per-tenant rate limit).
+        {
+          provide: AuthFailureLimiter,
+          useFactory: (m: DataPlaneMetrics) => new AuthFailureLimiter({ maxFailures: config.authFailureLimit, trustedProxies: config.trustedProxies, registry: m.registry, surfaces: ['metrics'] }),
+          inject: [DataPlaneMetrics],
+        },
       ],
     };
   }

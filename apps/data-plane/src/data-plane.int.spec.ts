@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { ensureSelfSignedCertificate } from '@kryonix/platform';
 import { ResumeTenantCommand, RotateApiKeyCommand, SuspendTenantCommand } from '@kryonix/tenants';
-import { createTestEnv, httpsRequest, startRedis, TestEnv, TestRedis, withAdmin, type TestCore } from '@kryonix/testing';
+import { createTestEnv, httpsRequest, rawRequest, startRedis, TestEnv, TestRedis, withAdmin, type TestCore } from '@kryonix/testing';
 import Redis from 'ioredis';
 import { DataPlaneServer, startDataPlane } from './server';
 
@@ -15,6 +16,7 @@ let server: DataPlaneServer;
 let other: DataPlaneServer;
 let ca: string;
 const keys: Record<string, string> = {};
+const METRICS_TOKEN = 'test-metrics-token-0123456789';
 
 beforeAll(async () => {
   env = await createTestEnv('dp');
@@ -52,7 +54,7 @@ const api = (tenant: string, path: string, init: { method?: string; key?: string
 /** Tells the data planes, as the control plane does, that a tenant changed. */
 const announce = (tenantId: string, type: string) => publisher.publish('kryonix:tenants', JSON.stringify({ type, tenantId, at: new Date().toISOString() }));
 
-const scrape = async () => (await httpsRequest({ port: server.port, host: 'localhost', path: '/metrics', ca })).body as string;
+const scrape = async () => (await fetch(server.metrics.url)).text();
 
 /** kryonix_data_requests_total of one series in a /metrics text (0 when absent). */
 function requestCount(metrics: string, tenant: string, module: string, status: number): number {
@@ -224,14 +226,50 @@ describe('module REST API', () => {
 });
 
 describe('operations', () => {
-  it('/healthz, /readyz and /metrics', async () => {
-    const metrics = await httpsRequest({ port: server.port, host: 'localhost', path: '/metrics', ca });
+  it('/healthz and /readyz on the tenant port; /metrics only on the metrics listener, bound to loopback', async () => {
+    expect(server.metrics.url).toBe(`http://127.0.0.1:${server.metrics.port}/metrics`);
+    expect(server.metrics.port).not.toBe(server.port);
+    const metrics = await fetch(server.metrics.url);
     expect(metrics.status).toBe(200);
-    for (const name of ['kryonix_data_requests_total{tenant="dp-alpha",module="crm",status="201"}', 'kryonix_data_request_duration_seconds_bucket', 'kryonix_data_pool_connections{state="idle"}', 'kryonix_data_route_cache{result="hit"}']) {
-      expect(metrics.body).toContain(name);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await metrics.text();
+    for (const name of ['kryonix_data_requests_total{tenant="dp-alpha",module="crm",status="201"}', 'kryonix_data_request_duration_seconds_bucket', 'kryonix_data_pool_connections{state="idle"}', 'kryonix_data_route_cache{result="hit"}', 'kryonix_auth_failures_total{surface="metrics"} 0']) {
+      expect(text).toContain(name);
     }
+    // the tenant-facing port has no /metrics, whatever the Host
+    for (const host of ['localhost', 'anything.kryonix.test', 'dp-alpha.kryonix.test']) {
+      expect(await httpsRequest({ port: server.port, host, path: '/metrics', ca })).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    }
+    expect(await api('dp-alpha', '/metrics')).toMatchObject({ status: 404 }); // with the tenant's own key too
+    expect(server.routes.some((r) => r.url === '/metrics')).toBe(false);
+    expect((await fetch(server.metrics.url.replace('/metrics', '/healthz'))).status).toBe(404); // the listener serves metrics only
     expect((await httpsRequest({ port: server.port, host: 'localhost', path: '/healthz', ca })).status).toBe(200);
     expect((await httpsRequest({ port: server.port, host: 'localhost', path: '/readyz', ca })).status).toBe(200);
+    // bound to loopback: another address of this machine does not answer on that port
+    const outside = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+    if (outside) await expect(fetch(`http://${outside}:${server.metrics.port}/metrics`)).rejects.toThrow();
+  });
+
+  it('KRYONIX_METRICS_TOKEN guards the metrics listener; a client guessing it gets 429 after 10 wrong tokens', async () => {
+    const guarded = await startDataPlane({ env: { ...env.env, KRYONIX_METRICS_TOKEN: METRICS_TOKEN, KRYONIX_LOG_LEVEL: 'silent' }, port: 0 });
+    try {
+      const scrapeAs = (localAddress: string, token?: string) =>
+        rawRequest({ port: guarded.metrics.port, method: 'GET', target: '/metrics', localAddress, headers: [['host', 'metrics'], ...(token ? [['authorization', `Bearer ${token}`] as [string, string]] : [])] });
+      expect((await scrapeAs('127.0.0.21')).status).toBe(401);
+      expect((await scrapeAs('127.0.0.21', METRICS_TOKEN)).status).toBe(200);
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) statuses.push((await scrapeAs('127.0.0.22', `wrong-metrics-token-${i}`)).status);
+      expect(statuses).toEqual([...Array(10).fill(401), 429, 429]);
+      const blocked = await scrapeAs('127.0.0.22', METRICS_TOKEN); // the right token changes nothing now
+      expect(blocked).toMatchObject({ status: 429, body: { error: { code: 'RATE_LIMITED' } } });
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(55);
+      expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(60);
+      const text = (await scrapeAs('127.0.0.21', METRICS_TOKEN)).body as string; // another address is served
+      expect(text).toContain('kryonix_auth_failures_total{surface="metrics"} 10');
+      expect(text).toContain('kryonix_auth_blocked_total{surface="metrics"} 3');
+    } finally {
+      await guarded.close();
+    }
   });
 
   it('429 with Retry-After once a tenant is over its per-minute limit; other tenants unaffected', async () => {

@@ -125,4 +125,20 @@ describe('every route, attacked', () => {
     expect(outcomes.filter((o) => o.status === 400).length).toBeGreaterThan(cases.length / 3);
     expect((await send('hx-schema', 'GET', '/healthz')).status).toBe(200);
   });
+
+  it('the metrics listener (plain HTTP, its own port) answers the same corpus without a 5xx', async () => {
+    const target = {
+      port: server.metrics.port,
+      routes: [{ method: 'GET', url: '/metrics' }, { method: 'POST', url: '/metrics' }, { method: 'GET', url: '/api/:module/:table' }],
+      headers: [['host', 'localhost']] as const,
+      params: { module: 'crm', table: 'leads' },
+      queryNames: ['name'],
+      fields: ['x'],
+    };
+    const outcomes = await sendHostile(target, hostileCases(target));
+    expect(serverFaults(outcomes)).toEqual([]);
+    expect(outcomes.find((o) => o.case.what === 'baseline' && o.case.route.method === 'GET' && o.case.route.url === '/metrics')?.status).toBe(200);
+    expect(outcomes.find((o) => o.case.what === 'baseline' && o.case.route.url === '/api/:module/:table')).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    expect(outcomes.filter((o) => o.status === 400).length).toBeGreaterThan(10);
+  });
 });

@@ -11,7 +11,7 @@ try {
 }
 startDataPlane({ config })
   .then((server) => {
-    process.stdout.write(`kryonix data plane listening on ${server.url}\n`);
+    process.stdout.write(`kryonix data plane listening on ${server.url}, metrics on ${server.metrics.url}\n`);
     const stop = () => void server.close().then(() => process.exit(0), () => process.exit(1));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { KryonixConfig, closePlatform, loadConfig } from '@kryonix/platform';
-import { RouteEntry, answerFrameworkError, installRequestHygiene, recordRoutes } from '@kryonix/web';
+import { AuthFailureLimiter, MetricsListener, RouteEntry, answerFrameworkError, installRequestHygiene, recordRoutes, startMetricsListener } from '@kryonix/web';
 import { DataPlaneModule } from './app.module';
 import { DataPlaneMetrics } from './metrics/data-plane-metrics';
 
@@ -12,6 +12,8 @@ export interface DataPlaneServer {
   config: KryonixConfig;
   url: string;
   port: number;
+  /** The metrics listener (KRYONIX_DATA_METRICS_HOST/PORT): its port, and where to scrape. */
+  metrics: { port: number; url: string };
   /** Every route it serves, from Fastify's own table. */
   routes: readonly RouteEntry[];
   close(): Promise<void>;
@@ -22,6 +24,8 @@ export interface StartDataPlaneOptions {
   /** The configuration, when the caller has parsed it already (else parsed from `env`). */
   config?: KryonixConfig;
   port?: number;
+  /** The metrics listener's port (else KRYONIX_DATA_METRICS_PORT); 0 = any free port. */
+  metricsPort?: number;
 }
 
 /** Serves tenant apps: https://<tenant>.<base-domain>/api/<module>/<table> (HTTPS when KRYONIX_TLS_CERT/KEY are set). */
@@ -30,6 +34,7 @@ export async function startDataPlane(options: StartDataPlaneOptions = {}): Promi
   // Parsed once, before anything starts: a bad setting stops the process here.
   const config = options.config ?? loadConfig(env, 'data-plane');
   let app: NestFastifyApplication | undefined;
+  let metrics: MetricsListener | undefined;
   try {
     const https = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
     const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, frameworkErrors: answerFrameworkError, ...(https ? { https } : {}) } as ConstructorParameters<typeof FastifyAdapter>[0]);
@@ -52,7 +57,6 @@ export async function startDataPlane(options: StartDataPlaneOptions = {}): Promi
           loadTimeoutMs: config.acquireTimeoutMs,
         },
         rateLimit: { redisUrl: config.redisUrl, defaultPerMinute: config.rateLimit },
-        metricsToken: config.metricsToken,
       }),
       adapter,
       // Bodies are read by installRequestHygiene: JSON only.
@@ -61,20 +65,34 @@ export async function startDataPlane(options: StartDataPlaneOptions = {}): Promi
     const fastify = app.getHttpAdapter().getInstance();
     installRequestHygiene(fastify);
     const routes = recordRoutes(fastify);
-    app.get(DataPlaneMetrics).countResponses(fastify);
+    const dataPlaneMetrics = app.get(DataPlaneMetrics);
+    dataPlaneMetrics.countResponses(fastify);
     const port = options.port ?? config.dataPort;
     await app.listen(port, config.dataHost);
     const actual = (app.getHttpServer().address() as { port: number }).port;
+    metrics = await startMetricsListener({
+      host: config.dataMetricsHost,
+      port: options.metricsPort ?? config.dataMetricsPort,
+      registry: dataPlaneMetrics.registry,
+      token: config.metricsToken,
+      limiter: app.get(AuthFailureLimiter),
+    });
     const started = app;
+    const listener = metrics;
     return {
       app: started,
       config,
       port: actual,
+      metrics: { port: listener.port, url: listener.url },
       routes,
       url: `${https ? 'https' : 'http'}://127.0.0.1:${actual}`,
-      close: () => started.close(),
+      close: async () => {
+        await listener.close();
+        await started.close();
+      },
     };
   } catch (error) {
+    await metrics?.close().catch(() => undefined);
     if (app) await app.close().catch(() => undefined);
     else await closePlatform(config);
     throw error;

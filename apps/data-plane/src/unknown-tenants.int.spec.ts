@@ -55,7 +55,7 @@ it('a flood of made-up subdomains is remembered apart from the routes: a real te
   expect((await get('ut-known', knownKey)).status).toBe(200);
   expect(routes().registryReads).toBe(reads); // still a cache hit
   // the names count under tenant "unknown": a Host header mints no metric series
-  const metrics = await httpsRequest({ port: server.port, host: 'localhost', path: '/metrics', ca });
+  const metrics = await fetch(server.metrics.url).then(async (r) => ({ body: await r.text() }));
   expect(metrics.body).not.toContain('ut-flood');
   expect(metrics.body).toMatch(/kryonix_data_requests_total\{tenant="unknown",module="crm",status="404"\} (\d+)/);
 });

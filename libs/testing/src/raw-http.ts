@@ -19,6 +19,8 @@ export interface RawRequest {
   /** HTTPS: trust this CA and send this SNI name. */
   tls?: { ca: string | Buffer; servername: string };
   timeoutMs?: number;
+  /** Send from this local address (any 127.x.y.z works on Linux: a client address of its own). */
+  localAddress?: string;
 }
 
 /**
@@ -38,8 +40,8 @@ export function rawRequest(req: RawRequest): Promise<RawResponse> {
   ]);
   return new Promise((resolve, reject) => {
     const socket = req.tls
-      ? connectTls({ host: '127.0.0.1', port: req.port, ca: req.tls.ca, servername: req.tls.servername })
-      : connectTcp({ host: '127.0.0.1', port: req.port });
+      ? connectTls({ ca: req.tls.ca, servername: req.tls.servername, ...(req.localAddress ? { socket: connectTcp({ host: '127.0.0.1', port: req.port, localAddress: req.localAddress }) } : { host: '127.0.0.1', port: req.port }) })
+      : connectTcp({ host: '127.0.0.1', port: req.port, localAddress: req.localAddress });
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${req.timeoutMs ?? 30_000} ms`)), req.timeoutMs ?? 30_000);
     socket.once(req.tls ? 'secureConnect' : 'connect', () => {

@@ -64,6 +64,8 @@ export async function createTestEnv(label: string): Promise<TestEnv> {
     KRYONIX_HOME: home,
     KRYONIX_MASTER_KEY: process.env.KRYONIX_TEST_MASTER_KEY ?? randomBytes(32).toString('hex'),
     KRYONIX_BASE_DOMAIN: 'kryonix.test',
+    // Data planes of test files running side by side must not fight over the metrics port.
+    KRYONIX_DATA_METRICS_PORT: '0',
     // CLI processes spawned by tests run their commands themselves unless a test asks for the local agent.
     KRYONIX_AGENT: 'off',
   };

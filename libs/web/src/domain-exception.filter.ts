@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { KryonixError, fromServerFault, httpStatusFor } from '@kryonix/domain';
 
-interface Reply {
+export interface Reply {
   status(code: number): Reply;
   header(name: string, value: string): Reply;
   send(body: unknown): void;
@@ -23,10 +23,16 @@ export class DomainExceptionFilter implements ExceptionFilter {
     // counted in the metrics and logged once per outage where the connection broke, not per request.
     if (status === 500) this.logger.error({ err: error }, 'request failed');
     if (reply.sent) return;
-    const retryAfter = error instanceof KryonixError ? error.details.retryAfterSeconds : undefined;
-    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-    reply.status(status).header('content-type', 'application/json; charset=utf-8').send({ error: { code, message } });
+    sendError(reply, error, { status, code, message });
   }
+}
+
+/** Writes an error in the one format (`{ error: { code, message } }`, Retry-After when the error carries one). */
+export function sendError(reply: Reply, thrown: unknown, described = describe(thrown)): void {
+  const error = fromServerFault(thrown);
+  const retryAfter = error instanceof KryonixError ? error.details.retryAfterSeconds : undefined;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+  reply.status(described.status).header('content-type', 'application/json; charset=utf-8').send({ error: { code: described.code, message: described.message } });
 }
 
 export function describe(thrown: unknown): { status: number; code: string; message: string } {

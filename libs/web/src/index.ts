@@ -6,3 +6,6 @@ export * from './bearer';
 export * from './metrics.controller';
 export * from './request-hygiene';
 export * from './route-table';
+export * from './auth-failure-limiter';
+export * from './client-address';
+export * from './metrics-listener';

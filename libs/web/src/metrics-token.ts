@@ -1,12 +1,20 @@
 import { Unauthorized } from '@kryonix/domain';
+import type { AuthFailureLimiter } from './auth-failure-limiter';
 import { bearerMatches } from './bearer';
+import type { PeerRequest } from './client-address';
 
 export const METRICS_TOKEN = Symbol('METRICS_TOKEN');
 
 /**
  * /metrics is open unless KRYONIX_METRICS_TOKEN is set; then Prometheus must send
- * `Authorization: Bearer <token>`.
+ * `Authorization: Bearer <token>`, and a client guessing it is slowed down like one
+ * guessing the operator token (the same limiter: 429 once it has failed too often).
  */
-export function assertMetricsAccess(authorization: string | undefined, token: string | undefined): void {
-  if (token && !bearerMatches(authorization, token)) throw new Unauthorized('Missing or invalid metrics token (Authorization: Bearer <KRYONIX_METRICS_TOKEN>).');
+export function assertMetricsAccess(request: PeerRequest, token: string | undefined, limiter: AuthFailureLimiter): void {
+  if (!token) return;
+  const authorization = request.headers.authorization;
+  const header = typeof authorization === 'string' ? authorization : undefined;
+  if (!limiter.verify(request, 'metrics', header !== undefined, () => bearerMatches(header, token))) {
+    throw new Unauthorized('Missing or invalid metrics token (Authorization: Bearer <KRYONIX_METRICS_TOKEN>).');
+  }
 }

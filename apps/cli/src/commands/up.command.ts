@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
+import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { AlreadyRunning, ConfigurationError } from '@kryonix/domain';
@@ -37,11 +38,11 @@ export function upCommand(): Command {
         // Everything `up` and the servers it starts read, checked before anything starts.
         const config = loadConfig(process.env, 'up');
         loadConfig(process.env, 'control-plane');
-        loadConfig(process.env, 'data-plane');
+        const dataConfig = loadConfig(process.env, 'data-plane');
         // One `up` per KRYONIX_HOME: a second one refuses before it touches anything (ports, the embedded server).
         const release = await claimHome(config.home, { controlPort: config.controlPort, dataPort: config.dataPort });
         try {
-          await runUp(config);
+          await runUp(config, dataConfig.metricsToken);
         } finally {
           release();
         }
@@ -49,13 +50,16 @@ export function upCommand(): Command {
     );
 }
 
-async function runUp(config: KryonixConfig): Promise<void> {
+async function runUp(config: KryonixConfig, metricsToken: string | undefined): Promise<void> {
   const { ensureEmbeddedPostgres, ensureSelfSignedCertificate, stopEmbeddedPostgres } = await import('../transport/in-process');
   const embedded = !config.databaseUrl;
   const databaseUrl = config.databaseUrl ?? (await ensureEmbeddedPostgres(config.home, config.embeddedPort)).url;
   const { token, tokenFile } = operatorToken(config.home);
   const controlPort = config.controlPort;
   const dataPort = config.dataPort;
+  // 0 (any free port) is resolved here, so that the line below can say where it is.
+  const metricsPort = config.dataMetricsPort || (await freePort(config.dataMetricsHost));
+  const metricsUrl = `http://${config.dataMetricsHost.includes(':') ? `[${config.dataMetricsHost}]` : config.dataMetricsHost}:${metricsPort}/metrics`;
   const host = '127.0.0.1';
   const tls = config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : await ensureSelfSignedCertificate(join(config.home, 'tls'), config.baseDomain);
   const env = { ...process.env, KRYONIX_DATABASE_URL: databaseUrl, KRYONIX_OPERATOR_TOKEN: token, KRYONIX_HOME: config.home };
@@ -72,7 +76,7 @@ async function runUp(config: KryonixConfig): Promise<void> {
   try {
     servers.push(start('control plane', 'control-plane.js', { ...env, KRYONIX_CONTROL_PORT: String(controlPort) }, join(logs, 'control-plane.log')));
     await waitReady(`http://${host}:${controlPort}/readyz`, servers[0]!);
-    servers.push(start('data plane', 'data-plane.js', { ...env, KRYONIX_DATA_PORT: String(dataPort), KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key }, join(logs, 'data-plane.log')));
+    servers.push(start('data plane', 'data-plane.js', { ...env, KRYONIX_DATA_PORT: String(dataPort), KRYONIX_DATA_METRICS_PORT: String(metricsPort), KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key }, join(logs, 'data-plane.log')));
     await waitReady(`https://${host}:${dataPort}/readyz`, servers[1]!);
   } catch (error) {
     await stopAll();
@@ -83,7 +87,8 @@ async function runUp(config: KryonixConfig): Promise<void> {
       `Kryonix is up (${embedded ? `embedded PostgreSQL in ${join(config.home, 'postgres')}` : 'PostgreSQL at KRYONIX_DATABASE_URL'}).`,
       `  control plane  http://${host}:${controlPort}   (API under /v1, docs /docs, health /healthz, readiness /readyz)`,
       `  data plane     https://<tenant>.${config.baseDomain}:${dataPort}/api/<module>/<table>   (certificate ${tls.cert})`,
-      `  operator token ${tokenFile ?? 'KRYONIX_OPERATOR_TOKEN'}   (send it as: Authorization: Bearer <token>)`,
+      `  metrics        ${metricsUrl} (data plane), http://${host}:${controlPort}/metrics (control plane)${metricsToken ? '   (Authorization: Bearer <KRYONIX_METRICS_TOKEN>)' : ''}`,
+    `  operator token ${tokenFile ?? 'KRYONIX_OPERATOR_TOKEN'}   (send it as: Authorization: Bearer <token>)`,
       `  logs           ${join(logs, 'control-plane.log')}, ${join(logs, 'data-plane.log')}`,
       `  CLI against it kryonix --api http://${host}:${controlPort} tenant list   (with KRYONIX_OPERATOR_TOKEN set)`,
       'Press Ctrl-C to stop.',
@@ -188,6 +193,18 @@ async function waitReady(url: string, server: Server): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`The ${server.name} did not become ready at ${url} within 60 s.`);
+}
+
+/** A port free on `host` right now (the OS picks it). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probeServer = createServer();
+    probeServer.once('error', reject);
+    probeServer.listen(0, host, () => {
+      const address = probeServer.address();
+      probeServer.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error(`no free port on ${host}`))));
+    });
+  });
 }
 
 async function probe(url: string): Promise<boolean> {

@@ -1,22 +1,27 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Unauthorized } from '@kryonix/domain';
-import { IS_PUBLIC, bearerMatches } from '@kryonix/web';
+import { AuthFailureLimiter, IS_PUBLIC, bearerMatches, type PeerRequest } from '@kryonix/web';
 
 export const OPERATOR_TOKEN = Symbol('OPERATOR_TOKEN');
 
-/** Operator auth: `Authorization: Bearer <KRYONIX_OPERATOR_TOKEN>`, compared in constant time. */
+/**
+ * Operator auth: `Authorization: Bearer <KRYONIX_OPERATOR_TOKEN>`, compared in constant
+ * time; a client that keeps presenting wrong tokens gets 429 for a while (AuthFailureLimiter).
+ */
 @Injectable()
 export class OperatorAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(OPERATOR_TOKEN) private readonly token: string,
+    private readonly limiter: AuthFailureLimiter,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
-    const header = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>().headers.authorization;
-    if (!bearerMatches(header, this.token)) throw new Unauthorized();
+    const request = context.switchToHttp().getRequest<PeerRequest>();
+    const header = typeof request.headers.authorization === 'string' ? request.headers.authorization : undefined;
+    if (!this.limiter.verify(request, 'operator', header !== undefined, () => bearerMatches(header, this.token))) throw new Unauthorized();
     return true;
   }
 }

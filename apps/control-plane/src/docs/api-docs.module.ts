@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { Registry } from 'prom-client';
 import { AuditedCommands } from '@kryonix/tenants';
-import { HealthController, METRICS_REGISTRY, METRICS_TOKEN, MetricsController } from '@kryonix/web';
+import { AuthFailureLimiter, HealthController, METRICS_REGISTRY, METRICS_TOKEN, MetricsController } from '@kryonix/web';
 import { JobsController } from '../jobs/jobs.controller';
 import { MigrationsController } from '../migrations/migrations.controller';
 import { ModulesController } from '../modules/modules.controller';
@@ -22,6 +22,7 @@ export const API_CONTROLLERS = [TenantsController, ModulesController, JobsContro
   providers: [
     { provide: METRICS_REGISTRY, useValue: new Registry() },
     { provide: METRICS_TOKEN, useValue: undefined },
+    { provide: AuthFailureLimiter, useValue: new AuthFailureLimiter({ maxFailures: 10 }) },
     // Nothing is executed here: the controllers only need something to be constructed with.
     { provide: AuditedCommands, useValue: {} },
   ],

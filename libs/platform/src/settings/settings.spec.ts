@@ -37,9 +37,22 @@ describe('the one schema of settings', () => {
     expect(s.logLevel).toBe('warn');
   });
 
+  it('parses the metrics listener and the trusted proxies', () => {
+    const s = loadSettings({ KRYONIX_DATA_METRICS_PORT: '0', KRYONIX_TRUSTED_PROXIES: ' 10.0.0.0/8, 192.168.1.5,fd00::/08 ' }, 'data-plane');
+    expect(s.dataMetricsPort).toBe(0);
+    expect(s.dataMetricsHost).toBe('127.0.0.1');
+    expect(s.trustedProxies).toEqual(['10.0.0.0/8', '192.168.1.5', 'fd00::/8']);
+    expect(s.authFailureLimit).toBe(10);
+    expect(loadSettings({}, 'data-plane')).toMatchObject({ dataMetricsPort: 9464, trustedProxies: [] });
+  });
+
   it.each([
     ['KRYONIX_MAX_CONNECTIONS', 'abc', 'data-plane', 'KRYONIX_MAX_CONNECTIONS must be a whole number from 2 to 100000; got "abc".'],
     ['KRYONIX_DATA_PORT', '70000', 'data-plane', 'KRYONIX_DATA_PORT must be a port number (1-65535); got "70000".'],
+    ['KRYONIX_DATA_METRICS_PORT', '65536', 'up', 'KRYONIX_DATA_METRICS_PORT must be a port number (1-65535), or 0 for any free port; got "65536".'],
+    ['KRYONIX_TRUSTED_PROXIES', '10.0.0.0/33', 'control-plane', 'KRYONIX_TRUSTED_PROXIES must be a comma-separated list of IP addresses or CIDR ranges such as "10.0.0.0/8,192.168.1.5"; got "10.0.0.0/33".'],
+    ['KRYONIX_TRUSTED_PROXIES', 'proxy.local', 'data-plane', 'KRYONIX_TRUSTED_PROXIES must be a comma-separated list of IP addresses or CIDR ranges such as "10.0.0.0/8,192.168.1.5"; got "proxy.local".'],
+    ['KRYONIX_AUTH_FAILURE_LIMIT', '0', 'control-plane', 'KRYONIX_AUTH_FAILURE_LIMIT must be a whole number from 1 to 1000000; got "0".'],
     ['KRYONIX_EMBEDDED_PORT', 'x', 'cli', 'KRYONIX_EMBEDDED_PORT must be a port number (1-65535); got "x".'],
     ['KRYONIX_DELETE_GRACE', 'soon', 'cli', 'KRYONIX_DELETE_GRACE must be a duration such as "7d", "12h", "30m" or a number of seconds; got "soon".'],
     ['KRYONIX_LOG_LEVEL', 'loud', 'control-plane', 'KRYONIX_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "loud".'],

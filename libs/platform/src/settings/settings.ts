@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import ms, { StringValue } from 'ms';
 import { ConfigurationError } from '@kryonix/domain';
@@ -216,6 +217,25 @@ function failpoints(spec: Spec<ReadonlyMap<string, FailpointAction>>): SettingSp
   };
 }
 
+/** Comma-separated IPv4/IPv6 addresses or CIDR ranges (`10.0.0.0/8`, `fd00::/8`), normalised; unset = none. */
+function addresses(spec: Spec<readonly string[]>): SettingSpec<readonly string[]> {
+  const allowed = 'a comma-separated list of IP addresses or CIDR ranges such as "10.0.0.0/8,192.168.1.5"';
+  return {
+    type: 'string',
+    ...spec,
+    parse(raw) {
+      if (unset(raw)) return [];
+      return raw.split(',').map((part) => {
+        const [address = '', bits, ...rest] = part.trim().split('/');
+        const family = isIP(address);
+        const max = family === 4 ? 32 : 128;
+        if (!family || rest.length > 0 || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > max))) throw allowed;
+        return bits === undefined ? address : `${address}/${Number(bits)}`;
+      });
+    },
+  };
+}
+
 /** The schema: one entry per environment variable. */
 export const SETTINGS = {
   // ---- where things are -------------------------------------------------------------
@@ -360,12 +380,44 @@ export const SETTINGS = {
     env: 'KRYONIX_METRICS_TOKEN',
     shown: 'unset (open)',
     processes: SERVERS,
-    description: "When set, `/metrics` of both servers wants `Authorization: Bearer <token>` (the data plane's port faces tenants).",
+    description: "When set, `/metrics` of both servers (the control plane's port, the data plane's metrics listener) wants `Authorization: Bearer <token>`.",
+  }),
+  trustedProxies: addresses({
+    env: 'KRYONIX_TRUSTED_PROXIES',
+    shown: 'unset (none)',
+    processes: SERVERS,
+    description:
+      'Comma-separated IP addresses or CIDR ranges of reverse proxies in front of the servers: only a request from one of them has its `X-Forwarded-For` believed when wrong secrets are counted per client address.',
+  }),
+  authFailureLimit: integer({
+    env: 'KRYONIX_AUTH_FAILURE_LIMIT',
+    default: 10,
+    min: 1,
+    max: 1_000_000,
+    processes: SERVERS,
+    description:
+      'Wrong secrets (operator token, metrics token) one client address may present within a minute; after that every request from it that needs a secret gets `429` with `Retry-After` until the minute is over (counted per process, in memory).',
   }),
 
   // ---- the data plane -----------------------------------------------------------------
   dataPort: port({ env: 'KRYONIX_DATA_PORT', default: 8443, processes: ['data-plane', 'up'], description: 'Where the data plane listens.' }),
   dataHost: text({ env: 'KRYONIX_DATA_HOST', default: '127.0.0.1', processes: ['data-plane'], description: 'Address the data plane listens on.' }),
+  dataMetricsPort: integer({
+    env: 'KRYONIX_DATA_METRICS_PORT',
+    type: 'port',
+    default: 9464,
+    min: 0,
+    max: 65535,
+    allowed: 'a port number (1-65535), or 0 for any free port',
+    processes: ['data-plane', 'up'],
+    description: "Where the data plane serves `/metrics` (plain HTTP, never on the tenant port); 0 = any free port (its log line says which).",
+  }),
+  dataMetricsHost: text({
+    env: 'KRYONIX_DATA_METRICS_HOST',
+    default: '127.0.0.1',
+    processes: ['data-plane', 'up'],
+    description: "Address of the data plane's metrics listener: loopback by default; bind it to a private network only (Docker: the compose network), never where tenants reach it.",
+  }),
   tlsCert: path({
     env: 'KRYONIX_TLS_CERT',
     shown: 'unset (`kryonix up`: a self-signed `*.<base-domain>` certificate in `$KRYONIX_HOME/tls/`)',

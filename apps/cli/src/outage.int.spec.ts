@@ -1,5 +1,5 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,25 @@ import { ensureEmbeddedPostgres, projectPath, stopEmbeddedPostgres } from '@kryo
 import { TestRedis, freePort, startRedis } from '@kryonix/testing';
 
 const BIN = projectPath('bin', 'kryonix.js');
+
+/** Child processes of `pid` (whose command line contains `matching`), read from /proc: no procps needed. */
+function childrenOf(pid: number, matching?: string): number[] {
+  const children: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ')'
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== pid) continue;
+      if (matching && !readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(matching)) continue;
+      children.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
+}
 const ACQUIRE_TIMEOUT_MS = 1_000;
 
 interface Sample {
@@ -98,7 +117,7 @@ describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () =
   });
 
   /** The pids of what `up` runs (control plane, data plane). */
-  const serverPids = () => execFileSync('pgrep', ['-P', String(up.pid)], { encoding: 'utf8' }).trim().split('\n').sort();
+  const serverPids = () => childrenOf(up.pid!).map(String).sort();
 
   function get(tenant: string, path = '/api/crm/leads'): Promise<Sample & { ms: number }> {
     const sent = Date.now();
@@ -235,15 +254,15 @@ describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () =
   it('a silent PostgreSQL (SIGSTOP for 3 s): a new connection or a registry read gives 503 within the acquire timeout; served again after', async () => {
     const pids = serverPids();
     const postmaster = readFileSync(join(home, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]!.trim();
-    const all = [postmaster, ...execFileSync('pgrep', ['-P', postmaster], { encoding: 'utf8' }).trim().split('\n')];
-    execFileSync('kill', ['-STOP', ...all]);
+    const all = [Number(postmaster), ...childrenOf(Number(postmaster))];
+    for (const pid of all) process.kill(pid, 'SIGSTOP');
     let fresh: Sample & { ms: number };
     let ready: Sample & { ms: number };
     try {
       // a tenant never served yet: its route is read from the registry, its pool is opened
       [fresh, ready] = await Promise.all([get('out-fresh'), get('localhost', '/readyz')]);
     } finally {
-      execFileSync('kill', ['-CONT', ...all]);
+      for (const pid of all) process.kill(pid, 'SIGCONT');
     }
     expect(fresh).toMatchObject({ status: 503, retryAfter: '1', code: 'UNAVAILABLE' });
     expect(fresh.ms).toBeLessThan(ACQUIRE_TIMEOUT_MS + 1_500);
@@ -274,9 +293,9 @@ describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () =
   });
 
   it('a server that dies anyway (kill -9 of the data plane) is started again by up with a line saying so; the control plane keeps serving', async () => {
-    const dataPlane = execFileSync('pgrep', ['-P', String(up.pid), '-f', 'data-plane.js'], { encoding: 'utf8' }).trim();
-    const control = execFileSync('pgrep', ['-P', String(up.pid), '-f', 'control-plane.js'], { encoding: 'utf8' }).trim();
-    process.kill(Number(dataPlane), 'SIGKILL');
+    const dataPlane = childrenOf(up.pid!, 'data-plane.js')[0]!;
+    const control = childrenOf(up.pid!, 'control-plane.js')[0]!;
+    process.kill(dataPlane, 'SIGKILL');
     const deadline = Date.now() + 20_000;
     let served = 0;
     while (Date.now() < deadline) {
@@ -289,7 +308,7 @@ describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () =
     expect(output).toMatch(/the data plane exited \(code 1\); starting it again in 1 s/);
     expect(served).toBe(200);
     expect(await readyz(`http://127.0.0.1:${controlPort}/readyz`)).toBe(200);
-    expect(execFileSync('pgrep', ['-P', String(up.pid), '-f', 'control-plane.js'], { encoding: 'utf8' }).trim()).toBe(control);
+    expect(childrenOf(up.pid!, 'control-plane.js')).toEqual([control]);
     expect(up.exitCode).toBeNull();
   });
 });

@@ -126,6 +126,11 @@ describe('kryonix CLI', () => {
     expect(show.migrations).toHaveLength(4);
     expect(show.apiKeys[0].prefix).toMatch(/^sk_cli-json_[0-9a-f]{4}$/);
     expect(kryonix(['tenant', 'show', 'cli-nope']).code).toBe(1);
+    // storage used and quota, as --help promises
+    expect(show.storage.quotaBytes).toBe(5 * 1024 ** 3);
+    expect(show.storage.usedBytes).toBeGreaterThan(1_000_000); // a database of its own: several MB
+    const text = kryonix(['tenant', 'show', 'cli-json']).stdout;
+    expect(text).toMatch(/^ {2}storage {3}\d+(\.\d)? MB of 5\.0 GB \(\d+\.\d%\)$/m);
     const log = kryonix(['tenant', 'log', 'cli-json']);
     expect(log.stdout).toContain('create_database');
     expect(log.stdout).toContain('processo_completo');
@@ -142,6 +147,11 @@ describe('lifecycle commands (in-process)', () => {
     expect(kryonix(['tenant', 'resume', 'cli-life']).stdout).toContain('is active');
     const key = kryonix(['tenant', 'rotate-key', 'cli-life', '--json']);
     expect(JSON.parse(key.stdout).apiKey).toMatch(/^sk_cli-life_[0-9a-f]{32}$/);
+    // a key inside its --overlap window still works: show says until when, not "revoked"
+    expect(kryonix(['tenant', 'rotate-key', 'cli-life', '--overlap', '1h']).code).toBe(0);
+    const keys = kryonix(['tenant', 'show', 'cli-life']).stdout.split('\n').find((l) => l.startsWith('  API keys'))!;
+    expect(keys).toMatch(/sk_cli-life_[0-9a-f]{4}… active/);
+    expect(keys).toMatch(/sk_cli-life_[0-9a-f]{4}… valid until \d{4}-\d\d-\d\dT/);
     expect(kryonix(['tenant', 'rotate-credentials', 'cli-life']).stdout).toContain('cliente_cli_life_user');
     expect(JSON.parse(kryonix(['tenant', 'rate-limit', 'cli-life', '600', '--json']).stdout)).toEqual({ id: 'cli-life', rateLimitPerMinute: 600 });
     expect(kryonix(['tenant', 'rate-limit', 'cli-life', 'default']).stdout).toContain('the default rate limit');
@@ -156,6 +166,7 @@ describe('lifecycle commands (in-process)', () => {
       'tenant.create:success',
       'tenant.suspend:success',
       'tenant.resume:success',
+      'tenant.rotate_key:success',
       'tenant.rotate_key:success',
       'tenant.rotate_credentials:success',
       'tenant.set_rate_limit:success',
@@ -196,6 +207,8 @@ describe('kryonix migrate and kryonix drift', () => {
       const noop = kryonix(['migrate'], withV2);
       expect(noop.code).toBe(0);
       expect(noop.stdout).toContain('0 to migrate');
+      expect(noop.stdout).toContain('Nothing to migrate: every selected tenant is at the target.');
+      expect(noop.stdout).not.toContain('Migrated 0');
       expect(kryonix(['drift'], withV2).code).toBe(0);
       await withAdmin((c) => c.query('ALTER TABLE crm.leads DROP COLUMN canal'), 'kryonix_cliente_cli_json');
       const drift = kryonix(['drift', '--tenant', 'cli-json'], withV2);

@@ -1,8 +1,8 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectPath } from '@kryonix/platform';
+import { projectPath, stopEmbeddedPostgres } from '@kryonix/platform';
 import { freePort, httpsRequest } from '@kryonix/testing';
 
 const BIN = projectPath('bin', 'kryonix.js');
@@ -118,5 +118,29 @@ describe('kryonix up (embedded PostgreSQL)', () => {
     expect(noYes.stderr).toContain('--yes');
     const purged = spawnSync(process.execPath, [BIN, 'tenant', 'delete', 'up-one', '--purge', '--yes', '--json'], { env, encoding: 'utf8' });
     expect(JSON.parse(purged.stdout)).toEqual({ id: 'up-one', status: 'purged' });
+  });
+
+  it('an agent whose embedded PostgreSQL was stopped under it (Ctrl-C on up, a crash): the next command starts the server again and goes through the same agent', async () => {
+    const agentEnv = { ...env, KRYONIX_AGENT: 'auto', KRYONIX_AGENT_IDLE: '2m' };
+    expect(spawnSync(process.execPath, [BIN, 'tenant', 'list', '--json'], { env: agentEnv, encoding: 'utf8' }).status).toBe(0);
+    const run = join(home, 'run');
+    const agentPid = async () => {
+      for (let i = 0; i < 200; i++) {
+        const file = readdirSync(run).find((f) => f.endsWith('.sock.pid'));
+        if (file && existsSync(join(run, file.replace(/\.pid$/, '')))) return Number(readFileSync(join(run, file), 'utf8'));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('no agent');
+    };
+    const pid = await agentPid();
+    await stopEmbeddedPostgres(home); // what Ctrl-C on `up` does, the agent left running
+    expect(existsSync(join(home, 'postgres', 'postmaster.pid'))).toBe(false);
+    const list = spawnSync(process.execPath, [BIN, 'tenant', 'list', '--json'], { env: agentEnv, encoding: 'utf8' });
+    expect(list.stderr).toBe('');
+    expect(list.status).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual([]);
+    expect(existsSync(join(home, 'postgres', 'postmaster.pid'))).toBe(true);
+    expect(await agentPid()).toBe(pid); // the same agent served it
+    expect(spawnSync(process.execPath, [BIN, 'agent', 'stop'], { env: agentEnv }).status).toBe(0);
   });
 });

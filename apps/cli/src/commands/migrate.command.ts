@@ -50,6 +50,7 @@ export function migrateCommand(): Command {
             `${report.selected} tenant(s) selected, ${report.upToDate} already at the target, ${report.planned.length} to migrate.`,
           ];
           if (report.dryRun) lines.push(...report.planned.map((p) => `  ${p.tenant}: ${p.steps.map((s) => `${s.module} ${s.from}→${s.to}`).join(', ')}`));
+          else if (report.planned.length === 0) lines.push('Nothing to migrate: every selected tenant is at the target.');
           else {
             lines.push(`Migrated ${report.migrated.length} in ${(report.durationMs / 1000).toFixed(2)} s (${(report.migrated.length / Math.max(report.durationMs / 1000, 0.001)).toFixed(1)} tenants/s).`);
             if (report.failed.length) lines.push(`Failed (${report.failed.length}):`, ...report.failed.map((f) => `  ${f.tenant}: ${f.error}`));

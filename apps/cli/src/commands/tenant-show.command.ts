@@ -23,10 +23,30 @@ export function tenantShowCommand(): Command {
           `  role      ${t.roleName}`,
           `  url       ${t.url}`,
           `  modules   ${t.modules.map((m) => `${m}@${versions.get(m) ?? '?'}`).join(', ')}`,
-          `  API keys  ${t.apiKeys.map((k) => `${k.prefix}… ${k.revokedAt ? 'revoked' : 'active'}`).join(', ') || 'none'}`,
+          `  storage   ${bytes(t.storage.usedBytes)} of ${bytes(t.storage.quotaBytes)} (${((100 * t.storage.usedBytes) / Math.max(1, t.storage.quotaBytes)).toFixed(1)}%)`,
+          `  API keys  ${t.apiKeys.map((k) => `${k.prefix}… ${keyState(k.revokedAt)}`).join(', ') || 'none'}`,
           `  created   ${t.createdAt.toISOString()}`,
         ];
         process.stdout.write(lines.join('\n') + '\n');
       }),
     );
+}
+
+/** A key revoked with --overlap still works until its revocation time. */
+function keyState(revokedAt: Date | string | null): string {
+  if (!revokedAt) return 'active';
+  const at = new Date(revokedAt);
+  return at.getTime() > Date.now() ? `valid until ${at.toISOString()}` : 'revoked';
+}
+
+/** In the units of KRYONIX_TENANT_STORAGE_QUOTA ("5GB" = 5 × 1024³ bytes). */
+function bytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }

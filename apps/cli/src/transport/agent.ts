@@ -26,6 +26,8 @@ export interface LocalAgent {
   home: string;
   /** KRYONIX_AGENT_IDLE: the agent exits after this long without requests. */
   idleMs: number;
+  /** The embedded PostgreSQL the agent works on (no KRYONIX_DATABASE_URL): its port. */
+  embeddedPort?: number;
 }
 
 /**
@@ -59,7 +61,16 @@ export function localAgent(env: NodeJS.ProcessEnv = process.env): LocalAgent | u
   const run = join(home, 'run');
   const socket = join(run, `agent-${id}.sock`);
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) return undefined;
-  return { socket, pidFile: `${socket}.pid`, logFile: join(run, 'agent.log'), home, idleMs: parsed.agentIdle };
+  return { socket, pidFile: `${socket}.pid`, logFile: join(run, 'agent.log'), home, idleMs: parsed.agentIdle, ...(parsed.databaseUrl ? {} : { embeddedPort: parsed.embeddedPort }) };
+}
+
+/**
+ * Whether the embedded PostgreSQL of `home` runs, without connecting: its postmaster.pid
+ * names a live process. (`kryonix up`'s Ctrl-C or `db stop` may have stopped it under an agent.)
+ */
+export function embeddedPostgresRuns(home: string): boolean {
+  const pid = Number(readText(join(home, 'postgres', 'postmaster.pid')).split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid);
 }
 
 function readText(file: string): string {

@@ -17,7 +17,7 @@
 import type { Command } from 'commander';
 import { InternalError, KryonixError } from '@kryonix/domain';
 import { ApiTenantService, ControlPlaneUnreachable } from './api.service';
-import { LocalAgent, agentClient, cliActor, localAgent, startAgent, stopAgent } from './agent';
+import { LocalAgent, agentClient, cliActor, embeddedPostgresRuns, localAgent, startAgent, stopAgent } from './agent';
 import type { TenantService } from './tenant-service';
 
 /**
@@ -37,7 +37,14 @@ export async function serviceFor(command: Command): Promise<TenantService> {
     const { InProcessTenantService } = await import('./in-process');
     return new InProcessTenantService();
   };
-  return client && agent ? throughAgent(client, agent, inProcess) : inProcess();
+  if (!client || !agent) return inProcess();
+  // The agent works on the embedded server; if something stopped it since, start it again
+  // first (the agent's pools reconnect by themselves), rather than fail on a stopped server.
+  if (agent.embeddedPort !== undefined && !embeddedPostgresRuns(agent.home)) {
+    const { ensureEmbeddedPostgres } = await import('./in-process');
+    await ensureEmbeddedPostgres(agent.home, agent.embeddedPort);
+  }
+  return throughAgent(client, agent, inProcess);
 }
 
 /**

@@ -2,7 +2,9 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { TenantNotFound, tenantSchemaName, validateTenantId } from '@kryonix/domain';
 import type { KryonixConfig } from '@kryonix/platform';
-import { ApiKeyRepository, ModuleLedgerRepository, TenantRepository } from '@kryonix/registry';
+import type { Kysely } from 'kysely';
+import { TenantMetricsRepository } from '@kryonix/provisioning';
+import { ApiKeyRepository, ModuleLedgerRepository, REGISTRY_DB, type RegistryDatabase, TenantRepository } from '@kryonix/registry';
 import { ShowTenantQuery, TenantDetails } from './show-tenant.query';
 import { KRYONIX_CONFIG } from '@kryonix/platform';
 
@@ -12,6 +14,8 @@ export class ShowTenantHandler implements IQueryHandler<ShowTenantQuery, TenantD
     private readonly tenants: TenantRepository,
     private readonly ledger: ModuleLedgerRepository,
     private readonly apiKeys: ApiKeyRepository,
+    private readonly metrics: TenantMetricsRepository,
+    @Inject(REGISTRY_DB) private readonly registry: Kysely<RegistryDatabase>,
     @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
   ) {}
 
@@ -19,10 +23,16 @@ export class ShowTenantHandler implements IQueryHandler<ShowTenantQuery, TenantD
     const tenant = await this.tenants.findById(validateTenantId(id));
     if (!tenant) throw new TenantNotFound(id);
     const { rolePasswordEnc: _secret, ...rest } = tenant;
-    const [migrations, apiKeys] = await Promise.all([this.ledger.listFor(tenant.id), this.apiKeys.listFor(tenant.id)]);
+    const schemas = tenant.modules.map((m) => tenantSchemaName(tenant.id, tenant.mode, m));
+    const [migrations, apiKeys, usage] = await Promise.all([
+      this.ledger.listFor(tenant.id),
+      this.apiKeys.listFor(tenant.id),
+      this.metrics.usage(this.registry, [{ id: tenant.id, mode: tenant.mode, databaseName: tenant.databaseName, roleName: tenant.roleName, schemas }]),
+    ]);
     return {
       ...rest,
-      schemas: tenant.modules.map((m) => tenantSchemaName(tenant.id, tenant.mode, m)),
+      schemas,
+      storage: { usedBytes: usage[0]?.storageBytes ?? 0, quotaBytes: this.config.storageQuotaBytes },
       url: `https://${tenant.subdomain}.${this.config.baseDomain}`,
       migrations,
       apiKeys,

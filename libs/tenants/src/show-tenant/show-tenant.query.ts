@@ -7,6 +7,8 @@ export interface TenantDetails extends TenantSummary {
   url: string;
   migrations: AppliedMigrationRecord[];
   apiKeys: ApiKeyRecord[];
+  /** Bytes the tenant uses now (its database, or its schemas) and its quota (KRYONIX_TENANT_STORAGE_QUOTA). */
+  storage: { usedBytes: number; quotaBytes: number };
 }
 
 export class ShowTenantQuery extends Query<TenantDetails> {

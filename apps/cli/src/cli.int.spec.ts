@@ -121,6 +121,16 @@ describe('kryonix CLI', () => {
     const list = JSON.parse(kryonix(['tenant', 'list', '--json']).stdout) as Array<{ id: string; status: string }>;
     expect(list.map((t) => t.id)).toEqual(expect.arrayContaining(['cli-json', 'cli-human']));
     expect(JSON.stringify(list)).not.toContain('rolePasswordEnc');
+    // --mode, and paging with --limit and --after (id order)
+    const ids = list.map((t) => t.id).sort();
+    const byMode = JSON.parse(kryonix(['tenant', 'list', '--mode', 'schema', '--json']).stdout) as Array<{ mode: string }>;
+    expect(byMode.length).toBeGreaterThan(0);
+    expect(byMode.every((t) => t.mode === 'schema')).toBe(true);
+    const first = JSON.parse(kryonix(['tenant', 'list', '--limit', '1', '--json']).stdout) as Array<{ id: string }>;
+    expect(first.map((t) => t.id)).toEqual([ids[0]]);
+    const next = JSON.parse(kryonix(['tenant', 'list', '--after', ids[0]!, '--limit', '1', '--json']).stdout) as Array<{ id: string }>;
+    expect(next.map((t) => t.id)).toEqual([ids[1]]);
+    expect(kryonix(['tenant', 'list', '--limit', '0']).stderr).toContain('Invalid --limit "0"');
     const show = JSON.parse(kryonix(['tenant', 'show', 'cli-json', '--json']).stdout);
     expect(show).toMatchObject({ id: 'cli-json', status: 'active', mode: 'database' });
     expect(show.migrations).toHaveLength(4);
@@ -156,6 +166,13 @@ describe('lifecycle commands (in-process)', () => {
     expect(JSON.parse(kryonix(['tenant', 'rate-limit', 'cli-life', '600', '--json']).stdout)).toEqual({ id: 'cli-life', rateLimitPerMinute: 600 });
     expect(kryonix(['tenant', 'rate-limit', 'cli-life', 'default']).stdout).toContain('the default rate limit');
     expect(kryonix(['tenant', 'rate-limit', 'cli-life', 'lots']).code).toBe(2);
+    // errors name the option or argument typed, and what is allowed (not the API's field names)
+    const zero = kryonix(['tenant', 'rate-limit', 'cli-life', '0']);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toBe(`kryonix: Invalid limit "0": give 1 to 10,000,000 requests per minute (e.g. 600), or 'default'.\n`);
+    const long = kryonix(['tenant', 'rotate-key', 'cli-life', '--overlap', '8d']);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toBe('kryonix: Invalid --overlap "8d": at most 7d.\n');
     const deleted = JSON.parse(kryonix(['tenant', 'delete', 'cli-life', '--json']).stdout);
     expect(deleted).toMatchObject({ id: 'cli-life', status: 'deleting' });
     expect(new Date(deleted.purgeAfter).getTime()).toBeGreaterThan(Date.now() + 6 * 24 * 3600 * 1000); // 7 days by default

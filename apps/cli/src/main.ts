@@ -19,7 +19,7 @@ export function buildProgram(): Command {
     .description('Kryonix: tenant provisioning for PostgreSQL-backed SaaS.\nWith no KRYONIX_DATABASE_URL, an embedded PostgreSQL under KRYONIX_HOME (./.kryonix) is started and reused.')
     .version('0.1.0')
     .addOption(new Option('--api <url>', 'send commands to a running control plane instead of running them here').env('KRYONIX_API_URL'))
-    .addOption(new Option('--token <token>', 'operator token for --api').env('KRYONIX_OPERATOR_TOKEN').hideHelp());
+    .addOption(new Option('--token <token>', 'operator token for --api (default: $KRYONIX_HOME/operator-token when it exists)').env('KRYONIX_OPERATOR_TOKEN'));
   const tenant = new Command('tenant').description('create, inspect and change tenants');
   for (const c of [tenantCreateCommand(), tenantListCommand(), tenantShowCommand(), tenantLogCommand(), tenantRepairCommand(), ...tenantLifecycleCommands()]) tenant.addCommand(c);
   program.addCommand(tenant);

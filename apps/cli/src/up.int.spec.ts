@@ -89,6 +89,10 @@ describe('kryonix up (embedded PostgreSQL)', () => {
     expect(JSON.parse(suspended.stdout)).toEqual({ id: 'up-one', status: 'suspended' });
     const again = spawnSync(process.execPath, [BIN, 'tenant', 'create', 'up-one', 'Up One', '--modules', 'crm'], { env: apiEnv, encoding: 'utf8' });
     expect(again.status).toBe(3);
+    // --api without a token: the operator-token file of this KRYONIX_HOME is used
+    const noToken = spawnSync(process.execPath, [BIN, '--api', `http://127.0.0.1:${controlPort}`, 'tenant', 'list', '--json'], { env, encoding: 'utf8' });
+    expect(noToken.stderr).toBe('');
+    expect(JSON.parse(noToken.stdout).map((t: { id: string }) => t.id)).toEqual(['up-one']);
     const wrongToken = spawnSync(process.execPath, [BIN, 'tenant', 'list'], { env: { ...apiEnv, KRYONIX_OPERATOR_TOKEN: 'not-the-token-at-all' }, encoding: 'utf8' });
     expect(wrongToken.status).toBe(1);
     expect(wrongToken.stderr).toMatch(/operator token/);

@@ -156,6 +156,10 @@ describe('tenants API', () => {
     const suspended = await call('GET', '/v1/tenants?status=suspended');
     expect(suspended.body.items.map((t: { id: string }) => t.id)).toEqual(['cp-page-b']);
     expect((await call('GET', '/v1/tenants?status=sleeping')).status).toBe(400);
+    const bySchema = await call('GET', '/v1/tenants?mode=schema&module=financeiro');
+    expect(bySchema.body.items.map((t: { id: string }) => t.id)).toEqual(['cp-page-a', 'cp-page-b', 'cp-page-c']);
+    expect((await call('GET', '/v1/tenants?mode=database&module=financeiro')).body.items).toEqual([]);
+    expect((await call('GET', '/v1/tenants?mode=both')).status).toBe(400);
     expect(JSON.stringify(first.body)).not.toContain('rolePassword');
   });
 

@@ -26,6 +26,7 @@ export type NewTenant = Omit<TenantRecord, 'createdAt' | 'updatedAt' | 'status' 
 export interface TenantFilter {
   status?: TenantStatus;
   module?: string;
+  mode?: IsolationMode;
   /** Keyset pagination: ids after this one. */
   after?: string;
   limit?: number;
@@ -84,6 +85,7 @@ export class TenantRepository {
     let query = this.db.selectFrom('tenant_management.clientes').select(COLUMNS).orderBy('id');
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.module) query = query.where(sql<boolean>`modulos_contratados ? ${filter.module}`);
+    if (filter.mode) query = query.where('isolation_mode', '=', filter.mode);
     if (filter.after) query = query.where('id', '>', filter.after);
     if (filter.limit) query = query.limit(filter.limit);
     return (await query.execute()).map(toRecord);

@@ -21,6 +21,9 @@ function simple<R extends object>(name: string, description: string, run: (s: Te
     );
 }
 
+/** What the API accepts for overlapSeconds (7 days). */
+const MAX_OVERLAP_MS = 7 * 24 * 3600 * 1000;
+
 export function tenantLifecycleCommands(): Command[] {
   return [
     new Command('modules')
@@ -59,7 +62,9 @@ export function tenantLifecycleCommands(): Command[] {
       .action(
         action(async (command, id: string, value: string, opts: { json?: boolean }) => {
           const perMinute = value === 'default' ? null : /^\d+$/.test(value) ? Number(value) : NaN;
-          if (Number.isNaN(perMinute)) throw new InvalidInput(`Invalid limit "${value}": give requests per minute (e.g. 600) or 'default'.`);
+          if (perMinute !== null && (Number.isNaN(perMinute) || perMinute < 1 || perMinute > 10_000_000)) {
+            throw new InvalidInput(`Invalid limit "${value}": give 1 to 10,000,000 requests per minute (e.g. 600), or 'default'.`);
+          }
           const r = await (await serviceFor(command)).setRateLimit(id, perMinute);
           if (opts.json) return printJson(r);
           process.stdout.write(`Tenant ${r.id}: ${r.rateLimitPerMinute === null ? 'the default rate limit' : `${r.rateLimitPerMinute} requests per minute`}.\n`);
@@ -75,7 +80,8 @@ export function tenantLifecycleCommands(): Command[] {
       .action(
         action(async (command, id: string, opts: { overlap: string; json?: boolean }) => {
           const overlapMs = /^\d+$/.test(opts.overlap) ? Number(opts.overlap) * 1000 : ms(opts.overlap as StringValue);
-          if (typeof overlapMs !== 'number' || Number.isNaN(overlapMs)) throw new InvalidInput(`Invalid --overlap "${opts.overlap}": use a duration such as 10m, 1h or 2d.`);
+          if (typeof overlapMs !== 'number' || Number.isNaN(overlapMs) || overlapMs < 0) throw new InvalidInput(`Invalid --overlap "${opts.overlap}": use a duration such as 10m, 1h or 2d.`);
+          if (overlapMs > MAX_OVERLAP_MS) throw new InvalidInput(`Invalid --overlap "${opts.overlap}": at most 7d.`);
           const r = await (await serviceFor(command)).rotateKey(id, overlapMs);
           if (opts.json) return printJson(r);
           const until = overlapMs > 0 ? `keeps working until ${new Date(r.previousKeysValidUntil).toISOString()}` : 'is revoked';

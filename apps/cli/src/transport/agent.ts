@@ -212,6 +212,12 @@ export function operatorToken(home: string, env: NodeJS.ProcessEnv = process.env
   return { token: readFileSync(file, 'utf8').trim(), tokenFile: file };
 }
 
+/** The operator token file `kryonix up` (or the agent) made in `home`, if there is one: never creates it. */
+export function existingOperatorToken(home: string): string | undefined {
+  const text = readText(join(home, 'operator-token')).trim();
+  return text || undefined;
+}
+
 /** Who runs this CLI, for the audit log: `cli:<os user>`. */
 export function cliActor(): string {
   let user: string;

@@ -27,15 +27,22 @@ export class ApiTenantService implements TenantService {
   repair(id: string, onStep?: (e: StepEvent) => void): Out<'repair'> {
     return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/repair`, undefined, onStep);
   }
-  async list(filter: { status?: string; module?: string }): Out<'list'> {
+  async list(filter: { status?: string; module?: string; mode?: string; after?: string; limit?: number }): Out<'list'> {
     const items: Row[] = [];
-    let cursor: string | null = null;
+    let cursor: string | null = filter.after ?? null;
     do {
-      const query: URLSearchParams = new URLSearchParams({ limit: '500', ...(filter.status ? { status: filter.status } : {}), ...(filter.module ? { module: filter.module } : {}), ...(cursor ? { cursor } : {}) });
+      const want = filter.limit === undefined ? 500 : Math.min(500, filter.limit - items.length);
+      const query: URLSearchParams = new URLSearchParams({
+        limit: String(want),
+        ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.module ? { module: filter.module } : {}),
+        ...(filter.mode ? { mode: filter.mode } : {}),
+        ...(cursor ? { cursor } : {}),
+      });
       const page: { items: Row[]; nextCursor: string | null } = await this.call('GET', `/v1/tenants?${query}`);
       items.push(...page.items);
       cursor = page.nextCursor;
-    } while (cursor);
+    } while (cursor && (filter.limit === undefined || items.length < filter.limit));
     return items.map(withDates) as unknown as Awaited<Out<'list'>>;
   }
   async show(id: string): Out<'show'> {
@@ -71,7 +78,7 @@ export class ApiTenantService implements TenantService {
 
   /** One request; its JSON body is taken to be `T` (the control plane's answer to this route). */
   private async call<T>(method: string, path: string, body?: unknown, onStep?: (e: StepEvent) => void): Promise<T> {
-    if (!this.token) throw new ConfigurationError('KRYONIX_OPERATOR_TOKEN (or --token) is required with --api.');
+    if (!this.token) throw new ConfigurationError('--api needs the operator token: set KRYONIX_OPERATOR_TOKEN or pass --token (there is no $KRYONIX_HOME/operator-token to fall back on).');
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (this.actor) headers['x-kryonix-actor'] = this.actor;
     if (onStep) headers.accept = 'application/x-ndjson';

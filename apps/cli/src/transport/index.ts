@@ -17,7 +17,8 @@
 import type { Command } from 'commander';
 import { InternalError, KryonixError } from '@kryonix/domain';
 import { ApiTenantService, ControlPlaneUnreachable } from './api.service';
-import { LocalAgent, agentClient, cliActor, embeddedPostgresRuns, localAgent, startAgent, stopAgent } from './agent';
+import { loadSettings } from '@kryonix/platform/light';
+import { LocalAgent, agentClient, cliActor, embeddedPostgresRuns, existingOperatorToken, localAgent, startAgent, stopAgent } from './agent';
 import type { TenantService } from './tenant-service';
 
 /**
@@ -29,7 +30,8 @@ import type { TenantService } from './tenant-service';
  */
 export async function serviceFor(command: Command): Promise<TenantService> {
   const { api, token } = command.optsWithGlobals<{ api?: string; token?: string }>();
-  if (api) return new ApiTenantService(api, token, cliActor());
+  // --api without a token: the one `kryonix up` wrote for this KRYONIX_HOME, when there is one
+  if (api) return new ApiTenantService(api, token ?? existingOperatorToken(loadSettings(process.env, 'cli').home), cliActor());
   const agent = localAgent();
   const client = agent && agentClient(agent);
   const inProcess = async () => {

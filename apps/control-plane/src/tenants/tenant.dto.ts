@@ -36,6 +36,7 @@ export const listTenantsQuery = z
   .object({
     status: z.enum(['provisioning', 'active', 'suspended', 'deleting']).optional(),
     module: z.string().optional(),
+    mode: z.enum(['database', 'schema']).optional(),
     // The cursor is the last tenant id of the previous page (nextCursor).
     cursor: z.string().regex(TENANT_ID_PATTERN, 'not a cursor this API gave (pass back the nextCursor of the previous page)').optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),

@@ -93,7 +93,7 @@ export class TenantsController {
   )
   async list(@Query() query: unknown) {
     const q = parse(listTenantsQuery, query, 'query');
-    const items = await this.queries.execute(new ListTenantsQuery({ status: q.status, module: q.module, after: q.cursor, limit: q.limit + 1 }));
+    const items = await this.queries.execute(new ListTenantsQuery({ status: q.status, module: q.module, mode: q.mode, after: q.cursor, limit: q.limit + 1 }));
     const page = items.slice(0, q.limit);
     return { items: page, nextCursor: items.length > q.limit ? page[page.length - 1]?.id : null };
   }

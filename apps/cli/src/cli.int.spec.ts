@@ -154,7 +154,7 @@ describe('lifecycle commands (in-process)', () => {
   it('suspend, resume, rotate-key, rotate-credentials and delete, each audited as the CLI user', async () => {
     expect(kryonix(['tenant', 'create', 'cli-life', 'Life', '--modules', 'crm', '--mode', 'schema']).code).toBe(0);
     expect(JSON.parse(kryonix(['tenant', 'suspend', 'cli-life', '--json']).stdout)).toEqual({ id: 'cli-life', status: 'suspended' });
-    expect(kryonix(['tenant', 'resume', 'cli-life']).stdout).toContain('is active');
+    expect(kryonix(['tenant', 'resume', 'cli-life']).stdout).toBe('Tenant cli-life is active (in force on every data plane within 1 s).\n');
     const key = kryonix(['tenant', 'rotate-key', 'cli-life', '--json']);
     expect(JSON.parse(key.stdout).apiKey).toMatch(/^sk_cli-life_[0-9a-f]{32}$/);
     // a key inside its --overlap window still works: show says until when, not "revoked"
@@ -164,7 +164,7 @@ describe('lifecycle commands (in-process)', () => {
     expect(keys).toMatch(/sk_cli-life_[0-9a-f]{4}… valid until \d{4}-\d\d-\d\dT/);
     expect(kryonix(['tenant', 'rotate-credentials', 'cli-life']).stdout).toContain('cliente_cli_life_user');
     expect(JSON.parse(kryonix(['tenant', 'rate-limit', 'cli-life', '600', '--json']).stdout)).toEqual({ id: 'cli-life', rateLimitPerMinute: 600 });
-    expect(kryonix(['tenant', 'rate-limit', 'cli-life', 'default']).stdout).toContain('the default rate limit');
+    expect(kryonix(['tenant', 'rate-limit', 'cli-life', 'default']).stdout).toContain('the default rate limit (in force on every data plane within 1 s), counted by each data-plane process on its own');
     expect(kryonix(['tenant', 'rate-limit', 'cli-life', 'lots']).code).toBe(2);
     // errors name the option or argument typed, and what is allowed (not the API's field names)
     const zero = kryonix(['tenant', 'rate-limit', 'cli-life', '0']);

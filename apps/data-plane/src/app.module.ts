@@ -14,6 +14,7 @@ import { ROUTE_CACHE_OPTIONS, RouteCache, RouteCacheOptions } from './routing/ro
 import { RATE_LIMIT_OPTIONS, RateLimitOptions, RateLimiter } from './routing/rate-limiter';
 import { TenantAccess } from './routing/tenant-access';
 import { TenantGuard } from './routing/tenant.guard';
+import { TenantEventsListener } from './routing/tenant-events.listener';
 
 export interface DataPlaneOptions {
   connections: Omit<ConnectionOptions, 'urlFor'>;
@@ -39,6 +40,7 @@ export class DataPlaneModule {
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
         TenantConnections,
         RouteCache,
+        TenantEventsListener,
         TenantGuard,
         ModuleResources,
         DataPlaneMetrics,

@@ -16,6 +16,8 @@ export const GATEWAY_ROLE = 'kryonix_gateway';
 
 /** Redis channel of tenant events: data planes subscribe to drop cached routes, keys and statuses. */
 export const TENANT_EVENTS_CHANNEL = 'kryonix:tenants';
+/** The same events on PostgreSQL's LISTEN/NOTIFY (control database): the default channel, Redis or not. */
+export const TENANT_EVENTS_PG_CHANNEL = 'kryonix_tenants';
 
 export function identifierPart(tenantId: string): string {
   return tenantId.replace(/-/g, '_');

@@ -6,5 +6,6 @@ export * from './module-ledger.repository';
 export * from './api-key.repository';
 export * from './audit.repository';
 export * from './job.repository';
+export * from './tenant-events.repository';
 export * from './tokens';
 export * from './registry.module';

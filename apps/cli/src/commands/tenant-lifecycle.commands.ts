@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import ms, { StringValue } from 'ms';
 import { InvalidInput } from '@kryonix/domain';
+import { loadSettings } from '@kryonix/platform/light';
 import { printJson } from '../output';
 import { action, jsonOption } from './shared';
 import { serviceFor } from '../transport';
@@ -20,6 +21,9 @@ function simple<R extends object>(name: string, description: string, run: (s: Te
       }),
     );
 }
+
+/** Tenant events reach every connected data plane over PostgreSQL's LISTEN/NOTIFY (and Redis, when set) within a second. */
+const EVERYWHERE = ' (in force on every data plane within 1 s)';
 
 /** What the API accepts for overlapSeconds (7 days). */
 const MAX_OVERLAP_MS = 7 * 24 * 3600 * 1000;
@@ -67,11 +71,12 @@ export function tenantLifecycleCommands(): Command[] {
           }
           const r = await (await serviceFor(command)).setRateLimit(id, perMinute);
           if (opts.json) return printJson(r);
-          process.stdout.write(`Tenant ${r.id}: ${r.rateLimitPerMinute === null ? 'the default rate limit' : `${r.rateLimitPerMinute} requests per minute`}.\n`);
+          const where = loadSettings(process.env, 'cli').redisUrl ? 'shared by every data plane through Redis' : 'counted by each data-plane process on its own (no REDIS_URL: there is no shared count)';
+          process.stdout.write(`Tenant ${r.id}: ${r.rateLimitPerMinute === null ? 'the default rate limit' : `${r.rateLimitPerMinute} requests per minute`}${EVERYWHERE}, ${where}.\n`);
         }),
       ),
-    simple('suspend', "suspend a tenant: its role can no longer log in and the data plane refuses it", (s, id) => s.suspend(id), (r) => `Tenant ${r.id} is suspended.`),
-    simple('resume', 'resume a suspended tenant', (s, id) => s.resume(id), (r) => `Tenant ${r.id} is active.`),
+    simple('suspend', "suspend a tenant: its role can no longer log in and the data plane refuses it", (s, id) => s.suspend(id), (r) => `Tenant ${r.id} is suspended${EVERYWHERE}.`),
+    simple('resume', 'resume a suspended tenant', (s, id) => s.resume(id), (r) => `Tenant ${r.id} is active${EVERYWHERE}.`),
     new Command('rotate-key')
       .description('issue a new API key (shown once) and revoke the old one, now or after --overlap')
       .argument('<id>', 'tenant id')
@@ -85,7 +90,7 @@ export function tenantLifecycleCommands(): Command[] {
           const r = await (await serviceFor(command)).rotateKey(id, overlapMs);
           if (opts.json) return printJson(r);
           const until = overlapMs > 0 ? `keeps working until ${new Date(r.previousKeysValidUntil).toISOString()}` : 'is revoked';
-          process.stdout.write(`New API key for ${r.id}: ${r.apiKey}\n  shown only this once: store it now; the previous key ${until}.\n`);
+          process.stdout.write(`New API key for ${r.id}: ${r.apiKey}\n  shown only this once: store it now; the previous key ${until}${overlapMs > 0 ? '' : EVERYWHERE}.\n`);
         }),
       ),
     simple('rotate-credentials', "give the tenant's database role a new password (kept encrypted, not shown)", (s, id) => s.rotateCredentials(id), (r) => `New password set for role ${r.role} of tenant ${r.id}.`),

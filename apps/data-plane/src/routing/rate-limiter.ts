@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
 import { RateLimited } from '@kryonix/domain';
 import type { TenantRoute } from '@kryonix/routes';
@@ -28,13 +28,14 @@ return {1, 0}`;
 type LimitedRedis = Redis & { slidingWindow(key: string, now: number, window: number, limit: number, member: string): Promise<[number, number]> };
 
 /**
- * Per-tenant request limit, shared by every data plane through Redis. Without
- * Redis (or while it is down) there is no limit: serving goes on.
+ * Per-tenant request limit: with Redis, one sliding window shared by every data plane;
+ * without Redis (or while it is down), the same limit counted by this process alone
+ * (`LocalWindows`), so a limit always takes effect.
  */
 @Injectable()
 export class RateLimiter implements OnModuleDestroy {
-  private readonly logger = new Logger('rate-limit');
   private readonly redis?: LimitedRedis;
+  private readonly local = new LocalWindows(WINDOW_MS);
 
   constructor(@Inject(RATE_LIMIT_OPTIONS) private readonly options: RateLimitOptions) {
     if (!options.redisUrl) return;
@@ -49,18 +50,50 @@ export class RateLimiter implements OnModuleDestroy {
   }
 
   async check(route: TenantRoute): Promise<void> {
-    if (!this.redis || this.redis.status !== 'ready') return;
     const limit = route.rateLimitPerMinute ?? this.options.defaultPerMinute;
     let allowed: number;
     let retryAfterMs: number;
-    try {
-      [allowed, retryAfterMs] = await this.redis.slidingWindow(`kryonix:rate:${route.id}`, Date.now(), WINDOW_MS, limit, `${Date.now()}:${randomBytes(4).toString('hex')}`);
-    } catch (error) {
-      this.logger.warn({ err: error }, 'rate limit check failed; request allowed');
-      return;
+    if (!this.redis || this.redis.status !== 'ready') {
+      [allowed, retryAfterMs] = this.local.take(route.id, Date.now(), limit);
+    } else {
+      try {
+        [allowed, retryAfterMs] = await this.redis.slidingWindow(`kryonix:rate:${route.id}`, Date.now(), WINDOW_MS, limit, `${Date.now()}:${randomBytes(4).toString('hex')}`);
+      } catch {
+        [allowed, retryAfterMs] = this.local.take(route.id, Date.now(), limit);
+      }
     }
     if (!allowed) {
       throw new RateLimited(`Tenant "${route.id}" is over its limit of ${limit} requests per minute; retry later.`, Math.max(1, Math.ceil(retryAfterMs / 1000)));
     }
+  }
+}
+
+/**
+ * This process's own count of each tenant's requests, as a sliding window estimated from
+ * two fixed windows (the previous minute's count, weighted by how much of it still
+ * overlaps, plus this minute's): constant memory per tenant, however high the limit.
+ */
+export class LocalWindows {
+  private readonly windows = new Map<string, { start: number; current: number; previous: number }>();
+
+  constructor(private readonly windowMs: number) {}
+
+  /** [1, 0] and counts the request, or [0, ms until it would be allowed]. */
+  take(key: string, now: number, limit: number): [number, number] {
+    const start = now - (now % this.windowMs);
+    let w = this.windows.get(key);
+    if (!w || start - w.start >= 2 * this.windowMs) w = { start, current: 0, previous: 0 };
+    else if (start !== w.start) w = { start, current: 0, previous: w.current };
+    this.windows.set(key, w);
+    if (this.windows.size > 100_000) this.windows.delete(this.windows.keys().next().value!); // a bound, oldest first
+    const overlap = 1 - (now - start) / this.windowMs;
+    const used = w.previous * overlap + w.current;
+    if (used + 1 > limit) {
+      // when the previous window's share has shrunk enough (or the next window starts)
+      const needed = w.previous > 0 ? Math.ceil(((used + 1 - limit) / w.previous) * this.windowMs) : start + this.windowMs - now;
+      return [0, Math.max(1, Math.min(needed, start + this.windowMs - now + this.windowMs))];
+    }
+    w.current++;
+    return [1, 0];
   }
 }

@@ -147,7 +147,8 @@ export class RouteCache implements OnModuleInit, OnModuleDestroy {
     this.loading.delete(id);
   }
 
-  private clear(): void {
+  /** Everything dropped: an event channel reconnected, and what it missed while away is unknown. */
+  clear(): void {
     this.epoch++;
     this.cache.clear();
     this.unknown.clear();
@@ -155,7 +156,7 @@ export class RouteCache implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Any event of a tenant (TenantProvisioned included: a name just missed may exist now) drops what we know of it. */
-  private onEvent(message: string): void {
+  onEvent(message: string): void {
     try {
       const { tenantId } = JSON.parse(message) as { tenantId?: string };
       if (typeof tenantId === 'string') {

@@ -1,0 +1,86 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Client } from 'pg';
+import { TENANT_EVENTS_PG_CHANNEL } from '@kryonix/domain';
+import { DatabaseConnector, KRYONIX_CONFIG, type KryonixConfig, OutageLog } from '@kryonix/platform';
+import { listenToTenantEvents } from '@kryonix/registry';
+import { RouteCache } from './route-cache';
+
+const RETRY_MS = [200, 500, 1_000, 2_000];
+
+/**
+ * The control plane's tenant events from PostgreSQL's LISTEN/NOTIFY (channel
+ * `kryonix_tenants` of the control database), on one dedicated connection: each drops
+ * what the route cache knows of that tenant, so a suspension, key rotation or rate limit
+ * is in force here within a second, with or without Redis. A broken connection is
+ * replaced (200 ms … 2 s apart), and since notifications sent meanwhile are lost, the
+ * whole route cache is dropped once it listens again.
+ */
+@Injectable()
+export class TenantEventsListener implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('events');
+  private readonly outage = new OutageLog(this.logger, 'PostgreSQL (tenant events)');
+  private client?: Client;
+  private stopped = false;
+  private failures = 0;
+  private timer?: NodeJS.Timeout;
+  /** Set once a connection listens (tests wait on it). */
+  listening = false;
+
+  constructor(
+    private readonly routes: RouteCache,
+    private readonly connector: DatabaseConnector,
+    @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.connect(false);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.client?.end().catch(() => undefined);
+  }
+
+  private async connect(reconnecting: boolean): Promise<void> {
+    if (this.stopped) return;
+    const client = new Client(this.connector.poolConfig(this.config.registryDatabase, { application_name: `${this.config.dataApplicationName} (events)`, connectionTimeoutMillis: this.config.acquireTimeoutMs }));
+    let broken = false;
+    const lost = (error?: unknown) => {
+      if (broken) return;
+      broken = true;
+      this.listening = false;
+      if (error) this.outage.failed(error);
+      client.end().catch(() => undefined);
+      this.retry();
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    client.on('notification', (n) => {
+      if (n.channel === TENANT_EVENTS_PG_CHANNEL && n.payload) this.routes.onEvent(n.payload);
+    });
+    try {
+      await client.connect();
+      await listenToTenantEvents(client);
+    } catch (error) {
+      lost(error);
+      return;
+    }
+    if (this.stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    this.failures = 0;
+    this.listening = true;
+    this.outage.ok();
+    if (reconnecting) this.routes.clear(); // what was sent while we were away is lost
+  }
+
+  private retry(): void {
+    if (this.stopped) return;
+    const delay = RETRY_MS[Math.min(this.failures++, RETRY_MS.length - 1)]!;
+    this.timer = setTimeout(() => void this.connect(true), delay);
+    this.timer.unref();
+  }
+}

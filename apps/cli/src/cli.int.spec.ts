@@ -33,7 +33,7 @@ describe('kryonix CLI', () => {
     expect(r.code).toBe(0);
     const body = JSON.parse(r.stdout);
     expect(Object.keys(body).sort()).toEqual(['apiKey', 'database', 'durationMs', 'id', 'mode', 'modules', 'name', 'role', 'schemas', 'url'].sort());
-    expect(body).toMatchObject({ id: 'cli-json', name: 'Siqueira Campos Imóveis', mode: 'database', database: 'kryonix_cliente_cli_json', role: 'cliente_cli_json_user', url: 'https://cli-json.kryonix.test' });
+    expect(body).toMatchObject({ id: 'cli-json', name: 'Siqueira Campos Imóveis', mode: 'database', database: 'kryonix_cliente_cli_json', role: 'cliente_cli_json_user', url: 'https://cli-json.kryonix.test:8443' });
     expect(body.apiKey).toMatch(/^sk_cli-json_[0-9a-f]{32}$/);
     expect(body.modules.sort()).toEqual(['agendamento', 'crm', 'financeiro', 'whatsapp']);
   });
@@ -45,7 +45,7 @@ describe('kryonix CLI', () => {
       expect(r.stdout).toMatch(new RegExp(`✔ ${step}\\s+\\d+\\.\\d ms`));
     }
     expect(r.stdout).toMatch(/API key\s+sk_cli-human_[0-9a-f]{32}/);
-    expect(r.stdout).toContain('https://cli-human.kryonix.test');
+    expect(r.stdout).toContain('https://cli-human.kryonix.test:8443');
     expect(r.stdout).toContain('cli_human_crm');
   });
 
@@ -77,13 +77,13 @@ describe('kryonix CLI', () => {
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stderr)).toEqual({ error: { code: 'CONFIGURATION', message: expect.stringContaining('KRYONIX_DELETE_GRACE must be a duration') } });
     expect(await footprint('cli-badset')).toEqual({ databases: [], roles: [], schemas: [], registry: { clientes: 0, tenant_module_migrations: 0, api_keys: 0 }, files: false });
-    // The data plane's port is not a CLI setting: `tenant list` works, `up` refuses.
-    const list = kryonix(['tenant', 'list', '--json'], { KRYONIX_DATA_PORT: 'nope', KRYONIX_MAX_CONNECTIONS: 'abc' });
+    // The data plane's metrics port is not a CLI setting: `tenant list` works, `up` refuses.
+    const list = kryonix(['tenant', 'list', '--json'], { KRYONIX_DATA_METRICS_PORT: 'nope', KRYONIX_MAX_CONNECTIONS: 'abc' });
     expect(list.stderr).toBe('');
     expect(list.code).toBe(0);
-    const up = kryonix(['up'], { KRYONIX_DATA_PORT: 'nope' });
+    const up = kryonix(['up'], { KRYONIX_DATA_METRICS_PORT: 'nope' });
     expect(up.code).toBe(2);
-    expect(up.stderr).toBe('kryonix: KRYONIX_DATA_PORT must be a port number (1-65535); got "nope".\n');
+    expect(up.stderr).toBe('kryonix: KRYONIX_DATA_METRICS_PORT must be a port number (1-65535), or 0 for any free port; got "nope".\n');
   });
 
   it('the servers refuse a bad setting at start with one line and exit code 2', () => {

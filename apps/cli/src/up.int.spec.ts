@@ -73,7 +73,7 @@ describe('kryonix up (embedded PostgreSQL)', () => {
     const created = spawnSync(process.execPath, [BIN, 'tenant', 'create', 'up-one', 'Up One', '--modules', 'crm', '--json'], { env: apiEnv, encoding: 'utf8' });
     expect(created.stderr).toBe('');
     const tenant = JSON.parse(created.stdout);
-    expect(tenant).toMatchObject({ id: 'up-one', database: 'kryonix_cliente_up_one', url: 'https://up-one.localhost' });
+    expect(tenant).toMatchObject({ id: 'up-one', database: 'kryonix_cliente_up_one', url: `https://up-one.localhost:${dataPort}` });
     // the data plane serves it over HTTPS with the self-signed certificate (*.localhost, localhost);
     // Node refuses wildcards right under a single-label domain, so the TLS name checked is "localhost"
     const ca = readFileSync(join(home, 'tls', 'localhost.crt'), 'utf8');

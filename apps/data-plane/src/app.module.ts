@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ModulesModule } from '@kryonix/modules';
-import { GatewayAccess, KRYONIX_CONFIG, type KryonixConfig, PlatformModule } from '@kryonix/platform';
+import { GatewayAccess, KRYONIX_CONFIG, type KryonixConfig, PlatformModule, tenantUrl } from '@kryonix/platform';
 import { RegistryModule } from '@kryonix/registry';
 import { RoutesModule } from '@kryonix/routes';
 import { AuthFailureLimiter, DomainExceptionFilter, HealthController } from '@kryonix/web';
@@ -36,7 +36,7 @@ export class DataPlaneModule {
         { provide: ROUTE_CACHE_OPTIONS, useValue: options.routes },
         { provide: RATE_LIMIT_OPTIONS, useValue: options.rateLimit },
         RateLimiter,
-        { provide: TenantAccess, useFactory: (routes: RouteCache, settings: KryonixConfig) => new TenantAccess(routes, settings.baseDomain), inject: [RouteCache, KRYONIX_CONFIG] },
+        { provide: TenantAccess, useFactory: (routes: RouteCache, settings: KryonixConfig) => new TenantAccess(routes, settings.baseDomain, tenantUrl(settings, '<tenant>')), inject: [RouteCache, KRYONIX_CONFIG] },
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
         TenantConnections,
         RouteCache,

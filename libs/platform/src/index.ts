@@ -15,3 +15,4 @@ export * from './settings';
 export * from './process';
 export * from './outage-log';
 export * from './deadline';
+export * from './public-url';

@@ -14,14 +14,14 @@ export interface TenantFileModel {
 }
 
 /** The file model of a tenant, from its id, storage and modules. */
-export function tenantFileModel(t: { id: string; database: string; role: string; mode: IsolationMode; modules: readonly string[] }, baseDomain: string): TenantFileModel {
+export function tenantFileModel(t: { id: string; database: string; role: string; mode: IsolationMode; modules: readonly string[] }, url: string): TenantFileModel {
   return {
     id: t.id,
     database: t.database,
     role: t.role,
     schemas: t.modules.map((m) => tenantSchemaName(t.id, t.mode, m)),
     modules: [...t.modules],
-    url: `https://${t.id}.${baseDomain}`,
+    url,
   };
 }
 

@@ -23,7 +23,7 @@ const rolePassword = (id: string) => tenantRolePassword(env, id);
 describe('database mode', () => {
   it('creates a database with every module, its tables as in the source, and the seed SDK query answers', async () => {
     const t = await rt.provisioner.create({ id: 'pv-db-one', name: 'Siqueira Campos Imóveis', modules: ALL.join(',') });
-    expect(t).toMatchObject({ mode: 'database', database: 'kryonix_cliente_pv_db_one', role: 'cliente_pv_db_one_user', url: 'https://pv-db-one.kryonix.test' });
+    expect(t).toMatchObject({ mode: 'database', database: 'kryonix_cliente_pv_db_one', role: 'cliente_pv_db_one_user', url: 'https://pv-db-one.kryonix.test:8443' });
     expect(t.apiKey).toMatch(/^sk_pv-db-one_[0-9a-f]{32}$/);
     expect(await tableCounts(t.database, ALL)).toEqual(SOURCE_COUNTS);
     const sdk = await withAdmin((c) => c.query('SELECT database_name FROM tenant_management.clientes WHERE id = $1', ['pv-db-one']), env.config.registryDatabase);

@@ -61,7 +61,8 @@ export interface ProvisionerDeps {
   catalog: ModuleCatalog;
   secrets: SecretBox;
   files: GeneratedFiles;
-  baseDomain: string;
+  /** The URL a client uses for a tenant. */
+  tenantUrl: (id: string) => string;
   failpoints?: ReadonlyMap<string, FailpointAction>;
   /**
    * Warm spares kept per database-mode module set (KRYONIX_WARM_DATABASES): after a
@@ -86,7 +87,7 @@ export class Provisioner implements OnModuleDestroy {
 
   constructor(private readonly deps: ProvisionerDeps) {
     this.spares = new WarmSpares(deps.registry, deps.connector, deps.storage, { wanted: deps.warmDatabases ?? 0, modulesDir: deps.modulesDir ?? '', onError: deps.onBackgroundError });
-    this.stepDeps = { storage: deps.storage, files: deps.files, spares: this.spares, baseDomain: deps.baseDomain };
+    this.stepDeps = { storage: deps.storage, files: deps.files, spares: this.spares, tenantUrl: deps.tenantUrl };
   }
 
   /** Checks a create request without touching anything; returns it normalised. */
@@ -163,7 +164,7 @@ export class Provisioner implements OnModuleDestroy {
       database: tenantDatabaseName(id, mode),
       role: tenantRoleName(id),
       schemas: modules.map((module) => ({ module, schema: tenantSchemaName(id, mode, module.name) })),
-      url: `https://${id}.${this.deps.baseDomain}`,
+      url: this.deps.tenantUrl(id),
     };
   }
 

@@ -1,7 +1,7 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { ModuleCatalog } from '@kryonix/modules';
-import { DatabaseConnector, KRYONIX_CONFIG, type KryonixConfig, SecretBox, ServerRepository } from '@kryonix/platform';
+import { DatabaseConnector, KRYONIX_CONFIG, type KryonixConfig, SecretBox, ServerRepository, tenantUrl } from '@kryonix/platform';
 import { REGISTRY_DB, type RegistryDatabase } from '@kryonix/registry';
 import { GeneratedFiles } from './generated-files';
 import { TenantOperations } from './tenant-operations';
@@ -50,7 +50,7 @@ export class ProvisioningModule {
               catalog,
               secrets,
               files,
-              baseDomain: config.baseDomain,
+              tenantUrl: (id: string) => tenantUrl(config, id),
               failpoints: config.failpoints,
               warmDatabases: options.warmDatabases,
               modulesDir: config.modulesDir,

@@ -30,6 +30,7 @@ import { SubmitMigrationHandler } from './submit-migration/submit-migration.hand
 import { SetRateLimitHandler } from './set-rate-limit/set-rate-limit.handler';
 import { RunNextJobHandler } from './run-next-job/run-next-job.handler';
 import { ApplySessionTimeoutsHandler } from './apply-session-timeouts/apply-session-timeouts.handler';
+import { RefreshTenantFilesHandler } from './refresh-tenant-files/refresh-tenant-files.handler';
 import { SubmitCreateTenantHandler } from './submit-create-tenant/submit-create-tenant.handler';
 
 export type TenantsOptions = ProvisioningOptions;
@@ -75,6 +76,7 @@ export class TenantsModule {
         GetJobHandler,
         RunNextJobHandler,
         ApplySessionTimeoutsHandler,
+        RefreshTenantFilesHandler,
         ChangeModulesHandler,
         CollectUsageHandler,
         SubmitTenantJobHandler,

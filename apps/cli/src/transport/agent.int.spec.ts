@@ -70,7 +70,7 @@ describe('the local agent', () => {
 
     const json = JSON.parse(kryonix(['tenant', 'create', 'ag-three', 'Agent Three', '--modules', 'crm', '--json']).stdout);
     expect(Object.keys(json).sort()).toEqual(Object.keys(JSON.parse(first.stdout)).sort());
-    expect(json).toMatchObject({ id: 'ag-three', database: 'kryonix_cliente_ag_three', url: 'https://ag-three.kryonix.test' });
+    expect(json).toMatchObject({ id: 'ag-three', database: 'kryonix_cliente_ag_three', url: 'https://ag-three.kryonix.test:8443' });
 
     const list = JSON.parse(kryonix(['tenant', 'list', '--json']).stdout) as Array<{ id: string }>;
     expect(list.map((t) => t.id).sort()).toEqual(['ag-one', 'ag-three', 'ag-two']);
@@ -98,7 +98,7 @@ describe('the local agent', () => {
 
   it('other settings never reach this agent; agents can be turned off', async () => {
     const other = JSON.parse(kryonix(['tenant', 'create', 'ag-other', 'Other', '--modules', 'crm', '--json'], { KRYONIX_BASE_DOMAIN: 'other.test' }).stdout);
-    expect(other.url).toBe('https://ag-other.other.test');
+    expect(other.url).toBe('https://ag-other.other.test:8443');
     expect(await audited('ag-other')).toEqual([{ actor: me, action: 'tenant.create', door: 'cli', outcome: 'success' }]);
     await agentUp(2); // that configuration now has an agent of its own
     expect(kryonix(['tenant', 'create', 'ag-off', 'Off', '--modules', 'crm'], { KRYONIX_AGENT: 'off' }).code).toBe(0);

@@ -2,13 +2,14 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DatabaseConnector } from '@kryonix/platform';
 import { GeneratedFiles } from '@kryonix/provisioning';
-import { ApplySessionTimeoutsCommand } from '@kryonix/tenants';
+import { ApplySessionTimeoutsCommand, RefreshTenantFilesCommand } from '@kryonix/tenants';
 import { reportPassFailure } from './worker-errors';
 
 /**
  * What the control plane tidies when it starts, in the background (serving does not wait):
  *  - tenant roles made before the session timeouts existed or changed get the configured ones;
- *  - staging folders of generated files left by a process killed mid-write (its pid gone) are removed.
+ *  - staging folders of generated files left by a process killed mid-write (its pid gone) are removed;
+ *  - the generated files (sdk.env) of every tenant are rewritten when the tenant URL changed.
  */
 @Injectable()
 export class StartupTasks implements OnApplicationBootstrap {
@@ -35,6 +36,15 @@ export class StartupTasks implements OnApplicationBootstrap {
       },
       (error: unknown) => this.logger.warn({ err: error }, 'could not sweep the staging folders of generated files'),
     );
-    this.done = Promise.all([roles, staging]).then(() => undefined);
+    // after the sweep: both write in the staging folder
+    const urls = staging.then(() =>
+      this.commands.execute(new RefreshTenantFilesCommand()).then(
+        (rewritten) => {
+          if (rewritten.length) this.logger.log({ tenants: rewritten.length }, 'rewrote the generated files (sdk.env) of tenants for the current tenant URL');
+        },
+        (error: unknown) => reportPassFailure(this.logger, this.connector, error, 'could not rewrite the generated files of tenants'),
+      ),
+    );
+    this.done = Promise.all([roles, urls]).then(() => undefined);
   }
 }

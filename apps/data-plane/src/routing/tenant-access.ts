@@ -25,6 +25,8 @@ export class TenantAccess {
   constructor(
     private readonly routes: RouteCache,
     private readonly baseDomain: string,
+    /** How a client reaches a tenant, with `<tenant>` for the id (the hint of a 404). */
+    private readonly urlPattern = `https://<tenant>.${baseDomain}`,
   ) {}
 
   async check(req: AccessRequest): Promise<AccessVerdict> {
@@ -39,7 +41,7 @@ export class TenantAccess {
     if (!keyTenant) return { route: undefined, refusal: new Unauthorized('Invalid API key.') };
     const route = subdomain ? await this.routes.get(subdomain) : undefined;
     if (!route || route.status === 'provisioning' || route.status === 'deleting') {
-      return { route: undefined, refusal: new TenantNotFound(subdomain ?? '', `Unknown tenant${subdomain ? ` "${subdomain}"` : ''}: use https://<tenant>.${this.baseDomain}.`) };
+      return { route: undefined, refusal: new TenantNotFound(subdomain ?? '', `Unknown tenant${subdomain ? ` "${subdomain}"` : ''}: use ${this.urlPattern}.`) };
     }
     if (keyTenant !== route.id) {
       const owner = await this.routes.get(keyTenant);

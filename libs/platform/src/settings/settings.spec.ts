@@ -2,6 +2,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KryonixError } from '@kryonix/domain';
 import { projectPath } from '../project-root';
+import { tenantUrl } from '../public-url';
 import { SETTINGS, SETTINGS_TABLE_MARKERS, SettingSpec, coreSettingNames, loadSettings, settingsTable } from './index';
 
 const specs = Object.values(SETTINGS as Record<string, SettingSpec<unknown>>);
@@ -79,12 +80,12 @@ describe('the one schema of settings', () => {
     expect(short.message).not.toContain('short-secret');
   });
 
-  it('checks only what a process reads: a bad data-plane port stops the data plane and up, not a CLI command', () => {
-    const env = { KRYONIX_DATA_PORT: 'nope' };
+  it('checks only what a process reads: a bad data-plane metrics port stops the data plane and up, not a CLI command', () => {
+    const env = { KRYONIX_DATA_METRICS_PORT: 'nope' };
     expect(() => loadSettings(env, 'cli')).not.toThrow();
     expect(() => loadSettings(env, 'control-plane')).not.toThrow();
-    expect(failure(() => loadSettings(env, 'data-plane')).message).toContain('KRYONIX_DATA_PORT');
-    expect(failure(() => loadSettings(env, 'up')).message).toContain('KRYONIX_DATA_PORT');
+    expect(failure(() => loadSettings(env, 'data-plane')).message).toContain('KRYONIX_DATA_METRICS_PORT');
+    expect(failure(() => loadSettings(env, 'up')).message).toContain('KRYONIX_DATA_METRICS_PORT');
   });
 
   it('names every variable once, each with a description and at least one process', () => {
@@ -132,5 +133,13 @@ describe('the one schema of settings', () => {
     expect(start).toBeGreaterThan(0);
     expect(readme.slice(start + SETTINGS_TABLE_MARKERS.start.length, end).trim()).toBe(settingsTable().trim());
     for (const s of specs) expect(settingsTable()).toContain(`\`${s.env}\``);
+  });
+});
+
+describe('tenantUrl (the URL a client uses for a tenant)', () => {
+  it('is https://<id>.<base-domain>:<data port>, without the port when it is 443, or KRYONIX_PUBLIC_URL', () => {
+    expect(tenantUrl({ baseDomain: 'localhost', dataPort: 8443, publicUrl: undefined }, 'acme')).toBe('https://acme.localhost:8443');
+    expect(tenantUrl({ baseDomain: 'kryonix.com.br', dataPort: 443, publicUrl: undefined }, 'acme')).toBe('https://acme.kryonix.com.br');
+    expect(tenantUrl({ baseDomain: 'x', dataPort: 8443, publicUrl: 'https://<id>.apps.example.com/' }, 'acme')).toBe('https://acme.apps.example.com');
   });
 });

@@ -400,7 +400,15 @@ export const SETTINGS = {
   }),
 
   // ---- the data plane -----------------------------------------------------------------
-  dataPort: port({ env: 'KRYONIX_DATA_PORT', default: 8443, processes: ['data-plane', 'up'], description: 'Where the data plane listens.' }),
+  dataPort: port({ env: 'KRYONIX_DATA_PORT', default: 8443, processes: CORE, description: 'Where the data plane listens (and the port of tenant URLs, unless `KRYONIX_PUBLIC_URL` says otherwise).' }),
+  publicUrl: text({
+    env: 'KRYONIX_PUBLIC_URL',
+    shown: 'unset: `https://<id>.<base-domain>:<data port>` (no port when it is 443)',
+    pattern: /^https?:\/\/[^\s/]*<id>[^\s/]*(:\d{1,5})?\/?$/,
+    allowed: 'a URL pattern with `<id>` in its host, e.g. https://<id>.apps.example.com',
+    processes: CORE,
+    description: 'The URL a tenant app uses to reach its tenant, as printed by `tenant create`, in `sdk.env` and in the data plane\'s hints (a proxy or a real domain in front of the data plane); `sdk.env` of existing tenants is rewritten when a control plane starts with another value.',
+  }),
   dataHost: text({ env: 'KRYONIX_DATA_HOST', default: '127.0.0.1', processes: ['data-plane'], description: 'Address the data plane listens on.' }),
   dataMetricsPort: integer({
     env: 'KRYONIX_DATA_METRICS_PORT',

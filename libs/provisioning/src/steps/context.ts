@@ -47,5 +47,6 @@ export interface StepDeps {
   storage: TenantStorageRepository;
   files: GeneratedFiles;
   spares: WarmSpares;
-  baseDomain: string;
+  /** The URL a client uses for a tenant (tenantUrl of the settings). */
+  tenantUrl: (id: string) => string;
 }

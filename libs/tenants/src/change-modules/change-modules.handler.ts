@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { tenantSchemaName } from '@kryonix/domain';
 import { ModuleCatalog } from '@kryonix/modules';
-import { KRYONIX_CONFIG, type KryonixConfig } from '@kryonix/platform';
+import { KRYONIX_CONFIG, type KryonixConfig, tenantUrl } from '@kryonix/platform';
 import { GeneratedFiles, TenantOperations, TenantStorageRepository, tenantFileModel } from '@kryonix/provisioning';
 import { ModuleLedgerRepository, TenantRepository } from '@kryonix/registry';
 import { TenantModulesChangedEvent } from '../events/tenant-lifecycle.events';
@@ -48,7 +48,7 @@ export class ChangeModulesHandler implements ICommandHandler<ChangeModulesComman
         }
       }
       await new TenantRepository(admin).setModules(t.id, nextNames);
-      await this.files.write(tenantFileModel({ id: t.id, database: t.databaseName, role: t.roleName, mode: t.mode, modules: nextNames }, this.config.baseDomain));
+      await this.files.write(tenantFileModel({ id: t.id, database: t.databaseName, role: t.roleName, mode: t.mode, modules: nextNames }, tenantUrl(this.config, t.id)));
       return { id: t.id, modules: nextNames, added: added.map((m) => m.name), removed, purged: purge ? removed : [] };
     });
     this.events.publish(new TenantModulesChangedEvent(result.id, result.modules));

@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import { TenantMetricsRepository } from '@kryonix/provisioning';
 import { ApiKeyRepository, ModuleLedgerRepository, REGISTRY_DB, type RegistryDatabase, TenantRepository } from '@kryonix/registry';
 import { ShowTenantQuery, TenantDetails } from './show-tenant.query';
-import { KRYONIX_CONFIG } from '@kryonix/platform';
+import { KRYONIX_CONFIG, tenantUrl } from '@kryonix/platform';
 
 @QueryHandler(ShowTenantQuery)
 export class ShowTenantHandler implements IQueryHandler<ShowTenantQuery, TenantDetails> {
@@ -33,7 +33,7 @@ export class ShowTenantHandler implements IQueryHandler<ShowTenantQuery, TenantD
       ...rest,
       schemas,
       storage: { usedBytes: usage[0]?.storageBytes ?? 0, quotaBytes: this.config.storageQuotaBytes },
-      url: `https://${tenant.subdomain}.${this.config.baseDomain}`,
+      url: tenantUrl(this.config, tenant.subdomain),
       migrations,
       apiKeys,
     };

@@ -155,8 +155,12 @@ describe('module REST API', () => {
     const newest = await api('dp-alpha', '/api/crm/leads?order=-created_at&limit=1');
     expect(newest.body.items[0].nome).toBe('Lead 4');
     expect((await api('dp-alpha', '/api/crm/leads?order=score')).body.error.message).toContain('Cannot order by "score"');
+    const before = (await api('dp-alpha', `/api/crm/leads/${id}`)).body;
+    await new Promise((r) => setTimeout(r, 20));
     const patched = await api('dp-alpha', `/api/crm/leads/${id}`, { method: 'PATCH', body: { status: 'cliente' } });
-    expect(patched).toMatchObject({ status: 200, body: { status: 'cliente', nome: 'Maria Silva' } });
+    expect(patched).toMatchObject({ status: 200, body: { status: 'cliente', nome: 'Maria Silva', created_at: before.created_at } });
+    // the manifest's updatedAt column moves with every change (timestamps come back as stored text)
+    expect(patched.body.updated_at > before.updated_at).toBe(true);
     expect((await api('dp-alpha', `/api/crm/leads/${id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await api('dp-alpha', `/api/crm/leads/${id}`)).status).toBe(404);
   });

@@ -19,7 +19,15 @@ const manifestSchema = z
     dependencies: z.array(z.string().regex(MODULE_NAME)).default([]),
     tables: z.record(
       z.string().regex(COLUMN_NAME),
-      z.object({ primaryKey: z.string().regex(COLUMN_NAME).default('id'), filterable: z.array(z.string().regex(COLUMN_NAME)).default([]) }),
+      z
+        .object({
+          primaryKey: z.string().regex(COLUMN_NAME).default('id'),
+          filterable: z.array(z.string().regex(COLUMN_NAME)).default([]),
+          // the table's creation and last-change timestamps, where it has them (names differ between tables)
+          createdAt: z.string().regex(COLUMN_NAME).optional(),
+          updatedAt: z.string().regex(COLUMN_NAME).optional(),
+        })
+        .strict(),
     ),
   })
   .strict();
@@ -39,7 +47,8 @@ export interface ModuleDefinition {
   /** The module's version is its highest migration number. */
   version: number;
   dependencies: string[];
-  tables: Record<string, { primaryKey: string; filterable: string[] }>;
+  /** createdAt/updatedAt: the table's timestamp columns, where it has them; updatedAt is set by every update through the data plane. */
+  tables: Record<string, { primaryKey: string; filterable: string[]; createdAt?: string; updatedAt?: string }>;
   migrations: ModuleMigration[];
   /** Hash over every migration's checksum: identifies what a tenant at this version has. */
   checksum: string;

@@ -16,6 +16,8 @@ interface Target {
   schema: string;
   table: string;
   filterable: string[];
+  /** Set to now() by every update (the manifest's updatedAt). */
+  updatedAt?: string;
 }
 
 /** The module REST API, generated from the module manifests: list, get, create, update, delete. */
@@ -81,7 +83,9 @@ export class ModuleResources {
     return this.run(route, target, async (repo, cols) => {
       const values = this.values(cols, body, `${module}.${table}`).filter(([name]) => name !== 'id');
       if (values.length === 0) throw new InvalidInput('Nothing to update: send at least one field.');
-      const row = await repo.update(idValue(cols, id), values);
+      // the table's last-change stamp, unless the app sets it itself
+      const stamp = target.updatedAt && !values.some(([name]) => name === target.updatedAt) ? target.updatedAt : undefined;
+      const row = await repo.update(idValue(cols, id), values, stamp);
       if (!row) throw new NotFound(`No ${module}.${table} with id ${id}.`);
       return row;
     });
@@ -103,7 +107,7 @@ export class ModuleResources {
     if (!manifest) {
       throw new NotFound(`Module "${module}" has no table "${table}"; tables: ${Object.keys(this.catalog.get(module).tables).join(', ')}.`);
     }
-    return { schema, table, filterable: manifest.filterable };
+    return { schema, table, filterable: manifest.filterable, updatedAt: manifest.updatedAt };
   }
 
   private async run<R>(route: TenantRoute, target: Target, fn: (repo: TableRepository, columns: ColumnInfo[]) => Promise<R>): Promise<R> {

@@ -69,8 +69,9 @@ export class TableRepository {
     return (await this.client.query(`INSERT INTO ${this.qualified} (${columns}) VALUES (${placeholders}) RETURNING *`, values.map(([, v]) => v))).rows[0];
   }
 
-  async update(id: string, values: Array<[string, unknown]>): Promise<Record<string, unknown> | undefined> {
-    const sets = values.map(([c], i) => `${quoteIdent(c)} = $${i + 2}`).join(', ');
+  /** `stamp`: a timestamp column set to now() as well (the table's updatedAt). */
+  async update(id: string, values: Array<[string, unknown]>, stamp?: string): Promise<Record<string, unknown> | undefined> {
+    const sets = [...values.map(([c], i) => `${quoteIdent(c)} = $${i + 2}`), ...(stamp ? [`${quoteIdent(stamp)} = now()`] : [])].join(', ');
     return (await this.client.query(`UPDATE ${this.qualified} SET ${sets} WHERE id = $1 RETURNING *`, [id, ...values.map(([, v]) => v)])).rows[0];
   }
 

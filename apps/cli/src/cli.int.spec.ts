@@ -176,6 +176,17 @@ describe('lifecycle commands (in-process)', () => {
     const deleted = JSON.parse(kryonix(['tenant', 'delete', 'cli-life', '--json']).stdout);
     expect(deleted).toMatchObject({ id: 'cli-life', status: 'deleting' });
     expect(new Date(deleted.purgeAfter).getTime()).toBeGreaterThan(Date.now() + 6 * 24 * 3600 * 1000); // 7 days by default
+    // undelete within the grace period: back as it was (active, its role can log in again)
+    expect(kryonix(['tenant', 'undelete', 'cli-life']).stdout).toBe('Tenant cli-life is back, active (in force on every data plane within 1 s).\n');
+    expect(JSON.parse(kryonix(['tenant', 'show', 'cli-life', '--json']).stdout)).toMatchObject({ status: 'active', purgeAfter: null });
+    expect(await withAdmin(async (c) => (await c.query(`SELECT rolcanlogin FROM pg_roles WHERE rolname = 'cliente_cli_life_user'`)).rows[0].rolcanlogin)).toBe(true);
+    expect(kryonix(['tenant', 'undelete', 'cli-life']).code).toBe(3); // not deleted: conflict
+    // a suspended tenant deleted and undeleted is suspended again
+    kryonix(['tenant', 'suspend', 'cli-life']);
+    kryonix(['tenant', 'delete', 'cli-life']);
+    expect(JSON.parse(kryonix(['tenant', 'undelete', 'cli-life', '--json']).stdout)).toEqual({ id: 'cli-life', status: 'suspended' });
+    expect(await withAdmin(async (c) => (await c.query(`SELECT rolcanlogin FROM pg_roles WHERE rolname = 'cliente_cli_life_user'`)).rows[0].rolcanlogin)).toBe(false);
+    expect(JSON.parse(kryonix(['tenant', 'delete', 'cli-life', '--json']).stdout)).toMatchObject({ status: 'deleting' });
     expect(kryonix(['tenant', 'rotate-key', 'cli-life']).code).toBe(3); // deleting: conflict
     expect(kryonix(['tenant', 'suspend', 'cli-nobody']).code).toBe(1);
     const audit = await withAdmin(async (c) => (await c.query(`SELECT actor, action, outcome FROM tenant_management.audit_log WHERE target = 'cli-life' ORDER BY id`)).rows, env.config.registryDatabase);
@@ -188,6 +199,12 @@ describe('lifecycle commands (in-process)', () => {
       'tenant.rotate_credentials:success',
       'tenant.set_rate_limit:success',
       'tenant.set_rate_limit:success',
+      'tenant.delete:success',
+      'tenant.undelete:success',
+      'tenant.undelete:failure',
+      'tenant.suspend:success',
+      'tenant.delete:success',
+      'tenant.undelete:success',
       'tenant.delete:success',
       'tenant.rotate_key:failure',
     ]);

@@ -354,6 +354,10 @@ describe('lifecycle', () => {
     expect(await canLogin('cp-page-a', 'kryonix_tenants')).toBe(false);
     expect((await call('POST', '/v1/tenants/cp-page-a/api-keys')).status).toBe(409);
     expect((await call('POST', '/v1/tenants/cp-page-a/resume')).body.error.code).toBe('TENANT_STATE');
+    // grace 0 here: the purge is due, so there is no way back any more
+    const late = await call('POST', '/v1/tenants/cp-page-a/undelete');
+    expect(late.status).toBe(409);
+    expect(late.body.error.message).toBe('Tenant "cp-page-a" is past its grace period (its purge is due); cannot undelete.');
     expect((await call('PUT', '/v1/tenants/cp-page-a/modules', { modules: ['crm'] })).status).toBe(409);
     await server.app.get(PurgeWorker).tick(); // queues a purge job; the job worker runs it
     const gone = { databases: [], roles: [], schemas: [], registry: { clientes: 0, tenant_module_migrations: 0, api_keys: 0 }, files: false };

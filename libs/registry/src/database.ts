@@ -18,6 +18,7 @@ export interface ClientesTable {
   suspended_at: Timestamp | null;
   deleted_at: Timestamp | null;
   purge_after: Timestamp | null;
+  status_before_delete: 'active' | 'suspended' | null;
   rate_limit_per_minute: number | null;
 }
 

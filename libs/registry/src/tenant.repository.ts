@@ -104,11 +104,29 @@ export class TenantRepository {
   }
 
   /** Soft delete: the tenant is refused everywhere and purged after `graceMs`. */
+  /**
+   * A deleted tenant whose grace period is not over back to the status it had before
+   * (active or suspended); undefined when it is not deleting or its purge is due.
+   */
+  async undelete(id: string): Promise<'active' | 'suspended' | undefined> {
+    const row = await this.db
+      .updateTable('tenant_management.clientes')
+      .set({ status: sql`coalesce(status_before_delete, 'active')`, status_before_delete: null, deleted_at: null, purge_after: null, updated_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .where('status', '=', 'deleting')
+      .where('purge_after', '>', sql<Date>`now()`)
+      .returning('status')
+      .executeTakeFirst();
+    return row?.status as 'active' | 'suspended' | undefined;
+  }
+
   async markDeleting(id: string, graceMs: number): Promise<Date> {
     const row = await this.db
       .updateTable('tenant_management.clientes')
       .set({
         status: 'deleting',
+        // what undelete brings back (a second delete keeps the first one's)
+        status_before_delete: sql<'active' | 'suspended'>`CASE WHEN status = 'deleting' THEN status_before_delete ELSE status END`,
         updated_at: sql<Date>`now()`,
         deleted_at: sql<Date>`now()`,
         purge_after: sql<Date>`now() + make_interval(secs => ${graceMs / 1000})`,

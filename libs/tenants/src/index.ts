@@ -8,6 +8,7 @@ export * from './list-modules/list-modules.query';
 export * from './events/tenant-provisioned.event';
 export * from './suspend-tenant/suspend-tenant.command';
 export * from './resume-tenant/resume-tenant.command';
+export * from './undelete-tenant/undelete-tenant.command';
 export * from './delete-tenant/delete-tenant.command';
 export * from './rotate-api-key/rotate-api-key.command';
 export * from './rotate-credentials/rotate-credentials.command';

@@ -17,6 +17,7 @@ import { TenantLogHandler } from './tenant-log/tenant-log.handler';
 import { DeleteTenantHandler } from './delete-tenant/delete-tenant.handler';
 import { PurgeExpiredTenantsHandler } from './purge-expired/purge-expired.handler';
 import { ResumeTenantHandler } from './resume-tenant/resume-tenant.handler';
+import { UndeleteTenantHandler } from './undelete-tenant/undelete-tenant.handler';
 import { RotateApiKeyHandler } from './rotate-api-key/rotate-api-key.handler';
 import { RotateCredentialsHandler } from './rotate-credentials/rotate-credentials.handler';
 import { SuspendTenantHandler } from './suspend-tenant/suspend-tenant.handler';
@@ -68,6 +69,7 @@ export class TenantsModule {
         ListModulesHandler,
         SuspendTenantHandler,
         ResumeTenantHandler,
+        UndeleteTenantHandler,
         DeleteTenantHandler,
         RotateApiKeyHandler,
         RotateCredentialsHandler,

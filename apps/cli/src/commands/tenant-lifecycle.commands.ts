@@ -77,6 +77,7 @@ export function tenantLifecycleCommands(): Command[] {
       ),
     simple('suspend', "suspend a tenant: its role can no longer log in and the data plane refuses it", (s, id) => s.suspend(id), (r) => `Tenant ${r.id} is suspended${EVERYWHERE}.`),
     simple('resume', 'resume a suspended tenant', (s, id) => s.resume(id), (r) => `Tenant ${r.id} is active${EVERYWHERE}.`),
+    simple('undelete', 'bring a deleted tenant back as it was (status, role, keys, data), within its grace period', (s, id) => s.undelete(id), (r) => `Tenant ${r.id} is back, ${r.status}${EVERYWHERE}.`),
     new Command('rotate-key')
       .description('issue a new API key (shown once) and revoke the old one, now or after --overlap')
       .argument('<id>', 'tenant id')

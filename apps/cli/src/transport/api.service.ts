@@ -60,6 +60,9 @@ export class ApiTenantService implements TenantService {
   resume(id: string): Out<'resume'> {
     return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/resume`);
   }
+  undelete(id: string): Out<'undelete'> {
+    return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/undelete`);
+  }
   delete(id: string, purge: boolean): Out<'delete'> {
     return this.call('DELETE', `/v1/tenants/${encodeURIComponent(id)}${purge ? '?purge=true' : ''}`);
   }

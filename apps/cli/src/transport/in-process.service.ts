@@ -6,7 +6,7 @@ import {
   ListModulesQuery,
   ListTenantsQuery,
   RepairTenantCommand,
-  ResumeTenantCommand,
+  ResumeTenantCommand, UndeleteTenantCommand,
   RotateApiKeyCommand,
   RotateCredentialsCommand,
   SetRateLimitCommand,
@@ -46,6 +46,9 @@ export class InProcessTenantService implements TenantService {
   }
   resume(id: string) {
     return this.command(new ResumeTenantCommand(id));
+  }
+  undelete(id: string) {
+    return this.command(new UndeleteTenantCommand(id));
   }
   delete(id: string, purge: boolean) {
     return this.command(new DeleteTenantCommand(id, purge));

@@ -16,6 +16,7 @@ export interface TenantService {
   modules(): Promise<ModuleSummary[]>;
   suspend(id: string): Promise<StatusChange>;
   resume(id: string): Promise<StatusChange>;
+  undelete(id: string): Promise<StatusChange>;
   delete(id: string, purge: boolean): Promise<DeletionResult>;
   rotateKey(id: string, overlapMs: number): Promise<RotatedApiKey>;
   changeModules(id: string, modules: string[], purge: boolean): Promise<ModulesChange>;

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Que
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import * as S from '../docs/openapi.schemas';
 import { QueryBus } from '@nestjs/cqrs';
-import { AuditedCommands, ChangeModulesCommand, CreateTenantCommand, DeleteTenantCommand, ListTenantsQuery, ResumeTenantCommand, RotateApiKeyCommand, RepairTenantCommand, RotateCredentialsCommand, SetRateLimitCommand, ShowTenantQuery, SubmitCreateTenantCommand, SubmitTenantJobCommand, SuspendTenantCommand, TenantLogQuery } from '@kryonix/tenants';
+import { AuditedCommands, ChangeModulesCommand, CreateTenantCommand, DeleteTenantCommand, ListTenantsQuery, ResumeTenantCommand, UndeleteTenantCommand, RotateApiKeyCommand, RepairTenantCommand, RotateCredentialsCommand, SetRateLimitCommand, ShowTenantQuery, SubmitCreateTenantCommand, SubmitTenantJobCommand, SuspendTenantCommand, TenantLogQuery } from '@kryonix/tenants';
 import type { AuditedRequest } from '../audit/audit.interceptor';
 import { StreamingReply, streamSteps, wantsSteps } from './step-stream';
 import { changeModulesBody, createTenantBody, listTenantsQuery, parse, rateLimitBody, rotateKeyBody } from './tenant.dto';
@@ -122,6 +122,13 @@ export class TenantsController {
   @apply(ApiOperation({ summary: 'Resume a suspended tenant' }), ApiResponse({ status: 200, schema: S.StatusChange }), ...errors(400, 401, 404, 409, 423))
   resume(@Param('id') id: string) {
     return this.commands.execute(new ResumeTenantCommand(id));
+  }
+
+  @Post(':id/undelete')
+  @HttpCode(200)
+  @apply(ApiOperation({ summary: 'Undo a delete within its grace period: the tenant is back as it was (status, role, keys, data)' }), ApiResponse({ status: 200, schema: S.StatusChange }), ...errors(400, 401, 404, 409, 423))
+  undelete(@Param('id') id: string) {
+    return this.commands.execute(new UndeleteTenantCommand(id));
   }
 
   @Delete(':id')

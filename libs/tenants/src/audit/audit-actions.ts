@@ -9,6 +9,7 @@ export const AUDIT_ACTIONS = {
   suspendTenant: 'tenant.suspend',
   resumeTenant: 'tenant.resume',
   deleteTenant: 'tenant.delete',
+  undeleteTenant: 'tenant.undelete',
   purgeTenant: 'tenant.purge',
   changeModules: 'tenant.change_modules',
   rotateApiKey: 'tenant.rotate_key',

@@ -24,6 +24,22 @@ describe('ModuleCatalog', () => {
     expect(() => catalog.get('crm').migrations[0]!.render('bad"name')).toThrow();
   });
 
+  it('refuses a migration that names its schema literally (crm.leads), with the file and line; comments and strings do not count', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kx-mods-'));
+    try {
+      cpSync(projectPath('sql', 'modules'), dir, { recursive: true });
+      const file = join(dir, 'crm', '0002_literal.sql.hbs');
+      writeFileSync(file, "-- adds crm.leads.canal2 (a comment may say crm.leads)\nCOMMENT ON TABLE {{schema}}.leads IS 'see crm.leads';\nALTER TABLE crm.leads ADD COLUMN canal2 text;\n");
+      await expect(ModuleCatalog.load(dir)).rejects.toThrow(`${file}:3: names the schema "crm" literally (crm.leads ADD COLUMN canal2 text;); write {{schema}}.<table> instead`);
+      writeFileSync(file, 'ALTER TABLE "crm" . leads ADD COLUMN canal2 text;\n');
+      await expect(ModuleCatalog.load(dir)).rejects.toThrow(`${file}:1: names the schema "crm" literally`);
+      writeFileSync(file, "-- adds crm.leads.canal2\nALTER TABLE {{schema}}.leads ADD COLUMN canal2 text DEFAULT 'crm.x';\n");
+      expect((await ModuleCatalog.load(dir)).get('crm').version).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('parses lists, dedupes and orders dependencies first', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kx-mods-'));
     try {

@@ -128,6 +128,26 @@ export class ModuleCatalog {
   }
 }
 
+/**
+ * A migration must name its schema through the template (`{{schema}}.leads`): each tenant's
+ * schema has a name of its own (`acme_crm` in schema mode), so `crm.leads` would work on
+ * database-mode tenants only and break schema-mode ones (and drift). Refused with the file
+ * and line. Comments and string literals are not looked at.
+ */
+function refuseLiteralSchema(text: string, module: string, file: string): void {
+  const literal = new RegExp(`(^|[^\\w."])("?)${module}\\2\\s*\\.\\s*"?[a-z_]`, 'i');
+  text.split('\n').forEach((line, i) => {
+    const code = line.replace(/'(?:[^']|'')*'/g, "''").replace(/--.*$/, '');
+    const m = literal.exec(code);
+    if (m) {
+      throw new ConfigurationError(
+        `${file}:${i + 1}: names the schema "${module}" literally (${code.slice(m.index + m[1]!.length).trim().slice(0, 40)}); write {{schema}}.<table> instead: each tenant's schema has its own name.`,
+        { file, line: i + 1 },
+      );
+    }
+  });
+}
+
 async function loadModule(folder: string, dirName: string): Promise<ModuleDefinition> {
   const parsed = manifestSchema.safeParse(JSON.parse(await readFile(join(folder, 'module.json'), 'utf8')));
   if (!parsed.success) throw new ConfigurationError(`Invalid manifest ${join(folder, 'module.json')}: ${parsed.error.message}`);
@@ -138,6 +158,7 @@ async function loadModule(folder: string, dirName: string): Promise<ModuleDefini
     const match = MIGRATION_FILE.exec(file);
     if (!match) continue;
     const text = await readFile(join(folder, file), 'utf8');
+    refuseLiteralSchema(text, manifest.name, join(folder, file));
     const template = Handlebars.compile(text, { noEscape: true, strict: true });
     migrations.push({
       version: Number(match[1]),

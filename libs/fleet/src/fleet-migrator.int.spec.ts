@@ -52,6 +52,8 @@ describe('kryonix migrate', () => {
     const report = await (await v2()).migrator.migrate({ concurrency: 1 });
     expect(report.migrated).toEqual(['fm-a-db', 'fm-b-sc']);
     expect(report.failed).toEqual([{ tenant: 'fm-bad', error: expect.stringContaining('leads_email_unique') }]);
+    // the error names the module, the version and the file whose SQL failed
+    expect(report.failed[0]!.error).toContain(`crm migration 0002 (${join(modulesDir, 'crm', '0002_email_unique.sql.hbs')}): `);
     expect(report.notAttempted).toEqual(['fm-c-db', 'fm-d-sc']);
     expect(await hasColumn('fm-bad')).toBe(false); // the ADD COLUMN before the failing statement was rolled back too
     expect(await ledger('fm-bad')).toEqual([{ module: 'crm', v: 1 }, { module: 'whatsapp', v: 1 }]);

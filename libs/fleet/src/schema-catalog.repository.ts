@@ -1,6 +1,6 @@
 import { Kysely, sql } from 'kysely';
 import { quoteIdent } from '@kryonix/domain';
-import type { ModuleMigration } from '@kryonix/modules';
+import { type ModuleMigration, inMigration } from '@kryonix/modules';
 
 /** The catalog SQL of drift detection: reference schemas, and the facts of a schema that two schemas are compared by. */
 export class SchemaCatalogRepository {
@@ -11,7 +11,7 @@ export class SchemaCatalogRepository {
       const exists = await sql`SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${schema}`.execute(trx);
       if (exists.rows.length) return;
       await sql.raw(`CREATE SCHEMA ${quoteIdent(schema)}`).execute(trx);
-      for (const m of migrations) await sql.raw(m.render(schema)).execute(trx);
+      for (const m of migrations) await inMigration(m, () => sql.raw(m.render(schema)).execute(trx));
     });
   }
 

@@ -1,2 +1,3 @@
 export * from './module-catalog';
 export * from './modules.module';
+export * from './migration-errors';

@@ -33,6 +33,8 @@ const manifestSchema = z
   .strict();
 
 export interface ModuleMigration {
+  /** The module it belongs to. */
+  module: string;
   version: number;
   name: string;
   file: string;
@@ -161,6 +163,7 @@ async function loadModule(folder: string, dirName: string): Promise<ModuleDefini
     refuseLiteralSchema(text, manifest.name, join(folder, file));
     const template = Handlebars.compile(text, { noEscape: true, strict: true });
     migrations.push({
+      module: manifest.name,
       version: Number(match[1]),
       name: match[2] ?? file,
       file: join(folder, file),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
 import { GATEWAY_ROLE, SHARED_TENANTS_DATABASE, assertSafeIdentifier, quoteIdent } from '@kryonix/domain';
 import { DatabaseConnector, ServerRepository } from '@kryonix/platform';
-import { ModuleDefinition, ModuleMigration } from '@kryonix/modules';
+import { ModuleDefinition, ModuleMigration, inMigration } from '@kryonix/modules';
 
 /** A quoted identifier, checked first: the only way a name enters SQL here. */
 const id = (name: string) => sql.id(assertSafeIdentifier(name));
@@ -189,7 +189,7 @@ export class TenantStorageRepository {
     await sql`CREATE SCHEMA ${id(schema)}`.execute(trx);
     if (role) await this.defaultPrivileges(trx, schema, role);
     // One simple-query message per migration file: one round trip.
-    for (const migration of module.migrations) await sql.raw(migration.render(schema)).execute(trx);
+    for (const migration of module.migrations) await inMigration(migration, () => sql.raw(migration.render(schema)).execute(trx));
     await this.markVersion(trx, schema, module.name, module.version);
   }
 
@@ -248,7 +248,7 @@ export class TenantStorageRepository {
           await this.defaultPrivileges(trx, step.schema, role);
           for (const migration of step.migrations) {
             const started = performance.now();
-            await sql.raw(migration.render(step.schema)).execute(trx);
+            await inMigration(migration, () => sql.raw(migration.render(step.schema)).execute(trx));
             done.push({ module: step.module, version: migration.version, durationMs: performance.now() - started });
           }
           const last = step.migrations[step.migrations.length - 1];

@@ -20,6 +20,18 @@ function kryonix(args: string[], extra: Record<string, string> = {}) {
 
 const footprint = (id: string) => tenantFootprint(id, { registryDatabase: env.config.registryDatabase, outputDir: env.config.outputDir });
 
+describe('./kryonix at the repository root', () => {
+  it('runs the same CLI without npm, with its exit codes', () => {
+    const launcher = projectPath('kryonix');
+    const version = spawnSync(launcher, ['--version'], { encoding: 'utf8' });
+    expect(version.status).toBe(0);
+    expect(version.stdout).toBe(spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8' }).stdout);
+    const bad = spawnSync(launcher, ['tenant', 'show', 'Bad Id'], { env: { ...process.env, ...env.env }, encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('Invalid tenant id');
+  });
+});
+
 describe('kryonix CLI', () => {
   it('--help works without a database', () => {
     const r = kryonix(['--help'], { KRYONIX_DATABASE_URL: 'postgres://nobody:x@127.0.0.1:1/none' });

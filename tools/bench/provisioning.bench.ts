@@ -83,10 +83,13 @@ async function main(): Promise<void> {
     }
 
     // --- whole process: the CLI ---------------------------------------------------------
-    const cliCreate = (id: string, mode: string, extra: Record<string, string> = {}) => {
+    // `node bin/kryonix.js` (= ./kryonix, or `kryonix` after npm link), or through npx as a user may type it
+    const cliCreate = (id: string, mode: string, extra: Record<string, string> = {}, viaNpx = false) => {
       const started = performance.now();
-      const r = spawnSync(process.execPath, [projectPath('bin', 'kryonix.js'), 'tenant', 'create', id, 'Bench Ltda', '--modules', MODULES, '--mode', mode, '--json'], {
+      const args = ['tenant', 'create', id, 'Bench Ltda', '--modules', MODULES, '--mode', mode, '--json'];
+      const r = spawnSync(viaNpx ? 'npx' : process.execPath, viaNpx ? ['--no-install', 'kryonix', ...args] : [projectPath('bin', 'kryonix.js'), ...args], {
         env: { ...process.env, ...env, ...extra },
+        cwd: projectPath(),
         encoding: 'utf8',
       });
       const elapsed = performance.now() - started;
@@ -112,6 +115,9 @@ async function main(): Promise<void> {
     for (const mode of ['database', 'schema'] as const) {
       for (let i = 0; i < RUNS; i++) viaAgent[mode]!.push(cliCreate(`agent-${mode.slice(0, 2)}-${i}`, mode));
     }
+    // the same through `npx kryonix`: npm's own start-up on top
+    const viaNpx: number[] = [];
+    for (let i = 0; i < RUNS; i++) viaNpx.push(cliCreate(`npx-db-${i}`, 'database', {}, true));
     spawnSync(process.execPath, [projectPath('bin', 'kryonix.js'), 'agent', 'stop'], { env: { ...process.env, ...env } });
 
     // --- whole process: the CLI against a running control plane (--api, as with `kryonix up`)
@@ -159,6 +165,7 @@ async function main(): Promise<void> {
       ['in-process, no warm spares, schema mode', stats(inProcess.none!.schema!)],
       ['kryonix tenant create, local agent, database', stats(viaAgent.database!)],
       ['kryonix tenant create, local agent, schema', stats(viaAgent.schema!)],
+      ['npx kryonix tenant create, local agent, db', stats(viaNpx)],
       ['kryonix tenant create, KRYONIX_AGENT=off, db', stats(cli.database!)],
       ['kryonix tenant create, KRYONIX_AGENT=off, sch', stats(cli.schema!)],
     ];
@@ -186,6 +193,8 @@ async function main(): Promise<void> {
         const ratio = b / stats(viaAgent[mode]!).p50;
         console.log(`CLI (default: local agent running), ${mode} mode vs baseline: ${ratio.toFixed(1)}x faster (target >= 4x: ${target(ratio >= 4)})`);
       }
+      const npxRatio = b / stats(viaNpx).p50;
+      console.log(`CLI through npx (local agent running), database mode vs baseline: ${npxRatio.toFixed(1)}x (npm adds ${(stats(viaNpx).p50 - stats(viaAgent.database!).p50).toFixed(0)} ms: use ./kryonix or npm link)`);
       for (const mode of ['database', 'schema'] as const) {
         const ratio = b / stats(cli[mode]!).p50;
         console.log(`CLI with KRYONIX_AGENT=off (every process runs the core), ${mode} mode vs baseline: ${ratio.toFixed(1)}x faster`);

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
@@ -56,34 +55,53 @@ export interface ModuleDefinition {
   checksum: string;
 }
 
-/** The SQL modules of sql/modules/<module>/: a manifest (module.json) and NNNN_name.sql.hbs migrations. */
+/** How often a long-running process looks whether the modules folder changed (a look is a few stat calls). */
+const RECHECK_MS = 500;
+
+/**
+ * The SQL modules of sql/modules/<module>/: a manifest (module.json) and NNNN_name.sql.hbs
+ * migrations. A running process never serves a stale catalog: before it is used (at most
+ * every RECHECK_MS) the folder's files are stat'ed, and when any was added, removed or
+ * changed the catalog is read again. A folder that no longer loads fails the call with its
+ * ConfigurationError (503 / exit 2), and is read again on the next one.
+ */
 export class ModuleCatalog {
-  private constructor(private readonly modules: ReadonlyMap<string, ModuleDefinition>) {}
+  private checkedAt = Date.now();
+
+  private constructor(
+    private modules: ReadonlyMap<string, ModuleDefinition>,
+    private readonly dir: string,
+    private signature: string,
+  ) {}
 
   static async load(dir: string): Promise<ModuleCatalog> {
-    if (!existsSync(dir)) throw new ConfigurationError(`The modules folder ${dir} does not exist (set KRYONIX_MODULES_DIR).`);
-    const modules = new Map<string, ModuleDefinition>();
-    for (const entry of (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
-      const folder = join(dir, entry.name);
-      if (!existsSync(join(folder, 'module.json'))) continue;
-      modules.set(entry.name, await loadModule(folder, entry.name));
-    }
-    for (const m of modules.values()) {
-      const missing = m.dependencies.filter((d) => !modules.has(d));
-      if (missing.length) throw new ConfigurationError(`Module "${m.name}" depends on unknown module(s) ${missing.join(', ')}.`);
-    }
-    return new ModuleCatalog(modules);
+    const signature = folderSignature(dir);
+    return new ModuleCatalog(readCatalog(dir), dir, signature);
+  }
+
+  /** Reads the folder again when its files changed since the last look. */
+  private fresh(): void {
+    const now = Date.now();
+    if (now - this.checkedAt < RECHECK_MS) return;
+    this.checkedAt = now;
+    const signature = folderSignature(this.dir);
+    if (signature === this.signature) return;
+    this.modules = readCatalog(this.dir);
+    this.signature = signature;
   }
 
   names(): string[] {
+    this.fresh();
     return [...this.modules.keys()];
   }
 
   list(): ModuleDefinition[] {
+    this.fresh();
     return [...this.modules.values()];
   }
 
   get(name: string): ModuleDefinition {
+    this.fresh();
     const m = this.modules.get(name);
     if (!m) throw new UnknownModule([name], this.names());
     return m;
@@ -94,6 +112,7 @@ export class ModuleCatalog {
    * in dependency order. Every dependency must be requested too.
    */
   resolve(requested: unknown): ModuleDefinition[] {
+    this.fresh();
     const list = typeof requested === 'string' ? requested.split(',') : requested;
     if (!Array.isArray(list) || list.some((m) => typeof m !== 'string')) {
       throw new InvalidInput(`Modules must be a list of module names; known modules are: ${this.names().join(', ')}.`, { field: 'modules' });
@@ -150,16 +169,50 @@ function refuseLiteralSchema(text: string, module: string, file: string): void {
   });
 }
 
-async function loadModule(folder: string, dirName: string): Promise<ModuleDefinition> {
-  const parsed = manifestSchema.safeParse(JSON.parse(await readFile(join(folder, 'module.json'), 'utf8')));
+function readCatalog(dir: string): Map<string, ModuleDefinition> {
+  if (!existsSync(dir)) throw new ConfigurationError(`The modules folder ${dir} does not exist (set KRYONIX_MODULES_DIR).`);
+  const modules = new Map<string, ModuleDefinition>();
+  for (const entry of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+    const folder = join(dir, entry.name);
+    if (!existsSync(join(folder, 'module.json'))) continue;
+    modules.set(entry.name, loadModule(folder, entry.name));
+  }
+  for (const m of modules.values()) {
+    const missing = m.dependencies.filter((d) => !modules.has(d));
+    if (missing.length) throw new ConfigurationError(`Module "${m.name}" depends on unknown module(s) ${missing.join(', ')}.`);
+  }
+  return modules;
+}
+
+/** Every module file's name, size and modification time: what changes when a file is added, removed or edited. */
+function folderSignature(dir: string): string {
+  if (!existsSync(dir)) return '';
+  const parts: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+    const folder = join(dir, entry.name);
+    for (const file of readdirSync(folder).sort()) {
+      if (file !== 'module.json' && !MIGRATION_FILE.test(file)) continue;
+      try {
+        const s = statSync(join(folder, file));
+        parts.push(`${entry.name}/${file}:${s.size}:${s.mtimeMs}`);
+      } catch {
+        parts.push(`${entry.name}/${file}:gone`);
+      }
+    }
+  }
+  return parts.join('|');
+}
+
+function loadModule(folder: string, dirName: string): ModuleDefinition {
+  const parsed = manifestSchema.safeParse(JSON.parse(readFileSync(join(folder, 'module.json'), 'utf8')));
   if (!parsed.success) throw new ConfigurationError(`Invalid manifest ${join(folder, 'module.json')}: ${parsed.error.message}`);
   const manifest = parsed.data;
   if (manifest.name !== dirName) throw new ConfigurationError(`Manifest ${join(folder, 'module.json')} names "${manifest.name}" but lives in folder "${dirName}".`);
   const migrations: ModuleMigration[] = [];
-  for (const file of (await readdir(folder)).sort()) {
+  for (const file of readdirSync(folder).sort()) {
     const match = MIGRATION_FILE.exec(file);
     if (!match) continue;
-    const text = await readFile(join(folder, file), 'utf8');
+    const text = readFileSync(join(folder, file), 'utf8');
     refuseLiteralSchema(text, manifest.name, join(folder, file));
     const template = Handlebars.compile(text, { noEscape: true, strict: true });
     migrations.push({

@@ -290,6 +290,9 @@ describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () =
     const controlLog = readFileSync(join(home, 'logs', 'control-plane.log'), 'utf8');
     expect((controlLog.match(/Redis \(tenant events\) unavailable/g) ?? []).length).toBeLessThanOrEqual(1);
     for (const text of [output, dataLog, controlLog]) expect(text).not.toMatch(/Unhandled error event/);
+    // the servers' warnings reach up's terminal too, once each, named by server
+    expect(output.match(/\[data plane\] .*Redis \(route events\) unavailable/g)).toHaveLength(1);
+    expect(output).toMatch(/\[data plane\] .*Redis \(route events\) available again/);
   });
 
   it('a server that dies anyway (kill -9 of the data plane) is started again by up with a line saying so; the control plane keeps serving', async () => {

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -145,18 +145,24 @@ async function claimHome(home: string, ports: { controlPort: number; dataPort: n
   }
 }
 
-/** A server's log (its stdout) goes to this file, appended to (0600); its stderr to ours. */
+/**
+ * A server's log (its stdout) goes to this file, appended to (0600), and its warnings and
+ * errors also to our terminal, prefixed with its name; its stderr goes to ours.
+ */
 function start(name: string, file: string, env: NodeJS.ProcessEnv, logFile: string): Server {
   const entry = resolve(__dirname, file);
   if (!existsSync(entry)) throw new ConfigurationError(`${entry} is missing; run \`npm run build\`.`);
   mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
-  const log = openSync(logFile, 'a', 0o600);
-  let child: ChildProcess;
-  try {
-    child = spawn(process.execPath, [entry], { env, stdio: ['ignore', log, 'inherit'] });
-  } finally {
-    closeSync(log);
-  }
+  const log = createWriteStream(logFile, { flags: 'a', mode: 0o600 });
+  const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let partial = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    log.write(chunk);
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (isWarning(line)) process.stderr.write(`[${name}] ${plain(line)}\n`);
+  });
+  child.stdout!.once('end', () => log.end());
   const exited = new Promise<number>((r) => child.once('exit', (code, signal) => r(code ?? (signal ? 1 : 0))));
   return { name, child, exited, restart: () => start(name, file, env, logFile) };
 }
@@ -216,4 +222,18 @@ async function probe(url: string): Promise<boolean> {
     });
     req.on('error', () => resolveProbe(false));
   });
+}
+
+/** A warning or an error in a server's log: Nest's text lines (WARN, ERROR) or pino's JSON (level 40 and up). */
+function isWarning(line: string): boolean {
+  if (/^\s*\{/.test(line)) {
+    const level = /"level":(\d+)/.exec(line)?.[1];
+    return level !== undefined && Number(level) >= 40;
+  }
+  return /\b(WARN|ERROR|FATAL)\b/.test(line);
+}
+
+/** Without the colours of Nest's console logger. */
+function plain(line: string): string {
+  return line.replace(/\x1b\[[0-9;]*m/g, '');
 }

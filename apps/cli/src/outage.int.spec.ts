@@ -308,7 +308,7 @@ describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () =
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(output).toMatch(/the data plane exited \(code 1\); starting it again in 1 s/);
+    expect(output).toMatch(/the data plane exited \(signal SIGKILL\); starting it again in 1 s/);
     expect(served).toBe(200);
     expect(await readyz(`http://127.0.0.1:${controlPort}/readyz`)).toBe(200);
     expect(childrenOf(up.pid!, 'control-plane.js')).toEqual([control]);

@@ -13,7 +13,10 @@ import { action } from './shared';
 interface Server {
   name: string;
   child: ChildProcess;
-  exited: Promise<number>;
+  /** How it ended: `code 1`, `signal SIGKILL`. */
+  exited: Promise<string>;
+  /** Where its stdout goes. */
+  logFile: string;
   /** How to start it again (the same entry and settings). */
   restart(): Server;
 }
@@ -163,8 +166,8 @@ function start(name: string, file: string, env: NodeJS.ProcessEnv, logFile: stri
     for (const line of lines) if (isWarning(line)) process.stderr.write(`[${name}] ${plain(line)}\n`);
   });
   child.stdout!.once('end', () => log.end());
-  const exited = new Promise<number>((r) => child.once('exit', (code, signal) => r(code ?? (signal ? 1 : 0))));
-  return { name, child, exited, restart: () => start(name, file, env, logFile) };
+  const exited = new Promise<string>((r) => child.once('exit', (code, signal) => r(signal ? `signal ${signal}` : `code ${code ?? 0}`)));
+  return { name, child, exited, logFile, restart: () => start(name, file, env, logFile) };
 }
 
 /**
@@ -174,11 +177,11 @@ function start(name: string, file: string, env: NodeJS.ProcessEnv, logFile: stri
 function supervise(servers: Server[], i: number, stopping: () => boolean, failures = 0): void {
   const server = servers[i]!;
   const startedAt = Date.now();
-  void server.exited.then((code) => {
+  void server.exited.then((how) => {
     if (stopping()) return;
     const streak = Date.now() - startedAt >= STABLE_AFTER_MS ? 0 : failures;
     const delay = RESTART_DELAYS_MS[Math.min(streak, RESTART_DELAYS_MS.length - 1)]!;
-    process.stderr.write(`kryonix: the ${server.name} exited (code ${code}); starting it again in ${delay / 1000} s.\n`);
+    process.stderr.write(`kryonix: the ${server.name} exited (${how}); starting it again in ${delay / 1000} s.\n`);
     setTimeout(() => {
       if (stopping()) return;
       servers[i] = server.restart();
@@ -194,7 +197,7 @@ async function waitReady(url: string, server: Server): Promise<void> {
   void server.exited.then(() => (exited = true));
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`The ${server.name} exited while starting (see its log above).`);
+    if (exited) throw new Error(`The ${server.name} exited while starting; see ${server.logFile} and the lines above.`);
     if (await probe(url)) return;
     await new Promise((r) => setTimeout(r, 100));
   }

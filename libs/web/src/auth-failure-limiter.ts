@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Counter, type Registry } from 'prom-client';
 import { isIP } from 'node:net';
 import { RateLimited } from '@kryonix/domain';
+import { bearerMatches } from './bearer';
 import { ClientAddresses, type PeerRequest } from './client-address';
 
 export interface AuthFailureLimiterOptions {
@@ -104,6 +105,16 @@ export class AuthFailureLimiter {
       this.log(`client ${client} presented ${window.failures} wrong secrets (last: ${surface}) within ${this.windowMs / 1000} s; its requests get 429 for ${seconds} s`);
     }
     return false;
+  }
+
+  /**
+   * `verify` for a bearer token (`Authorization: Bearer <expected>`, in constant time): a
+   * request with no Authorization header presented nothing, so it is not counted.
+   */
+  verifyBearer(request: PeerRequest, surface: string, expected: string): boolean {
+    const authorization = request.headers.authorization;
+    const header = typeof authorization === 'string' ? authorization : undefined;
+    return this.verify(request, surface, header !== undefined, () => bearerMatches(header, expected));
   }
 
   /**

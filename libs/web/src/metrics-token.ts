@@ -1,6 +1,5 @@
 import { Unauthorized } from '@kryonix/domain';
 import type { AuthFailureLimiter } from './auth-failure-limiter';
-import { bearerMatches } from './bearer';
 import type { PeerRequest } from './client-address';
 
 export const METRICS_TOKEN = Symbol('METRICS_TOKEN');
@@ -12,9 +11,7 @@ export const METRICS_TOKEN = Symbol('METRICS_TOKEN');
  */
 export function assertMetricsAccess(request: PeerRequest, token: string | undefined, limiter: AuthFailureLimiter): void {
   if (!token) return;
-  const authorization = request.headers.authorization;
-  const header = typeof authorization === 'string' ? authorization : undefined;
-  if (!limiter.verify(request, 'metrics', header !== undefined, () => bearerMatches(header, token))) {
+  if (!limiter.verifyBearer(request, 'metrics', token)) {
     throw new Unauthorized('Missing or invalid metrics token (Authorization: Bearer <KRYONIX_METRICS_TOKEN>).');
   }
 }

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Unauthorized } from '@kryonix/domain';
-import { AuthFailureLimiter, IS_PUBLIC, bearerMatches, type PeerRequest } from '@kryonix/web';
+import { AuthFailureLimiter, IS_PUBLIC, type PeerRequest } from '@kryonix/web';
 
 export const OPERATOR_TOKEN = Symbol('OPERATOR_TOKEN');
 
@@ -19,9 +19,7 @@ export class OperatorAuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
-    const request = context.switchToHttp().getRequest<PeerRequest>();
-    const header = typeof request.headers.authorization === 'string' ? request.headers.authorization : undefined;
-    if (!this.limiter.verify(request, 'operator', header !== undefined, () => bearerMatches(header, this.token))) throw new Unauthorized();
+    if (!this.limiter.verifyBearer(context.switchToHttp().getRequest<PeerRequest>(), 'operator', this.token)) throw new Unauthorized();
     return true;
   }
 }

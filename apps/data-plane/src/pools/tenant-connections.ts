@@ -2,7 +2,7 @@ import { actAs } from './session.repository';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Pool, PoolClient, types } from 'pg';
 import { SHARED_TENANTS_DATABASE, Unavailable, isServerAway } from '@kryonix/domain';
-import { OutageLog, watchPool } from '@kryonix/platform';
+import { OutageLog, watchPool, within } from '@kryonix/platform';
 import type { TenantRoute } from '@kryonix/routes';
 
 /** Dates and times go back to the app exactly as stored ("2026-11-22", "14:30:00"), not shifted through a JS Date. */
@@ -236,14 +236,12 @@ export class TenantConnections implements OnModuleDestroy {
  * which a silent server never sends: after a second the socket is simply destroyed.
  */
 async function closeBroken(client: PoolClient): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
   const ended = client.end().then(
     () => true,
     () => true,
   );
-  const gaveUp = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 1_000)));
-  if (!(await Promise.race([ended, gaveUp]))) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
-  clearTimeout(timer);
+  const gone = await within(ended, 1_000, () => new Error('no goodbye')).catch(() => false);
+  if (!gone) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
 function busy(): Unavailable {

@@ -51,17 +51,12 @@ export class RateLimiter implements OnModuleDestroy {
 
   async check(route: TenantRoute): Promise<void> {
     const limit = route.rateLimitPerMinute ?? this.options.defaultPerMinute;
-    let allowed: number;
-    let retryAfterMs: number;
-    if (!this.redis || this.redis.status !== 'ready') {
-      [allowed, retryAfterMs] = this.local.take(route.id, Date.now(), limit);
-    } else {
-      try {
-        [allowed, retryAfterMs] = await this.redis.slidingWindow(`kryonix:rate:${route.id}`, Date.now(), WINDOW_MS, limit, `${Date.now()}:${randomBytes(4).toString('hex')}`);
-      } catch {
-        [allowed, retryAfterMs] = this.local.take(route.id, Date.now(), limit);
-      }
-    }
+    // Redis's shared window when it answers; this process's own count when there is no Redis or it fails
+    const shared =
+      this.redis?.status === 'ready'
+        ? await this.redis.slidingWindow(`kryonix:rate:${route.id}`, Date.now(), WINDOW_MS, limit, `${Date.now()}:${randomBytes(4).toString('hex')}`).catch(() => undefined)
+        : undefined;
+    const [allowed, retryAfterMs] = shared ?? this.local.take(route.id, Date.now(), limit);
     if (!allowed) {
       throw new RateLimited(`Tenant "${route.id}" is over its limit of ${limit} requests per minute; retry later.`, Math.max(1, Math.ceil(retryAfterMs / 1000)));
     }

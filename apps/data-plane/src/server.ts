@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { KryonixConfig, closePlatform, loadConfig } from '@kryonix/platform';
+import { KryonixConfig, closePlatform, loadConfig, sessionTimeouts } from '@kryonix/platform';
 import { AuthFailureLimiter, MetricsListener, RouteEntry, answerFrameworkError, installRequestHygiene, recordRoutes, startMetricsListener } from '@kryonix/web';
 import { DataPlaneModule } from './app.module';
 import { DataPlaneMetrics } from './metrics/data-plane-metrics';
@@ -46,7 +46,7 @@ export async function startDataPlane(options: StartDataPlaneOptions = {}): Promi
           idleMs: config.poolIdleMs,
           acquireTimeoutMs: config.acquireTimeoutMs,
           applicationName: config.dataApplicationName,
-          timeouts: { statementMs: config.statementTimeoutMs, lockMs: config.lockTimeoutMs, idleInTransactionMs: config.idleInTransactionTimeoutMs },
+          timeouts: sessionTimeouts(config),
         },
         routes: {
           ttlMs: config.routeTtlMs,

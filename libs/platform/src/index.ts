@@ -16,3 +16,4 @@ export * from './process';
 export * from './outage-log';
 export * from './deadline';
 export * from './public-url';
+export * from './session-timeouts';

@@ -1,7 +1,7 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { ModuleCatalog } from '@kryonix/modules';
-import { DatabaseConnector, KRYONIX_CONFIG, type KryonixConfig, SecretBox, ServerRepository, tenantUrl } from '@kryonix/platform';
+import { DatabaseConnector, KRYONIX_CONFIG, type KryonixConfig, SecretBox, ServerRepository, sessionTimeouts, tenantUrl } from '@kryonix/platform';
 import { REGISTRY_DB, type RegistryDatabase } from '@kryonix/registry';
 import { GeneratedFiles } from './generated-files';
 import { TenantOperations } from './tenant-operations';
@@ -21,7 +21,7 @@ export interface ProvisioningOptions {
     {
       provide: TenantStorageRepository,
       useFactory: (connector: DatabaseConnector, servers: ServerRepository, config: KryonixConfig) =>
-        new TenantStorageRepository(connector, servers, { statementMs: config.statementTimeoutMs, lockMs: config.lockTimeoutMs, idleInTransactionMs: config.idleInTransactionTimeoutMs }),
+        new TenantStorageRepository(connector, servers, sessionTimeouts(config)),
       inject: [DatabaseConnector, ServerRepository, KRYONIX_CONFIG],
     },
     { provide: TenantMetricsRepository, useFactory: (connector: DatabaseConnector) => new TenantMetricsRepository(connector), inject: [DatabaseConnector] },

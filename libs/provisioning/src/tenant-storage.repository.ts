@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
 import { GATEWAY_ROLE, SHARED_TENANTS_DATABASE, assertSafeIdentifier, quoteIdent } from '@kryonix/domain';
-import { DatabaseConnector, ServerRepository } from '@kryonix/platform';
+import { DatabaseConnector, ServerRepository, type SessionTimeouts, sessionTimeoutSettings } from '@kryonix/platform';
 import { ModuleDefinition, ModuleMigration, inMigration } from '@kryonix/modules';
 
 /** A quoted identifier, checked first: the only way a name enters SQL here. */
@@ -17,19 +17,6 @@ export interface SchemaPlan {
  * grants. Every statement is idempotent so a plan can be re-run after a crash.
  * `admin` is any connection of the admin role (cluster-wide statements).
  */
-/** statement_timeout, lock_timeout and idle_in_transaction_session_timeout of tenant roles' own logins (ms; 0 = none). */
-export interface SessionTimeouts {
-  statementMs: number;
-  lockMs: number;
-  idleInTransactionMs: number;
-}
-
-/** The three settings as pg_db_role_setting keeps them ("name=value"). */
-function timeoutSettings(t: SessionTimeouts): string[] {
-  const ms = (n: number) => String(Math.trunc(n)); // whole milliseconds, checked by the settings schema
-  return [`statement_timeout=${ms(t.statementMs)}`, `lock_timeout=${ms(t.lockMs)}`, `idle_in_transaction_session_timeout=${ms(t.idleInTransactionMs)}`];
-}
-
 export class TenantStorageRepository {
   constructor(
     private readonly connector: DatabaseConnector,
@@ -65,7 +52,7 @@ export class TenantStorageRepository {
     if (!this.timeouts) return;
     const quoted = quoteIdent(assertSafeIdentifier(role));
     // one simple-query message (no parameters); the values are whole numbers
-    await sql.raw(timeoutSettings(this.timeouts).map((setting) => `ALTER ROLE ${quoted} SET ${setting.replace('=', ' = ')}`).join('; ')).execute(admin);
+    await sql.raw(sessionTimeoutSettings(this.timeouts).map((setting) => `ALTER ROLE ${quoted} SET ${setting.replace('=', ' = ')}`).join('; ')).execute(admin);
   }
 
   /**
@@ -79,7 +66,7 @@ export class TenantStorageRepository {
       SELECT r.rolname FROM pg_catalog.pg_roles r
       LEFT JOIN pg_catalog.pg_db_role_setting s ON s.setrole = r.oid AND s.setdatabase = 0
       WHERE r.rolname IN (SELECT role_name FROM tenant_management.clientes)
-        AND NOT coalesce(s.setconfig, '{}'::text[]) @> ${timeoutSettings(this.timeouts)}::text[]
+        AND NOT coalesce(s.setconfig, '{}'::text[]) @> ${sessionTimeoutSettings(this.timeouts)}::text[]
       ORDER BY r.rolname`.execute(registry);
     return rows.map((r) => r.rolname);
   }

@@ -2,7 +2,7 @@ import { actAs } from './session.repository';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Pool, PoolClient, types } from 'pg';
 import { SHARED_TENANTS_DATABASE, Unavailable, isServerAway } from '@kryonix/domain';
-import { OutageLog, watchPool, within } from '@kryonix/platform';
+import { OutageLog, type SessionTimeouts, sessionTimeoutSettings, watchPool, within } from '@kryonix/platform';
 import type { TenantRoute } from '@kryonix/routes';
 
 /** Dates and times go back to the app exactly as stored ("2026-11-22", "14:30:00"), not shifted through a JS Date. */
@@ -30,7 +30,7 @@ export interface ConnectionOptions {
    * every later SET ROLE, so they hold for every tenant the connection serves, at no
    * round trip at all (ALTER ROLE … SET would reach only the tenant's own logins).
    */
-  timeouts: { statementMs: number; lockMs: number; idleInTransactionMs: number };
+  timeouts: SessionTimeouts;
 }
 export const CONNECTION_OPTIONS = Symbol('CONNECTION_OPTIONS');
 
@@ -200,7 +200,7 @@ export class TenantConnections implements OnModuleDestroy {
   }
 
   private makePool(database: string, max: number): Pool {
-    const { statementMs, lockMs, idleInTransactionMs } = this.options.timeouts;
+    const { statementMs } = this.options.timeouts;
     const pool = new Pool({
       connectionString: this.options.urlFor(database),
       max,
@@ -210,8 +210,7 @@ export class TenantConnections implements OnModuleDestroy {
       // A server that stops answering mid-query (paused, cut off) would hold the request for
       // ever: the client gives up a little after the server's own statement timeout would have.
       ...(statementMs > 0 ? { query_timeout: statementMs + this.options.acquireTimeoutMs } : {}),
-      // whole milliseconds, checked by the settings schema
-      options: `-c statement_timeout=${Math.trunc(statementMs)} -c lock_timeout=${Math.trunc(lockMs)} -c idle_in_transaction_session_timeout=${Math.trunc(idleInTransactionMs)}`,
+      options: sessionTimeoutSettings(this.options.timeouts).map((setting) => `-c ${setting}`).join(' '),
       // a server that stops answering mid-query is noticed by TCP, not waited on forever
       keepAlive: true,
       types: RAW_DATES,

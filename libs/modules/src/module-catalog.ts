@@ -172,10 +172,10 @@ function refuseLiteralSchema(text: string, module: string, file: string): void {
 function readCatalog(dir: string): Map<string, ModuleDefinition> {
   if (!existsSync(dir)) throw new ConfigurationError(`The modules folder ${dir} does not exist (set KRYONIX_MODULES_DIR).`);
   const modules = new Map<string, ModuleDefinition>();
-  for (const entry of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
-    const folder = join(dir, entry.name);
+  for (const name of moduleFolders(dir)) {
+    const folder = join(dir, name);
     if (!existsSync(join(folder, 'module.json'))) continue;
-    modules.set(entry.name, loadModule(folder, entry.name));
+    modules.set(name, loadModule(folder, name));
   }
   for (const m of modules.values()) {
     const missing = m.dependencies.filter((d) => !modules.has(d));
@@ -184,19 +184,27 @@ function readCatalog(dir: string): Map<string, ModuleDefinition> {
   return modules;
 }
 
+/** The sub-folders of the modules folder, in catalog order (each may hold a module). */
+function moduleFolders(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort((a, b) => a.localeCompare(b));
+}
+
 /** Every module file's name, size and modification time: what changes when a file is added, removed or edited. */
 function folderSignature(dir: string): string {
   if (!existsSync(dir)) return '';
   const parts: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
-    const folder = join(dir, entry.name);
+  for (const name of moduleFolders(dir)) {
+    const folder = join(dir, name);
     for (const file of readdirSync(folder).sort()) {
       if (file !== 'module.json' && !MIGRATION_FILE.test(file)) continue;
       try {
         const s = statSync(join(folder, file));
-        parts.push(`${entry.name}/${file}:${s.size}:${s.mtimeMs}`);
+        parts.push(`${name}/${file}:${s.size}:${s.mtimeMs}`);
       } catch {
-        parts.push(`${entry.name}/${file}:gone`);
+        parts.push(`${name}/${file}:gone`);
       }
     }
   }

@@ -91,7 +91,7 @@ async function runUp(config: KryonixConfig, metricsToken: string | undefined): P
       `  control plane  http://${host}:${controlPort}   (API under /v1, docs /docs, health /healthz, readiness /readyz)`,
       `  data plane     https://<tenant>.${config.baseDomain}:${dataPort}/api/<module>/<table>   (certificate ${tls.cert})`,
       `  metrics        ${metricsUrl} (data plane), http://${host}:${controlPort}/metrics (control plane)${metricsToken ? '   (Authorization: Bearer <KRYONIX_METRICS_TOKEN>)' : ''}`,
-    `  operator token ${tokenFile ?? 'KRYONIX_OPERATOR_TOKEN'}   (send it as: Authorization: Bearer <token>)`,
+      `  operator token ${tokenFile ?? 'KRYONIX_OPERATOR_TOKEN'}   (send it as: Authorization: Bearer <token>)`,
       `  logs           ${join(logs, 'control-plane.log')}, ${join(logs, 'data-plane.log')}`,
       `  CLI against it kryonix --api http://${host}:${controlPort} tenant list   (with KRYONIX_OPERATOR_TOKEN set)`,
       'Press Ctrl-C to stop.',

@@ -59,6 +59,7 @@ describe('the one schema of settings', () => {
     ['KRYONIX_LOG_LEVEL', 'loud', 'control-plane', 'KRYONIX_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "loud".'],
     ['KRYONIX_REGISTRY_DATABASE', 'Bad-Name', 'cli', 'KRYONIX_REGISTRY_DATABASE must be a lowercase identifier such as "kryonix_core"; got "Bad-Name".'],
     ['KRYONIX_WARM_DATABASES', '-1', 'control-plane', 'KRYONIX_WARM_DATABASES must be a whole number from 0 to 20; got "-1".'],
+    ['KRYONIX_STATEMENT_TIMEOUT', '30d', 'data-plane', `KRYONIX_STATEMENT_TIMEOUT must be a duration of at most 24 days (PostgreSQL's limit: 2147483647 ms); got "30d".`],
     ['KRYONIX_FAILPOINTS', 'grant_access=explode', 'cli', 'KRYONIX_FAILPOINTS must be a list such as "create_database=fail,write_files=hang" (<step>=fail|hang|pause); got "grant_access=explode".'],
   ] as const)('%s=%s stops the %s with one line naming variable, value and what is allowed', (name, value, process, message) => {
     const error = failure(() => loadSettings({ [name]: value }, process));

@@ -19,6 +19,9 @@ import { parseMasterKey } from '../secrets';
 /** The processes that read settings. `cli` = a command run in the CLI's own process. */
 export type KryonixProcess = 'cli' | 'control-plane' | 'data-plane' | 'up' | 'tests';
 
+/** PostgreSQL's timeouts are a 32-bit count of milliseconds: a larger value would make every connection fail. */
+const PG_TIMEOUT_MAX = { ms: 2_147_483_647, shown: '24 days (PostgreSQL\'s limit: 2147483647 ms)' };
+
 const CORE: readonly KryonixProcess[] = ['cli', 'control-plane', 'data-plane', 'up'];
 const SERVERS: readonly KryonixProcess[] = ['control-plane', 'data-plane'];
 
@@ -92,9 +95,9 @@ function millis(spec: Spec<number> & { default: number; min?: number; max?: numb
 }
 
 /** A duration such as "7d", "12h", "30m" or a number of seconds; parsed to milliseconds. */
-function duration(spec: Spec<number> & { default: string }): SettingSpec<number>;
-function duration(spec: Spec<number | undefined>): SettingSpec<number | undefined>;
-function duration(spec: Spec<number | undefined> & { default?: string }): SettingSpec<number | undefined> {
+function duration(spec: Spec<number> & { default: string; max?: { ms: number; shown: string } }): SettingSpec<number>;
+function duration(spec: Spec<number | undefined> & { max?: { ms: number; shown: string } }): SettingSpec<number | undefined>;
+function duration(spec: Spec<number | undefined> & { default?: string; max?: { ms: number; shown: string } }): SettingSpec<number | undefined> {
   return {
     type: 'duration',
     shown: spec.default,
@@ -104,6 +107,7 @@ function duration(spec: Spec<number | undefined> & { default?: string }): Settin
       if (value === undefined) return undefined;
       const parsed = /^\d+$/.test(value) ? Number(value) * 1000 : ms(value as StringValue);
       if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 0) throw 'a duration such as "7d", "12h", "30m" or a number of seconds';
+      if (spec.max && parsed > spec.max.ms) throw `a duration of at most ${spec.max.shown}`;
       return parsed;
     },
   };
@@ -453,18 +457,21 @@ export const SETTINGS = {
   }),
   statementTimeoutMs: duration({
     env: 'KRYONIX_STATEMENT_TIMEOUT',
+    max: PG_TIMEOUT_MAX,
     default: '30s',
     processes: CORE,
     description: "`statement_timeout` of tenant work: in the startup packet of every data-plane connection (it holds after each tenant switch, at no extra round trip) and on every tenant role (`ALTER ROLE … SET`, for its direct logins; existing roles get it when a control plane starts); a request cancelled by it gets `504 QUERY_TIMEOUT`. 0 = none.",
   }),
   lockTimeoutMs: duration({
     env: 'KRYONIX_LOCK_TIMEOUT',
+    max: PG_TIMEOUT_MAX,
     default: '10s',
     processes: CORE,
     description: '`lock_timeout` of tenant work, set like `KRYONIX_STATEMENT_TIMEOUT`; a request that waited that long for a lock gets `503 LOCK_TIMEOUT`. 0 = none.',
   }),
   idleInTransactionTimeoutMs: duration({
     env: 'KRYONIX_IDLE_IN_TRANSACTION_TIMEOUT',
+    max: PG_TIMEOUT_MAX,
     default: '60s',
     processes: CORE,
     description: '`idle_in_transaction_session_timeout` of tenant work, set like `KRYONIX_STATEMENT_TIMEOUT`: a session left idle inside a transaction is ended. 0 = none.',

@@ -209,7 +209,8 @@ export class TenantConnections implements OnModuleDestroy {
       application_name: this.options.applicationName,
       // A server that stops answering mid-query (paused, cut off) would hold the request for
       // ever: the client gives up a little after the server's own statement timeout would have.
-      ...(statementMs > 0 ? { query_timeout: statementMs + this.options.acquireTimeoutMs } : {}),
+      // (a Node timer longer than 2^31-1 ms would fire at once, so it is capped there)
+      ...(statementMs > 0 ? { query_timeout: Math.min(statementMs + this.options.acquireTimeoutMs, 2 ** 31 - 1) } : {}),
       options: sessionTimeoutSettings(this.options.timeouts).map((setting) => `-c ${setting}`).join(' '),
       // a server that stops answering mid-query is noticed by TCP, not waited on forever
       keepAlive: true,

@@ -88,3 +88,10 @@ it('a statement running past KRYONIX_STATEMENT_TIMEOUT is cancelled with 504 QUE
   }
   expect((await list(server, 'to-db')).status).toBe(200);
 });
+
+it("a statement timeout at PostgreSQL's limit works: connections start and queries are not timed out by the client at once", async () => {
+  const server = await dataPlane({ KRYONIX_STATEMENT_TIMEOUT: '2147483' }); // seconds: 2,147,483,000 ms
+  const r = await list(server, 'to-other');
+  expect(r.status).toBe(200);
+  expect(r.body.items).toEqual([]);
+});

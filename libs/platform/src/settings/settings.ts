@@ -460,7 +460,7 @@ export const SETTINGS = {
     max: PG_TIMEOUT_MAX,
     default: '30s',
     processes: CORE,
-    description: "`statement_timeout` of tenant work: in the startup packet of every data-plane connection (it holds after each tenant switch, at no extra round trip) and on every tenant role (`ALTER ROLE … SET`, for its direct logins; existing roles get it when a control plane starts); a request cancelled by it gets `504 QUERY_TIMEOUT`. 0 = none.",
+    description: "`statement_timeout` of tenant work: in the startup packet of every data-plane connection (it holds after each tenant switch, at no extra round trip) and on every tenant role (`ALTER ROLE … SET`, for its direct logins; existing roles get it when a control plane starts); a request cancelled by it gets `504 QUERY_TIMEOUT`. 0 = none; at most 24 days (PostgreSQL's limit), as for the other two.",
   }),
   lockTimeoutMs: duration({
     env: 'KRYONIX_LOCK_TIMEOUT',

@@ -267,6 +267,14 @@ describe('kryonix migrate and kryonix drift', () => {
       const failing = kryonix(['migrate', '--continue-on-error'], withV2);
       expect(failing.code).toBe(1);
       expect(failing.stdout).toMatch(/Failed \(1\):\n  cli-json: .*leads_email_key/);
+      expect(failing.stdout.match(/^Target: /gm)).toHaveLength(1);
+      expect(failing.stdout.indexOf('Target: ')).toBeLessThan(failing.stdout.indexOf('Failed (1)'));
+      // on a terminal (script(1) gives it one) the plan comes above the progress bar, the outcome below it
+      const quoted = [process.execPath, BIN, 'migrate', '--continue-on-error'].map((a) => `'${a}'`).join(' ');
+      const tty = spawnSync('script', ['-qec', quoted, '/dev/null'], { env: { ...process.env, ...env.env, ...withV2 }, encoding: 'utf8', timeout: 60_000 });
+      expect(tty.stdout.indexOf('Target: ')).toBeGreaterThanOrEqual(0);
+      expect(tty.stdout.indexOf('Target: ')).toBeLessThan(tty.stdout.indexOf('migrating |'));
+      expect(tty.stdout.indexOf('migrating |')).toBeLessThan(tty.stdout.indexOf('Failed (1)'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

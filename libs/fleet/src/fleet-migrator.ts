@@ -15,6 +15,8 @@ export interface MigrateOptions {
   canary?: number;
   continueOnError?: boolean;
   onProgress?: (event: { tenant: string; status: 'migrated' | 'failed'; done: number; total: number }) => void;
+  /** Called once the plan is known, before any tenant is migrated (not on a dry run or an empty plan). */
+  onPlan?: (plan: Pick<MigrateReport, 'target' | 'selected' | 'upToDate' | 'planned'>) => void;
 }
 
 export interface TenantPlan {
@@ -90,6 +92,7 @@ export class FleetMigrator {
       durationMs: 0,
     };
     if (options.dryRun || planned.length === 0) return { ...report, durationMs: performance.now() - started };
+    options.onPlan?.({ target, selected: report.selected, upToDate: report.upToDate, planned });
 
     const byId = new Map(tenants.map((t) => [t.id, t]));
     let done = 0;

@@ -24,6 +24,12 @@ export function migrateCommand(): Command {
         const { withCore, withAuditOrigin, MigrateFleetCommand, SingleBar, Presets } = await import('../transport/in-process');
         const bar = opts.json || !process.stderr.isTTY ? undefined : new SingleBar({ format: 'migrating |{bar}| {value}/{total} tenants  {rate}/s  ETA {eta_formatted}  {last}', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
         const started = Date.now();
+        const planLines = (r: { target: Record<string, number>; selected: number; upToDate: number; planned: unknown[] }) => [
+          `Target: ${Object.entries(r.target).map(([m, v]) => `${m}@${v}`).join(', ')}`,
+          `${r.selected} tenant(s) selected, ${r.upToDate} already at the target, ${r.planned.length} to migrate.`,
+        ];
+        // In text mode the plan is printed before the progress bar starts, the outcome after it.
+        let planShown = false;
         // Audited by the core as `fleet.migrate`, door `cli`.
         const report = await withCore(({ audited }) =>
           withAuditOrigin({ actor: cliActor(), door: 'cli' }, () => audited.execute(
@@ -34,6 +40,11 @@ export function migrateCommand(): Command {
               canary,
               dryRun: opts.dryRun,
               continueOnError: opts.continueOnError,
+              onPlan: (plan) => {
+                if (opts.json) return;
+                process.stdout.write(planLines(plan).join('\n') + '\n');
+                planShown = true;
+              },
               onProgress: (e) => {
                 if (!bar) return;
                 if (e.done === 1) bar.start(e.total, 0, { rate: '0', last: '' });
@@ -45,10 +56,7 @@ export function migrateCommand(): Command {
         bar?.stop();
         if (opts.json) printJson(report);
         else {
-          const lines = [
-            `Target: ${Object.entries(report.target).map(([m, v]) => `${m}@${v}`).join(', ')}`,
-            `${report.selected} tenant(s) selected, ${report.upToDate} already at the target, ${report.planned.length} to migrate.`,
-          ];
+          const lines = planShown ? [] : planLines(report);
           if (report.dryRun) lines.push(...report.planned.map((p) => `  ${p.tenant}: ${p.steps.map((s) => `${s.module} ${s.from}→${s.to}`).join(', ')}`));
           else if (report.planned.length === 0) lines.push('Nothing to migrate: every selected tenant is at the target.');
           else {

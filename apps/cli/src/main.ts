@@ -2,6 +2,7 @@ import { loadSettings } from '@kryonix/platform/light';
 import { reportError } from './output';
 import { Command, Option } from 'commander';
 import { tenantLifecycleCommands } from './commands/tenant-lifecycle.commands';
+import { tenantConnectionCommands } from './commands/tenant-connection.commands';
 import { upCommand } from './commands/up.command';
 import { migrateCommand } from './commands/migrate.command';
 import { driftCommand } from './commands/drift.command';
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--api <url>', 'send commands to a running control plane instead of running them here').env('KRYONIX_API_URL'))
     .addOption(new Option('--token <token>', 'operator token for --api (default: $KRYONIX_HOME/operator-token when it exists)').env('KRYONIX_OPERATOR_TOKEN'));
   const tenant = new Command('tenant').description('create, inspect and change tenants');
-  for (const c of [tenantCreateCommand(), tenantListCommand(), tenantShowCommand(), tenantLogCommand(), tenantRepairCommand(), ...tenantLifecycleCommands()]) tenant.addCommand(c);
+  for (const c of [tenantCreateCommand(), tenantListCommand(), tenantShowCommand(), tenantLogCommand(), tenantRepairCommand(), ...tenantLifecycleCommands(), ...tenantConnectionCommands()]) tenant.addCommand(c);
   program.addCommand(tenant);
   program.addCommand(new Command('module').description('SQL modules').addCommand(moduleListCommand()));
   program.addCommand(migrateCommand());

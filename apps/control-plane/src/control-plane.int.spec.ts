@@ -137,6 +137,7 @@ describe('tenants API', () => {
       ['PUT', '/v1/tenants/%s/modules', { modules: ['crm'] }],
       ['POST', '/v1/tenants/%s/api-keys'],
       ['POST', '/v1/tenants/%s/credentials'],
+      ['POST', '/v1/tenants/%s/connection'],
     ] as Array<[string, string, unknown?]>) {
       expect([path, (await call(method, path.replace('%s', 'Bad_Id'), body)).status]).toEqual([path, 400]);
       if (!path.endsWith('/log')) expect([path, (await call(method, path.replace('%s', 'cp-ghost'), body)).status]).toEqual([path, 404]);
@@ -325,6 +326,13 @@ describe('lifecycle', () => {
     expect(after).not.toBe(before);
     await expect(connectAs('cliente_cp_one_user', before, 'kryonix_cliente_cp_one')).rejects.toMatchObject({ code: '28P01' });
     expect(await canLogin('cp-one', 'kryonix_cliente_cp_one')).toBe(true);
+    // what `kryonix tenant connection-string` shows through a control plane: the new password, never cached
+    const res = await fetch(`${server.url}/v1/tenants/cp-one/connection`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const connection = await res.json();
+    expect(connection).toMatchObject({ id: 'cp-one', mode: 'database', database: 'kryonix_cliente_cp_one', user: 'cliente_cp_one_user', password: after });
+    await (await connectAs(connection.user, connection.password, connection.database)).end();
   });
 
   it('/metrics exports the per-tenant gauges the generated alert rules use', async () => {

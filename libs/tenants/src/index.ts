@@ -12,6 +12,7 @@ export * from './undelete-tenant/undelete-tenant.command';
 export * from './delete-tenant/delete-tenant.command';
 export * from './rotate-api-key/rotate-api-key.command';
 export * from './rotate-credentials/rotate-credentials.command';
+export * from './reveal-connection/reveal-connection.command';
 export * from './purge-expired/purge-expired.command';
 export * from './events/tenant-lifecycle.events';
 export type { ProvisioningLogRecord, TenantFilter, AuditEntry } from '@kryonix/registry';

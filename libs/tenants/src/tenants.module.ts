@@ -20,6 +20,7 @@ import { ResumeTenantHandler } from './resume-tenant/resume-tenant.handler';
 import { UndeleteTenantHandler } from './undelete-tenant/undelete-tenant.handler';
 import { RotateApiKeyHandler } from './rotate-api-key/rotate-api-key.handler';
 import { RotateCredentialsHandler } from './rotate-credentials/rotate-credentials.handler';
+import { RevealConnectionHandler } from './reveal-connection/reveal-connection.handler';
 import { SuspendTenantHandler } from './suspend-tenant/suspend-tenant.handler';
 import { GetJobHandler } from './get-job/get-job.handler';
 import { ChangeModulesHandler } from './change-modules/change-modules.handler';
@@ -73,6 +74,7 @@ export class TenantsModule {
         DeleteTenantHandler,
         RotateApiKeyHandler,
         RotateCredentialsHandler,
+        RevealConnectionHandler,
         PurgeExpiredTenantsHandler,
         SubmitCreateTenantHandler,
         GetJobHandler,

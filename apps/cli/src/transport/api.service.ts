@@ -78,6 +78,9 @@ export class ApiTenantService implements TenantService {
   rotateCredentials(id: string): Out<'rotateCredentials'> {
     return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/credentials`);
   }
+  revealConnection(id: string): Out<'revealConnection'> {
+    return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/connection`);
+  }
 
   /** One request; its JSON body is taken to be `T` (the control plane's answer to this route). */
   private async call<T>(method: string, path: string, body?: unknown, onStep?: (e: StepEvent) => void): Promise<T> {

@@ -9,6 +9,7 @@ import {
   ResumeTenantCommand, UndeleteTenantCommand,
   RotateApiKeyCommand,
   RotateCredentialsCommand,
+  RevealConnectionCommand,
   SetRateLimitCommand,
   ShowTenantQuery,
   SuspendTenantCommand,
@@ -64,6 +65,9 @@ export class InProcessTenantService implements TenantService {
   }
   rotateCredentials(id: string) {
     return this.command(new RotateCredentialsCommand(id));
+  }
+  revealConnection(id: string) {
+    return this.command(new RevealConnectionCommand(id));
   }
 
   private command<R>(command: CqrsCommand<R>): Promise<R> {

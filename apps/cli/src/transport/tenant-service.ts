@@ -1,5 +1,5 @@
 import type { StepEvent } from '@kryonix/provisioning';
-import type { CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
+import type { CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantConnection, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
 
 export type { CreatedTenant };
 
@@ -22,4 +22,5 @@ export interface TenantService {
   changeModules(id: string, modules: string[], purge: boolean): Promise<ModulesChange>;
   setRateLimit(id: string, perMinute: number | null): Promise<{ id: string; rateLimitPerMinute: number | null }>;
   rotateCredentials(id: string): Promise<{ id: string; role: string }>;
+  revealConnection(id: string): Promise<TenantConnection>;
 }

@@ -63,6 +63,19 @@ const responses = {
     })
     .partial(),
   StatusChange: z.object({ id: z.string(), status: z.string() }).partial(),
+  TenantConnection: z
+    .object({
+      id: z.string(),
+      mode: isolationMode,
+      host: z.string().meta({ example: '127.0.0.1' }),
+      port: z.number().int().meta({ example: 5432 }),
+      database: z.string().meta({ example: 'kryonix_cliente_siqueiracampos' }),
+      user: z.string().meta({ example: 'cliente_siqueiracampos_user' }),
+      password: z.string().meta({ description: 'The tenant role’s password, decrypted: a secret, shown on purpose.' }),
+      schemas: z.array(z.string()),
+      url: z.string().meta({ example: 'postgresql://cliente_siqueiracampos_user:…@127.0.0.1:5432/kryonix_cliente_siqueiracampos?options=-c%20search_path%3Dcrm', description: 'A libpq connection URI with the password; it changes if the tenant moves to another server.' }),
+    })
+    .partial(),
 };
 
 const requests = {
@@ -89,6 +102,7 @@ export const Tenant = ref('Tenant');
 export const TenantPage = ref('TenantPage');
 export const Job = ref('Job');
 export const StatusChange = ref('StatusChange');
+export const TenantConnection = ref('TenantConnection');
 export const CreateTenantRequest = ref('CreateTenantRequest');
 export const ModulesRequest = ref('ModulesRequest');
 export const RotateKeyRequest = ref('RotateKeyRequest');

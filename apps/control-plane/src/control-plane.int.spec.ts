@@ -330,7 +330,7 @@ describe('lifecycle', () => {
     const res = await fetch(`${server.url}/v1/tenants/cp-one/connection`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    const connection = await res.json();
+    const connection = (await res.json()) as { user: string; password: string; database: string };
     expect(connection).toMatchObject({ id: 'cp-one', mode: 'database', database: 'kryonix_cliente_cp_one', user: 'cliente_cp_one_user', password: after });
     await (await connectAs(connection.user, connection.password, connection.database)).end();
   });

@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { stopEmbeddedPostgres } from '../../platform/src/embedded-postgres';
 
 export default async function globalTeardown(): Promise<void> {
+  await (globalThis as { kryonixTestPostgres?: { stop(): Promise<void> } }).kryonixTestPostgres?.stop();
   const home = process.env.KRYONIX_TEST_EMBEDDED_HOME;
   if (!home) return;
   await stopEmbeddedPostgres(home);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { freePort } from './ports';
+import { startRedisContainer } from './containers';
 
 export interface TestRedis {
   url: string;
@@ -9,6 +10,7 @@ export interface TestRedis {
 
 /** A real redis-server on a free loopback port (or on `port`: the same server again), without persistence. */
 export async function startRedis(port?: number): Promise<TestRedis> {
+  if (process.env.KRYONIX_TEST_CONTAINERS === 'docker') return startRedisContainer(port); // the global setup took the Docker path
   port ??= await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {

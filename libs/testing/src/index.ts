@@ -5,3 +5,4 @@ export * from './https';
 export * from './ports';
 export * from './raw-http';
 export * from './hostile';
+export * from './extra-postgres';

@@ -28,6 +28,10 @@ export type ErrorCode =
   | 'PROVISIONING_FAILED'
   | 'CONFIGURATION'
   | 'ALREADY_RUNNING'
+  | 'SERVER_NOT_FOUND'
+  | 'SERVER_EXISTS'
+  | 'SERVER_UNFIT'
+  | 'SERVER_IN_USE'
   | 'INTERNAL';
 
 const BRAND = Symbol.for('kryonix.error');
@@ -237,6 +241,32 @@ export class MigrationChanged extends KryonixError {
   }
 }
 
+export class ServerNotFound extends KryonixError {
+  constructor(name: string) {
+    super('SERVER_NOT_FOUND', `Server "${name}" is not registered (see \`kryonix server list\`).`, { server: name });
+  }
+}
+
+export class ServerExists extends KryonixError {
+  constructor(name: string, message = `Server "${name}" is already registered.`) {
+    super('SERVER_EXISTS', message, { server: name });
+  }
+}
+
+/** A server that cannot take what was asked of it (a check failed: its settings, its rights); the message says what to set. */
+export class ServerUnfit extends KryonixError {
+  constructor(name: string, message: string, details: Record<string, unknown> = {}) {
+    super('SERVER_UNFIT', message, { server: name, ...details });
+  }
+}
+
+/** The server still holds tenants (or moves, or kept copies): refused, nothing changed. */
+export class ServerInUse extends KryonixError {
+  constructor(name: string, message: string) {
+    super('SERVER_IN_USE', message, { server: name });
+  }
+}
+
 export class InternalError extends KryonixError {
   constructor(message: string) {
     super('INTERNAL', message);
@@ -290,6 +320,11 @@ export const ERROR_MAPPINGS: Readonly<Record<ErrorCode, ErrorMapping>> = {
   CONFIGURATION: { http: 503, exit: 2 },
   // Another process already does this (a second `kryonix up` on one KRYONIX_HOME): a conflict, nothing changed.
   ALREADY_RUNNING: { http: 409, exit: 3 },
+  SERVER_NOT_FOUND: { http: 404, exit: 1 },
+  SERVER_EXISTS: { http: 409, exit: 3 },
+  // The server's own settings or rights do not allow it (wal_level, CREATEROLE, …): the operator fixes the server.
+  SERVER_UNFIT: { http: 422, exit: 2 },
+  SERVER_IN_USE: { http: 409, exit: 3 },
   INTERNAL: { http: 500, exit: 1 },
 };
 

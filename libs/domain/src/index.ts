@@ -3,3 +3,4 @@ export * from './tenant';
 export * from './names';
 export * from './api-key';
 export * from './server-faults';
+export * from './server';

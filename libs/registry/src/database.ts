@@ -20,6 +20,24 @@ export interface ClientesTable {
   purge_after: Timestamp | null;
   status_before_delete: 'active' | 'suspended' | null;
   rate_limit_per_minute: number | null;
+  /** The server the tenant lives on (tenant_management.servers). */
+  server_name: ColumnType<string, string | undefined, string>;
+}
+
+export interface ServersTable {
+  name: string;
+  admin_url_enc: string | null;
+  replication_url_enc: string | null;
+  state: 'active' | 'cordoned' | 'draining';
+  max_tenants: number | null;
+  max_storage_bytes: ColumnType<string | null, number | null | undefined, number | null>;
+  tags: JSONColumnType<Record<string, string>, string, string>;
+  moves: boolean;
+  pg_version_num: number | null;
+  last_seen_at: Timestamp | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface LogsAutoCreationTable {
@@ -93,4 +111,5 @@ export interface RegistryDatabase {
   'tenant_management.logs_auto_creation': LogsAutoCreationTable;
   'tenant_management.tenant_module_migrations': TenantModuleMigrationsTable;
   'tenant_management.api_keys': ApiKeysTable;
+  'tenant_management.servers': ServersTable;
 }

@@ -9,3 +9,4 @@ export * from './job.repository';
 export * from './tenant-events.repository';
 export * from './tokens';
 export * from './registry.module';
+export * from './server-record.repository';

@@ -9,11 +9,12 @@ import { migrateRegistry } from './migrations/registry-migrator';
 import { ModuleLedgerRepository } from './module-ledger.repository';
 import { ProvisioningLogRepository } from './provisioning-log.repository';
 import { TenantRepository } from './tenant.repository';
+import { ServerRecordRepository } from './server-record.repository';
 import { TenantEventsRepository } from './tenant-events.repository';
 import { REGISTRY_DB } from './tokens';
 
 type Registry = Kysely<RegistryDatabase>;
-const REPOSITORIES = [TenantRepository, ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, AuditRepository, JobRepository, TenantEventsRepository] as const;
+const REPOSITORIES = [TenantRepository, ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, AuditRepository, JobRepository, TenantEventsRepository, ServerRecordRepository] as const;
 
 /**
  * The registry (tenant_management in the control database), migrated when the process

@@ -1,5 +1,5 @@
 import { Kysely, sql } from 'kysely';
-import { IsolationMode, TenantAlreadyExists, TenantStatus } from '@kryonix/domain';
+import { DEFAULT_SERVER, IsolationMode, TenantAlreadyExists, TenantStatus } from '@kryonix/domain';
 import { RegistryDatabase } from './database';
 
 export interface TenantRecord {
@@ -19,9 +19,11 @@ export interface TenantRecord {
   purgeAfter: Date | null;
   /** Data-plane requests per minute; null = the default. */
   rateLimitPerMinute: number | null;
+  /** The PostgreSQL server it lives on (`default`: the registry's own). */
+  serverName: string;
 }
 
-export type NewTenant = Omit<TenantRecord, 'createdAt' | 'updatedAt' | 'status' | 'suspendedAt' | 'deletedAt' | 'purgeAfter' | 'rateLimitPerMinute'>;
+export type NewTenant = Omit<TenantRecord, 'createdAt' | 'updatedAt' | 'status' | 'suspendedAt' | 'deletedAt' | 'purgeAfter' | 'rateLimitPerMinute' | 'serverName'> & { serverName?: string };
 
 export interface TenantFilter {
   status?: TenantStatus;
@@ -48,6 +50,7 @@ const COLUMNS = [
   'deleted_at',
   'purge_after',
   'rate_limit_per_minute',
+  'server_name',
 ] as const;
 
 export class TenantRepository {
@@ -68,6 +71,7 @@ export class TenantRepository {
           status: 'provisioning',
           role_name: tenant.roleName,
           role_password_enc: tenant.rolePasswordEnc,
+          server_name: tenant.serverName ?? DEFAULT_SERVER,
         })
         .execute();
     } catch (error) {
@@ -190,6 +194,7 @@ type Row = {
   deleted_at: Date | null;
   purge_after: Date | null;
   rate_limit_per_minute: number | null;
+  server_name: string;
 };
 
 function toRecord(row: Row): TenantRecord {
@@ -209,5 +214,6 @@ function toRecord(row: Row): TenantRecord {
     deletedAt: row.deleted_at,
     purgeAfter: row.purge_after,
     rateLimitPerMinute: row.rate_limit_per_minute,
+    serverName: row.server_name,
   };
 }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { formatBytes } from '@kryonix/domain';
 import { printJson } from '../output';
 import { action, jsonOption } from './shared';
 import { serviceFor } from '../transport';
@@ -23,7 +24,7 @@ export function tenantShowCommand(): Command {
           `  role      ${t.roleName}`,
           `  url       ${t.url}`,
           `  modules   ${t.modules.map((m) => `${m}@${versions.get(m) ?? '?'}`).join(', ')}`,
-          `  storage   ${bytes(t.storage.usedBytes)} of ${bytes(t.storage.quotaBytes)} (${((100 * t.storage.usedBytes) / Math.max(1, t.storage.quotaBytes)).toFixed(1)}%)`,
+          `  storage   ${formatBytes(t.storage.usedBytes)} of ${formatBytes(t.storage.quotaBytes)} (${((100 * t.storage.usedBytes) / Math.max(1, t.storage.quotaBytes)).toFixed(1)}%)`,
           `  API keys  ${t.apiKeys.map((k) => `${k.prefix}… ${keyState(k.revokedAt)}`).join(', ') || 'none'}`,
           `  created   ${t.createdAt.toISOString()}`,
         ];
@@ -39,14 +40,3 @@ function keyState(revokedAt: Date | string | null): string {
   return at.getTime() > Date.now() ? `valid until ${at.toISOString()}` : 'revoked';
 }
 
-/** In the units of KRYONIX_TENANT_STORAGE_QUOTA ("5GB" = 5 × 1024³ bytes). */
-function bytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}

@@ -66,4 +66,86 @@ export class ServerRepository {
       }
     }
   }
+
+  /** What `server add` checks of a server, read as the admin role: its version, the role's rights, replication settings. */
+  async inspect<DB>(admin: Kysely<DB>): Promise<ServerFacts> {
+    const { rows } = await sql<{ version_num: string; superuser: boolean; createdb: boolean; createrole: boolean; replication: boolean; create_subscription: boolean; wal_level: string; max_replication_slots: string; max_wal_senders: string; max_logical_replication_workers: string; max_sync_workers_per_subscription: string; slots_used: string; senders_used: string }>`
+      SELECT current_setting('server_version_num') AS version_num,
+             r.rolsuper AS superuser, r.rolcreatedb AS createdb, r.rolcreaterole AS createrole, r.rolreplication AS replication,
+             (r.rolsuper OR (current_setting('server_version_num')::int >= 160000
+                             AND pg_has_role(current_user, 'pg_create_subscription', 'MEMBER'))) AS create_subscription,
+             current_setting('wal_level') AS wal_level,
+             current_setting('max_replication_slots') AS max_replication_slots,
+             current_setting('max_wal_senders') AS max_wal_senders,
+             current_setting('max_logical_replication_workers') AS max_logical_replication_workers,
+             current_setting('max_sync_workers_per_subscription') AS max_sync_workers_per_subscription,
+             (SELECT count(*) FROM pg_catalog.pg_replication_slots) AS slots_used,
+             (SELECT count(*) FROM pg_catalog.pg_stat_replication) AS senders_used
+        FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`.execute(admin);
+    const r = rows[0]!;
+    return {
+      versionNum: Number(r.version_num),
+      superuser: r.superuser,
+      createdb: r.createdb,
+      createrole: r.createrole,
+      replication: r.replication,
+      createSubscription: r.create_subscription,
+      walLevel: r.wal_level,
+      maxReplicationSlots: Number(r.max_replication_slots),
+      maxWalSenders: Number(r.max_wal_senders),
+      maxLogicalReplicationWorkers: Number(r.max_logical_replication_workers),
+      maxSyncWorkersPerSubscription: Number(r.max_sync_workers_per_subscription),
+      replicationSlotsUsed: Number(r.slots_used),
+      walSendersUsed: Number(r.senders_used),
+    };
+  }
+}
+
+/** A server as `inspect` found it. */
+export interface ServerFacts {
+  versionNum: number;
+  superuser: boolean;
+  createdb: boolean;
+  createrole: boolean;
+  replication: boolean;
+  /** Whether the admin role may create subscriptions: superuser, or pg_create_subscription from 16 on. */
+  createSubscription: boolean;
+  walLevel: string;
+  maxReplicationSlots: number;
+  maxWalSenders: number;
+  maxLogicalReplicationWorkers: number;
+  maxSyncWorkersPerSubscription: number;
+  replicationSlotsUsed: number;
+  walSendersUsed: number;
+}
+
+/** The oldest major Kryonix places tenants on (publications FOR TABLE, the SQL of the modules). */
+export const MIN_SERVER_VERSION_NUM = 140000;
+
+/**
+ * What keeps a server from taking tenants (and, with `moves`, from moving them in or
+ * out), each item saying what to set. Empty: fit.
+ */
+export function serverProblems(facts: ServerFacts, moves: boolean): string[] {
+  const problems: string[] = [];
+  if (facts.versionNum < MIN_SERVER_VERSION_NUM) problems.push(`PostgreSQL ${Math.floor(facts.versionNum / 10000)} is too old: 14 or newer is needed`);
+  if (!facts.superuser && !facts.createdb) problems.push('the admin role cannot create databases: ALTER ROLE … CREATEDB');
+  if (!facts.superuser && !facts.createrole) problems.push('the admin role cannot create roles: ALTER ROLE … CREATEROLE');
+  if (!moves) return problems;
+  const more = ' (or add the server with --no-moves)';
+  if (facts.walLevel !== 'logical') problems.push(`wal_level is ${facts.walLevel}: set wal_level = logical and restart PostgreSQL${more}`);
+  // a move holds one slot and one WAL sender on its source, one apply worker and one table-sync worker on its target
+  if (facts.maxReplicationSlots - facts.replicationSlotsUsed < 1) problems.push(`no free replication slot (max_replication_slots = ${facts.maxReplicationSlots}, ${facts.replicationSlotsUsed} in use): raise max_replication_slots${more}`);
+  if (facts.maxWalSenders - facts.walSendersUsed < 1) problems.push(`no free WAL sender (max_wal_senders = ${facts.maxWalSenders}, ${facts.walSendersUsed} in use): raise max_wal_senders${more}`);
+  if (facts.maxLogicalReplicationWorkers < 2) problems.push(`max_logical_replication_workers = ${facts.maxLogicalReplicationWorkers}: at least 2 are needed${more}`);
+  if (facts.maxSyncWorkersPerSubscription < 1) problems.push(`max_sync_workers_per_subscription = ${facts.maxSyncWorkersPerSubscription}: at least 1 is needed${more}`);
+  if (!facts.createSubscription) {
+    problems.push(
+      facts.versionNum >= 160000
+        ? `the admin role may not create subscriptions: GRANT pg_create_subscription TO <admin role>${more}`
+        : `before PostgreSQL 16 only a superuser may create subscriptions: use a superuser admin URL${more}`,
+    );
+  }
+  if (!facts.superuser && !facts.replication && !facts.createrole) problems.push(`the admin role can make no role with REPLICATION for a move's copy: give it CREATEROLE or REPLICATION${more}`);
+  return problems;
 }

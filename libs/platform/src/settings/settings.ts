@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import ms, { StringValue } from 'ms';
-import { ConfigurationError } from '@kryonix/domain';
+import { ConfigurationError, SIZE_UNITS } from '@kryonix/domain';
 import { projectPath } from '../project-root';
 import { parseMasterKey } from '../secrets';
 
@@ -172,7 +172,6 @@ function url(spec: Spec<string | undefined> & { protocols: readonly string[] }):
   };
 }
 
-const SIZE_UNITS = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 } as const;
 
 function size(spec: Spec<number> & { default: string }): SettingSpec<number> {
   return {

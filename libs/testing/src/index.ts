@@ -5,3 +5,5 @@ export * from './https';
 export * from './ports';
 export * from './raw-http';
 export * from './hostile';
+export * from './certificate-authority';
+export * from './rejection';

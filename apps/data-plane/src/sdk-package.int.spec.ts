@@ -66,14 +66,21 @@ main().catch((error: unknown) => {
 });
 `;
 
-// ESM, the tenant's URL from baseDomain + port, trust from NODE_EXTRA_CA_CERTS; the main
-// entry's types are the Node entry's
-const ESM_MTS = `import type { KryonixSDK as FetchSDK } from '@kryonix/sdk';
+// ESM, the tenant's URL from baseDomain + port, trust from NODE_EXTRA_CA_CERTS; the Node
+// entry's SDK is the main entry's. The main entry (Node's own fetch, which cannot resolve
+// *.localhost) verifies with NODE_EXTRA_CA_CERTS too: at 127.0.0.1, which the leaf also
+// names, the data plane answers, and refuses the Host.
+const ESM_MTS = `import { KryonixApiError, KryonixSDK as FetchSDK } from '@kryonix/sdk';
 import { KryonixSDK } from '@kryonix/sdk/node';
 
 const kryonix: FetchSDK = new KryonixSDK({ apiKey: process.env.KRYONIX_API_KEY!, baseDomain: 'localhost', port: Number(process.env.KRYONIX_PORT) });
 const { items } = await kryonix.crm.leads.list();
-console.log(JSON.stringify({ baseUrl: kryonix.baseUrl, count: items.length }));
+const viaFetch = new FetchSDK({ apiKey: process.env.KRYONIX_API_KEY!, baseUrl: \`https://127.0.0.1:\${process.env.KRYONIX_PORT}\` });
+const answer = await viaFetch.crm.leads.list().then(
+  () => 'listed',
+  (error: unknown) => (error instanceof KryonixApiError ? \`\${error.status} \${error.code}\` : String(error)),
+);
+console.log(JSON.stringify({ baseUrl: kryonix.baseUrl, count: items.length, viaFetch: answer }));
 `;
 
 beforeAll(async () => {
@@ -81,7 +88,7 @@ beforeAll(async () => {
   const core = await env.open();
   apiKey = (await core.provisioner.create({ id: TENANT, name: 'SDK app', modules: ['crm'], mode: 'schema' })).apiKey!;
   const ca = await testCertificateAuthority();
-  const leaf = await ca.issue([`${TENANT}.localhost`]);
+  const leaf = await ca.issue([`${TENANT}.localhost`, '127.0.0.1']);
   const tls = join(env.home, 'test-tls');
   await mkdir(tls, { recursive: true });
   caFile = join(tls, 'ca.crt');
@@ -170,7 +177,7 @@ describe('@kryonix/sdk as a package', () => {
 
     const esm = await run(process.execPath, ['out/esm.mjs'], { cwd: app, env: appEnv({ NODE_EXTRA_CA_CERTS: caFile, KRYONIX_PORT: String(server.port) }) });
     expect(esm).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(esm.stdout)).toEqual({ baseUrl: `https://${TENANT}.localhost:${server.port}`, count: 2 });
+    expect(JSON.parse(esm.stdout)).toEqual({ baseUrl: `https://${TENANT}.localhost:${server.port}`, count: 2, viaFetch: '404 TENANT_NOT_FOUND' }); // an answer: TLS verified
 
     // `ca` adds to what Node trusts: NODE_EXTRA_CA_CERTS still counts when an unrelated CA is given
     const both = await run(process.execPath, ['out/app.js', 'Ana Lima'], { cwd: app, env: appEnv({ NODE_EXTRA_CA_CERTS: caFile, APP_CA_FILE: otherCaFile }) });

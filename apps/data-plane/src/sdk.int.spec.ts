@@ -3,7 +3,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { ensureSelfSignedCertificate } from '@kryonix/platform';
 import { FetchLike, KryonixApiError, KryonixSDK, Lead } from '@kryonix/sdk';
-import { createTestEnv, TestEnv, type TestCore } from '@kryonix/testing';
+import { createTestEnv, rejection, TestEnv, type TestCore } from '@kryonix/testing';
 import { DataPlaneServer, startDataPlane } from './server';
 
 /**
@@ -60,15 +60,7 @@ function localFetch(trusted: string): FetchLike {
 const sdk = (tenant: string, extra: { apiKey?: string; baseUrl?: string } = {}) =>
   new KryonixSDK({ apiKey: extra.apiKey ?? keys[tenant], baseUrl: extra.baseUrl, baseDomain: 'kryonix.test', port: server.port, fetch: localFetch(ca) });
 
-async function failure(promise: Promise<unknown>): Promise<KryonixApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KryonixApiError);
-    return error as KryonixApiError;
-  }
-  throw new Error('expected a KryonixApiError');
-}
+const failure = (promise: Promise<unknown>) => rejection(promise, KryonixApiError);
 
 beforeAll(async () => {
   env = await createTestEnv('sdk');

@@ -1,3 +1,4 @@
+import { rejection } from '@kryonix/testing';
 import { FetchInit, FetchLike, KryonixApiError, KryonixSDK, MODULE_TABLES, parseRetryAfter } from './index';
 
 const KEY = 'sk_acme_0123456789abcdef0123456789abcdef';
@@ -21,15 +22,7 @@ function fakeFetch(...answers: Array<{ status: number; body?: unknown; headers?:
   return { fn, calls };
 }
 
-async function failure(promise: Promise<unknown>): Promise<KryonixApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KryonixApiError);
-    return error as KryonixApiError;
-  }
-  throw new Error('expected a KryonixApiError');
-}
+const failure = (promise: Promise<unknown>) => rejection(promise, KryonixApiError);
 
 describe('KryonixSDK configuration', () => {
   it('reads the tenant from the key and builds https://<tenant>.<baseDomain>[:port]', () => {
@@ -199,12 +192,13 @@ describe('errors', () => {
   });
 
   it('wraps network failures (code NETWORK, status 0, the cause kept) and non-JSON successes', async () => {
-    const refused = Object.assign(new TypeError('fetch failed'), { cause: new Error('connect ECONNREFUSED 127.0.0.1:8443') });
+    const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8443'), { code: 'ECONNREFUSED' }) });
     const { fn } = fakeFetch(refused, { status: 200, body: 'not json' });
     const sdk = new KryonixSDK({ apiKey: KEY, fetch: fn });
     const network = await failure(sdk.crm.leads.list());
     expect(network).toMatchObject({ status: 0, code: 'NETWORK' });
-    expect(network.message).toContain('fetch failed');
+    expect(network.message).toBe('GET https://acme.localhost/api/crm/leads: connection refused by acme.localhost:443 (ECONNREFUSED): nothing listens there; is the data plane running, on this port?');
+    expect(network.network).toEqual({ kind: 'refused', host: 'acme.localhost', port: 443, systemCode: 'ECONNREFUSED' });
     expect(network.cause).toBe(refused);
     expect(await failure(sdk.crm.leads.list())).toMatchObject({ status: 200, code: 'INVALID_RESPONSE' });
   });

@@ -1,6 +1,6 @@
 import { tenantIdFromApiKey } from '@kryonix/domain';
 import { KryonixApiError } from './errors';
-import { FetchLike, HttpClient } from './http';
+import { DEFAULT_TIMEOUT_MS, FetchLike, HttpClient } from './http';
 import { KryonixModules } from './modules';
 
 export interface KryonixSDKOptions {
@@ -16,6 +16,8 @@ export interface KryonixSDKOptions {
   fetch?: FetchLike | typeof fetch;
   /** Extra headers sent with every request (e.g. a tracing header). */
   headers?: Record<string, string>;
+  /** How long a request may take, answer included, in milliseconds; default 30000, 0 for no limit. */
+  timeoutMs?: number;
 }
 
 /**
@@ -41,8 +43,12 @@ export class KryonixSDK extends KryonixModules {
     if (!given && typeof global !== 'function') throw new KryonixApiError(0, 'CONFIGURATION', 'No global fetch in this runtime: pass the fetch option.');
     // called through a wrapper: a browser's fetch must not be called as a method of another object
     const fetchFn: FetchLike = given ?? ((url, init) => global!(url, init));
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 2_147_483_647) {
+      throw new KryonixApiError(0, 'CONFIGURATION', `Invalid timeoutMs ${options.timeoutMs}: expected whole milliseconds from 0 (no limit) to 2147483647.`);
+    }
     // one property per module (kryonix.crm, …), from the generated modules.ts
-    super(new HttpClient(baseUrl, options.apiKey, fetchFn, options.headers));
+    super(new HttpClient(baseUrl, options.apiKey, fetchFn, options.headers, timeoutMs, !given));
     this.tenantId = tenantId;
     this.baseUrl = baseUrl;
   }

@@ -1,3 +1,5 @@
+import type { NetworkFailure } from './network-error';
+
 /**
  * Every failure of the SDK. `status` is the HTTP status of the data plane's
  * answer (0 when there was none: invalid key, network failure), `code` the
@@ -6,9 +8,13 @@
  * MODULE_NOT_AVAILABLE / TENANT_NOT_FOUND (404), ROW_CONFLICT (409),
  * UNPROCESSABLE (422), RATE_LIMITED (429), UNAVAILABLE (503), INVALID_INPUT (400);
  * or one of the SDK's own: INVALID_API_KEY, NETWORK, INVALID_RESPONSE, CONFIGURATION.
+ * A NETWORK error's message says what failed (host, port, DNS, refused, TLS, timeout)
+ * and `network` says it as data.
  */
 export class KryonixApiError extends Error {
   override readonly name = 'KryonixApiError';
+  /** Set on NETWORK errors: the host and port that could not be reached, and why. */
+  readonly network?: NetworkFailure;
 
   constructor(
     readonly status: number,
@@ -16,9 +22,10 @@ export class KryonixApiError extends Error {
     message: string,
     /** From the Retry-After header (429, 503): seconds to wait before trying again. */
     readonly retryAfterSeconds?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; network?: NetworkFailure },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.network) this.network = options.network;
   }
 }
 

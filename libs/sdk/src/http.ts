@@ -1,4 +1,5 @@
 import { fallbackCode, KryonixApiError, parseRetryAfter } from './errors';
+import { describeNetworkFailure } from './network-error';
 
 /** What the SDK needs of a response: the global fetch's Response has all of it. */
 export interface FetchResponse {
@@ -13,12 +14,17 @@ export interface FetchInit {
   method: string;
   headers: Record<string, string>;
   body?: string;
+  /** Aborted when the SDK's timeout passes: the request should stop then. */
+  signal?: AbortSignal;
 }
 
 /** The global fetch (browsers, Node 18+, edge runtimes) or any function with its shape. */
 export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponse>;
 
 export type QueryValue = string | number | boolean | null | undefined;
+
+/** How long a request may take, answer included, unless timeoutMs says otherwise. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** One JSON request to the data plane: authorization, JSON in and out, errors as KryonixApiError. */
 export class HttpClient {
@@ -27,6 +33,10 @@ export class HttpClient {
     private readonly apiKey: string,
     private readonly fetchFn: FetchLike,
     private readonly extraHeaders: Record<string, string> = {},
+    /** 0: no limit. */
+    private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
+    /** Whether fetchFn is the runtime's own fetch (then an unresolved *.localhost gets a hint). */
+    private readonly viaGlobalFetch = false,
   ) {}
 
   url(path: string, query: Record<string, QueryValue> = {}): string {
@@ -48,12 +58,23 @@ export class HttpClient {
     }
     let response: FetchResponse;
     let text: string;
+    let timedOut = false;
+    const abort = typeof AbortController === 'function' && this.timeoutMs > 0 ? new AbortController() : undefined;
+    const timer = abort
+      ? setTimeout(() => {
+          timedOut = true;
+          abort.abort();
+        }, this.timeoutMs)
+      : undefined;
+    if (abort) init.signal = abort.signal;
     try {
       response = await this.fetchFn(url, init);
       text = await response.text();
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new KryonixApiError(0, 'NETWORK', `${method} ${url} failed: ${reason}`, undefined, { cause: error });
+      const { message, failure } = describeNetworkFailure(error, url, { timedOutAfterMs: timedOut ? this.timeoutMs : undefined, viaGlobalFetch: this.viaGlobalFetch });
+      throw new KryonixApiError(0, 'NETWORK', `${method} ${url}: ${message}`, undefined, { cause: error, network: failure });
+    } finally {
+      clearTimeout(timer);
     }
     if (!response.ok) throw errorOf(response, text, method, path);
     if (response.status === 204 || text === '') return undefined as T;

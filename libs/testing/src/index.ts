@@ -6,3 +6,5 @@ export * from './ports';
 export * from './raw-http';
 export * from './hostile';
 export * from './extra-postgres';
+export * from './certificate-authority';
+export * from './rejection';

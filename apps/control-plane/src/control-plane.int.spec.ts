@@ -146,6 +146,20 @@ describe('tenants API', () => {
     expect((await call('PUT', '/v1/tenants/cp-one/modules', { modules: ['crm'], extra: true })).status).toBe(400);
   });
 
+  it('/v1/servers lists the registry\'s own server and refuses bad input (kryonix server over HTTP)', async () => {
+    const list = await call('GET', '/v1/servers');
+    expect(list.status).toBe(200);
+    expect(list.body.items).toEqual([expect.objectContaining({ name: 'default', state: 'active', reachable: true })]);
+    expect(JSON.stringify(list.body)).not.toMatch(/postgres(ql)?:\/\//);
+    expect((await call('GET', '/v1/servers/default')).body).toMatchObject({ name: 'default' });
+    expect(await call('GET', '/v1/servers/pg-nobody')).toMatchObject({ status: 404, body: { error: { code: 'SERVER_NOT_FOUND' } } });
+    expect((await call('GET', '/v1/servers/Bad_Name')).status).toBe(400);
+    expect((await call('POST', '/v1/servers', { name: 'pg-x' })).status).toBe(400);
+    expect((await call('POST', '/v1/servers', { name: 'pg-x', adminUrl: 'postgres://u:p@127.0.0.1:1/postgres', tags: { Region: 'x' } })).body.error.message).toContain('Invalid tags "Region=x"');
+    expect(await call('POST', '/v1/servers', { name: 'pg-x', adminUrl: 'postgres://u:p@127.0.0.1:1/postgres' })).toMatchObject({ status: 503, body: { error: { code: 'UNAVAILABLE' } } });
+    expect(await call('DELETE', '/v1/servers/default')).toMatchObject({ status: 409, body: { error: { code: 'SERVER_IN_USE' } } });
+  });
+
   it('GET /v1/tenants pages with a cursor and filters by status and module', async () => {
     await call('POST', '/v1/tenants', { id: 'cp-page-a', name: 'A', modules: ['financeiro'], mode: 'schema' });
     await call('POST', '/v1/tenants', { id: 'cp-page-b', name: 'B', modules: ['financeiro'], mode: 'schema' });

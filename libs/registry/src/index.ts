@@ -10,3 +10,4 @@ export * from './tenant-events.repository';
 export * from './tokens';
 export * from './registry.module';
 export * from './server-record.repository';
+export * from './server-directory';

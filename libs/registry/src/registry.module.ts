@@ -12,6 +12,7 @@ import { TenantRepository } from './tenant.repository';
 import { ServerRecordRepository } from './server-record.repository';
 import { TenantEventsRepository } from './tenant-events.repository';
 import { REGISTRY_DB } from './tokens';
+import { ServerDirectory } from './server-directory';
 
 type Registry = Kysely<RegistryDatabase>;
 const REPOSITORIES = [TenantRepository, ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, AuditRepository, JobRepository, TenantEventsRepository, ServerRecordRepository] as const;
@@ -32,7 +33,8 @@ const REPOSITORIES = [TenantRepository, ApiKeyRepository, ModuleLedgerRepository
       inject: [CONTROL_DB],
     },
     ...REPOSITORIES.map((repository) => ({ provide: repository, useFactory: (db: Registry) => new repository(db), inject: [REGISTRY_DB] })),
+    ServerDirectory,
   ],
-  exports: [REGISTRY_DB, ...REPOSITORIES],
+  exports: [REGISTRY_DB, ...REPOSITORIES, ServerDirectory],
 })
 export class RegistryModule {}

@@ -33,3 +33,7 @@ export * from './set-rate-limit/set-rate-limit.command';
 export * from './core';
 export * from './audit';
 export * from './disclosure';
+export * from './add-server/add-server.command';
+export * from './list-servers/list-servers.query';
+export * from './set-server-state/set-server-state.command';
+export * from './remove-server/remove-server.command';

@@ -21,6 +21,10 @@ import { UndeleteTenantHandler } from './undelete-tenant/undelete-tenant.handler
 import { RotateApiKeyHandler } from './rotate-api-key/rotate-api-key.handler';
 import { RotateCredentialsHandler } from './rotate-credentials/rotate-credentials.handler';
 import { RevealConnectionHandler } from './reveal-connection/reveal-connection.handler';
+import { AddServerHandler } from './add-server/add-server.handler';
+import { ListServersHandler } from './list-servers/list-servers.handler';
+import { SetServerStateHandler } from './set-server-state/set-server-state.handler';
+import { RemoveServerHandler } from './remove-server/remove-server.handler';
 import { SuspendTenantHandler } from './suspend-tenant/suspend-tenant.handler';
 import { GetJobHandler } from './get-job/get-job.handler';
 import { ChangeModulesHandler } from './change-modules/change-modules.handler';
@@ -75,6 +79,10 @@ export class TenantsModule {
         RotateApiKeyHandler,
         RotateCredentialsHandler,
         RevealConnectionHandler,
+        AddServerHandler,
+        ListServersHandler,
+        SetServerStateHandler,
+        RemoveServerHandler,
         PurgeExpiredTenantsHandler,
         SubmitCreateTenantHandler,
         GetJobHandler,

@@ -24,8 +24,8 @@ export function tenantListCommand(): Command {
           return void process.stdout.write(filtered ? 'No tenants match.\n' : 'No tenants. Create one with: kryonix tenant create <id> <name> --modules crm\n');
         }
         printTable(
-          ['ID', 'STATUS', 'MODE', 'DATABASE', 'MODULES', 'NAME'],
-          tenants.map((t) => [t.id, t.status, t.mode, t.databaseName, t.modules.join(','), t.name]),
+          ['ID', 'STATUS', 'MODE', 'SERVER', 'DATABASE', 'MODULES', 'NAME'],
+          tenants.map((t) => [t.id, t.status, t.mode, t.serverName, t.databaseName, t.modules.join(','), t.name]),
         );
       }),
     );

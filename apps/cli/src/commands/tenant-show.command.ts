@@ -19,6 +19,7 @@ export function tenantShowCommand(): Command {
           `${t.id}  ${t.name}`,
           `  status    ${t.status}${t.purgeAfter ? ` (purged after ${t.purgeAfter.toISOString()})` : ''}`,
           `  mode      ${t.mode}`,
+          `  server    ${t.serverName}`,
           `  database  ${t.databaseName}`,
           `  schemas   ${t.schemas.join(', ')}`,
           `  role      ${t.roleName}`,

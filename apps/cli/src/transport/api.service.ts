@@ -81,6 +81,21 @@ export class ApiTenantService implements TenantService {
   revealConnection(id: string): Out<'revealConnection'> {
     return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/connection`);
   }
+  addServer(input: Parameters<TenantService['addServer']>[0]): Out<'addServer'> {
+    return this.call('POST', '/v1/servers', input);
+  }
+  async listServers(): Out<'listServers'> {
+    return (await this.call<{ items: Awaited<Out<'listServers'>> }>('GET', '/v1/servers')).items;
+  }
+  showServer(name: string): Out<'showServer'> {
+    return this.call('GET', `/v1/servers/${encodeURIComponent(name)}`);
+  }
+  setServerState(name: string, state: 'active' | 'cordoned'): Out<'setServerState'> {
+    return this.call('POST', `/v1/servers/${encodeURIComponent(name)}/${state === 'cordoned' ? 'cordon' : 'uncordon'}`);
+  }
+  removeServer(name: string): Out<'removeServer'> {
+    return this.call('DELETE', `/v1/servers/${encodeURIComponent(name)}`);
+  }
 
   /** One request; its JSON body is taken to be `T` (the control plane's answer to this route). */
   private async call<T>(method: string, path: string, body?: unknown, onStep?: (e: StepEvent) => void): Promise<T> {

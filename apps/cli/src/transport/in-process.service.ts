@@ -10,6 +10,10 @@ import {
   RotateApiKeyCommand,
   RotateCredentialsCommand,
   RevealConnectionCommand,
+  AddServerCommand,
+  ListServersQuery,
+  SetServerStateCommand,
+  RemoveServerCommand,
   SetRateLimitCommand,
   ShowTenantQuery,
   SuspendTenantCommand,
@@ -68,6 +72,21 @@ export class InProcessTenantService implements TenantService {
   }
   revealConnection(id: string) {
     return this.command(new RevealConnectionCommand(id));
+  }
+  addServer(input: Parameters<TenantService['addServer']>[0]) {
+    return this.command(new AddServerCommand(input));
+  }
+  listServers() {
+    return withCore((core) => core.queries.execute(new ListServersQuery()));
+  }
+  async showServer(name: string) {
+    return (await withCore((core) => core.queries.execute(new ListServersQuery(name))))[0]!;
+  }
+  setServerState(name: string, state: 'active' | 'cordoned') {
+    return this.command(new SetServerStateCommand(name, state));
+  }
+  removeServer(name: string) {
+    return this.command(new RemoveServerCommand(name));
   }
 
   private command<R>(command: CqrsCommand<R>): Promise<R> {

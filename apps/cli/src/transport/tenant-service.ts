@@ -1,5 +1,5 @@
 import type { StepEvent } from '@kryonix/provisioning';
-import type { CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantConnection, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
+import type { AddServerInput, ServerSummary, CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantConnection, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
 
 export type { CreatedTenant };
 
@@ -23,4 +23,9 @@ export interface TenantService {
   setRateLimit(id: string, perMinute: number | null): Promise<{ id: string; rateLimitPerMinute: number | null }>;
   rotateCredentials(id: string): Promise<{ id: string; role: string }>;
   revealConnection(id: string): Promise<TenantConnection>;
+  addServer(input: AddServerInput): Promise<ServerSummary>;
+  listServers(): Promise<ServerSummary[]>;
+  showServer(name: string): Promise<ServerSummary>;
+  setServerState(name: string, state: 'active' | 'cordoned'): Promise<{ name: string; state: 'active' | 'cordoned' }>;
+  removeServer(name: string): Promise<{ name: string; removed: true }>;
 }

@@ -7,9 +7,10 @@ import { JobsController } from '../jobs/jobs.controller';
 import { MigrationsController } from '../migrations/migrations.controller';
 import { ModulesController } from '../modules/modules.controller';
 import { TenantsController } from '../tenants/tenants.controller';
+import { ServersController } from '../servers/servers.controller';
 
 /** The controllers the OpenAPI document describes (the docs controller excludes itself). */
-export const API_CONTROLLERS = [TenantsController, ModulesController, JobsController, MigrationsController, HealthController, MetricsController];
+export const API_CONTROLLERS = [TenantsController, ServersController, ModulesController, JobsController, MigrationsController, HealthController, MetricsController];
 
 /**
  * The control plane's controllers and nothing behind them (buses with no handlers, an

@@ -3,6 +3,7 @@ import type { ReferenceObject, SchemaObject } from '@nestjs/swagger/dist/interfa
 import { z } from 'zod';
 import { ISOLATION_MODES } from '@kryonix/domain';
 import { migrationBody } from '../migrations/migration.dto';
+import { addServerBody } from '../servers/server.dto';
 import { changeModulesBody, createTenantBody, listTenantsQuery, rateLimitBody, rotateKeyBody } from '../tenants/tenant.dto';
 
 /**
@@ -45,6 +46,29 @@ const responses = {
       suspendedAt: dateTime.nullable(),
       deletedAt: dateTime.nullable(),
       purgeAfter: dateTime.nullable(),
+      serverName: z.string().meta({ description: 'The PostgreSQL server it lives on.', example: 'default' }),
+    })
+    .partial(),
+  Server: z
+    .object({
+      name: z.string(),
+      state: z.enum(['active', 'cordoned', 'draining']),
+      address: z.string().meta({ description: 'host:port of its admin URL (never the URL: it holds a password).', example: '10.0.0.12:5432' }),
+      hasReplicationUrl: z.boolean(),
+      maxTenants: z.number().int().nullable(),
+      maxStorageBytes: z.number().int().nullable(),
+      tags: z.record(z.string(), z.string()),
+      moves: z.boolean(),
+      pgVersionNum: z.number().int().nullable().meta({ example: 170006 }),
+      tenants: z.number().int(),
+      reachable: z.boolean(),
+      storageBytes: z.number().int().nullable(),
+      connections: z.number().int().nullable(),
+      error: z.string().nullable(),
+      lastSeenAt: dateTime.nullable(),
+      lastError: z.string().nullable(),
+      createdAt: dateTime,
+      updatedAt: dateTime,
     })
     .partial(),
   Job: z
@@ -84,16 +108,18 @@ const requests = {
   RotateKeyRequest: rotateKeyBody,
   RateLimitRequest: rateLimitBody,
   MigrationRequest: migrationBody,
+  AddServerRequest: addServerBody,
 };
 
 const registry = z.registry<{ id: string }>();
 for (const [id, schema] of Object.entries({ ...responses, ...requests })) registry.add(schema, { id });
+registry.add(z.object({ items: z.array(responses.Server) }).partial(), { id: 'ServerList' });
 registry.add(
   z.object({ items: z.array(responses.Tenant), nextCursor: z.string().nullable().meta({ description: 'Pass as ?cursor= for the next page.' }) }).partial(),
   { id: 'TenantPage' },
 );
 
-type SchemaName = keyof typeof responses | keyof typeof requests | 'TenantPage';
+type SchemaName = keyof typeof responses | keyof typeof requests | 'TenantPage' | 'ServerList';
 const ref = (name: SchemaName): ReferenceObject => ({ $ref: `#/components/schemas/${name}` });
 
 export const ErrorBody = ref('ErrorBody');
@@ -103,6 +129,9 @@ export const TenantPage = ref('TenantPage');
 export const Job = ref('Job');
 export const StatusChange = ref('StatusChange');
 export const TenantConnection = ref('TenantConnection');
+export const Server = ref('Server');
+export const ServerList = ref('ServerList');
+export const AddServerRequest = ref('AddServerRequest');
 export const CreateTenantRequest = ref('CreateTenantRequest');
 export const ModulesRequest = ref('ModulesRequest');
 export const RotateKeyRequest = ref('RotateKeyRequest');

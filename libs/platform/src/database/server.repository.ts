@@ -67,6 +67,14 @@ export class ServerRepository {
     }
   }
 
+  /** Storage of Kryonix's tenant databases on this server, and its client connections now. */
+  async usage<DB>(admin: Kysely<DB>): Promise<{ storageBytes: number; connections: number }> {
+    const { rows } = await sql<{ storage: string; connections: string }>`
+      SELECT (SELECT coalesce(sum(pg_database_size(oid)), 0) FROM pg_catalog.pg_database WHERE datname LIKE 'kryonix\_%' AND datallowconn) AS storage,
+             (SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE backend_type = 'client backend') AS connections`.execute(admin);
+    return { storageBytes: Number(rows[0]!.storage), connections: Number(rows[0]!.connections) };
+  }
+
   /** What `server add` checks of a server, read as the admin role: its version, the role's rights, replication settings. */
   async inspect<DB>(admin: Kysely<DB>): Promise<ServerFacts> {
     const { rows } = await sql<{ version_num: string; superuser: boolean; createdb: boolean; createrole: boolean; replication: boolean; create_subscription: boolean; wal_level: string; max_replication_slots: string; max_wal_senders: string; max_logical_replication_workers: string; max_sync_workers_per_subscription: string; slots_used: string; senders_used: string }>`

@@ -18,6 +18,10 @@ export const AUDIT_ACTIONS = {
   revealConnection: 'tenant.reveal_connection',
   setRateLimit: 'tenant.set_rate_limit',
   migrateFleet: 'fleet.migrate',
+  addServer: 'server.add',
+  cordonServer: 'server.cordon',
+  uncordonServer: 'server.uncordon',
+  removeServer: 'server.remove',
   /** A call refused before it reached a use case (its body did not parse, say): details name the route. */
   rejected: 'request.rejected',
 } as const;

@@ -29,7 +29,7 @@ describe('database mode', () => {
     const sdk = await withAdmin((c) => c.query('SELECT database_name FROM tenant_management.clientes WHERE id = $1', ['pv-db-one']), env.config.registryDatabase);
     expect(sdk.rows).toEqual([{ database_name: 'kryonix_cliente_pv_db_one' }]);
     const f = await footprint('pv-db-one');
-    expect(f.registry).toEqual({ clientes: 1, tenant_module_migrations: 4, api_keys: 1 });
+    expect(f.registry).toEqual({ clientes: 1, tenant_module_migrations: 8, api_keys: 1 }); // four modules at version 2
   });
 
   it('logs one row per step with a duration', async () => {

@@ -120,7 +120,7 @@ describe('concurrency', () => {
     const ids = Array.from({ length: 10 }, (_, i) => `pv-par-${i}`);
     const results = await Promise.all(ids.map((id, i) => rt.provisioner.create({ id, name: id, modules: ALL, mode: i % 2 ? 'schema' : 'database' })));
     expect(results.map((r) => r.id)).toEqual(ids);
-    for (const id of ids) expect((await footprint(id)).registry).toEqual({ clientes: 1, tenant_module_migrations: 4, api_keys: 1 });
+    for (const id of ids) expect((await footprint(id)).registry).toEqual({ clientes: 1, tenant_module_migrations: 8, api_keys: 1 }); // four modules at version 2
   });
 });
 

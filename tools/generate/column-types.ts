@@ -1,3 +1,4 @@
+import { operatorsFor, type FilterOperator } from '@kryonix/modules';
 import type { ColumnFacts, TableFacts } from './module-tables';
 
 /** A JSON schema as OpenAPI 3.0 writes it. */
@@ -99,9 +100,19 @@ export function requiredOnCreate(column: ColumnFacts): boolean {
   return column.notNull && !column.hasDefault && !column.generated && column.identity === null;
 }
 
-/** What a list can be ordered by, as the data plane allows: id, created_at (when there) and the filterable columns. */
+/** What a list can be ordered by, as the data plane allows: the primary key and the filterable columns. */
 export function orderColumns(table: TableFacts): string[] {
-  return [...new Set(['id', 'created_at', ...table.filterable])].filter((c) => table.columns.some((col) => col.name === c));
+  return [...new Set([table.primaryKey, ...table.filterable])];
+}
+
+/** A list's order when none is given: newest first by the table's createdAt, else its primary key. */
+export function defaultOrder(table: TableFacts): string {
+  return table.createdAt ? `-${table.createdAt}` : table.primaryKey;
+}
+
+/** The operators a filterable column takes (ranges on number, date and time columns). */
+export function filterOperators(column: ColumnFacts): readonly FilterOperator[] {
+  return column.array ? ['eq', 'in'] : operatorsFor(column.type);
 }
 
 /** "VARCHAR(255), NOT NULL, has a default" — how a generated file describes a column. */

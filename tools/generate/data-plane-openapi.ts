@@ -1,5 +1,6 @@
-import { JsonSchema, describeColumn, orderColumns, requiredOnCreate, valueShape, writableColumns } from './column-types';
-import type { ModuleFacts, TableFacts } from './module-tables';
+import { MAX_IN_VALUES, MAX_SEARCH_LENGTH } from '@kryonix/modules';
+import { JsonSchema, defaultOrder, describeColumn, filterOperators, orderColumns, requiredOnCreate, valueShape, writableColumns } from './column-types';
+import type { ColumnFacts, ModuleFacts, TableFacts } from './module-tables';
 import { rowTypeNames } from './type-names';
 
 const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -7,7 +8,7 @@ const responseRef = (name: string) => ({ $ref: `#/components/responses/${name}` 
 
 /** The error answers, as the data plane's exception filter writes them. */
 const ERRORS: Record<string, string> = {
-  '400': '`INVALID_INPUT`: an unknown field or filter, a bad value, limit or cursor; the message names the field.',
+  '400': '`INVALID_INPUT`: an unknown field or filter, an operator the column does not take, a bad value, limit or cursor; the message names the field and what is allowed.',
   '401': '`UNAUTHORIZED`: no key, or not a valid key.',
   '403': '`FORBIDDEN` (a key of another tenant) or `TENANT_SUSPENDED`.',
   '404': '`NOT_FOUND` (no such row), `MODULE_NOT_AVAILABLE` (a module the tenant has not bought) or `TENANT_NOT_FOUND`.',
@@ -48,7 +49,7 @@ export function renderDataPlaneOpenApi(modules: ModuleFacts[]): string {
       title: 'Kryonix data plane',
       version: '1',
       description:
-        'The tables of each module the tenant has bought, at https://<tenant>.<base domain>/api/<module>/<table>. The tenant is the Host subdomain; the API key (`Authorization: Bearer sk_…` or `X-API-Key`) must be one of its keys. Fields are the SQL column names. Errors: `{ "error": { "code", "message" } }`.',
+        'The tables of each module the tenant has bought, at https://<tenant>.<base domain>/api/<module>/<table>. The tenant is the Host subdomain; the API key (`Authorization: Bearer sk_…` or `X-API-Key`) must be one of its keys. Fields are the SQL column names. Lists: filters `column=value`, `column[in]=a,b`, `column[gte]=…` (gt, gte, lt, lte on number, date and time columns), `q` (search), `order`, keyset pages (`limit`, `cursor`). Errors: `{ "error": { "code", "message" } }`.',
     },
     servers: [{ url: 'https://{tenant}.{baseDomain}', variables: { tenant: { default: 'siqueiracampos' }, baseDomain: { default: 'localhost' } } }],
     security: [{ bearer: [] }, { apiKey: [] }],
@@ -104,19 +105,26 @@ function tablePaths(module: string, table: TableFacts, row: string): Record<stri
   const id = table.columns.find((c) => c.name === 'id');
   const idParameter = { name: 'id', in: 'path', required: true, schema: id ? { ...valueShape({ ...id, notNull: true }).rowSchema } : { type: 'string' } };
   const order = orderColumns(table).flatMap((c) => [c, `-${c}`]);
-  const filters = table.filterable.map((name) => {
-    const column = table.columns.find((c) => c.name === name)!;
-    return { name, in: 'query', required: false, description: `Equal to (${column.sqlType}).`, schema: valueShape({ ...column, notNull: true }).rowSchema };
-  });
+  const filters = table.filterable.map((name) => filterParameter(table.columns.find((c) => c.name === name)!));
+  const search = table.searchable.length
+    ? [{ name: 'q', in: 'query', required: false, description: `Case-insensitive search for this text anywhere in ${table.searchable.join(', ')} (% and _ match themselves).`, schema: { type: 'string', maxLength: MAX_SEARCH_LENGTH } }]
+    : [];
   const operation = (verb: string, summary: string, rest: Record<string, unknown>) => ({ tags: [module], operationId: `${module}.${table.name}.${verb}`, summary, ...rest });
   return {
     [`/api/${module}/${table.name}`]: {
       get: operation('list', `List ${what} (keyset pages)`, {
         parameters: [
           ...filters,
+          ...search,
           { $ref: '#/components/parameters/limit' },
           { $ref: '#/components/parameters/cursor' },
-          { name: 'order', in: 'query', required: false, description: 'A column, ascending, or -column for descending.', schema: { type: 'string', enum: order, default: 'id' } },
+          {
+            name: 'order',
+            in: 'query',
+            required: false,
+            description: `A column, ascending, or -column for descending; NULLs last, ties broken by ${table.primaryKey}. Default: ${table.createdAt ? `newest first (-${table.createdAt})` : `${table.primaryKey} (the table has no creation column)`}.`,
+            schema: { type: 'string', enum: order, default: defaultOrder(table) },
+          },
         ],
         responses: { '200': { description: 'One page.', content: json(schemaRef(`${row}Page`)) }, ...errorResponses() },
       }),
@@ -134,5 +142,31 @@ function tablePaths(module: string, table: TableFacts, row: string): Record<stri
       }),
       delete: operation('delete', `Delete a row of ${what}`, { responses: { '204': { description: 'Deleted.' }, ...errorResponses('422') } }),
     },
+  };
+}
+
+/**
+ * One parameter per filterable column, as a deepObject: `status=novo` (equality, also
+ * `status[eq]`), `status[in]=novo,cliente`, and on number, date and time columns
+ * `valor[gte]=10&valor[lt]=100`.
+ */
+function filterParameter(column: ColumnFacts): Record<string, unknown> {
+  const value = valueShape({ ...column, notNull: true }).rowSchema;
+  const operators = filterOperators(column);
+  const properties: Record<string, unknown> = {};
+  for (const op of operators) {
+    properties[op] =
+      op === 'in'
+        ? { type: 'string', description: `One of these values, comma-separated (\\, for a comma inside a value), at most ${MAX_IN_VALUES}.` }
+        : { ...value, description: { eq: 'Equal to.', gt: 'Greater than.', gte: 'At least.', lt: 'Less than.', lte: 'At most.' }[op] };
+  }
+  return {
+    name: column.name,
+    in: 'query',
+    required: false,
+    description: `${column.sqlType}: \`${column.name}=v\` (equal), ${operators.map((op) => `\`${column.name}[${op}]\``).join(', ')}; combined with AND.`,
+    style: 'deepObject',
+    explode: true,
+    schema: { type: 'object', additionalProperties: false, properties },
   };
 }

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { quoteIdent } from '@kryonix/domain';
-import type { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
+import { LIST_PARAMETERS, SEARCH_TYPES, TIMESTAMP_TYPES, type ModuleCatalog, type ModuleDefinition } from '@kryonix/modules';
 
 /** One column as the catalog of a scratch schema holding the module's migrations has it. */
 export interface ColumnFacts {
@@ -27,8 +27,13 @@ export interface ColumnFacts {
 
 export interface TableFacts {
   name: string;
-  /** The manifest's filterable columns, in its order. */
+  primaryKey: string;
+  /** The catalog's filterable columns, in the manifest's order (createdAt and updatedAt among them). */
   filterable: string[];
+  /** Text columns ?q= searches. */
+  searchable: string[];
+  createdAt?: string;
+  updatedAt?: string;
   columns: ColumnFacts[];
 }
 
@@ -99,9 +104,21 @@ async function tablesOf(client: Client, module: ModuleDefinition): Promise<Table
   return Object.entries(module.tables).map(([table, manifest]) => {
     const columns = byTable.get(table);
     if (!columns) throw new Error(`Module "${module.name}": its manifest lists table "${table}", which its migrations do not create.`);
-    const unknown = manifest.filterable.filter((f) => !columns.some((c) => c.name === f));
-    if (unknown.length) throw new Error(`Module "${module.name}", table "${table}": filterable column(s) ${unknown.join(', ')} are not columns of the table.`);
-    return { name: table, filterable: manifest.filterable, columns };
+    const where = `Module "${module.name}", table "${table}"`;
+    const column = (name: string) => columns.find((c) => c.name === name);
+    const unknown = [manifest.primaryKey, ...manifest.filterable, ...manifest.searchable].filter((f) => !column(f));
+    if (unknown.length) throw new Error(`${where}: column(s) ${[...new Set(unknown)].join(', ')} named in its manifest are not columns of the table.`);
+    if (!column(manifest.primaryKey)!.primaryKey) throw new Error(`${where}: its manifest's primaryKey "${manifest.primaryKey}" is not the table's primary key.`);
+    const notText = manifest.searchable.filter((f) => column(f)!.array || !SEARCH_TYPES.has(column(f)!.type));
+    if (notText.length) throw new Error(`${where}: searchable column(s) ${notText.join(', ')} are not text (${[...SEARCH_TYPES].join(', ')}).`);
+    for (const stamp of [manifest.createdAt, manifest.updatedAt]) {
+      if (stamp === undefined) continue;
+      const c = column(stamp);
+      if (!c || c.array || !TIMESTAMP_TYPES.has(c.type)) throw new Error(`${where}: "${stamp}" (its createdAt/updatedAt) is not a ${[...TIMESTAMP_TYPES].join(' or ')} column.`);
+    }
+    const clash = columns.filter((c) => LIST_PARAMETERS.includes(c.name) && manifest.filterable.includes(c.name));
+    if (clash.length) throw new Error(`${where}: ${clash.map((c) => c.name).join(', ')} cannot be filterable (a list parameter of that name exists).`);
+    return { name: table, primaryKey: manifest.primaryKey, filterable: manifest.filterable, searchable: manifest.searchable, createdAt: manifest.createdAt, updatedAt: manifest.updatedAt, columns };
   });
 }
 

@@ -3,7 +3,7 @@ import type { ModuleFacts } from './module-tables';
 export const pascal = (words: string[]) => words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
 
 /** Types the SDK declares itself: a table's name must not take one of them. */
-const RESERVED = new Set(['Decimal', 'DecimalInput', 'Point', 'Interval', 'Filters', 'Resource', 'Page', 'Error']);
+const RESERVED = new Set(['Decimal', 'DecimalInput', 'Point', 'Interval', 'Filters', 'MatchFilter', 'RangeFilter', 'Resource', 'Page', 'Error']);
 
 /**
  * One word of a table name in the singular, by the Portuguese and English plural endings

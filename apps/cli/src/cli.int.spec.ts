@@ -145,7 +145,7 @@ describe('kryonix CLI', () => {
     expect(kryonix(['tenant', 'list', '--limit', '0']).stderr).toContain('Invalid --limit "0"');
     const show = JSON.parse(kryonix(['tenant', 'show', 'cli-json', '--json']).stdout);
     expect(show).toMatchObject({ id: 'cli-json', status: 'active', mode: 'database' });
-    expect(show.migrations).toHaveLength(4);
+    expect(show.migrations).toHaveLength(8); // four modules at version 2
     expect(show.apiKeys[0].prefix).toMatch(/^sk_cli-json_[0-9a-f]{4}$/);
     expect(kryonix(['tenant', 'show', 'cli-nope']).code).toBe(1);
     // storage used and quota, as --help promises
@@ -242,36 +242,36 @@ describe('kryonix migrate and kryonix drift', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kx-cli-mods-'));
     try {
       cpSync(projectPath('sql', 'modules'), dir, { recursive: true });
-      writeFileSync(join(dir, 'crm', '0002_lead_canal.sql.hbs'), 'ALTER TABLE {{schema}}.leads ADD COLUMN canal varchar(30);\n');
-      const withV2 = { KRYONIX_MODULES_DIR: dir };
-      const plan = JSON.parse(kryonix(['migrate', '--module', 'crm', '--dry-run', '--json'], withV2).stdout);
-      expect(plan.target).toEqual({ crm: 2 });
+      writeFileSync(join(dir, 'crm', '0003_lead_canal.sql.hbs'), 'ALTER TABLE {{schema}}.leads ADD COLUMN canal varchar(30);\n');
+      const withV3 = { KRYONIX_MODULES_DIR: dir };
+      const plan = JSON.parse(kryonix(['migrate', '--module', 'crm', '--dry-run', '--json'], withV3).stdout);
+      expect(plan.target).toEqual({ crm: 3 });
       expect(plan.planned.length).toBeGreaterThan(2);
-      const run = kryonix(['migrate', '--concurrency', '2', '--json'], withV2);
+      const run = kryonix(['migrate', '--concurrency', '2', '--json'], withV3);
       expect(run.code).toBe(0);
       expect(JSON.parse(run.stdout)).toMatchObject({ failed: [], notAttempted: [] });
-      const noop = kryonix(['migrate'], withV2);
+      const noop = kryonix(['migrate'], withV3);
       expect(noop.code).toBe(0);
       expect(noop.stdout).toContain('0 to migrate');
       expect(noop.stdout).toContain('Nothing to migrate: every selected tenant is at the target.');
       expect(noop.stdout).not.toContain('Migrated 0');
-      expect(kryonix(['drift'], withV2).code).toBe(0);
+      expect(kryonix(['drift'], withV3).code).toBe(0);
       await withAdmin((c) => c.query('ALTER TABLE crm.leads DROP COLUMN canal'), 'kryonix_cliente_cli_json');
-      const drift = kryonix(['drift', '--tenant', 'cli-json'], withV2);
+      const drift = kryonix(['drift', '--tenant', 'cli-json'], withV3);
       expect(drift.code).toBe(1);
       expect(drift.stdout).toContain('- column leads.canal character varying(30)');
-      expect(kryonix(['migrate', '--concurrency', '0'], withV2).code).toBe(2);
+      expect(kryonix(['migrate', '--concurrency', '0'], withV3).code).toBe(2);
       // a version one tenant's data cannot take: exit 1, the failure listed with the SQL error
       await withAdmin((c) => c.query(`INSERT INTO crm.leads (nome, email) VALUES ('a', 'dup@x.com'), ('b', 'dup@x.com')`), 'kryonix_cliente_cli_json');
-      writeFileSync(join(dir, 'crm', '0003_email_unique.sql.hbs'), 'ALTER TABLE {{schema}}.leads ADD CONSTRAINT leads_email_key UNIQUE (email);\n');
-      const failing = kryonix(['migrate', '--continue-on-error'], withV2);
+      writeFileSync(join(dir, 'crm', '0004_email_unique.sql.hbs'), 'ALTER TABLE {{schema}}.leads ADD CONSTRAINT leads_email_key UNIQUE (email);\n');
+      const failing = kryonix(['migrate', '--continue-on-error'], withV3);
       expect(failing.code).toBe(1);
       expect(failing.stdout).toMatch(/Failed \(1\):\n  cli-json: .*leads_email_key/);
       expect(failing.stdout.match(/^Target: /gm)).toHaveLength(1);
       expect(failing.stdout.indexOf('Target: ')).toBeLessThan(failing.stdout.indexOf('Failed (1)'));
       // on a terminal (script(1) gives it one) the plan comes above the progress bar, the outcome below it
       const quoted = [process.execPath, BIN, 'migrate', '--continue-on-error'].map((a) => `'${a}'`).join(' ');
-      const tty = spawnSync('script', ['-qec', quoted, '/dev/null'], { env: { ...process.env, ...env.env, ...withV2 }, encoding: 'utf8', timeout: 60_000 });
+      const tty = spawnSync('script', ['-qec', quoted, '/dev/null'], { env: { ...process.env, ...env.env, ...withV3 }, encoding: 'utf8', timeout: 60_000 });
       expect(tty.stdout.indexOf('Target: ')).toBeGreaterThanOrEqual(0);
       expect(tty.stdout.indexOf('Target: ')).toBeLessThan(tty.stdout.indexOf('migrating |'));
       expect(tty.stdout.indexOf('migrating |')).toBeLessThan(tty.stdout.indexOf('Failed (1)'));
@@ -307,7 +307,7 @@ describe('crash recovery', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).apiKey).toMatch(new RegExp(`^sk_${id}_[0-9a-f]{32}$`));
     const f = await footprint(id);
-    expect(f.registry).toEqual({ clientes: 1, tenant_module_migrations: 2, api_keys: 2 });
+    expect(f.registry).toEqual({ clientes: 1, tenant_module_migrations: 4, api_keys: 2 }); // crm and whatsapp at version 2
     expect(f.roles).toHaveLength(1);
     expect(f.files).toBe(true);
     const show = JSON.parse(kryonix(['tenant', 'show', id, '--json']).stdout);

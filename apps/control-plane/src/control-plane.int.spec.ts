@@ -250,7 +250,7 @@ describe('tenants API', () => {
   it('POST /v1/migrations runs a fleet migration as a job; GET /v1/drift reports no drift', async () => {
     const res = await call('POST', '/v1/migrations', { modules: ['crm'] });
     expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({ kind: 'migrate_fleet', result: { target: { crm: 1 } } });
+    expect(res.body).toMatchObject({ kind: 'migrate_fleet', result: { target: { crm: 2 } } });
     const deadline = Date.now() + 15_000;
     let job = res.body;
     while (job.status !== 'succeeded' && job.status !== 'failed' && Date.now() < deadline) {
@@ -297,7 +297,7 @@ describe('lifecycle', () => {
       const purged = await call('PUT', '/v1/tenants/cp-mods/modules', { modules: ['crm'], purge: true });
       expect(purged.body).toMatchObject({ modules: ['crm'], removed: ['financeiro', 'whatsapp'], purged: ['financeiro', 'whatsapp'] });
       expect((await footprint('cp-mods')).schemas).toEqual(['cp_mods_crm']);
-      expect((await footprint('cp-mods')).registry.tenant_module_migrations).toBe(1);
+      expect((await footprint('cp-mods')).registry.tenant_module_migrations).toBe(2); // crm 1 and 2
       const monitoring = readFileSync(join(env.config.outputDir, 'cp-mods', 'monitoring.yml'), 'utf8');
       expect(monitoring).toContain('schemas: [cp_mods_crm]');
     } finally {

@@ -8,8 +8,10 @@ import { RoutesModule } from '@kryonix/routes';
 import { AuthFailureLimiter, DomainExceptionFilter, HealthController } from '@kryonix/web';
 import { DataPlaneMetrics } from './metrics/data-plane-metrics';
 import { CONNECTION_OPTIONS, ConnectionOptions, TenantConnections } from './pools/tenant-connections';
+import { ApiDocsController } from './resources/api-docs.controller';
 import { ModuleResourcesController } from './resources/module-resources.controller';
 import { ModuleResources } from './resources/module-resources.service';
+import { TenantOpenApi } from './resources/tenant-openapi';
 import { ROUTE_CACHE_OPTIONS, RouteCache, RouteCacheOptions } from './routing/route-cache';
 import { RATE_LIMIT_OPTIONS, RateLimitOptions, RateLimiter } from './routing/rate-limiter';
 import { TenantAccess } from './routing/tenant-access';
@@ -30,7 +32,7 @@ export class DataPlaneModule {
       // The registry's reads only: the data plane never provisions, migrates or runs the control plane's use cases.
       imports: [PlatformModule.forRoot(config, { gateway: true }), ModulesModule, RegistryModule, CqrsModule.forRoot(), RoutesModule],
       // No /metrics here: it names tenants, so it is served on a listener of its own (server.ts, KRYONIX_DATA_METRICS_PORT).
-      controllers: [ModuleResourcesController, HealthController],
+      controllers: [ModuleResourcesController, ApiDocsController, HealthController],
       providers: [
         { provide: CONNECTION_OPTIONS, useFactory: (gateway: GatewayAccess) => ({ ...options.connections, urlFor: (database: string) => gateway.url(database) }), inject: [GatewayAccess] },
         { provide: ROUTE_CACHE_OPTIONS, useValue: options.routes },
@@ -43,6 +45,7 @@ export class DataPlaneModule {
         TenantEventsListener,
         TenantGuard,
         ModuleResources,
+        TenantOpenApi,
         DataPlaneMetrics,
         // Guards the metrics token (tenant API keys have their own per-tenant rate limit).
         {

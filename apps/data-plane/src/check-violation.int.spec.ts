@@ -8,7 +8,7 @@ import { DataPlaneServer, startDataPlane } from './server';
 
 /**
  * 422 on a CHECK violation. The shipped modules (frozen migrations) have no CHECK
- * constraint, so this file runs on a copy of them with a crm version 2 that adds one.
+ * constraint, so this file runs on a copy of them with a crm version 3 that adds one.
  */
 const modulesDir = mkdtempSync(join(tmpdir(), 'kx-check-modules-'));
 let env: TestEnv;
@@ -19,7 +19,7 @@ let key: string;
 
 beforeAll(async () => {
   cpSync(projectPath('sql', 'modules'), modulesDir, { recursive: true });
-  writeFileSync(join(modulesDir, 'crm', '0002_score_range.sql.hbs'), 'ALTER TABLE {{schema}}.leads ADD CONSTRAINT leads_score_range CHECK (score BETWEEN 0 AND 100);\n');
+  writeFileSync(join(modulesDir, 'crm', '0003_score_range.sql.hbs'), 'ALTER TABLE {{schema}}.leads ADD CONSTRAINT leads_score_range CHECK (score BETWEEN 0 AND 100);\n');
   env = await createTestEnv('check');
   const modules = { KRYONIX_MODULES_DIR: modulesDir };
   core = await env.open(modules);

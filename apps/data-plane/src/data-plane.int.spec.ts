@@ -154,7 +154,7 @@ describe('module REST API', () => {
     expect(ordered.body.items[0].nome).toBe('Maria Silva');
     const newest = await api('dp-alpha', '/api/crm/leads?order=-created_at&limit=1');
     expect(newest.body.items[0].nome).toBe('Lead 4');
-    expect((await api('dp-alpha', '/api/crm/leads?order=score')).body.error.message).toContain('Cannot order by "score"');
+    expect((await api('dp-alpha', '/api/crm/leads?order=nome')).body.error.message).toContain('Cannot order crm.leads by "nome"');
     const before = (await api('dp-alpha', `/api/crm/leads/${id}`)).body;
     await new Promise((r) => setTimeout(r, 20));
     const patched = await api('dp-alpha', `/api/crm/leads/${id}`, { method: 'PATCH', body: { status: 'cliente' } });

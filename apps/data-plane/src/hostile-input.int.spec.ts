@@ -103,13 +103,16 @@ describe('every route, attacked', () => {
       { method: 'PATCH', url: '/api/:module/:table/:id' },
       { method: 'DELETE', url: '/api/:module/:table/:id' },
       { method: 'GET', url: '/healthz' },
+      { method: 'GET', url: '/openapi.json' },
+      { method: 'GET', url: '/docs' },
+      { method: 'GET', url: '/docs/assets/:file' },
     ]));
     const target = {
       port: server.port,
       routes,
       headers: [['host', 'hx-schema.kryonix.test'], ['authorization', `Bearer ${keys['hx-schema']}`]] as const,
-      params: { module: 'crm', table: 'leads', id: leadId },
-      queryNames: ['status', 'limit', 'cursor', 'order', 'email'],
+      params: { module: 'crm', table: 'leads', id: leadId, file: 'swagger-ui.css' },
+      queryNames: ['status', 'limit', 'cursor', 'order', 'email', 'q', 'score[gte]', 'status[in]', 'created_at[lt]', 'orcamento[lte]', 'id[in]'],
       fields: ['id', 'nome', 'email', 'score', 'orcamento', 'prefere_whatsapp', 'proximo_follow_up', 'responsavel_id'],
     };
     const cases = hostileCases(target);

@@ -17,7 +17,7 @@ beforeAll(async () => {
   for (const id of IDS) await v1.provisioner.create({ id, name: id, modules: ['crm', 'whatsapp'], mode: id.endsWith('-db') ? 'database' : 'schema' });
   // one tenant's data will break the next crm version
   await withAdmin((c) => c.query(`INSERT INTO fm_bad_crm.leads (nome, email) VALUES ('a', 'same@x.com'), ('b', 'same@x.com')`), 'kryonix_tenants');
-  writeFileSync(join(modulesDir, 'crm', '0002_email_unique.sql.hbs'), `ALTER TABLE {{schema}}.leads ADD COLUMN canal_preferido varchar(20);\nALTER TABLE {{schema}}.leads ADD CONSTRAINT leads_email_unique UNIQUE (email);\n`);
+  writeFileSync(join(modulesDir, 'crm', '0003_email_unique.sql.hbs'), `ALTER TABLE {{schema}}.leads ADD COLUMN canal_preferido varchar(20);\nALTER TABLE {{schema}}.leads ADD CONSTRAINT leads_email_unique UNIQUE (email);\n`);
 });
 afterAll(async () => {
   await env.cleanup();
@@ -36,15 +36,15 @@ const hasColumn = (id: string) => {
 describe('kryonix migrate', () => {
   it('a module version is its highest migration file', async () => {
     const rt = await v2();
-    expect(rt.catalog.get('crm').version).toBe(2);
-    expect(rt.catalog.get('whatsapp').version).toBe(1);
+    expect(rt.catalog.get('crm').version).toBe(3);
+    expect(rt.catalog.get('whatsapp').version).toBe(2);
   });
 
   it('--dry-run plans from the ledger and changes nothing', async () => {
     const report = await (await v2()).migrator.migrate({ dryRun: true });
     expect(report).toMatchObject({ selected: 5, upToDate: 0, dryRun: true, migrated: [] });
     expect(report.planned.map((p) => p.tenant)).toEqual(IDS);
-    expect(report.planned[0]!.steps).toEqual([{ module: 'crm', from: 1, to: 2 }]);
+    expect(report.planned[0]!.steps).toEqual([{ module: 'crm', from: 2, to: 3 }]);
     expect(await hasColumn('fm-a-db')).toBe(false);
   });
 
@@ -53,12 +53,12 @@ describe('kryonix migrate', () => {
     expect(report.migrated).toEqual(['fm-a-db', 'fm-b-sc']);
     expect(report.failed).toEqual([{ tenant: 'fm-bad', error: expect.stringContaining('leads_email_unique') }]);
     // the error names the module, the version and the file whose SQL failed
-    expect(report.failed[0]!.error).toContain(`crm migration 0002 (${join(modulesDir, 'crm', '0002_email_unique.sql.hbs')}): `);
+    expect(report.failed[0]!.error).toContain(`crm migration 0003 (${join(modulesDir, 'crm', '0003_email_unique.sql.hbs')}): `);
     expect(report.notAttempted).toEqual(['fm-c-db', 'fm-d-sc']);
     expect(await hasColumn('fm-bad')).toBe(false); // the ADD COLUMN before the failing statement was rolled back too
-    expect(await ledger('fm-bad')).toEqual([{ module: 'crm', v: 1 }, { module: 'whatsapp', v: 1 }]);
+    expect(await ledger('fm-bad')).toEqual([{ module: 'crm', v: 2 }, { module: 'whatsapp', v: 2 }]);
     expect(await hasColumn('fm-a-db')).toBe(true);
-    expect(await ledger('fm-a-db')).toEqual([{ module: 'crm', v: 2 }, { module: 'whatsapp', v: 1 }]);
+    expect(await ledger('fm-a-db')).toEqual([{ module: 'crm', v: 3 }, { module: 'whatsapp', v: 2 }]);
   });
 
   it('a re-run resumes; --continue-on-error migrates the others past the failure', async () => {
@@ -83,17 +83,17 @@ describe('kryonix migrate', () => {
   });
 
   it('a crash between the tenant commit and the ledger write is recovered from the schema mark, without re-applying', async () => {
-    await withAdmin((c) => c.query(`DELETE FROM tenant_management.tenant_module_migrations WHERE cliente_id = 'fm-d-sc' AND module = 'crm' AND version = 2`), env.config.registryDatabase);
+    await withAdmin((c) => c.query(`DELETE FROM tenant_management.tenant_module_migrations WHERE cliente_id = 'fm-d-sc' AND module = 'crm' AND version = 3`), env.config.registryDatabase);
     const report = await (await v2()).migrator.migrate({});
     expect(report.migrated).toEqual(['fm-d-sc']);
     expect(report.failed).toEqual([]);
-    expect(await ledger('fm-d-sc')).toEqual([{ module: 'crm', v: 2 }, { module: 'whatsapp', v: 1 }]);
+    expect(await ledger('fm-d-sc')).toEqual([{ module: 'crm', v: 3 }, { module: 'whatsapp', v: 2 }]);
   });
 
   it('new tenants get the latest versions', async () => {
     const rt = await v2();
     await rt.provisioner.create({ id: 'fm-new-db', name: 'New', modules: ['crm'], mode: 'database' });
-    expect(await ledger('fm-new-db')).toEqual([{ module: 'crm', v: 2 }]);
+    expect(await ledger('fm-new-db')).toEqual([{ module: 'crm', v: 3 }]);
     expect(await hasColumn('fm-new-db')).toBe(true);
   });
 
@@ -104,14 +104,14 @@ describe('kryonix migrate', () => {
     await withAdmin((c) => c.query(`ALTER TABLE crm.leads ALTER COLUMN cargo TYPE varchar(200)`), 'kryonix_cliente_fm_c_db');
     const report = await rt.drift.detect();
     expect(report.drifted).toEqual([
-      { tenant: 'fm-b-sc', module: 'crm', version: 2, missing: [expect.stringMatching(/^index idx_leads_mobile: CREATE INDEX idx_leads_mobile ON leads/)], unexpected: ['column leads.extra integer'] },
-      { tenant: 'fm-c-db', module: 'crm', version: 2, missing: ['column leads.cargo character varying(100)'], unexpected: ['column leads.cargo character varying(200)'] },
+      { tenant: 'fm-b-sc', module: 'crm', version: 3, missing: [expect.stringMatching(/^index idx_leads_mobile: CREATE INDEX idx_leads_mobile ON leads/)], unexpected: ['column leads.extra integer'] },
+      { tenant: 'fm-c-db', module: 'crm', version: 3, missing: ['column leads.cargo character varying(100)'], unexpected: ['column leads.cargo character varying(200)'] },
     ]);
     expect((await rt.drift.detect({ tenants: ['fm-a-db'] })).drifted).toEqual([]);
   });
 
   it('a migration that creates a table grants it to each tenant role', async () => {
-    writeFileSync(join(modulesDir, 'crm', '0003_tags.sql.hbs'), 'CREATE TABLE {{schema}}.tags (id serial PRIMARY KEY, lead_id uuid REFERENCES {{schema}}.leads(id), nome varchar(50) NOT NULL);\n');
+    writeFileSync(join(modulesDir, 'crm', '0004_tags.sql.hbs'), 'CREATE TABLE {{schema}}.tags (id serial PRIMARY KEY, lead_id uuid REFERENCES {{schema}}.leads(id), nome varchar(50) NOT NULL);\n');
     const rt = await v2();
     const report = await rt.migrator.migrate({ tenants: ['fm-b-sc', 'fm-a-db'] });
     expect(report.failed).toEqual([]);
@@ -124,7 +124,7 @@ describe('kryonix migrate', () => {
         await client.end();
       }
     }
-    rmSync(join(modulesDir, 'crm', '0003_tags.sql.hbs'));
+    rmSync(join(modulesDir, 'crm', '0004_tags.sql.hbs'));
   });
 
   it('refuses an edited, already-applied migration file, naming it and the tenants', async () => {

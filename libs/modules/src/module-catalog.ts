@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
 import { ConfigurationError, InvalidInput, UnknownModule, quoteIdent } from '@kryonix/domain';
+import { LIST_PARAMETERS } from './list-syntax';
 
 // No '_': schema names are <tenant id with - as _>_<module>, so a '_' in a module name could collide.
 const MODULE_NAME = /^[a-z][a-z0-9]{0,30}$/;
@@ -22,6 +23,8 @@ const manifestSchema = z
         .object({
           primaryKey: z.string().regex(COLUMN_NAME).default('id'),
           filterable: z.array(z.string().regex(COLUMN_NAME)).default([]),
+          // text columns that ?q= searches (case-insensitive, anywhere in the text)
+          searchable: z.array(z.string().regex(COLUMN_NAME)).default([]),
           // the table's creation and last-change timestamps, where it has them (names differ between tables)
           createdAt: z.string().regex(COLUMN_NAME).optional(),
           updatedAt: z.string().regex(COLUMN_NAME).optional(),
@@ -30,6 +33,19 @@ const manifestSchema = z
     ),
   })
   .strict();
+
+/** A table as the data plane exposes it. */
+export interface ModuleTable {
+  primaryKey: string;
+  /** Columns a list can be filtered and ordered by: the manifest's, then createdAt and updatedAt (always filterable). */
+  filterable: string[];
+  /** Text columns ?q= searches. */
+  searchable: string[];
+  /** The creation timestamp: lists are newest first by it (else in primary-key order). */
+  createdAt?: string;
+  /** The last-change timestamp: set by every update through the data plane. */
+  updatedAt?: string;
+}
 
 export interface ModuleMigration {
   /** The module it belongs to. */
@@ -48,8 +64,7 @@ export interface ModuleDefinition {
   /** The module's version is its highest migration number. */
   version: number;
   dependencies: string[];
-  /** createdAt/updatedAt: the table's timestamp columns, where it has them; updatedAt is set by every update through the data plane. */
-  tables: Record<string, { primaryKey: string; filterable: string[]; createdAt?: string; updatedAt?: string }>;
+  tables: Record<string, ModuleTable>;
   migrations: ModuleMigration[];
   /** Hash over every migration's checksum: identifies what a tenant at this version has. */
   checksum: string;
@@ -243,8 +258,16 @@ function loadModule(folder: string, dirName: string): ModuleDefinition {
     description: manifest.description,
     version: migrations.length,
     dependencies: manifest.dependencies,
-    tables: manifest.tables,
+    tables: Object.fromEntries(Object.entries(manifest.tables).map(([name, table]) => [name, exposedTable(table, `${join(folder, 'module.json')}: table "${name}"`)])),
     migrations,
     checksum,
   };
+}
+
+/** The manifest's table with createdAt and updatedAt among the filterable columns; refuses a filter named like a list parameter. */
+function exposedTable(table: z.infer<typeof manifestSchema>['tables'][string], where: string): ModuleTable {
+  const reserved = table.filterable.filter((c) => LIST_PARAMETERS.includes(c));
+  if (reserved.length) throw new ConfigurationError(`${where}: a filterable column may not be named ${reserved.join(', ')} (the list's own parameters: ${LIST_PARAMETERS.join(', ')}).`);
+  const filterable = [...new Set([...table.filterable, ...[table.createdAt, table.updatedAt].filter((c): c is string => c !== undefined)])];
+  return { ...table, filterable, searchable: [...new Set(table.searchable)] };
 }

@@ -29,7 +29,7 @@ describe('database mode', () => {
     const sdk = await withAdmin((c) => c.query('SELECT database_name FROM tenant_management.clientes WHERE id = $1', ['pv-db-one']), env.config.registryDatabase);
     expect(sdk.rows).toEqual([{ database_name: 'kryonix_cliente_pv_db_one' }]);
     const f = await footprint('pv-db-one');
-    expect(f.registry).toEqual({ clientes: 1, tenant_module_migrations: 4, api_keys: 1 });
+    expect(f.registry).toEqual({ clientes: 1, tenant_module_migrations: 8, api_keys: 1 }); // four modules at version 2
   });
 
   it('logs one row per step with a duration', async () => {
@@ -120,7 +120,7 @@ describe('concurrency', () => {
     const ids = Array.from({ length: 10 }, (_, i) => `pv-par-${i}`);
     const results = await Promise.all(ids.map((id, i) => rt.provisioner.create({ id, name: id, modules: ALL, mode: i % 2 ? 'schema' : 'database' })));
     expect(results.map((r) => r.id)).toEqual(ids);
-    for (const id of ids) expect((await footprint(id)).registry).toEqual({ clientes: 1, tenant_module_migrations: 4, api_keys: 1 });
+    for (const id of ids) expect((await footprint(id)).registry).toEqual({ clientes: 1, tenant_module_migrations: 8, api_keys: 1 }); // four modules at version 2
   });
 });
 

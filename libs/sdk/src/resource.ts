@@ -7,15 +7,15 @@ export interface Page<Row> {
   nextCursor: string | null;
 }
 
-/** Columns a list can be ordered by: id, created_at (when the table has it) and the filterable ones. */
-export type OrderColumn<Row, Filters> = Extract<keyof Row, 'id' | 'created_at'> | Extract<keyof Filters, string>;
+/** Columns a list can be ordered by: the primary key (id) and the filterable ones (the table's created-at and updated-at among them). */
+export type OrderColumn<Row, Filters> = Extract<keyof Row, 'id'> | Exclude<Extract<keyof Filters, string>, 'q'>;
 
 export interface ListOptions<Row = unknown, Filters = unknown> {
   /** Rows per page, 1 to 100 (the data plane's default is 50). */
   limit?: number;
   /** The nextCursor of the previous page. */
   cursor?: string;
-  /** A column to order by, ascending, or -column for descending (default: id). */
+  /** A column to order by, ascending, or -column for descending (default: newest first by the table's created-at column, else id). */
   order?: OrderColumn<Row, Filters> | `-${OrderColumn<Row, Filters>}`;
 }
 
@@ -36,9 +36,13 @@ export class Resource<Row, Filters = Partial<Row>, Create = Partial<Row>, Update
     return `${this.path}/${encodeURIComponent(id)}`;
   }
 
-  /** One page of rows matching the filters (equality on the manifest's filterable columns). */
+  /**
+   * One page of rows matching the filters: per filterable column a value (equality) or
+   * operators ({ in: [...] }; { gte, lt, … } on number, date and time columns), all of them
+   * combined with AND; `q` searches the table's searchable text columns.
+   */
   list(filters?: Filters, options: ListOptions<Row, Filters> = {}): Promise<Page<Row>> {
-    const query: Record<string, QueryValue> = { ...(filters as Record<string, QueryValue> | undefined) };
+    const query = filterQuery(filters);
     if (options.limit !== undefined) query.limit = options.limit;
     if (options.cursor !== undefined) query.cursor = options.cursor;
     if (options.order !== undefined) query.order = options.order;
@@ -79,4 +83,21 @@ export class Resource<Row, Filters = Partial<Row>, Create = Partial<Row>, Update
   async remove(id: string): Promise<void> {
     await this.http.request<void>('DELETE', this.pathOf(id));
   }
+}
+
+/** { status: { in: ['a', 'b'] }, valor: { gte: 10 } } → status[in]=a,b&valor[gte]=10, a comma or backslash inside an `in` value escaped with a backslash. */
+function filterQuery(filters: unknown): Record<string, QueryValue> {
+  const query: Record<string, QueryValue> = {};
+  for (const [column, filter] of Object.entries((filters ?? {}) as Record<string, unknown>)) {
+    if (filter === undefined) continue;
+    if (filter === null || typeof filter !== 'object') {
+      query[column] = filter as QueryValue;
+      continue;
+    }
+    for (const [op, value] of Object.entries(filter as Record<string, unknown>)) {
+      if (value === undefined) continue;
+      query[`${column}[${op}]`] = Array.isArray(value) ? value.map((v) => String(v).replace(/[\\,]/g, '\\$&')).join(',') : (value as QueryValue);
+    }
+  }
+  return query;
 }

@@ -31,8 +31,10 @@ export interface Interval {
   seconds?: number;
   milliseconds?: number;
 }
-/** Equality filters on the given columns of a row (values sent in the query string). */
-export type Filters<Row, K extends keyof Row> = { [P in K]?: NonNullable<Row[P]> };
+/** A filter on a column: a value (equality), or { eq } / { in: [...] } (one of the values). */
+export type MatchFilter<T> = T | { eq?: T; in?: readonly T[] };
+/** A filter on a number, date or time column: a value, or operators combined with AND ({ gte: a, lt: b }). */
+export type RangeFilter<T> = T | { eq?: T; in?: readonly T[]; gt?: T; gte?: T; lt?: T; lte?: T };
 
 // agendamento: Agendamento — Appointment scheduling: professionals, services, appointments, schedule blocks, reminders and custom availability.
 /** agendamento.profissionais */
@@ -76,8 +78,18 @@ export interface Profissional {
   /** TIMESTAMP, has a default */
   updated_at: string | null;
 }
-/** Filters of agendamento.profissionais (its manifest's filterable columns). */
-export type ProfissionalFilters = Filters<Profissional, 'email' | 'telefone' | 'especialidade' | 'ativo' | 'aceita_novos_agendamentos'>;
+/** Filters of agendamento.profissionais (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface ProfissionalFilters {
+  email?: MatchFilter<string>;
+  telefone?: MatchFilter<string>;
+  especialidade?: MatchFilter<string>;
+  ativo?: MatchFilter<boolean>;
+  aceita_novos_agendamentos?: MatchFilter<boolean>;
+  created_at?: RangeFilter<string>;
+  updated_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in nome, especialidade, email. */
+  q?: string;
+}
 /** Body of a new agendamento.profissionais: nome required. */
 export interface ProfissionalCreate {
   nome: string;
@@ -135,8 +147,18 @@ export interface Servico {
   /** TIMESTAMP, has a default */
   created_at: string | null;
 }
-/** Filters of agendamento.servicos (its manifest's filterable columns). */
-export type ServicoFilters = Filters<Servico, 'profissional_id' | 'ativo' | 'popular' | 'permite_online'>;
+/** Filters of agendamento.servicos (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface ServicoFilters {
+  profissional_id?: MatchFilter<string>;
+  ativo?: MatchFilter<boolean>;
+  popular?: MatchFilter<boolean>;
+  permite_online?: MatchFilter<boolean>;
+  preco?: RangeFilter<DecimalInput>;
+  duracao_minutos?: RangeFilter<number>;
+  created_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in nome, descricao_curta. */
+  q?: string;
+}
 /** Body of a new agendamento.servicos: nome, duracao_minutos required. */
 export interface ServicoCreate {
   nome: string;
@@ -220,8 +242,21 @@ export interface Consulta {
   /** TIMESTAMP, has a default */
   updated_at: string | null;
 }
-/** Filters of agendamento.consultas (its manifest's filterable columns). */
-export type ConsultaFilters = Filters<Consulta, 'profissional_id' | 'servico_id' | 'status' | 'data_consulta' | 'cliente_telefone' | 'cliente_lead_id'>;
+/** Filters of agendamento.consultas (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface ConsultaFilters {
+  profissional_id?: MatchFilter<string>;
+  servico_id?: MatchFilter<string>;
+  status?: MatchFilter<string>;
+  data_consulta?: RangeFilter<string>;
+  hora_inicio?: RangeFilter<string>;
+  cliente_telefone?: MatchFilter<string>;
+  cliente_lead_id?: MatchFilter<string>;
+  valor?: RangeFilter<DecimalInput>;
+  created_at?: RangeFilter<string>;
+  updated_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in cliente_nome, cliente_email, cliente_telefone. */
+  q?: string;
+}
 /** Body of a new agendamento.consultas: cliente_nome, cliente_telefone, data_consulta, hora_inicio, hora_fim required. */
 export interface ConsultaCreate {
   cliente_nome: string;
@@ -288,8 +323,17 @@ export interface Bloqueio {
   /** UUID */
   created_by: string | null;
 }
-/** Filters of agendamento.bloqueios (its manifest's filterable columns). */
-export type BloqueioFilters = Filters<Bloqueio, 'profissional_id' | 'tipo' | 'data_inicio' | 'recorrente'>;
+/** Filters of agendamento.bloqueios (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface BloqueioFilters {
+  profissional_id?: MatchFilter<string>;
+  tipo?: MatchFilter<string>;
+  data_inicio?: RangeFilter<string>;
+  data_fim?: RangeFilter<string>;
+  recorrente?: MatchFilter<boolean>;
+  created_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in motivo. */
+  q?: string;
+}
 /** Body of a new agendamento.bloqueios: data_inicio, data_fim required. */
 export interface BloqueioCreate {
   data_inicio: string;
@@ -336,8 +380,15 @@ export interface Lembrete {
   /** TIMESTAMP, has a default */
   created_at: string | null;
 }
-/** Filters of agendamento.lembretes (its manifest's filterable columns). */
-export type LembreteFilters = Filters<Lembrete, 'consulta_id' | 'tipo' | 'enviado' | 'sucesso'>;
+/** Filters of agendamento.lembretes (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface LembreteFilters {
+  consulta_id?: MatchFilter<string>;
+  tipo?: MatchFilter<string>;
+  enviado?: MatchFilter<boolean>;
+  sucesso?: MatchFilter<boolean>;
+  data_envio_calculada?: RangeFilter<string>;
+  created_at?: RangeFilter<string>;
+}
 /** Body of a new agendamento.lembretes: tipo, enviar_quando, data_envio_calculada required. */
 export interface LembreteCreate {
   tipo: string;
@@ -374,8 +425,15 @@ export interface DisponibilidadeCustomizada {
   /** TIMESTAMP, has a default */
   created_at: string | null;
 }
-/** Filters of agendamento.disponibilidade_customizada (its manifest's filterable columns). */
-export type DisponibilidadeCustomizadaFilters = Filters<DisponibilidadeCustomizada, 'profissional_id' | 'data' | 'disponivel'>;
+/** Filters of agendamento.disponibilidade_customizada (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface DisponibilidadeCustomizadaFilters {
+  profissional_id?: MatchFilter<string>;
+  data?: RangeFilter<string>;
+  disponivel?: MatchFilter<boolean>;
+  created_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in motivo. */
+  q?: string;
+}
 /** Body of a new agendamento.disponibilidade_customizada: data required. */
 export interface DisponibilidadeCustomizadaCreate {
   data: string;
@@ -437,8 +495,23 @@ export interface Lead {
   /** TIMESTAMP, has a default */
   updated_at: string | null;
 }
-/** Filters of crm.leads (its manifest's filterable columns). */
-export type LeadFilters = Filters<Lead, 'status' | 'fonte' | 'email' | 'telefone' | 'dispositivo_origem' | 'responsavel_id'>;
+/** Filters of crm.leads (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface LeadFilters {
+  status?: MatchFilter<string>;
+  fonte?: MatchFilter<string>;
+  email?: MatchFilter<string>;
+  telefone?: MatchFilter<string>;
+  dispositivo_origem?: MatchFilter<string>;
+  responsavel_id?: MatchFilter<string>;
+  score?: RangeFilter<number>;
+  orcamento?: RangeFilter<DecimalInput>;
+  data_ultimo_contato?: RangeFilter<string>;
+  proximo_follow_up?: RangeFilter<string>;
+  created_at?: RangeFilter<string>;
+  updated_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in nome, email, telefone, empresa. */
+  q?: string;
+}
 /** Body of a new crm.leads: nome required. */
 export interface LeadCreate {
   nome: string;
@@ -503,8 +576,20 @@ export interface Oportunidade {
   /** TIMESTAMP, has a default */
   updated_at: string | null;
 }
-/** Filters of crm.oportunidades (its manifest's filterable columns). */
-export type OportunidadeFilters = Filters<Oportunidade, 'lead_id' | 'status' | 'estagio' | 'moeda'>;
+/** Filters of crm.oportunidades (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface OportunidadeFilters {
+  lead_id?: MatchFilter<string>;
+  status?: MatchFilter<string>;
+  estagio?: MatchFilter<string>;
+  moeda?: MatchFilter<string>;
+  valor?: RangeFilter<DecimalInput>;
+  probabilidade?: RangeFilter<number>;
+  data_fechamento_prevista?: RangeFilter<string>;
+  created_at?: RangeFilter<string>;
+  updated_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in titulo, concorrente. */
+  q?: string;
+}
 /** Body of a new crm.oportunidades: titulo, valor required. */
 export interface OportunidadeCreate {
   titulo: string;
@@ -562,8 +647,20 @@ export interface Atividade {
   /** TIMESTAMP, has a default */
   created_at: string | null;
 }
-/** Filters of crm.atividades (its manifest's filterable columns). */
-export type AtividadeFilters = Filters<Atividade, 'lead_id' | 'oportunidade_id' | 'tipo' | 'resultado' | 'responsavel_id' | 'feita_via_mobile'>;
+/** Filters of crm.atividades (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface AtividadeFilters {
+  lead_id?: MatchFilter<string>;
+  oportunidade_id?: MatchFilter<string>;
+  tipo?: MatchFilter<string>;
+  resultado?: MatchFilter<string>;
+  responsavel_id?: MatchFilter<string>;
+  feita_via_mobile?: MatchFilter<boolean>;
+  data_atividade?: RangeFilter<string>;
+  data_proxima_acao?: RangeFilter<string>;
+  created_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in assunto. */
+  q?: string;
+}
 /** Body of a new crm.atividades: tipo required. */
 export interface AtividadeCreate {
   tipo: string;
@@ -619,8 +716,18 @@ export interface Plano {
   /** TIMESTAMP, has a default */
   created_at: string | null;
 }
-/** Filters of financeiro.planos (its manifest's filterable columns). */
-export type PlanoFilters = Filters<Plano, 'nome' | 'ativo' | 'publico' | 'moeda'>;
+/** Filters of financeiro.planos (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface PlanoFilters {
+  nome?: MatchFilter<string>;
+  ativo?: MatchFilter<boolean>;
+  publico?: MatchFilter<boolean>;
+  moeda?: MatchFilter<string>;
+  valor_mensal?: RangeFilter<DecimalInput>;
+  valor_anual?: RangeFilter<DecimalInput>;
+  created_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in nome. */
+  q?: string;
+}
 /** Body of a new financeiro.planos: nome required. */
 export interface PlanoCreate {
   nome: string;
@@ -684,8 +791,21 @@ export interface Assinatura {
   /** TIMESTAMP, has a default */
   updated_at: string | null;
 }
-/** Filters of financeiro.assinaturas (its manifest's filterable columns). */
-export type AssinaturaFilters = Filters<Assinatura, 'plano_id' | 'status' | 'cliente_email' | 'cliente_documento' | 'forma_pagamento' | 'em_trial'>;
+/** Filters of financeiro.assinaturas (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface AssinaturaFilters {
+  plano_id?: MatchFilter<string>;
+  status?: MatchFilter<string>;
+  cliente_email?: MatchFilter<string>;
+  cliente_documento?: MatchFilter<string>;
+  forma_pagamento?: MatchFilter<string>;
+  em_trial?: MatchFilter<boolean>;
+  data_inicio?: RangeFilter<string>;
+  data_fim?: RangeFilter<string>;
+  created_at?: RangeFilter<string>;
+  updated_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in cliente_nome, cliente_email, cliente_documento. */
+  q?: string;
+}
 /** Body of a new financeiro.assinaturas: cliente_nome, cliente_email, data_inicio required. */
 export interface AssinaturaCreate {
   cliente_nome: string;
@@ -758,8 +878,20 @@ export interface Fatura {
   /** TIMESTAMP, has a default */
   updated_at: string | null;
 }
-/** Filters of financeiro.faturas (its manifest's filterable columns). */
-export type FaturaFilters = Filters<Fatura, 'assinatura_id' | 'numero_fatura' | 'status' | 'data_vencimento' | 'forma_pagamento'>;
+/** Filters of financeiro.faturas (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface FaturaFilters {
+  assinatura_id?: MatchFilter<string>;
+  numero_fatura?: MatchFilter<string>;
+  status?: MatchFilter<string>;
+  data_vencimento?: RangeFilter<string>;
+  forma_pagamento?: MatchFilter<string>;
+  valor_total?: RangeFilter<DecimalInput>;
+  data_pagamento?: RangeFilter<string>;
+  created_at?: RangeFilter<string>;
+  updated_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in numero_fatura. */
+  q?: string;
+}
 /** Body of a new financeiro.faturas: numero_fatura, periodo_inicio, periodo_fim, valor_bruto, valor_liquido, valor_total, data_vencimento required. */
 export interface FaturaCreate {
   numero_fatura: string;
@@ -826,8 +958,20 @@ export interface Transacao {
   /** TIMESTAMP, has a default */
   created_at: string | null;
 }
-/** Filters of financeiro.transacoes (its manifest's filterable columns). */
-export type TransacaoFilters = Filters<Transacao, 'fatura_id' | 'tipo' | 'status' | 'gateway' | 'transaction_id' | 'conciliada'>;
+/** Filters of financeiro.transacoes (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface TransacaoFilters {
+  fatura_id?: MatchFilter<string>;
+  tipo?: MatchFilter<string>;
+  status?: MatchFilter<string>;
+  gateway?: MatchFilter<string>;
+  transaction_id?: MatchFilter<string>;
+  conciliada?: MatchFilter<boolean>;
+  valor?: RangeFilter<DecimalInput>;
+  data_transacao?: RangeFilter<string>;
+  created_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in descricao, categoria. */
+  q?: string;
+}
 /** Body of a new financeiro.transacoes: tipo, valor required. */
 export interface TransacaoCreate {
   tipo: string;
@@ -888,8 +1032,12 @@ export interface RelatorioMensal {
   /** TIMESTAMP, has a default */
   gerado_em: string | null;
 }
-/** Filters of financeiro.relatorios_mensais (its manifest's filterable columns). */
-export type RelatorioMensalFilters = Filters<RelatorioMensal, 'ano' | 'mes'>;
+/** Filters of financeiro.relatorios_mensais (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -gerado_em. */
+export interface RelatorioMensalFilters {
+  ano?: RangeFilter<number>;
+  mes?: RangeFilter<number>;
+  gerado_em?: RangeFilter<string>;
+}
 /** Body of a new financeiro.relatorios_mensais: ano, mes required. */
 export interface RelatorioMensalCreate {
   ano: number;
@@ -949,8 +1097,14 @@ export interface ConfiguracaoCobranca {
   /** TIMESTAMP, has a default */
   updated_at: string | null;
 }
-/** Filters of financeiro.configuracoes_cobranca (its manifest's filterable columns). */
-export type ConfiguracaoCobrancaFilters = Filters<ConfiguracaoCobranca, 'cnpj' | 'gateway_principal'>;
+/** Filters of financeiro.configuracoes_cobranca (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered id. */
+export interface ConfiguracaoCobrancaFilters {
+  cnpj?: MatchFilter<string>;
+  gateway_principal?: MatchFilter<string>;
+  updated_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in nome_empresa. */
+  q?: string;
+}
 /** Body of a new financeiro.configuracoes_cobranca: nome_empresa required. */
 export interface ConfiguracaoCobrancaCreate {
   nome_empresa: string;
@@ -1003,8 +1157,16 @@ export interface ConfiguracaoInstancia {
   /** TIMESTAMP, has a default */
   updated_at: string | null;
 }
-/** Filters of whatsapp.configuracao_instancia (its manifest's filterable columns). */
-export type ConfiguracaoInstanciaFilters = Filters<ConfiguracaoInstancia, 'nome_instancia' | 'numero_whatsapp' | 'status_conexao'>;
+/** Filters of whatsapp.configuracao_instancia (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface ConfiguracaoInstanciaFilters {
+  nome_instancia?: MatchFilter<string>;
+  numero_whatsapp?: MatchFilter<string>;
+  status_conexao?: MatchFilter<string>;
+  created_at?: RangeFilter<string>;
+  updated_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in nome_instancia. */
+  q?: string;
+}
 /** Body of a new whatsapp.configuracao_instancia: nome_instancia, numero_whatsapp required. */
 export interface ConfiguracaoInstanciaCreate {
   nome_instancia: string;
@@ -1064,8 +1226,18 @@ export interface Contato {
   /** TIMESTAMP, has a default */
   updated_at: string | null;
 }
-/** Filters of whatsapp.contatos (its manifest's filterable columns). */
-export type ContatoFilters = Filters<Contato, 'numero' | 'lead_id' | 'bloqueado' | 'eh_empresa'>;
+/** Filters of whatsapp.contatos (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -first_seen. */
+export interface ContatoFilters {
+  numero?: MatchFilter<string>;
+  lead_id?: MatchFilter<string>;
+  bloqueado?: MatchFilter<boolean>;
+  eh_empresa?: MatchFilter<boolean>;
+  last_seen?: RangeFilter<string>;
+  first_seen?: RangeFilter<string>;
+  updated_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in nome, nome_exibicao, numero. */
+  q?: string;
+}
 /** Body of a new whatsapp.contatos: numero required. */
 export interface ContatoCreate {
   numero: string;
@@ -1121,8 +1293,20 @@ export interface Conversa {
   /** TIMESTAMP, has a default */
   updated_at: string | null;
 }
-/** Filters of whatsapp.conversas (its manifest's filterable columns). */
-export type ConversaFilters = Filters<Conversa, 'contato_id' | 'chat_id' | 'tipo_chat' | 'arquivada' | 'fixada'>;
+/** Filters of whatsapp.conversas (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface ConversaFilters {
+  contato_id?: MatchFilter<string>;
+  chat_id?: MatchFilter<string>;
+  tipo_chat?: MatchFilter<string>;
+  arquivada?: MatchFilter<boolean>;
+  fixada?: MatchFilter<boolean>;
+  ultima_mensagem_timestamp?: RangeFilter<string>;
+  mensagens_nao_lidas?: RangeFilter<number>;
+  created_at?: RangeFilter<string>;
+  updated_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in nome_grupo. */
+  q?: string;
+}
 /** Body of a new whatsapp.conversas: chat_id required. */
 export interface ConversaCreate {
   chat_id: string;
@@ -1189,8 +1373,19 @@ export interface Mensagem {
   /** TIMESTAMP, has a default */
   created_at: string | null;
 }
-/** Filters of whatsapp.mensagens (its manifest's filterable columns). */
-export type MensagemFilters = Filters<Mensagem, 'conversa_id' | 'whatsapp_message_id' | 'tipo' | 'status_entrega' | 'campanha_id' | 'eh_de_mim'>;
+/** Filters of whatsapp.mensagens (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface MensagemFilters {
+  conversa_id?: MatchFilter<string>;
+  whatsapp_message_id?: MatchFilter<string>;
+  tipo?: MatchFilter<string>;
+  status_entrega?: MatchFilter<string>;
+  campanha_id?: MatchFilter<string>;
+  eh_de_mim?: MatchFilter<boolean>;
+  timestamp_whatsapp?: RangeFilter<string>;
+  created_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in conteudo. */
+  q?: string;
+}
 /** Body of a new whatsapp.mensagens: whatsapp_message_id, tipo, timestamp_whatsapp required. */
 export interface MensagemCreate {
   whatsapp_message_id: string;
@@ -1265,8 +1460,16 @@ export interface Campanha {
   /** UUID */
   created_by: string | null;
 }
-/** Filters of whatsapp.campanhas (its manifest's filterable columns). */
-export type CampanhaFilters = Filters<Campanha, 'status' | 'tipo_mensagem' | 'created_by'>;
+/** Filters of whatsapp.campanhas (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface CampanhaFilters {
+  status?: MatchFilter<string>;
+  tipo_mensagem?: MatchFilter<string>;
+  created_by?: MatchFilter<string>;
+  agendada_para?: RangeFilter<string>;
+  created_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in nome. */
+  q?: string;
+}
 /** Body of a new whatsapp.campanhas: nome, tipo_mensagem, conteudo required. */
 export interface CampanhaCreate {
   nome: string;
@@ -1325,8 +1528,17 @@ export interface Template {
   /** TIMESTAMP, has a default */
   updated_at: string | null;
 }
-/** Filters of whatsapp.templates (its manifest's filterable columns). */
-export type TemplateFilters = Filters<Template, 'nome' | 'categoria' | 'ativo' | 'uso_automatico'>;
+/** Filters of whatsapp.templates (its manifest's filterable columns; `in` takes at most 100 values); a list without `order` is ordered -created_at. */
+export interface TemplateFilters {
+  nome?: MatchFilter<string>;
+  categoria?: MatchFilter<string>;
+  ativo?: MatchFilter<boolean>;
+  uso_automatico?: MatchFilter<boolean>;
+  created_at?: RangeFilter<string>;
+  updated_at?: RangeFilter<string>;
+  /** Case-insensitive search for this text (at most 100 characters) in nome, assunto. */
+  q?: string;
+}
 /** Body of a new whatsapp.templates: nome, corpo required. */
 export interface TemplateCreate {
   nome: string;

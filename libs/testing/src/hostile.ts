@@ -19,6 +19,12 @@ export const HOSTILE_URL_VALUES: readonly string[] = [
 const HOSTILE_QUERIES: readonly string[] = [
   '?limit=1&limit=2', '?cursor=a&cursor=b', '?%00=1', '?a%00b=1', '?a[b]=1', '?__proto__[x]=1', '?constructor[prototype][x]=1', '?=', '?&&&', '?=1', `?${'x=1&'.repeat(2000)}`,
   '?%FF=1', '?order=-', '?order=--id', '?status', '?limit', '?cursor',
+  // list filters: operators in brackets, in lists, search, cursors that decode to odd values
+  '?status[gte]=a', '?status[in]=', `?status[in]=${'a,'.repeat(200)}`, '?status[in]=%5C', '?status[in]=a%5C%2Cb', '?status[in]=a&status[in]=b', '?status[]=1', '?status[[in]]=1',
+  '?status[in', '?status]in[=1', '?status[__proto__]=1', '?status[constructor]=1', '?score[gte]=1&score[gte]=2', '?score[in]=1,a', '?created_at[gt]=infinity', '?created_at[lt]=-infinity',
+  '?id[lt]=x', '?x[in]=1', '?q=%25%5F%5C', `?q=${'x'.repeat(200)}`, '?q=&q=', '?q[in]=a', '?order=-q',
+  `?cursor=${Buffer.from('["-created_at",{"a":1},"x"]').toString('base64url')}`, `?cursor=${Buffer.from('["-created_at",null,"00000000-0000-0000-0000-000000000000"]').toString('base64url')}`,
+  `?cursor=${Buffer.from('["id",[1,2],["x"]]').toString('base64url')}`, `?cursor=${Buffer.from('["-created_at","9999999-99-99","00000000-0000-0000-0000-000000000000"]').toString('base64url')}`,
 ];
 
 /** JSON texts a hostile client puts in a field (raw text: some cannot be made with JSON.stringify). */

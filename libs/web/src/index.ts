@@ -9,3 +9,4 @@ export * from './route-table';
 export * from './auth-failure-limiter';
 export * from './client-address';
 export * from './metrics-listener';
+export * from './swagger-ui';

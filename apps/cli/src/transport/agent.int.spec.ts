@@ -156,12 +156,12 @@ describe('the local agent, when things change under it', () => {
       await agentUp(2);
       expect(kryonix(['tenant', 'create', 'ag-m2', 'M2', '--modules', 'crm', '--json'], withModules).code).toBe(0);
       expect(await audited('ag-m2')).toEqual([{ actor: me, action: 'tenant.create', door: 'agent', outcome: 'success' }]);
-      writeFileSync(join(modules, 'crm', '0002_origem.sql.hbs'), 'ALTER TABLE {{schema}}.leads ADD COLUMN origem_detalhe varchar(50);\n');
+      writeFileSync(join(modules, 'crm', '0003_origem.sql.hbs'), 'ALTER TABLE {{schema}}.leads ADD COLUMN origem_detalhe varchar(50);\n');
       const r = kryonix(['tenant', 'create', 'ag-m3', 'M3', '--modules', 'crm', '--json'], withModules);
       expect(r.code).toBe(0);
       expect(await audited('ag-m3')).toEqual([{ actor: me, action: 'tenant.create', door: 'cli', outcome: 'success' }]);
       const version = await withAdmin(async (c) => (await c.query(`SELECT max(version)::int AS v FROM tenant_management.tenant_module_migrations WHERE cliente_id = 'ag-m3'`)).rows[0].v, env.config.registryDatabase);
-      expect(version).toBe(2);
+      expect(version).toBe(3);
     } finally {
       rmSync(modules, { recursive: true, force: true });
     }

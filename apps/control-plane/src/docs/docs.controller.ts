@@ -1,13 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { Controller, Get, Header, Inject, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { Public } from '@kryonix/web';
+import { Public, swaggerUiAsset } from '@kryonix/web';
 
 export const OPENAPI_DOCUMENT = Symbol('OPENAPI_DOCUMENT');
-const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.png': 'image/png' };
-const ASSETS = new Set(['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'favicon-32x32.png']);
 
 /**
  * /docs-json (the OpenAPI document) and /docs (Swagger UI, from the
@@ -17,8 +13,6 @@ const ASSETS = new Set(['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-st
 @Public()
 @Controller()
 export class DocsController {
-  private readonly assetsDir = dirname(require.resolve('swagger-ui-dist/package.json'));
-
   constructor(@Inject(OPENAPI_DOCUMENT) private readonly document: () => OpenAPIObject) {}
 
   @Get('docs-json')
@@ -40,9 +34,10 @@ export class DocsController {
 
   @Get('docs/assets/:file')
   async asset(@Param('file') file: string, @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown }): Promise<Buffer> {
-    if (!ASSETS.has(file)) throw new NotFoundException();
-    reply.header('content-type', TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream');
+    const asset = await swaggerUiAsset(file);
+    if (!asset) throw new NotFoundException();
+    reply.header('content-type', asset.type);
     reply.header('cache-control', 'public, max-age=86400');
-    return readFile(join(this.assetsDir, file));
+    return asset.body;
   }
 }

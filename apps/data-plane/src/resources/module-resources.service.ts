@@ -2,22 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { DatabaseError } from 'pg';
 import { InvalidInput, NotFound, ModuleNotAvailable, RowConflict, Unprocessable } from '@kryonix/domain';
-import { ModuleCatalog } from '@kryonix/modules';
+import { ModuleCatalog, type ModuleTable } from '@kryonix/modules';
 import type { TenantRoute } from '@kryonix/routes';
 import { TenantConnections } from '../pools/tenant-connections';
-import { ColumnInfo, coerce, fromQuery } from './table-columns';
+import { encodeCursor, parseListQuery } from './list-query';
+import { ColumnInfo, coerce } from './table-columns';
 import { TableRepository } from './table.repository';
-
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 100;
-const RESERVED_QUERY = new Set(['limit', 'cursor', 'order']);
 
 interface Target {
   schema: string;
   table: string;
-  filterable: string[];
-  /** Set to now() by every update (the manifest's updatedAt). */
-  updatedAt?: string;
+  manifest: ModuleTable;
 }
 
 /** The module REST API, generated from the module manifests: list, get, create, update, delete. */
@@ -34,35 +29,18 @@ export class ModuleResources {
   async list(route: TenantRoute, module: string, table: string, query: Record<string, string | string[] | undefined>) {
     const target = this.target(route, module, table);
     return this.run(route, target, async (repo, cols) => {
-      const byName = new Map(cols.map((c) => [c.name, c]));
-      const filters: Array<[string, unknown]> = [];
-      for (const [key, raw] of Object.entries(query)) {
-        if (RESERVED_QUERY.has(key) || raw === undefined) continue;
-        if (!target.filterable.includes(key)) {
-          throw new InvalidInput(`Cannot filter ${module}.${table} by "${key}"; filterable: ${target.filterable.join(', ') || 'none'}.`);
-        }
-        const column = byName.get(key);
-        if (!column) throw new InvalidInput(`Cannot filter ${module}.${table} by "${key}": this tenant's table has no such column.`);
-        filters.push([key, fromQuery(column, one(raw, key))]);
-      }
-      const limit = parseLimit(query.limit);
-      const orderParam = query.order === undefined ? 'id' : one(query.order, 'order');
-      const desc = orderParam.startsWith('-');
-      const orderColumn = desc ? orderParam.slice(1) : orderParam;
-      const orderable = ['id', 'created_at', ...target.filterable].filter((c) => byName.has(c));
-      if (!orderable.includes(orderColumn)) throw new InvalidInput(`Cannot order by "${orderColumn}"; use one of ${orderable.join(', ')} (prefix - for descending).`);
-      const after = query.cursor === undefined ? undefined : decodeCursor(one(query.cursor, 'cursor'));
-      const rows = await repo.list({ filters, order: { column: orderColumn, desc }, after, limit: limit + 1 });
-      const page = rows.slice(0, limit);
+      const list = parseListQuery(`${module}.${table}`, target.manifest, cols, query);
+      const rows = await repo.list({ ...list, limit: list.limit + 1 });
+      const page = rows.slice(0, list.limit);
       const last = page[page.length - 1];
-      return { items: page, nextCursor: rows.length > limit && last ? encodeCursor([last[orderColumn], String(last.id)]) : null };
+      return { items: page, nextCursor: rows.length > list.limit && last ? encodeCursor(list.order, last[list.order.column], last[target.manifest.primaryKey]) : null };
     });
   }
 
   get(route: TenantRoute, module: string, table: string, id: string) {
     const target = this.target(route, module, table);
     return this.run(route, target, async (repo, cols) => {
-      const row = await repo.get(idValue(cols, id));
+      const row = await repo.get(idValue(cols, target.manifest.primaryKey, id));
       if (!row) throw new NotFound(`No ${module}.${table} with id ${id}.`);
       return row;
     });
@@ -81,11 +59,12 @@ export class ModuleResources {
   update(route: TenantRoute, module: string, table: string, id: string, body: unknown) {
     const target = this.target(route, module, table);
     return this.run(route, target, async (repo, cols) => {
-      const values = this.values(cols, body, `${module}.${table}`).filter(([name]) => name !== 'id');
+      const values = this.values(cols, body, `${module}.${table}`).filter(([name]) => name !== target.manifest.primaryKey);
       if (values.length === 0) throw new InvalidInput('Nothing to update: send at least one field.');
       // the table's last-change stamp, unless the app sets it itself
-      const stamp = target.updatedAt && !values.some(([name]) => name === target.updatedAt) ? target.updatedAt : undefined;
-      const row = await repo.update(idValue(cols, id), values, stamp);
+      const { updatedAt } = target.manifest;
+      const stamp = updatedAt && !values.some(([name]) => name === updatedAt) ? updatedAt : undefined;
+      const row = await repo.update(idValue(cols, target.manifest.primaryKey, id), values, stamp);
       if (!row) throw new NotFound(`No ${module}.${table} with id ${id}.`);
       return row;
     });
@@ -94,7 +73,7 @@ export class ModuleResources {
   remove(route: TenantRoute, module: string, table: string, id: string) {
     const target = this.target(route, module, table);
     return this.run(route, target, async (repo, cols) => {
-      if (!(await repo.delete(idValue(cols, id)))) throw new NotFound(`No ${module}.${table} with id ${id}.`);
+      if (!(await repo.delete(idValue(cols, target.manifest.primaryKey, id)))) throw new NotFound(`No ${module}.${table} with id ${id}.`);
     });
   }
 
@@ -107,12 +86,12 @@ export class ModuleResources {
     if (!manifest) {
       throw new NotFound(`Module "${module}" has no table "${table}"; tables: ${Object.keys(this.catalog.get(module).tables).join(', ')}.`);
     }
-    return { schema, table, filterable: manifest.filterable, updatedAt: manifest.updatedAt };
+    return { schema, table, manifest };
   }
 
   private async run<R>(route: TenantRoute, target: Target, fn: (repo: TableRepository, columns: ColumnInfo[]) => Promise<R>): Promise<R> {
     return this.connections.withTenant(route, async (client) => {
-      const repo = new TableRepository(client, target.schema, target.table);
+      const repo = new TableRepository(client, target.schema, target.table, target.manifest.primaryKey);
       const key = `${route.database}/${target.schema}.${target.table}`;
       let cols = this.columns.get(key);
       if (!cols) {
@@ -136,35 +115,9 @@ export class ModuleResources {
   }
 }
 
-function one(raw: string | string[], name: string): string {
-  if (Array.isArray(raw)) throw new InvalidInput(`Give "${name}" once.`);
-  return raw;
-}
-
-function parseLimit(raw: string | string[] | undefined): number {
-  if (raw === undefined) return DEFAULT_LIMIT;
-  const n = Number(one(raw, 'limit'));
-  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) throw new InvalidInput(`"limit" must be an integer from 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT}).`);
-  return n;
-}
-
-function idValue(cols: ColumnInfo[], id: string): string {
-  const idCol = cols.find((c) => c.name === 'id');
-  return idCol ? (coerce(idCol, id) as string) : id;
-}
-
-function encodeCursor(value: [unknown, string]): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function decodeCursor(raw: string): [unknown, string] {
-  try {
-    const v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[1] === 'string') return v as [unknown, string];
-  } catch {
-    // fall through
-  }
-  throw new InvalidInput('Invalid "cursor": pass back the nextCursor of the previous page.');
+function idValue(cols: ColumnInfo[], primaryKey: string, id: string): unknown {
+  const key = cols.find((c) => c.name === primaryKey);
+  return key ? coerce(key, id) : id;
 }
 
 /** PostgreSQL errors a tenant app can cause, as messages it can act on. */

@@ -1,14 +1,9 @@
 import type { PoolClient } from 'pg';
 import { quoteIdent } from '@kryonix/domain';
+import type { ListQuery } from './list-query';
 import type { ColumnInfo } from './table-columns';
 
-export interface ListOptions {
-  filters: Array<[string, unknown]>;
-  order: { column: string; desc: boolean };
-  /** Keyset cursor: the last row's (order value, id). */
-  after?: [unknown, string];
-  limit: number;
-}
+const COMPARISON = { eq: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
 /**
  * The only SQL of the module REST API. Table and column names come from the
@@ -21,7 +16,12 @@ export class TableRepository {
     private readonly client: PoolClient,
     private readonly schema: string,
     private readonly table: string,
+    private readonly primaryKey: string,
   ) {}
+
+  private get pk(): string {
+    return quoteIdent(this.primaryKey);
+  }
 
   private get qualified(): string {
     return `${quoteIdent(this.schema)}.${quoteIdent(this.table)}`;
@@ -37,29 +37,53 @@ export class TableRepository {
     return rows.map((r) => ({ name: r.name, type: r.type, nullable: r.nullable, hasDefault: r.has_default, maxLength: r.max_length }));
   }
 
-  async list(opts: ListOptions): Promise<Record<string, unknown>[]> {
+  /**
+   * One page in the query's order (NULLS LAST either way), the primary key breaking ties;
+   * a cursor continues after the previous page's last row. A nullable order column is read
+   * in two parts, its values then its NULLs, so that each part is one range of an index on
+   * (column, primary key) — the migrations' idx_<table>_recent for the default order — and
+   * the cursor never skips or repeats a row.
+   */
+  async list(query: ListQuery): Promise<Record<string, unknown>[]> {
     const params: unknown[] = [];
-    const where = opts.filters.map(([column, value]) => {
+    const param = (value: unknown) => {
       params.push(value);
-      return `${quoteIdent(column)} = $${params.length}`;
-    });
-    const order = quoteIdent(opts.order.column);
-    const cmp = opts.order.desc ? '<' : '>';
-    if (opts.after && opts.order.column === 'id') {
-      params.push(opts.after[1]);
-      where.push(`id ${cmp} $${params.length}`);
-    } else if (opts.after) {
-      params.push(opts.after[0], opts.after[1]);
-      where.push(`(${order}, id) ${cmp} ($${params.length - 1}, $${params.length})`);
+      return `$${params.length}`;
+    };
+    const where = query.conditions.map((c) => (c.op === 'in' ? `${quoteIdent(c.column)} = ANY(${param(c.value)})` : `${quoteIdent(c.column)} ${COMPARISON[c.op]} ${param(c.value)}`));
+    if (query.search) {
+      const pattern = param(query.search.pattern);
+      where.push(`(${query.search.columns.map((c) => `${quoteIdent(c)} ILIKE ${pattern} ESCAPE '\\'`).join(' OR ')})`);
     }
-    params.push(opts.limit);
-    const direction = opts.order.desc ? 'DESC' : 'ASC';
-    const sql = `SELECT * FROM ${this.qualified}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} ${direction}${opts.order.column === 'id' ? '' : `, id ${direction}`} LIMIT $${params.length}`;
-    return (await this.client.query(sql, params)).rows;
+    const pk = quoteIdent(this.primaryKey);
+    const { desc, nullable } = query.order;
+    const column = quoteIdent(query.order.column);
+    const dir = desc ? 'DESC' : 'ASC';
+    const after = desc ? '<' : '>';
+    const limit = param(query.limit);
+    const select = (conditions: string[], order: string) => `SELECT * FROM ${this.qualified}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${limit}`;
+    const run = async (sql: string) => (await this.client.query(sql, params)).rows;
+
+    if (query.order.column === this.primaryKey) {
+      return run(select(query.after ? [...where, `${pk} ${after} ${param(query.after.key)}`] : where, `${pk} ${dir}`));
+    }
+    if (!nullable) {
+      const past = query.after ? [`(${column}, ${pk}) ${after} (${param(query.after.value)}, ${param(query.after.key)})`] : [];
+      return run(select([...where, ...past], `${column} ${dir}, ${pk} ${dir}`));
+    }
+    // Each part in the order the index reads (forward for DESC, backward for ASC): where the
+    // column is all NULL or has none, that is the page's order, and no part is sorted.
+    const indexOrder = `${column} ${desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}, ${pk} ${dir}`;
+    const nulls = (extra: string[]) => select([...where, `${column} IS NULL`, ...extra], indexOrder);
+    // the cursor is among the NULLs already: the rest of them
+    if (query.after && query.after.value === null) return run(nulls([`${pk} ${after} ${param(query.after.key)}`]));
+    const past = query.after ? `(${column}, ${pk}) ${after} (${param(query.after.value)}, ${param(query.after.key)})` : `${column} IS NOT NULL`;
+    const values = select([...where, past], indexOrder);
+    return run(`SELECT * FROM ((${values}) UNION ALL (${nulls([])})) AS page ORDER BY ${column} ${dir} NULLS LAST, ${pk} ${dir} LIMIT ${limit}`);
   }
 
-  async get(id: string): Promise<Record<string, unknown> | undefined> {
-    return (await this.client.query(`SELECT * FROM ${this.qualified} WHERE id = $1`, [id])).rows[0];
+  async get(id: unknown): Promise<Record<string, unknown> | undefined> {
+    return (await this.client.query(`SELECT * FROM ${this.qualified} WHERE ${this.pk} = $1`, [id])).rows[0];
   }
 
   async insert(values: Array<[string, unknown]>): Promise<Record<string, unknown>> {
@@ -70,12 +94,12 @@ export class TableRepository {
   }
 
   /** `stamp`: a timestamp column set to now() as well (the table's updatedAt). */
-  async update(id: string, values: Array<[string, unknown]>, stamp?: string): Promise<Record<string, unknown> | undefined> {
+  async update(id: unknown, values: Array<[string, unknown]>, stamp?: string): Promise<Record<string, unknown> | undefined> {
     const sets = [...values.map(([c], i) => `${quoteIdent(c)} = $${i + 2}`), ...(stamp ? [`${quoteIdent(stamp)} = now()`] : [])].join(', ');
-    return (await this.client.query(`UPDATE ${this.qualified} SET ${sets} WHERE id = $1 RETURNING *`, [id, ...values.map(([, v]) => v)])).rows[0];
+    return (await this.client.query(`UPDATE ${this.qualified} SET ${sets} WHERE ${this.pk} = $1 RETURNING *`, [id, ...values.map(([, v]) => v)])).rows[0];
   }
 
-  async delete(id: string): Promise<boolean> {
-    return ((await this.client.query(`DELETE FROM ${this.qualified} WHERE id = $1`, [id])).rowCount ?? 0) > 0;
+  async delete(id: unknown): Promise<boolean> {
+    return ((await this.client.query(`DELETE FROM ${this.qualified} WHERE ${this.pk} = $1`, [id])).rowCount ?? 0) > 0;
   }
 }

@@ -89,7 +89,7 @@ describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () =
       await new Promise((r) => setTimeout(r, 50));
     }
     token = readFileSync(join(home, 'operator-token'), 'utf8').trim();
-    ca = readFileSync(join(home, 'tls', 'localhost.crt'));
+    ca = readFileSync(join(home, 'tls', 'ca.crt')); // the local CA `up` made: each tenant has its own leaf
     for (const [id, mode] of [
       ['out-schema', 'schema'],
       ['out-db', 'database'],
@@ -123,7 +123,7 @@ describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () =
     const sent = Date.now();
     return new Promise((resolve) => {
       const req = request(
-        { host: '127.0.0.1', port: dataPort, path, servername: 'localhost', ca, agent, headers: { host: `${tenant}.localhost`, authorization: `Bearer ${keys[tenant] ?? 'none'}` }, timeout: 40_000 },
+        { host: '127.0.0.1', port: dataPort, path, servername: tenant === 'localhost' ? 'localhost' : `${tenant}.localhost`, ca, agent, headers: { host: `${tenant}.localhost`, authorization: `Bearer ${keys[tenant] ?? 'none'}` }, timeout: 40_000 },
         (res) => {
           let body = '';
           res.on('data', (d) => (body += d));

@@ -90,7 +90,7 @@ describe('kryonix up (embedded PostgreSQL)', () => {
     // the data plane serves it over HTTPS with its own leaf from the local CA, which `up` names:
     // verified as up-one.localhost (no wildcard under a single-label domain, which clients refuse)
     const caFile = join(home, 'tls', 'ca.crt');
-    expect(first.output()).toContain(`local CA       ${caFile}`);
+    expect(first.output()).toContain(`local CA       ${caFile} (made now: there was none)`);
     expect(first.output()).toContain(`curl --cacert ${caFile} https://<tenant>.localhost:${dataPort}/`);
     expect(statSync(join(home, 'tls', 'ca.key')).mode & 0o777).toBe(0o600);
     expect(statSync(join(home, 'tls')).mode & 0o777).toBe(0o700);
@@ -134,7 +134,7 @@ describe('kryonix up (embedded PostgreSQL)', () => {
     rmSync(leaf);
     const second = await up();
     running.push(second.child);
-    expect(second.output()).not.toContain('(new:'); // the same CA
+    expect(second.output()).not.toContain('(made now:'); // the same CA
     const show = await fetch(`http://127.0.0.1:${controlPort}/v1/tenants/up-one`, { headers: { authorization: `Bearer ${token}` } });
     expect(await show.json()).toMatchObject({ id: 'up-one', status: 'suspended' });
     expect((await httpsRequest({ port: dataPort, host: 'up-one.localhost', path: '/api/crm/leads', headers: { authorization: `Bearer ${tenant.apiKey}` }, ca })).status).toBe(403);

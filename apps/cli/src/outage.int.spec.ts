@@ -46,6 +46,17 @@ interface Sample {
  * Each time: no Kryonix process dies (the same pids serve before and after, and `up` never
  * reports an exit), the only failures are 503s with Retry-After, and serving is back within 2 s.
  */
+/** Signals every process, skipping one that has gone meanwhile (a backend ending): the others must not stay stopped. */
+function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+}
+
 describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () => {
   const home = mkdtempSync(join(tmpdir(), 'kryonix-outage-'));
   chmodSync(home, 0o755);
@@ -89,7 +100,7 @@ describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () =
       await new Promise((r) => setTimeout(r, 50));
     }
     token = readFileSync(join(home, 'operator-token'), 'utf8').trim();
-    ca = readFileSync(join(home, 'tls', 'localhost.crt'));
+    ca = readFileSync(join(home, 'tls', 'ca.crt')); // the local CA `up` made: each tenant has its own leaf
     for (const [id, mode] of [
       ['out-schema', 'schema'],
       ['out-db', 'database'],
@@ -123,7 +134,7 @@ describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () =
     const sent = Date.now();
     return new Promise((resolve) => {
       const req = request(
-        { host: '127.0.0.1', port: dataPort, path, servername: 'localhost', ca, agent, headers: { host: `${tenant}.localhost`, authorization: `Bearer ${keys[tenant] ?? 'none'}` }, timeout: 40_000 },
+        { host: '127.0.0.1', port: dataPort, path, servername: tenant === 'localhost' ? 'localhost' : `${tenant}.localhost`, ca, agent, headers: { host: `${tenant}.localhost`, authorization: `Bearer ${keys[tenant] ?? 'none'}` }, timeout: 40_000 },
         (res) => {
           let body = '';
           res.on('data', (d) => (body += d));
@@ -255,14 +266,14 @@ describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () =
     const pids = serverPids();
     const postmaster = readFileSync(join(home, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]!.trim();
     const all = [Number(postmaster), ...childrenOf(Number(postmaster))];
-    for (const pid of all) process.kill(pid, 'SIGSTOP');
+    signalAll(all, 'SIGSTOP');
     let fresh: Sample & { ms: number };
     let ready: Sample & { ms: number };
     try {
       // a tenant never served yet: its route is read from the registry, its pool is opened
       [fresh, ready] = await Promise.all([get('out-fresh'), get('localhost', '/readyz')]);
     } finally {
-      for (const pid of all) process.kill(pid, 'SIGCONT');
+      signalAll(all, 'SIGCONT');
     }
     expect(fresh).toMatchObject({ status: 503, retryAfter: '1', code: 'UNAVAILABLE' });
     expect(fresh.ms).toBeLessThan(ACQUIRE_TIMEOUT_MS + 1_500);

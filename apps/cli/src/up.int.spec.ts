@@ -7,6 +7,19 @@ import { freePort, httpsRequest } from '@kryonix/testing';
 
 const BIN = projectPath('bin', 'kryonix.js');
 
+/** The environment of the child of `parent` running `entry` (from /proc: Linux). */
+function processEnvironment(parent: number, entry: string): Record<string, string> {
+  const children = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').trim().split(/\s+/).map(Number);
+  const child = children.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(entry));
+  if (!child) throw new Error(`no child running ${entry}`);
+  return Object.fromEntries(
+    readFileSync(`/proc/${child}/environ`, 'utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+}
+
 /** `kryonix up` on the embedded default: its own KRYONIX_HOME, no KRYONIX_DATABASE_URL. */
 describe('kryonix up (embedded PostgreSQL)', () => {
   const home = mkdtempSync(join(tmpdir(), 'kryonix-up-'));
@@ -74,17 +87,29 @@ describe('kryonix up (embedded PostgreSQL)', () => {
     expect(created.stderr).toBe('');
     const tenant = JSON.parse(created.stdout);
     expect(tenant).toMatchObject({ id: 'up-one', database: 'kryonix_cliente_up_one', url: `https://up-one.localhost:${dataPort}` });
-    // the data plane serves it over HTTPS with the self-signed certificate (*.localhost, localhost);
-    // Node refuses wildcards right under a single-label domain, so the TLS name checked is "localhost"
-    const ca = readFileSync(join(home, 'tls', 'localhost.crt'), 'utf8');
-    const served = await httpsRequest({ port: dataPort, host: 'up-one.localhost', servername: 'localhost', path: '/api/crm/leads', headers: { authorization: `Bearer ${tenant.apiKey}` }, ca });
+    // the data plane serves it over HTTPS with its own leaf from the local CA, which `up` names:
+    // verified as up-one.localhost (no wildcard under a single-label domain, which clients refuse)
+    const caFile = join(home, 'tls', 'ca.crt');
+    expect(first.output()).toContain(`local CA       ${caFile} (made now: there was none)`);
+    expect(first.output()).toContain(`curl --cacert ${caFile} https://<tenant>.localhost:${dataPort}/`);
+    expect(statSync(join(home, 'tls', 'ca.key')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, 'tls')).mode & 0o777).toBe(0o700);
+    const ca = readFileSync(caFile, 'utf8');
+    const served = await httpsRequest({ port: dataPort, host: 'up-one.localhost', path: '/api/crm/leads', headers: { authorization: `Bearer ${tenant.apiKey}` }, ca });
     expect(served).toMatchObject({ status: 200, body: { items: [] } });
+    // the data plane's environment names no file of the CA's key, only the leaf folder
+    const dataPlaneEnv = processEnvironment(first.child.pid!, 'data-plane.js');
+    expect(dataPlaneEnv.KRYONIX_TLS_DIR).toBe(join(home, 'tls', 'leaves'));
+    expect(Object.values(dataPlaneEnv).filter((v) => v.includes('ca.key') || v.endsWith(join('tls', 'ca.crt')))).toEqual([]);
     // the data plane's metrics: where `up` says, not on the tenant port
     expect(first.output()).toContain(`metrics        http://127.0.0.1:${metricsPort}/metrics (data plane)`);
     const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toContain('kryonix_data_requests_total{tenant="up-one",module="crm",status="200"} 1');
-    expect((await httpsRequest({ port: dataPort, host: 'up-one.localhost', servername: 'localhost', path: '/metrics', ca })).status).toBe(404);
+    expect((await httpsRequest({ port: dataPort, host: 'up-one.localhost', path: '/metrics', ca })).status).toBe(404);
+    // curl as the README says (it resolves *.localhost to loopback by itself)
+    const curl = spawnSync('curl', ['-sS', '--cacert', caFile, '-H', `Authorization: Bearer ${tenant.apiKey}`, `https://up-one.localhost:${dataPort}/api/crm/leads`], { encoding: 'utf8' });
+    if (curl.error === undefined) expect({ status: curl.status, stderr: curl.stderr, body: JSON.parse(curl.stdout || 'null') }).toMatchObject({ status: 0, stderr: '', body: { items: [] } });
     const suspended = spawnSync(process.execPath, [BIN, 'tenant', 'suspend', 'up-one', '--json'], { env: apiEnv, encoding: 'utf8' });
     expect(JSON.parse(suspended.stdout)).toEqual({ id: 'up-one', status: 'suspended' });
     const again = spawnSync(process.execPath, [BIN, 'tenant', 'create', 'up-one', 'Up One', '--modules', 'crm'], { env: apiEnv, encoding: 'utf8' });
@@ -103,11 +128,16 @@ describe('kryonix up (embedded PostgreSQL)', () => {
     await expect(fetch(`http://127.0.0.1:${controlPort}/healthz`)).rejects.toThrow();
     expect(existsSync(join(home, 'run', 'up.json'))).toBe(false); // its claim on the home is released
 
-    // next start: same data
+    // next start: same data; a tenant without its leaf (here: removed) gets it before the data plane starts
+    const leaf = join(home, 'tls', 'leaves', 'up-one.pem');
+    expect(statSync(leaf).mode & 0o777).toBe(0o600);
+    rmSync(leaf);
     const second = await up();
     running.push(second.child);
+    expect(second.output()).not.toContain('(made now:'); // the same CA
     const show = await fetch(`http://127.0.0.1:${controlPort}/v1/tenants/up-one`, { headers: { authorization: `Bearer ${token}` } });
     expect(await show.json()).toMatchObject({ id: 'up-one', status: 'suspended' });
+    expect((await httpsRequest({ port: dataPort, host: 'up-one.localhost', path: '/api/crm/leads', headers: { authorization: `Bearer ${tenant.apiKey}` }, ca })).status).toBe(403);
     expect(await stop(second.child)).toBe(0);
   });
 
@@ -120,8 +150,11 @@ describe('kryonix up (embedded PostgreSQL)', () => {
     const noYes = spawnSync(process.execPath, [BIN, 'tenant', 'delete', 'up-one', '--purge'], { env, encoding: 'utf8' });
     expect(noYes.status).toBe(2);
     expect(noYes.stderr).toContain('--yes');
+    const leaf = join(home, 'tls', 'leaves', 'up-one.pem');
+    expect(existsSync(leaf)).toBe(true);
     const purged = spawnSync(process.execPath, [BIN, 'tenant', 'delete', 'up-one', '--purge', '--yes', '--json'], { env, encoding: 'utf8' });
     expect(JSON.parse(purged.stdout)).toEqual({ id: 'up-one', status: 'purged' });
+    expect(existsSync(leaf)).toBe(false); // its leaf certificate went with it
   });
 
   it('an agent whose embedded PostgreSQL was stopped under it (Ctrl-C on up, a crash): the next command starts the server again and goes through the same agent', async () => {

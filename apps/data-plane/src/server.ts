@@ -1,11 +1,12 @@
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { KryonixConfig, closePlatform, loadConfig, sessionTimeouts } from '@kryonix/platform';
 import { AuthFailureLimiter, MetricsListener, RouteEntry, answerFrameworkError, installRequestHygiene, recordRoutes, startMetricsListener } from '@kryonix/web';
 import { DataPlaneModule } from './app.module';
 import { DataPlaneMetrics } from './metrics/data-plane-metrics';
+import { dataPlaneTls } from './tls/sni-certificates';
 
 export interface DataPlaneServer {
   app: NestFastifyApplication;
@@ -28,7 +29,7 @@ export interface StartDataPlaneOptions {
   metricsPort?: number;
 }
 
-/** Serves tenant apps: https://<tenant>.<base-domain>/api/<module>/<table> (HTTPS when KRYONIX_TLS_CERT/KEY are set). */
+/** Serves tenant apps: https://<tenant>.<base-domain>/api/<module>/<table> (HTTPS when KRYONIX_TLS_DIR or KRYONIX_TLS_CERT/KEY are set). */
 export async function startDataPlane(options: StartDataPlaneOptions = {}): Promise<DataPlaneServer> {
   const env = options.env ?? process.env;
   // Parsed once, before anything starts: a bad setting stops the process here.
@@ -36,7 +37,7 @@ export async function startDataPlane(options: StartDataPlaneOptions = {}): Promi
   let app: NestFastifyApplication | undefined;
   let metrics: MetricsListener | undefined;
   try {
-    const https = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
+    const https = dataPlaneTls(config, (file, error) => new Logger('tls').warn(`${file} is not a usable leaf certificate, the default one is served for its name: ${String(error)}`));
     const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, frameworkErrors: answerFrameworkError, ...(https ? { https } : {}) } as ConstructorParameters<typeof FastifyAdapter>[0]);
     app = await NestFactory.create<NestFastifyApplication>(
       DataPlaneModule.forRoot(config, {

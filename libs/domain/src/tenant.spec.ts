@@ -1,6 +1,6 @@
 import { InvalidInput } from './errors';
 import { tenantDatabaseName, tenantRoleName, tenantSchemaName, quoteIdent } from './names';
-import { validateIsolationMode, validateTenantId, validateTenantName } from './tenant';
+import { tenantIdFromHostname, validateIsolationMode, validateTenantId, validateTenantName } from './tenant';
 import { tenantIdFromApiKey } from './api-key';
 
 describe('tenant id', () => {
@@ -14,6 +14,25 @@ describe('tenant id', () => {
     expect(validateTenantId('xn-a')).toBe('xn-a');
     expect(validateTenantId('acme--x')).toBe('acme--x');
   });
+});
+
+describe('tenant id from a host name (TLS server name)', () => {
+  it.each([
+    ['acme.localhost', 'localhost', 'acme'],
+    ['ACME.Kryonix.com.br.', 'kryonix.com.br', 'acme'],
+    ['acme-2.kryonix.test', 'kryonix.test', 'acme-2'],
+  ])('%j under %j is %j', (host, base, id) => expect(tenantIdFromHostname(host, base)).toBe(id));
+  it.each([
+    ['localhost', 'localhost'],
+    ['acme.other.test', 'kryonix.test'],
+    ['a.b.localhost', 'localhost'],
+    ['../../etc/passwd.localhost', 'localhost'],
+    ['www.localhost', 'localhost'],
+    ['xn--80ak6aa92e.localhost', 'localhost'],
+    ['ab.localhost', 'localhost'],
+    ['acme.localhost.evil', 'localhost'],
+    ['', 'localhost'],
+  ])('%j under %j is no tenant', (host, base) => expect(tenantIdFromHostname(host, base)).toBeUndefined());
 });
 
 describe('tenant name', () => {

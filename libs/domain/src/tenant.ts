@@ -35,6 +35,24 @@ export function validateTenantId(value: unknown): string {
   return value;
 }
 
+/**
+ * The tenant a TLS server name (SNI) or host name stands for: `acme.kryonix.com.br` → `acme`
+ * with base domain `kryonix.com.br`; undefined for anything that could not be a tenant id
+ * (another domain, the base domain itself, a deeper name, a reserved or punycode label).
+ * Case and one trailing dot are ignored. Safe to build a file name from.
+ */
+export function tenantIdFromHostname(hostname: string, baseDomain: string): string | undefined {
+  const name = hostname.toLowerCase().replace(/\.$/, '');
+  const suffix = `.${baseDomain}`;
+  if (!name.endsWith(suffix)) return undefined;
+  const label = name.slice(0, -suffix.length);
+  try {
+    return validateTenantId(label);
+  } catch {
+    return undefined;
+  }
+}
+
 export function validateTenantName(value: unknown): string {
   if (typeof value !== 'string') throw new InvalidInput('Tenant name is required (1 to 255 characters).', { field: 'name' });
   const name = value.trim();

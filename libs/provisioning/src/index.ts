@@ -1,4 +1,5 @@
 export * from './generated-files';
+export * from './tenant-certificates';
 export * from './tenant-operations';
 export * from './plan';
 export * from './provisioner';

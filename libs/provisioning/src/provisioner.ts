@@ -20,6 +20,7 @@ import { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
 import { DatabaseConnector, SecretBox, generatePassword } from '@kryonix/platform';
 import { ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
 import { GeneratedFiles } from './generated-files';
+import { TenantCertificates } from './tenant-certificates';
 import { FailpointAction, PlanFailure, StepEvent, runPlan } from './plan';
 import { RunContext, StepDeps, TenantPlan, createSteps, repairSteps } from './steps';
 import { withTenantLock } from './tenant-lock.repository';
@@ -61,6 +62,7 @@ export interface ProvisionerDeps {
   catalog: ModuleCatalog;
   secrets: SecretBox;
   files: GeneratedFiles;
+  certificates: TenantCertificates;
   /** The URL a client uses for a tenant. */
   tenantUrl: (id: string) => string;
   failpoints?: ReadonlyMap<string, FailpointAction>;
@@ -87,7 +89,7 @@ export class Provisioner implements OnModuleDestroy {
 
   constructor(private readonly deps: ProvisionerDeps) {
     this.spares = new WarmSpares(deps.registry, deps.connector, deps.storage, { wanted: deps.warmDatabases ?? 0, modulesDir: deps.modulesDir ?? '', onError: deps.onBackgroundError });
-    this.stepDeps = { storage: deps.storage, files: deps.files, spares: this.spares, tenantUrl: deps.tenantUrl };
+    this.stepDeps = { storage: deps.storage, files: deps.files, certificates: deps.certificates, spares: this.spares, tenantUrl: deps.tenantUrl };
   }
 
   /** Checks a create request without touching anything; returns it normalised. */

@@ -4,6 +4,7 @@ import { ModuleCatalog } from '@kryonix/modules';
 import { DatabaseConnector, KRYONIX_CONFIG, type KryonixConfig, SecretBox, ServerRepository, sessionTimeouts, tenantUrl } from '@kryonix/platform';
 import { REGISTRY_DB, type RegistryDatabase } from '@kryonix/registry';
 import { GeneratedFiles } from './generated-files';
+import { TenantCertificates } from './tenant-certificates';
 import { TenantOperations } from './tenant-operations';
 import { Provisioner } from './provisioner';
 import { TenantMetricsRepository } from './tenant-metrics.repository';
@@ -30,7 +31,7 @@ export interface ProvisioningOptions {
 })
 export class TenantStorageModule {}
 
-/** Making and changing tenants: the provisioner, how a change to one tenant runs, the generated files. */
+/** Making and changing tenants: the provisioner, how a change to one tenant runs, the generated files and leaf certificates. */
 @Module({})
 export class ProvisioningModule {
   static forRoot(options: ProvisioningOptions = {}): DynamicModule {
@@ -40,9 +41,10 @@ export class ProvisioningModule {
       imports: [TenantStorageModule],
       providers: [
         { provide: GeneratedFiles, useFactory: (config: KryonixConfig) => new GeneratedFiles(config.templatesDir, config.outputDir), inject: [KRYONIX_CONFIG] },
+        { provide: TenantCertificates, useFactory: (config: KryonixConfig) => new TenantCertificates(config), inject: [KRYONIX_CONFIG] },
         {
           provide: Provisioner,
-          useFactory: (config: KryonixConfig, registry: Kysely<RegistryDatabase>, connector: DatabaseConnector, storage: TenantStorageRepository, catalog: ModuleCatalog, secrets: SecretBox, files: GeneratedFiles) =>
+          useFactory: (config: KryonixConfig, registry: Kysely<RegistryDatabase>, connector: DatabaseConnector, storage: TenantStorageRepository, catalog: ModuleCatalog, secrets: SecretBox, files: GeneratedFiles, certificates: TenantCertificates) =>
             new Provisioner({
               registry,
               connector,
@@ -50,17 +52,18 @@ export class ProvisioningModule {
               catalog,
               secrets,
               files,
+              certificates,
               tenantUrl: (id: string) => tenantUrl(config, id),
               failpoints: config.failpoints,
               warmDatabases: options.warmDatabases,
               modulesDir: config.modulesDir,
               onBackgroundError,
             }),
-          inject: [KRYONIX_CONFIG, REGISTRY_DB, DatabaseConnector, TenantStorageRepository, ModuleCatalog, SecretBox, GeneratedFiles],
+          inject: [KRYONIX_CONFIG, REGISTRY_DB, DatabaseConnector, TenantStorageRepository, ModuleCatalog, SecretBox, GeneratedFiles, TenantCertificates],
         },
         { provide: TenantOperations, useFactory: (registry: Kysely<RegistryDatabase>) => new TenantOperations(registry), inject: [REGISTRY_DB] },
       ],
-      exports: [TenantStorageModule, GeneratedFiles, Provisioner, TenantOperations],
+      exports: [TenantStorageModule, GeneratedFiles, TenantCertificates, Provisioner, TenantOperations],
     };
   }
 }

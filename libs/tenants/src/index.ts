@@ -21,6 +21,7 @@ export * from './get-job/get-job.query';
 export * from './run-next-job/run-next-job.command';
 export * from './apply-session-timeouts/apply-session-timeouts.command';
 export * from './refresh-tenant-files/refresh-tenant-files.command';
+export * from './issue-tenant-certificates/issue-tenant-certificates.command';
 export * from './change-modules/change-modules.command';
 export * from './collect-usage/collect-usage.query';
 export * from './submit-tenant-job/submit-tenant-job.command';

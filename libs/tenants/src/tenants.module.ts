@@ -37,6 +37,7 @@ import { SetRateLimitHandler } from './set-rate-limit/set-rate-limit.handler';
 import { RunNextJobHandler } from './run-next-job/run-next-job.handler';
 import { ApplySessionTimeoutsHandler } from './apply-session-timeouts/apply-session-timeouts.handler';
 import { RefreshTenantFilesHandler } from './refresh-tenant-files/refresh-tenant-files.handler';
+import { IssueTenantCertificatesHandler } from './issue-tenant-certificates/issue-tenant-certificates.handler';
 import { SubmitCreateTenantHandler } from './submit-create-tenant/submit-create-tenant.handler';
 
 export type TenantsOptions = ProvisioningOptions;
@@ -88,6 +89,7 @@ export class TenantsModule {
         GetJobHandler,
         RunNextJobHandler,
         ApplySessionTimeoutsHandler,
+        IssueTenantCertificatesHandler,
         RefreshTenantFilesHandler,
         ChangeModulesHandler,
         CollectUsageHandler,

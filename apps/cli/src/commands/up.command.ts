@@ -54,7 +54,9 @@ export function upCommand(): Command {
 }
 
 async function runUp(config: KryonixConfig, metricsToken: string | undefined): Promise<void> {
-  const { ensureEmbeddedPostgres, ensureSelfSignedCertificate, stopEmbeddedPostgres } = await import('../transport/in-process');
+  const { ensureEmbeddedPostgres, stopEmbeddedPostgres } = await import('../transport/in-process');
+  // Before anything starts: `KRYONIX_LOCAL_CA=off` without certificates refuses here.
+  const tls = await prepareTls(config);
   const embedded = !config.databaseUrl;
   const databaseUrl = config.databaseUrl ?? (await ensureEmbeddedPostgres(config.home, config.embeddedPort)).url;
   const { token, tokenFile } = operatorToken(config.home);
@@ -64,7 +66,6 @@ async function runUp(config: KryonixConfig, metricsToken: string | undefined): P
   const metricsPort = config.dataMetricsPort || (await freePort(config.dataMetricsHost));
   const metricsUrl = `http://${config.dataMetricsHost.includes(':') ? `[${config.dataMetricsHost}]` : config.dataMetricsHost}:${metricsPort}/metrics`;
   const host = '127.0.0.1';
-  const tls = config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : await ensureSelfSignedCertificate(join(config.home, 'tls'), config.baseDomain);
   const env = { ...process.env, KRYONIX_DATABASE_URL: databaseUrl, KRYONIX_OPERATOR_TOKEN: token, KRYONIX_HOME: config.home };
   // The control plane first: it applies the registry migrations the data plane relies on.
   const servers: Server[] = [];
@@ -77,9 +78,9 @@ async function runUp(config: KryonixConfig, metricsToken: string | undefined): P
     if (embedded) await stopEmbeddedPostgres(config.home);
   };
   try {
-    servers.push(start('control plane', 'control-plane.js', { ...env, KRYONIX_CONTROL_PORT: String(controlPort) }, join(logs, 'control-plane.log')));
+    servers.push(start('control plane', 'control-plane.js', { ...env, ...tls.controlEnv, KRYONIX_CONTROL_PORT: String(controlPort) }, join(logs, 'control-plane.log')));
     await waitReady(`http://${host}:${controlPort}/readyz`, servers[0]!);
-    servers.push(start('data plane', 'data-plane.js', { ...env, KRYONIX_DATA_PORT: String(dataPort), KRYONIX_DATA_METRICS_PORT: String(metricsPort), KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key }, join(logs, 'data-plane.log')));
+    servers.push(start('data plane', 'data-plane.js', { ...env, KRYONIX_DATA_PORT: String(dataPort), KRYONIX_DATA_METRICS_PORT: String(metricsPort), ...tls.dataEnv }, join(logs, 'data-plane.log')));
     await waitReady(`https://${host}:${dataPort}/readyz`, servers[1]!);
   } catch (error) {
     await stopAll();
@@ -89,7 +90,8 @@ async function runUp(config: KryonixConfig, metricsToken: string | undefined): P
     [
       `Kryonix is up (${embedded ? `embedded PostgreSQL in ${join(config.home, 'postgres')}` : 'PostgreSQL at KRYONIX_DATABASE_URL'}).`,
       `  control plane  http://${host}:${controlPort}   (API under /v1, docs /docs, health /healthz, readiness /readyz)`,
-      `  data plane     https://<tenant>.${config.baseDomain}:${dataPort}/api/<module>/<table>   (certificate ${tls.cert})`,
+      `  data plane     https://<tenant>.${config.baseDomain}:${dataPort}/api/<module>/<table>   (${tls.certificates})`,
+      ...(tls.ca ? [`  local CA       ${tls.ca}${tls.caMade ? ` (made now: ${tls.caMade})` : ''}   (trust it: curl --cacert ${tls.ca} https://<tenant>.${config.baseDomain}:${dataPort}/…; Node: the https \`ca\` option or NODE_EXTRA_CA_CERTS)`] : []),
       `  metrics        ${metricsUrl} (data plane), http://${host}:${controlPort}/metrics (control plane)${metricsToken ? '   (Authorization: Bearer <KRYONIX_METRICS_TOKEN>)' : ''}`,
       `  operator token ${tokenFile ?? 'KRYONIX_OPERATOR_TOKEN'}   (send it as: Authorization: Bearer <token>)`,
       `  logs           ${join(logs, 'control-plane.log')}, ${join(logs, 'data-plane.log')}`,
@@ -105,6 +107,34 @@ async function runUp(config: KryonixConfig, metricsToken: string | undefined): P
     servers.forEach((_, i) => supervise(servers, i, () => stopping));
   });
   process.stdout.write('Kryonix stopped; data kept for the next `kryonix up`.\n');
+}
+
+interface UpTls {
+  /** What the data plane is given: the operator's certificate, or the local CA's leaf folder (never the CA's key). */
+  dataEnv: Record<string, string>;
+  controlEnv: Record<string, string>;
+  /** For the banner. */
+  certificates: string;
+  ca?: string;
+  caMade?: string;
+}
+
+/**
+ * The operator's own certificate (KRYONIX_TLS_CERT/KEY) as it is, and no leaves issued; else
+ * the local CA, made once under KRYONIX_HOME, with the default leaf (localhost, the base
+ * domain, 127.0.0.1). The tenants' leaves are the control plane's (at its start) and each
+ * create's; the data plane gets only the leaf folder.
+ */
+async function prepareTls(config: KryonixConfig): Promise<UpTls> {
+  if (config.tlsCert && config.tlsKey) {
+    return { dataEnv: { KRYONIX_TLS_CERT: config.tlsCert, KRYONIX_TLS_KEY: config.tlsKey }, controlEnv: { KRYONIX_LOCAL_CA: 'off' }, certificates: `certificate ${config.tlsCert}` };
+  }
+  if (config.localCa === 'off') throw new ConfigurationError('KRYONIX_LOCAL_CA is off and KRYONIX_TLS_CERT/KRYONIX_TLS_KEY are not set: `kryonix up` serves HTTPS, so set both (or KRYONIX_LOCAL_CA=auto for the local CA).');
+  const { LocalCertificateAuthority } = await import('../transport/in-process');
+  const ca = new LocalCertificateAuthority(config.home);
+  const caMade = await ca.ensure(config.baseDomain);
+  await ca.ensureDefaultLeaf(config.baseDomain);
+  return { dataEnv: { KRYONIX_TLS_DIR: ca.paths.leaves, KRYONIX_TLS_CERT: '', KRYONIX_TLS_KEY: '' }, controlEnv: {}, certificates: `a leaf per tenant from ${ca.paths.leaves}`, ca: ca.paths.cert, caMade };
 }
 
 interface UpClaim {

@@ -8,5 +8,5 @@
 export { InProcessTenantService } from './in-process.service';
 export { withCore } from './core';
 export { DetectDriftQuery, MigrateFleetCommand, withAuditOrigin } from '@kryonix/tenants';
-export { ensureEmbeddedPostgres, ensureSelfSignedCertificate, loadConfig, stopEmbeddedPostgres } from '@kryonix/platform';
+export { LocalCertificateAuthority, ensureEmbeddedPostgres, loadConfig, stopEmbeddedPostgres } from '@kryonix/platform';
 export { Presets, SingleBar } from 'cli-progress';

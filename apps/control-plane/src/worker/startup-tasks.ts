@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DatabaseConnector } from '@kryonix/platform';
 import { GeneratedFiles } from '@kryonix/provisioning';
-import { ApplySessionTimeoutsCommand, RefreshTenantFilesCommand } from '@kryonix/tenants';
+import { ApplySessionTimeoutsCommand, IssueTenantCertificatesCommand, RefreshTenantFilesCommand } from '@kryonix/tenants';
 import { reportPassFailure } from './worker-errors';
 
 /**
@@ -10,6 +10,9 @@ import { reportPassFailure } from './worker-errors';
  *  - tenant roles made before the session timeouts existed or changed get the configured ones;
  *  - staging folders of generated files left by a process killed mid-write (its pid gone) are removed;
  *  - the generated files (sdk.env) of every tenant are rewritten when the tenant URL changed.
+ * And one before it listens: where the local CA is in use, every tenant gets its leaf
+ * certificate (missing, near expiry, from another CA), so that a data plane started after it
+ * (`kryonix up`) serves each tenant with its own certificate from the first request.
  */
 @Injectable()
 export class StartupTasks implements OnApplicationBootstrap {
@@ -23,7 +26,14 @@ export class StartupTasks implements OnApplicationBootstrap {
     private readonly files: GeneratedFiles,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.commands.execute(new IssueTenantCertificatesCommand()).then(
+      (pass) => {
+        const changed = { issued: pass.issued.length, renewed: pass.renewed.length, removed: pass.removed.length };
+        if (changed.issued || changed.renewed || changed.removed) this.logger.log(changed, 'leaf certificates of tenants brought up to date (local CA)');
+      },
+      (error: unknown) => reportPassFailure(this.logger, this.connector, error, 'could not issue the leaf certificates of tenants (local CA)'),
+    );
     const roles = this.commands.execute(new ApplySessionTimeoutsCommand()).then(
       (changed) => {
         if (changed.length) this.logger.log({ roles: changed.length }, 'session timeouts set on tenant roles made with other values');

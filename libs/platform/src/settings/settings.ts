@@ -256,7 +256,7 @@ export const SETTINGS = {
     shown: './.kryonix',
     fallback: (ctx) => resolve(ctx.cwd, '.kryonix'),
     processes: [...CORE, 'tests'],
-    description: 'Local state: embedded PostgreSQL data (`postgres/`, admin password in `postgres.json`, mode 0600), `master.key` (0600), `generated/`, the operator token, the local agents (`run/`).',
+    description: 'Local state: embedded PostgreSQL data (`postgres/`, admin password in `postgres.json`, mode 0600), `master.key` (0600), `generated/`, the operator token, the local agents (`run/`), the local CA and its leaves (`tls/`, 0700).',
   }),
   registryDatabase: text({
     env: 'KRYONIX_REGISTRY_DATABASE',
@@ -431,11 +431,26 @@ export const SETTINGS = {
   }),
   tlsCert: path({
     env: 'KRYONIX_TLS_CERT',
-    shown: 'unset (`kryonix up`: a self-signed `*.<base-domain>` certificate in `$KRYONIX_HOME/tls/`)',
+    shown: 'unset (`kryonix up`: leaves of the local CA, see `KRYONIX_LOCAL_CA`)',
     processes: ['data-plane', 'up'],
-    description: 'PEM certificate; the data plane serves HTTPS when it and `KRYONIX_TLS_KEY` are set, plain HTTP otherwise.',
+    description: "PEM certificate (an operator's own, e.g. a wildcard for a real domain); the data plane serves HTTPS when it and `KRYONIX_TLS_KEY` are set, or `KRYONIX_TLS_DIR` is, plain HTTP otherwise.",
   }),
   tlsKey: path({ env: 'KRYONIX_TLS_KEY', shown: 'unset', processes: ['data-plane', 'up'], description: 'PEM private key of `KRYONIX_TLS_CERT`.' }),
+  tlsDir: path({
+    env: 'KRYONIX_TLS_DIR',
+    shown: 'unset (`kryonix up`: `$KRYONIX_HOME/tls/leaves`)',
+    processes: ['data-plane'],
+    description:
+      'Data plane: folder of leaf certificates picked by SNI, `<tenant id>.pem` (key and certificate) for `<id>.<base-domain>`, `_default.pem` for other names and clients without SNI (`KRYONIX_TLS_CERT/KEY` instead, when set); a new file is served without a restart (a name is looked for again after 1 s).',
+  }),
+  localCa: choice({
+    env: 'KRYONIX_LOCAL_CA',
+    default: 'auto',
+    choices: ['auto', 'off'],
+    processes: ['cli', 'control-plane', 'up'],
+    description:
+      "`auto`: `kryonix up` without `KRYONIX_TLS_CERT/KEY` makes a local certificate authority once (`$KRYONIX_HOME/tls/ca.crt`, key `ca.key` 0600), and wherever that CA exists the CLI and the control plane issue each tenant's leaf when it is created (and at start for existing ones); a deployment with its own certificates has no CA there and issues nothing. `off`: no leaf is issued (`up` then needs `KRYONIX_TLS_CERT/KEY`).",
+  }),
   maxConnections: integer({
     env: 'KRYONIX_MAX_CONNECTIONS',
     default: 100,

@@ -4,6 +4,7 @@ import type { ModuleDefinition } from '@kryonix/modules';
 import type { GeneratedApiKey } from '@kryonix/platform';
 import type { RegistryDatabase } from '@kryonix/registry';
 import type { GeneratedFiles } from '../generated-files';
+import type { TenantCertificates } from '../tenant-certificates';
 import type { SchemaPlan, TenantStorageRepository } from '../tenant-storage.repository';
 import type { WarmSpares } from '../warm-spares/warm-spares';
 
@@ -46,6 +47,7 @@ export interface RunContext {
 export interface StepDeps {
   storage: TenantStorageRepository;
   files: GeneratedFiles;
+  certificates: TenantCertificates;
   spares: WarmSpares;
   /** The URL a client uses for a tenant (tenantUrl of the settings). */
   tenantUrl: (id: string) => string;

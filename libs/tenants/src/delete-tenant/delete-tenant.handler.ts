@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { SHARED_TENANTS_DATABASE, TenantNotFound, TenantStatus, tenantSchemaName } from '@kryonix/domain';
 import { ModuleCatalog } from '@kryonix/modules';
 import { KRYONIX_CONFIG, type KryonixConfig } from '@kryonix/platform';
-import { GeneratedFiles, TenantOperations, TenantStorageRepository } from '@kryonix/provisioning';
+import { GeneratedFiles, TenantCertificates, TenantOperations, TenantStorageRepository } from '@kryonix/provisioning';
 import { RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
 import { TenantDeletedEvent } from '../events/tenant-lifecycle.events';
 import { DeleteTenantCommand, DeletionResult } from './delete-tenant.command';
@@ -16,6 +16,7 @@ export class DeleteTenantHandler implements ICommandHandler<DeleteTenantCommand,
     private readonly storage: TenantStorageRepository,
     private readonly catalog: ModuleCatalog,
     private readonly files: GeneratedFiles,
+    private readonly certificates: TenantCertificates,
     @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
     private readonly events: EventBus,
   ) {}
@@ -37,7 +38,7 @@ export class DeleteTenantHandler implements ICommandHandler<DeleteTenantCommand,
     return result;
   }
 
-  /** Drops storage, role and files, then the registry row: each step idempotent, the row last. */
+  /** Drops storage, role, files and leaf certificate, then the registry row: each step idempotent, the row last. */
   private async purge(admin: Kysely<RegistryDatabase>, t: TenantRecord): Promise<void> {
     if (t.mode === 'database') {
       await this.storage.dropDatabase(admin, t.databaseName);
@@ -48,6 +49,7 @@ export class DeleteTenantHandler implements ICommandHandler<DeleteTenantCommand,
       await this.storage.dropRole(admin, t.roleName, [SHARED_TENANTS_DATABASE]);
     }
     await this.files.remove(t.id);
+    await this.certificates.remove(t.id);
     await new TenantRepository(admin).delete(t.id);
   }
 }

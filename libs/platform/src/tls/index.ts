@@ -1,0 +1,3 @@
+export * from './self-signed';
+export * from './local-ca';
+export * from './leaf-folder';

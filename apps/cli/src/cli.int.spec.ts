@@ -44,7 +44,7 @@ describe('kryonix CLI', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const body = JSON.parse(r.stdout);
-    expect(Object.keys(body).sort()).toEqual(['apiKey', 'database', 'durationMs', 'id', 'mode', 'modules', 'name', 'role', 'schemas', 'url'].sort());
+    expect(Object.keys(body).sort()).toEqual(['apiKey', 'database', 'durationMs', 'id', 'mode', 'modules', 'name', 'role', 'schemas', 'server', 'url'].sort());
     expect(body).toMatchObject({ id: 'cli-json', name: 'Siqueira Campos Imóveis', mode: 'database', database: 'kryonix_cliente_cli_json', role: 'cliente_cli_json_user', url: 'https://cli-json.kryonix.test:8443' });
     expect(body.apiKey).toMatch(/^sk_cli-json_[0-9a-f]{32}$/);
     expect(body.modules.sort()).toEqual(['agendamento', 'crm', 'financeiro', 'whatsapp']);

@@ -29,6 +29,7 @@ export function printTenantSummary(t: CreatedTenant, verb: string): void {
     '',
     `${verb} tenant ${t.id} (${t.name}) in ${ms(t.durationMs)}`,
     `  mode      ${t.mode}`,
+    `  server    ${t.server}`,
     `  database  ${t.database}`,
     `  schemas   ${t.schemas.join(', ')}`,
     `  role      ${t.role}`,

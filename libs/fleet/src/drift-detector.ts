@@ -4,7 +4,7 @@ import { TenantNotFound, TenantStatus, tenantSchemaName } from '@kryonix/domain'
 import { ModuleLedgerRepository, RegistryDatabase, TenantRepository } from '@kryonix/registry';
 import { DatabaseConnector } from '@kryonix/platform';
 import { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
-import { TenantStorageRepository } from '@kryonix/provisioning';
+import { TenantServers, TenantStorageRepository } from '@kryonix/provisioning';
 import { SchemaCatalogRepository } from './schema-catalog.repository';
 
 export interface TenantDrift {
@@ -38,6 +38,8 @@ export class DriftDetector {
     private readonly connector: DatabaseConnector,
     private readonly storage: TenantStorageRepository,
     private readonly catalog: ModuleCatalog,
+    /** Each tenant's schemas are described on its own server (the references live on the registry's). */
+    private readonly servers: TenantServers,
     private readonly schemas: SchemaCatalogRepository = new SchemaCatalogRepository(),
   ) {}
 
@@ -55,7 +57,7 @@ export class DriftDetector {
       for (const module of t.modules) {
         const version = versions.get(`${t.id}/${module}`) ?? 0;
         const schema = tenantSchemaName(t.id, t.mode, module);
-        const [expected, actual] = await Promise.all([this.reference(this.catalog.get(module), version), this.describeIn(t.databaseName, schema)]);
+        const [expected, actual] = await Promise.all([this.reference(this.catalog.get(module), version), this.describeIn(t.serverName, t.databaseName, schema)]);
         const missing = [...expected].filter((f) => !actual.has(f)).sort();
         const unexpected = [...actual].filter((f) => !expected.has(f)).sort();
         if (missing.length || unexpected.length) drifted.push({ tenant: t.id, module, version, missing, unexpected });
@@ -82,7 +84,7 @@ export class DriftDetector {
     return cached;
   }
 
-  private describeIn(database: string, schema: string): Promise<Set<string>> {
-    return this.storage.inDatabase(database, (db) => this.schemas.describe(db, schema));
+  private async describeIn(server: string, database: string, schema: string): Promise<Set<string>> {
+    return (await this.servers.get(server)).storage.inDatabase(database, (db) => this.schemas.describe(db, schema));
   }
 }

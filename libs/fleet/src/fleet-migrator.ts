@@ -4,7 +4,7 @@ import { TenantStatus, tenantSchemaName, TenantNotFound, MigrationChanged } from
 import { ModuleLedgerRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
 import { ModuleCatalog } from '@kryonix/modules';
 import { withTenantLock } from '@kryonix/provisioning';
-import { TenantStorageRepository } from '@kryonix/provisioning';
+import { TenantServers } from '@kryonix/provisioning';
 
 export interface MigrateOptions {
   tenants?: readonly string[];
@@ -50,7 +50,7 @@ const LIVE: TenantStatus[] = ['active', 'suspended'];
 export class FleetMigrator {
   constructor(
     private readonly registry: Kysely<RegistryDatabase>,
-    private readonly storage: TenantStorageRepository,
+    private readonly servers: TenantServers,
     private readonly catalog: ModuleCatalog,
   ) {}
 
@@ -128,9 +128,10 @@ export class FleetMigrator {
 
   /** One tenant, under its lock: reconcile with the schemas' own versions, apply the rest in one transaction, then record. */
   private async migrateTenant(t: TenantRecord, plan: TenantPlan): Promise<void> {
+    const { storage } = await this.servers.get(t.serverName); // the tenant's own server
     await withTenantLock(this.registry, t.id, async (admin) => {
       const schemaOf = (m: string) => tenantSchemaName(t.id, t.mode, m);
-      const onDisk = await this.storage.schemaVersions(t.databaseName, plan.steps.map((s) => schemaOf(s.module)));
+      const onDisk = await storage.schemaVersions(t.databaseName, plan.steps.map((s) => schemaOf(s.module)));
       const ledger = new ModuleLedgerRepository(admin);
       const steps = plan.steps.map((s) => {
         const module = this.catalog.get(s.module);
@@ -142,7 +143,7 @@ export class FleetMigrator {
       if (recovered.length) await ledger.record(t.id, recovered);
       const todo = steps.filter((s) => s.migrations.length);
       if (!todo.length) return;
-      const durations = await this.storage.applyMigrations(t.databaseName, t.roleName, todo);
+      const durations = await storage.applyMigrations(t.databaseName, t.roleName, todo);
       await ledger.record(
         t.id,
         todo.flatMap((s) =>

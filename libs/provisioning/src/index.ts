@@ -8,3 +8,5 @@ export * from './tenant-metrics.repository';
 export * from './tenant-storage.repository';
 export * from './provisioning.module';
 export * from './warm-spares';
+export * from './tenant-servers';
+export * from './placement';

@@ -37,7 +37,7 @@ describe('database mode', () => {
       async (c) => (await c.query(`SELECT acao, status, duracao_ms FROM tenant_management.logs_auto_creation WHERE cliente_id = $1 ORDER BY id`, ['pv-db-one'])).rows,
       env.config.registryDatabase,
     );
-    expect(log.map((r) => r.acao)).toEqual(['inicio_processo', 'register', 'create_role', 'create_database', 'grant_access', 'record_modules', 'issue_api_key', 'write_files', 'activate', 'processo_completo']);
+    expect(log.map((r) => r.acao)).toEqual(['inicio_processo', 'escolha_servidor', 'register', 'create_role', 'create_database', 'grant_access', 'record_modules', 'issue_api_key', 'write_files', 'activate', 'processo_completo']);
     for (const r of log.slice(1)) expect(Number(r.duracao_ms)).toBeGreaterThan(0);
   });
 });

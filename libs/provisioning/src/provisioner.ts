@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Kysely } from 'kysely';
 import {
+  DEFAULT_SERVER,
   IsolationMode,
   KryonixError,
   MigrationChanged,
@@ -13,12 +14,16 @@ import {
   tenantRoleName,
   tenantSchemaName,
   validateIsolationMode,
+  parseTags,
+  validateServerName,
   validateTenantId,
   validateTenantName,
 } from '@kryonix/domain';
 import { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
-import { DatabaseConnector, SecretBox, generatePassword } from '@kryonix/platform';
-import { ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
+import { DatabaseConnector, SecretBox, ServerRepository, generatePassword, within } from '@kryonix/platform';
+import { ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, RegistryDatabase, ServerRecordRepository, TenantRecord, TenantRepository } from '@kryonix/registry';
+import { Placement, placeTenant } from './placement';
+import { TenantServer, TenantServers } from './tenant-servers';
 import { GeneratedFiles } from './generated-files';
 import { TenantCertificates } from './tenant-certificates';
 import { FailpointAction, PlanFailure, StepEvent, runPlan } from './plan';
@@ -32,12 +37,18 @@ export interface CreateTenantInput {
   name: unknown;
   modules: unknown;
   mode?: unknown;
+  /** The server to make it on (`--server`); else placement picks one (see placeTenant). */
+  server?: unknown;
+  /** Tags the server must have (`--tag k=v`), for placement. */
+  tags?: Record<string, string>;
 }
 
 export interface ProvisionedTenant {
   id: string;
   name: string;
   mode: IsolationMode;
+  /** The PostgreSQL server it lives on. */
+  server: string;
   database: string;
   schemas: string[];
   role: string;
@@ -59,6 +70,8 @@ export interface ProvisionerDeps {
   registry: Kysely<RegistryDatabase>;
   connector: DatabaseConnector;
   storage: TenantStorageRepository;
+  /** Every server's storage SQL and admin connection, by name. */
+  servers: TenantServers;
   catalog: ModuleCatalog;
   secrets: SecretBox;
   files: GeneratedFiles;
@@ -66,6 +79,8 @@ export interface ProvisionerDeps {
   /** The URL a client uses for a tenant. */
   tenantUrl: (id: string) => string;
   failpoints?: ReadonlyMap<string, FailpointAction>;
+  /** How long placement waits for a server's storage figure (KRYONIX_ACQUIRE_TIMEOUT_MS). */
+  acquireTimeoutMs?: number;
   /**
    * Warm spares kept per database-mode module set (KRYONIX_WARM_DATABASES): after a
    * create, clones of its template are made in the background up to this count, and the
@@ -84,39 +99,77 @@ export interface ProvisionerDeps {
  * per-tenant advisory lock, logging each step in logs_auto_creation.
  */
 export class Provisioner implements OnModuleDestroy {
-  private readonly spares: WarmSpares;
+  /** Warm spares per server (each server's spares are made and taken there). */
+  private readonly spares = new Map<string, WarmSpares>();
   private readonly stepDeps: StepDeps;
 
   constructor(private readonly deps: ProvisionerDeps) {
-    this.spares = new WarmSpares(deps.registry, deps.connector, deps.storage, { wanted: deps.warmDatabases ?? 0, modulesDir: deps.modulesDir ?? '', onError: deps.onBackgroundError });
-    this.stepDeps = { storage: deps.storage, files: deps.files, certificates: deps.certificates, spares: this.spares, tenantUrl: deps.tenantUrl };
+    this.stepDeps = { files: deps.files, certificates: deps.certificates, tenantUrl: deps.tenantUrl };
+  }
+
+  private sparesOf(server: TenantServer): WarmSpares {
+    let spares = this.spares.get(server.name);
+    if (!spares) {
+      spares = new WarmSpares(server.admin as Kysely<RegistryDatabase>, server.connector, server.storage, { wanted: this.deps.warmDatabases ?? 0, modulesDir: this.deps.modulesDir ?? '', onError: this.deps.onBackgroundError });
+      this.spares.set(server.name, spares);
+    }
+    return spares;
+  }
+
+  /**
+   * Where a new tenant goes: with one server (the single-server installation), that one
+   * without a look at anything; else placeTenant over every server's state, tags, tenant
+   * count and storage (a server that does not answer in time counts as of unknown storage).
+   */
+  private async place(input: { server?: string; tags?: Record<string, string> }): Promise<Placement> {
+    const records = new ServerRecordRepository(this.deps.registry);
+    const servers = await records.list();
+    const wanted = { ...(input.server ? { server: input.server } : {}), ...(input.tags ? { tags: input.tags } : {}) };
+    if (servers.length === 1 && !wanted.server && !wanted.tags) return { server: servers[0]!.name, reason: 'the only server' };
+    const counts = await records.tenantCounts();
+    const candidates = await Promise.all(
+      servers.map(async (server) => {
+        const storageBytes = await this.deps.servers
+          .get(server.name)
+          .then((s) => within(new ServerRepository().usage(s.admin), this.deps.acquireTimeoutMs ?? 5000, () => new Error('timeout')))
+          .then((u) => u.storageBytes)
+          .catch(() => null);
+        return { server, tenants: counts.get(server.name) ?? 0, storageBytes };
+      }),
+    );
+    return placeTenant(candidates, wanted);
   }
 
   /** Checks a create request without touching anything; returns it normalised. */
-  validate(input: CreateTenantInput): { id: string; name: string; mode: IsolationMode; modules: string[] } {
+  validate(input: CreateTenantInput): { id: string; name: string; mode: IsolationMode; modules: string[]; server?: string; tags?: Record<string, string> } {
+    const tags = input.tags === undefined ? {} : parseTags(Object.entries(input.tags).map(([k, v]) => `${k}=${String(v)}`), 'tags');
     return {
       id: validateTenantId(input.id),
       name: validateTenantName(input.name),
       mode: validateIsolationMode(input.mode),
       modules: this.deps.catalog.resolve(input.modules).map((m) => m.name),
+      ...(input.server !== undefined ? { server: validateServerName(input.server) } : {}),
+      ...(Object.keys(tags).length ? { tags } : {}),
     };
   }
 
   async create(input: CreateTenantInput, options: ProvisionOptions = {}): Promise<ProvisionedTenant> {
     const valid = this.validate(input);
     const { id } = valid;
-    const plan = this.plan(id, valid.name, valid.mode, this.deps.catalog.resolve(valid.modules));
-    await this.refuseEditedFiles(id, plan.modules);
+    const modules = this.deps.catalog.resolve(valid.modules);
+    await this.refuseEditedFiles(id, modules);
+    const placement = await this.place(valid);
     const tenant = await withTenantLock(this.deps.registry, id, async (admin) => {
       const existing = await new TenantRepository(admin).findById(id);
       if (existing) {
-        // A create killed mid-way is finished by re-running the same create.
+        // A create killed mid-way is finished by re-running the same create (on the server it started on).
+        const plan = this.plan(id, valid.name, valid.mode, modules, existing.serverName);
         if (existing.status !== 'provisioning' || !sameRequest(existing, plan)) throw new TenantAlreadyExists(id);
         return this.execute(admin, plan, existing, 'resume', options);
       }
-      return this.execute(admin, plan, undefined, 'create', options);
+      return this.execute(admin, this.plan(id, valid.name, valid.mode, modules, placement.server), undefined, 'create', options, placement);
     });
-    this.spares.replenish(plan.mode, plan.modules);
+    this.sparesOf(await this.deps.servers.get(tenant.server)).replenish(tenant.mode, modules);
     return tenant;
   }
 
@@ -138,8 +191,8 @@ export class Provisioner implements OnModuleDestroy {
   }
 
   /** Waits for background work (warm spares being made). */
-  drain(): Promise<void> {
-    return this.spares.drain();
+  async drain(): Promise<void> {
+    await Promise.all([...this.spares.values()].map((s) => s.drain()));
   }
 
   /**
@@ -152,14 +205,15 @@ export class Provisioner implements OnModuleDestroy {
     return withTenantLock(this.deps.registry, id, async (admin) => {
       const existing = await new TenantRepository(admin).findById(id);
       if (!existing) throw new TenantNotFound(id);
-      const plan = this.plan(existing.id, existing.name, existing.mode, this.deps.catalog.resolve(existing.modules));
+      const plan = this.plan(existing.id, existing.name, existing.mode, this.deps.catalog.resolve(existing.modules), existing.serverName);
       return this.execute(admin, plan, existing, existing.status === 'provisioning' ? 'resume' : 'repair', options);
     });
   }
 
-  private plan(id: string, name: string, mode: IsolationMode, modules: ModuleDefinition[]): TenantPlan {
+  private plan(id: string, name: string, mode: IsolationMode, modules: ModuleDefinition[], server: string): TenantPlan {
     return {
       id,
+      server,
       name,
       mode,
       modules,
@@ -176,13 +230,17 @@ export class Provisioner implements OnModuleDestroy {
     existing: TenantRecord | undefined,
     kind: 'create' | 'resume' | 'repair',
     options: ProvisionOptions,
+    placement?: Placement,
   ): Promise<ProvisionedTenant> {
     const started = performance.now();
     const runId = randomUUID();
     const log = new ProvisioningLogRepository(admin);
     const rolePassword = existing?.rolePasswordEnc ? this.deps.secrets.decrypt(existing.rolePasswordEnc, plan.id) : generatePassword();
+    const server = await this.deps.servers.get(plan.server);
     const ctx: RunContext = {
       admin,
+      // on the registry's own server, server-wide statements run on the connection holding the tenant's lock, as they always have
+      server: { ...server, ...(plan.server === DEFAULT_SERVER ? { admin: admin as Kysely<unknown> } : {}), spares: this.sparesOf(server) },
       plan,
       rolePassword,
       rolePasswordEnc: existing?.rolePasswordEnc ?? this.deps.secrets.encrypt(rolePassword, plan.id),
@@ -193,6 +251,8 @@ export class Provisioner implements OnModuleDestroy {
       files: [],
     };
     await log.append({ tenantId: plan.id, runId, action: kind === 'create' ? 'inicio_processo' : `inicio_${kind}`, status: 'em_progresso', details: { mode: plan.mode, modules: plan.modules.map((m) => m.name), ...(options.jobId ? { jobId: options.jobId } : {}) } });
+    // The choice of server and its reason, a line of the provisioning log.
+    if (placement) await log.append({ tenantId: plan.id, runId, action: 'escolha_servidor', status: 'sucesso', details: { server: placement.server, reason: placement.reason } });
     const steps = kind === 'repair' ? repairSteps(this.stepDeps) : createSteps(this.stepDeps, plan.mode);
     try {
       await runPlan(steps, ctx, {
@@ -215,6 +275,7 @@ export class Provisioner implements OnModuleDestroy {
       id: plan.id,
       name: plan.name,
       mode: plan.mode,
+      server: plan.server,
       database: plan.database,
       schemas: plan.schemas.map((s) => s.schema),
       role: plan.role,

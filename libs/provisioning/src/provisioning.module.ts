@@ -2,7 +2,8 @@ import { DynamicModule, Logger, Module } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { ModuleCatalog } from '@kryonix/modules';
 import { DatabaseConnector, KRYONIX_CONFIG, type KryonixConfig, SecretBox, ServerRepository, sessionTimeouts, tenantUrl } from '@kryonix/platform';
-import { REGISTRY_DB, type RegistryDatabase } from '@kryonix/registry';
+import { REGISTRY_DB, type RegistryDatabase, ServerDirectory } from '@kryonix/registry';
+import { TenantServers } from './tenant-servers';
 import { GeneratedFiles } from './generated-files';
 import { TenantCertificates } from './tenant-certificates';
 import { TenantOperations } from './tenant-operations';
@@ -25,9 +26,15 @@ export interface ProvisioningOptions {
         new TenantStorageRepository(connector, servers, sessionTimeouts(config)),
       inject: [DatabaseConnector, ServerRepository, KRYONIX_CONFIG],
     },
-    { provide: TenantMetricsRepository, useFactory: (connector: DatabaseConnector) => new TenantMetricsRepository(connector), inject: [DatabaseConnector] },
+    { provide: TenantMetricsRepository, useValue: new TenantMetricsRepository() },
+    {
+      provide: TenantServers,
+      useFactory: (directory: ServerDirectory, registry: Kysely<RegistryDatabase>, connector: DatabaseConnector, storage: TenantStorageRepository, servers: ServerRepository, config: KryonixConfig) =>
+        new TenantServers(directory, registry, connector, storage, servers, sessionTimeouts(config)),
+      inject: [ServerDirectory, REGISTRY_DB, DatabaseConnector, TenantStorageRepository, ServerRepository, KRYONIX_CONFIG],
+    },
   ],
-  exports: [TenantStorageRepository, TenantMetricsRepository],
+  exports: [TenantStorageRepository, TenantMetricsRepository, TenantServers],
 })
 export class TenantStorageModule {}
 
@@ -44,11 +51,13 @@ export class ProvisioningModule {
         { provide: TenantCertificates, useFactory: (config: KryonixConfig) => new TenantCertificates(config), inject: [KRYONIX_CONFIG] },
         {
           provide: Provisioner,
-          useFactory: (config: KryonixConfig, registry: Kysely<RegistryDatabase>, connector: DatabaseConnector, storage: TenantStorageRepository, catalog: ModuleCatalog, secrets: SecretBox, files: GeneratedFiles, certificates: TenantCertificates) =>
+          useFactory: (config: KryonixConfig, registry: Kysely<RegistryDatabase>, connector: DatabaseConnector, storage: TenantStorageRepository, catalog: ModuleCatalog, secrets: SecretBox, files: GeneratedFiles, certificates: TenantCertificates, servers: TenantServers) =>
             new Provisioner({
               registry,
               connector,
               storage,
+              servers,
+              acquireTimeoutMs: config.acquireTimeoutMs,
               catalog,
               secrets,
               files,
@@ -59,9 +68,9 @@ export class ProvisioningModule {
               modulesDir: config.modulesDir,
               onBackgroundError,
             }),
-          inject: [KRYONIX_CONFIG, REGISTRY_DB, DatabaseConnector, TenantStorageRepository, ModuleCatalog, SecretBox, GeneratedFiles, TenantCertificates],
+          inject: [KRYONIX_CONFIG, REGISTRY_DB, DatabaseConnector, TenantStorageRepository, ModuleCatalog, SecretBox, GeneratedFiles, TenantCertificates, TenantServers],
         },
-        { provide: TenantOperations, useFactory: (registry: Kysely<RegistryDatabase>) => new TenantOperations(registry), inject: [REGISTRY_DB] },
+        { provide: TenantOperations, useFactory: (registry: Kysely<RegistryDatabase>, servers: TenantServers) => new TenantOperations(registry, servers), inject: [REGISTRY_DB, TenantServers] },
       ],
       exports: [TenantStorageModule, GeneratedFiles, TenantCertificates, Provisioner, TenantOperations],
     };

@@ -19,9 +19,9 @@ export interface TenantRef {
 
 /** Reads per-tenant usage from PostgreSQL's catalogs: storage, open connections, longest running query. */
 export class TenantMetricsRepository {
-  constructor(private readonly connector: DatabaseConnector) {}
-
-  async usage<DB>(admin: Kysely<DB>, tenants: readonly TenantRef[]): Promise<TenantUsage[]> {
+  /** Usage of `tenants`, all on `server` (its admin connection for the server-wide catalogs, its connector for the shared database). */
+  async usage(server: { admin: Kysely<unknown>; connector: DatabaseConnector }, tenants: readonly TenantRef[]): Promise<TenantUsage[]> {
+    const { admin } = server;
     if (tenants.length === 0) return [];
     const roles = tenants.map((t) => t.roleName);
     const activity = await sql<{ usename: string; connections: number; longest: number | null }>`
@@ -44,7 +44,7 @@ export class TenantMetricsRepository {
       const { rows } = await sql<{ nspname: string; bytes: string }>`
         SELECT n.nspname, coalesce(sum(pg_total_relation_size(c.oid)), 0)::text AS bytes
         FROM pg_catalog.pg_namespace n LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'm')
-        WHERE n.nspname = ANY(${schemaTenants.flatMap((t) => t.schemas)}::text[]) GROUP BY n.nspname`.execute(this.connector.db(SHARED_TENANTS_DATABASE));
+        WHERE n.nspname = ANY(${schemaTenants.flatMap((t) => t.schemas)}::text[]) GROUP BY n.nspname`.execute(server.connector.db(SHARED_TENANTS_DATABASE));
       for (const r of rows) bytesBySchema.set(r.nspname, Number(r.bytes));
     }
 

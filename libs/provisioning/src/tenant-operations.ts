@@ -1,20 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Kysely } from 'kysely';
-import { TenantNotFound, TenantStateConflict, TenantStatus, validateTenantId } from '@kryonix/domain';
+import { DEFAULT_SERVER, TenantNotFound, TenantStateConflict, TenantStatus, validateTenantId } from '@kryonix/domain';
 import { ProvisioningLogRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
 import { withTenantLock } from './tenant-lock.repository';
+import type { TenantServer, TenantServers } from './tenant-servers';
 
 /**
  * How every change to an existing tenant runs (suspend, resume, rotations, module
  * changes, delete): under the tenant's advisory lock, refused unless the tenant is in
  * one of the `allowed` statuses, and written to the provisioning log with its outcome
- * and duration. `fn` gets the locked registry connection: its writes go through it.
+ * and duration. `fn` gets the locked registry connection (its registry writes go through
+ * it) and the tenant's server (its storage SQL and admin connection).
  */
 export class TenantOperations {
-  constructor(private readonly registry: Kysely<RegistryDatabase>) {}
+  constructor(
+    private readonly registry: Kysely<RegistryDatabase>,
+    private readonly servers: TenantServers,
+  ) {}
 
-  run<R>(rawId: unknown, action: string, allowed: readonly TenantStatus[], fn: (admin: Kysely<RegistryDatabase>, tenant: TenantRecord) => Promise<R>): Promise<R> {
+  run<R>(rawId: unknown, action: string, allowed: readonly TenantStatus[], fn: (admin: Kysely<RegistryDatabase>, tenant: TenantRecord, server: TenantServer) => Promise<R>): Promise<R> {
     const id = validateTenantId(rawId);
     return withTenantLock(this.registry, id, async (admin) => {
       const tenant = await new TenantRepository(admin).findById(id);
@@ -24,7 +29,9 @@ export class TenantOperations {
       const runId = randomUUID();
       const started = performance.now();
       try {
-        const result = await fn(admin, tenant);
+        // the tenant's server; on the registry's own, server-wide statements go through the locked connection as before
+        const server = tenant.serverName === DEFAULT_SERVER ? { ...this.servers.default(), admin: admin as Kysely<unknown> } : await this.servers.get(tenant.serverName);
+        const result = await fn(admin, tenant, server);
         await log.append({ tenantId: id, runId, action, status: 'sucesso', durationMs: performance.now() - started });
         return result;
       } catch (error) {

@@ -56,18 +56,18 @@ export class TenantStorageRepository {
   }
 
   /**
-   * Tenant roles (of the registry's tenants) whose login settings are not the configured
-   * timeouts: the roles made before these settings existed or changed. (A schema-mode warm
-   * spare's role gets them when it is claimed.) `registry` is a connection to the control database.
+   * Of `roles` (the tenant roles on this server), those whose login settings are not the
+   * configured timeouts: the roles made before these settings existed or changed. (A
+   * schema-mode warm spare's role gets them when it is claimed.)
    */
-  async rolesWithOtherTimeouts<DB>(registry: Kysely<DB>): Promise<string[]> {
-    if (!this.timeouts) return [];
+  async rolesWithOtherTimeouts<DB>(admin: Kysely<DB>, roles: readonly string[]): Promise<string[]> {
+    if (!this.timeouts || roles.length === 0) return [];
     const { rows } = await sql<{ rolname: string }>`
       SELECT r.rolname FROM pg_catalog.pg_roles r
       LEFT JOIN pg_catalog.pg_db_role_setting s ON s.setrole = r.oid AND s.setdatabase = 0
-      WHERE r.rolname IN (SELECT role_name FROM tenant_management.clientes)
+      WHERE r.rolname = ANY(${[...roles]}::text[])
         AND NOT coalesce(s.setconfig, '{}'::text[]) @> ${sessionTimeoutSettings(this.timeouts)}::text[]
-      ORDER BY r.rolname`.execute(registry);
+      ORDER BY r.rolname`.execute(admin);
     return rows.map((r) => r.rolname);
   }
 

@@ -21,7 +21,7 @@ export class ApiTenantService implements TenantService {
     private readonly actor?: string,
   ) {}
 
-  create(input: { id: string; name: string; modules: string[]; mode: string }, onStep?: (e: StepEvent) => void): Out<'create'> {
+  create(input: Parameters<TenantService['create']>[0], onStep?: (e: StepEvent) => void): Out<'create'> {
     return this.call('POST', '/v1/tenants', input, onStep);
   }
   repair(id: string, onStep?: (e: StepEvent) => void): Out<'repair'> {

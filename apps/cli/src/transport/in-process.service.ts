@@ -28,7 +28,7 @@ import type { TenantService } from './tenant-service';
 export class InProcessTenantService implements TenantService {
   private readonly actor = cliActor();
 
-  create(input: { id: string; name: string; modules: string[]; mode: string }, onStep?: Parameters<TenantService['create']>[1]) {
+  create(input: Parameters<TenantService['create']>[0], onStep?: Parameters<TenantService['create']>[1]) {
     return this.command(new CreateTenantCommand(input, onStep));
   }
   repair(id: string, onStep?: Parameters<TenantService['repair']>[1]) {

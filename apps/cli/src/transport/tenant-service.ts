@@ -8,7 +8,7 @@ export type { CreatedTenant };
  * core on this machine) and over HTTP (a running control plane, `--api`, or the local agent).
  */
 export interface TenantService {
-  create(input: { id: string; name: string; modules: string[]; mode: string }, onStep?: (e: StepEvent) => void): Promise<CreatedTenant>;
+  create(input: { id: string; name: string; modules: string[]; mode: string; server?: string; tags?: Record<string, string> }, onStep?: (e: StepEvent) => void): Promise<CreatedTenant>;
   repair(id: string, onStep?: (e: StepEvent) => void): Promise<CreatedTenant>;
   list(filter: TenantFilter): Promise<TenantSummary[]>;
   show(id: string): Promise<TenantDetails>;

@@ -22,6 +22,7 @@ const responses = {
       id: z.string(),
       name: z.string(),
       mode: isolationMode,
+      server: z.string().meta({ description: 'The PostgreSQL server it lives on.', example: 'default' }),
       database: z.string().meta({ example: 'kryonix_cliente_siqueiracampos' }),
       schemas: z.array(z.string()),
       role: z.string().meta({ example: 'cliente_siqueiracampos_user' }),

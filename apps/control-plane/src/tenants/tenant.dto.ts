@@ -16,6 +16,8 @@ export const createTenantBody = z
     name: z.string().meta({ minLength: 1, maxLength: 255, example: 'Siqueira Campos Imóveis' }),
     modules: z.array(z.string()).meta({ description: 'Dependencies must be listed too.', example: ['crm', 'whatsapp'] }),
     mode: z.string().optional().meta({ enum: [...ISOLATION_MODES], default: 'database' }),
+    server: z.string().optional().meta({ description: 'The server to make it on; else placement picks the active server with room and the fewest tenants.', example: 'default' }),
+    tags: z.record(z.string(), z.string()).optional().meta({ description: 'Tags the chosen server must have.', example: { region: 'sa-east' } }),
   })
   .strict();
 

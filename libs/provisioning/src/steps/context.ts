@@ -5,7 +5,8 @@ import type { GeneratedApiKey } from '@kryonix/platform';
 import type { RegistryDatabase } from '@kryonix/registry';
 import type { GeneratedFiles } from '../generated-files';
 import type { TenantCertificates } from '../tenant-certificates';
-import type { SchemaPlan, TenantStorageRepository } from '../tenant-storage.repository';
+import type { SchemaPlan } from '../tenant-storage.repository';
+import type { TenantServer } from '../tenant-servers';
 import type { WarmSpares } from '../warm-spares/warm-spares';
 
 /** What a create (or repair) of one tenant makes: names decided up front, from the id, mode and modules. */
@@ -18,12 +19,19 @@ export interface TenantPlan {
   role: string;
   schemas: SchemaPlan[];
   url: string;
+  /** The PostgreSQL server the tenant's objects are made on. */
+  server: string;
 }
 
 /** The state one run of the plan carries from step to step. */
 export interface RunContext {
-  /** The registry connection holding the tenant's advisory lock. */
+  /** The registry connection holding the tenant's advisory lock: registry rows only. */
   admin: Kysely<RegistryDatabase>;
+  /**
+   * The tenant's server: its storage SQL, its warm spares and the admin connection for
+   * server-wide statements (on `default`, the same connection as `admin`).
+   */
+  server: TenantServer & { spares: WarmSpares };
   plan: TenantPlan;
   rolePassword: string;
   rolePasswordEnc: string;
@@ -45,10 +53,8 @@ export interface RunContext {
 
 /** What the steps work with. */
 export interface StepDeps {
-  storage: TenantStorageRepository;
   files: GeneratedFiles;
   certificates: TenantCertificates;
-  spares: WarmSpares;
   /** The URL a client uses for a tenant (tenantUrl of the settings). */
   tenantUrl: (id: string) => string;
 }

@@ -1,7 +1,7 @@
 import { SHARED_TENANTS_DATABASE } from '@kryonix/domain';
 import { scramSha256Verifier } from '@kryonix/platform';
 import type { Step } from '../plan';
-import type { RunContext, StepDeps, TenantPlan } from './context';
+import type { RunContext, TenantPlan } from './context';
 
 /** The databases a tenant role can hold privileges in (DROP OWNED works per database). */
 const roleDatabases = (p: TenantPlan) => (p.mode === 'schema' ? [SHARED_TENANTS_DATABASE] : [p.database]);
@@ -11,10 +11,11 @@ const roleDatabases = (p: TenantPlan) => (p.mode === 'schema' ? [SHARED_TENANTS_
  * server); schema mode's first create takes a warm spare's role and schemas instead.
  * Undo: DROP OWNED + DROP ROLE (and a claimed spare's schemas).
  */
-export const createRoleStep = ({ storage, spares }: StepDeps): Step<RunContext> => ({
+export const createRoleStep = (): Step<RunContext> => ({
   name: 'create_role',
   run: async (ctx) => {
-    const { admin, plan, rolePassword, login } = ctx;
+    const { plan, rolePassword, login } = ctx;
+    const { admin, storage, spares } = ctx.server;
     const verifier = scramSha256Verifier(rolePassword);
     const spare = ctx.fresh && plan.mode === 'schema' ? await spares.claimSchemas(admin, plan.modules, plan.role, plan.schemas, verifier, login) : undefined;
     if (spare) {
@@ -25,7 +26,7 @@ export const createRoleStep = ({ storage, spares }: StepDeps): Step<RunContext> 
     await storage.ensureLoginRole(admin, plan.role, verifier, login);
     return { role: plan.role };
   },
-  undo: async ({ admin, plan, created, claimedSchemas }) => {
+  undo: async ({ server: { admin, storage }, plan, created, claimedSchemas }) => {
     if (claimedSchemas) await storage.dropSchemas(SHARED_TENANTS_DATABASE, created.schemas);
     await storage.dropRole(admin, plan.role, roleDatabases(plan));
   },

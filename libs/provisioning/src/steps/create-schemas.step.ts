@@ -1,16 +1,17 @@
 import { SHARED_TENANTS_DATABASE, StorageTaken } from '@kryonix/domain';
 import type { Step } from '../plan';
-import type { RunContext, StepDeps } from './context';
+import type { RunContext } from './context';
 
 /**
  * Schema mode: the module schemas in the shared database with their migrations, one
  * transaction (nothing to do when create_role took a spare). A first create refuses
  * schemas it did not make. Undo: DROP SCHEMA … CASCADE.
  */
-export const createSchemasStep = ({ storage }: StepDeps): Step<RunContext> => ({
+export const createSchemasStep = (): Step<RunContext> => ({
   name: 'create_schemas',
   run: async (ctx) => {
-    const { admin, plan } = ctx;
+    const { plan } = ctx;
+    const { admin, storage } = ctx.server;
     if (plan.mode !== 'schema') return { skipped: 'database mode' };
     if (ctx.claimedSchemas) {
       ctx.tablesGranted = true;
@@ -28,7 +29,7 @@ export const createSchemasStep = ({ storage }: StepDeps): Step<RunContext> => ({
     ctx.tablesGranted = missing.length === plan.schemas.length;
     return { database: plan.database, schemas: missing.map((s) => s.schema) };
   },
-  undo: async ({ plan, created, claimedSchemas }) => {
+  undo: async ({ server: { storage }, plan, created, claimedSchemas }) => {
     // A claimed spare's schemas go with the role (create_role's undo).
     if (plan.mode === 'schema' && !claimedSchemas) await storage.dropSchemas(SHARED_TENANTS_DATABASE, created.schemas);
   },

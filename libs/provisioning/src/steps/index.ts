@@ -16,12 +16,12 @@ export type { RunContext, StepDeps, TenantPlan } from './context';
 
 /** The steps of a create, in order (one file each: its action and its undo). */
 export function createSteps(deps: StepDeps, mode: IsolationMode): Step<RunContext>[] {
-  return [registerStep(), createRoleStep(deps), mode === 'database' ? createDatabaseStep(deps) : createSchemasStep(deps), grantAccessStep(deps), recordModulesStep(), issueApiKeyStep(), writeFilesStep(deps), ...certificateSteps(deps), activateStep()];
+  return [registerStep(), createRoleStep(), mode === 'database' ? createDatabaseStep() : createSchemasStep(), grantAccessStep(), recordModulesStep(), issueApiKeyStep(), writeFilesStep(deps), ...certificateSteps(deps), activateStep()];
 }
 
 /** The idempotent steps re-applied to a live tenant (no register, no activate; nothing is undone). */
 export function repairSteps(deps: StepDeps): Step<RunContext>[] {
-  return [createRoleStep(deps), createDatabaseStep(deps), createSchemasStep(deps), grantAccessStep(deps), recordModulesStep(), issueApiKeyStep(), writeFilesStep(deps), ...certificateSteps(deps)];
+  return [createRoleStep(), createDatabaseStep(), createSchemasStep(), grantAccessStep(), recordModulesStep(), issueApiKeyStep(), writeFilesStep(deps), ...certificateSteps(deps)];
 }
 
 /** issue_certificate, where the local CA is in use (KRYONIX_LOCAL_CA); elsewhere (own certificates) the plan has no such step. */

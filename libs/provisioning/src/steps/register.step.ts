@@ -2,7 +2,7 @@ import { TenantRepository } from '@kryonix/registry';
 import type { Step } from '../plan';
 import type { RunContext } from './context';
 
-/** Inserts the tenant (status provisioning): claims the id. Undo: deletes the row (cascades). */
+/** Inserts the tenant (status provisioning) on its server: claims the id. Undo: deletes the row (cascades). */
 export const registerStep = (): Step<RunContext> => ({
   name: 'register',
   run: async ({ admin, plan, rolePasswordEnc }) => {
@@ -17,7 +17,9 @@ export const registerStep = (): Step<RunContext> => ({
       mode: plan.mode,
       roleName: plan.role,
       rolePasswordEnc,
+      serverName: plan.server,
     });
+    return { server: plan.server };
   },
   undo: ({ admin, plan }) => new TenantRepository(admin).delete(plan.id),
 });

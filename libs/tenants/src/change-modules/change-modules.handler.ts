@@ -3,7 +3,7 @@ import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { tenantSchemaName } from '@kryonix/domain';
 import { ModuleCatalog } from '@kryonix/modules';
 import { KRYONIX_CONFIG, type KryonixConfig, tenantUrl } from '@kryonix/platform';
-import { GeneratedFiles, TenantOperations, TenantStorageRepository, tenantFileModel } from '@kryonix/provisioning';
+import { GeneratedFiles, TenantOperations, tenantFileModel } from '@kryonix/provisioning';
 import { ModuleLedgerRepository, TenantRepository } from '@kryonix/registry';
 import { TenantModulesChangedEvent } from '../events/tenant-lifecycle.events';
 import { ChangeModulesCommand, ModulesChange } from './change-modules.command';
@@ -18,7 +18,6 @@ import { ChangeModulesCommand, ModulesChange } from './change-modules.command';
 export class ChangeModulesHandler implements ICommandHandler<ChangeModulesCommand, ModulesChange> {
   constructor(
     private readonly operations: TenantOperations,
-    private readonly storage: TenantStorageRepository,
     private readonly catalog: ModuleCatalog,
     private readonly files: GeneratedFiles,
     @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
@@ -27,23 +26,23 @@ export class ChangeModulesHandler implements ICommandHandler<ChangeModulesComman
 
   async execute({ id, modules, purge }: ChangeModulesCommand): Promise<ModulesChange> {
     const next = this.catalog.resolve(modules);
-    const result = await this.operations.run(id, 'change_modules', ['active', 'suspended'], async (admin, t): Promise<ModulesChange> => {
+    const result = await this.operations.run(id, 'change_modules', ['active', 'suspended'], async (admin, t, server): Promise<ModulesChange> => {
       const nextNames = next.map((m) => m.name);
       const added = next.filter((m) => !t.modules.includes(m.name));
       const removed = t.modules.filter((m) => !nextNames.includes(m));
       const schemaOf = (module: string) => tenantSchemaName(t.id, t.mode, module);
       const ledger = new ModuleLedgerRepository(admin);
       if (added.length) {
-        const present = new Set(await this.storage.existingSchemasIn(t.databaseName, added.map((m) => schemaOf(m.name))));
+        const present = new Set(await server.storage.existingSchemasIn(t.databaseName, added.map((m) => schemaOf(m.name))));
         const fresh = added.filter((m) => !present.has(schemaOf(m.name)));
-        if (fresh.length) await this.storage.createModuleSchemas(t.databaseName, fresh.map((module) => ({ module, schema: schemaOf(module.name) })), t.roleName);
-        await this.storage.grantAccess(t.databaseName, t.roleName, added.map((m) => schemaOf(m.name)));
+        if (fresh.length) await server.storage.createModuleSchemas(t.databaseName, fresh.map((module) => ({ module, schema: schemaOf(module.name) })), t.roleName);
+        await server.storage.grantAccess(t.databaseName, t.roleName, added.map((m) => schemaOf(m.name)));
         await ledger.record(t.id, fresh.flatMap((m) => m.migrations.map((mig) => ({ module: m.name, version: mig.version, name: mig.name, checksum: mig.checksum }))));
       }
       if (removed.length) {
-        await this.storage.revokeAccess(admin, t.databaseName, t.roleName, removed.map(schemaOf), { database: false });
+        await server.storage.revokeAccess(server.admin, t.databaseName, t.roleName, removed.map(schemaOf), { database: false });
         if (purge) {
-          await this.storage.dropSchemas(t.databaseName, removed.map(schemaOf));
+          await server.storage.dropSchemas(t.databaseName, removed.map(schemaOf));
           for (const m of removed) await ledger.deleteFor(t.id, m);
         }
       }

@@ -1,5 +1,5 @@
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
-import { TenantOperations, TenantStorageRepository } from '@kryonix/provisioning';
+import { TenantOperations } from '@kryonix/provisioning';
 import { TenantRepository } from '@kryonix/registry';
 import { TenantResumedEvent } from '../events/tenant-lifecycle.events';
 import type { StatusChange } from '../suspend-tenant/suspend-tenant.command';
@@ -9,13 +9,12 @@ import { ResumeTenantCommand } from './resume-tenant.command';
 export class ResumeTenantHandler implements ICommandHandler<ResumeTenantCommand, StatusChange> {
   constructor(
     private readonly operations: TenantOperations,
-    private readonly storage: TenantStorageRepository,
     private readonly events: EventBus,
   ) {}
 
   async execute({ id }: ResumeTenantCommand): Promise<StatusChange> {
-    const result = await this.operations.run(id, 'resume', ['active', 'suspended'], async (admin, t): Promise<StatusChange> => {
-      await this.storage.setLogin(admin, t.roleName, true);
+    const result = await this.operations.run(id, 'resume', ['active', 'suspended'], async (admin, t, server): Promise<StatusChange> => {
+      await server.storage.setLogin(server.admin, t.roleName, true);
       if (t.status !== 'active') await new TenantRepository(admin).setStatus(t.id, 'active');
       return { id: t.id, status: 'active' };
     });

@@ -1,7 +1,7 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { TenantStateConflict, tenantSchemaName } from '@kryonix/domain';
-import { PostgresServer, SecretBox } from '@kryonix/platform';
-import { TenantOperations } from '@kryonix/provisioning';
+import { SecretBox } from '@kryonix/platform';
+import { TenantOperations, TenantServers } from '@kryonix/provisioning';
 import { RevealConnectionCommand, TenantConnection } from './reveal-connection.command';
 
 /**
@@ -13,7 +13,7 @@ import { RevealConnectionCommand, TenantConnection } from './reveal-connection.c
 export class RevealConnectionHandler implements ICommandHandler<RevealConnectionCommand, TenantConnection> {
   constructor(
     private readonly operations: TenantOperations,
-    private readonly server: PostgresServer,
+    private readonly servers: TenantServers,
     private readonly secrets: SecretBox,
   ) {}
 
@@ -22,7 +22,7 @@ export class RevealConnectionHandler implements ICommandHandler<RevealConnection
       if (t.status === 'suspended') throw new TenantStateConflict(t.id, t.status, 'connect (its role cannot log in; resume it first)');
       if (!t.rolePasswordEnc) throw new TenantStateConflict(t.id, 'without a stored password', `reveal its connection (run \`kryonix tenant rotate-credentials ${t.id}\`)`);
       const password = this.secrets.decrypt(t.rolePasswordEnc, t.id);
-      const { hostname, port } = new URL(this.server.adminUrl);
+      const { hostname, port } = new URL(await this.servers.adminUrl(t.serverName)); // the tenant's server, never its credentials
       const host = hostname.replace(/^\[(.*)\]$/, '$1'); // an IPv6 literal without its brackets
       const schemas = t.modules.map((m) => tenantSchemaName(t.id, t.mode, m));
       const target = { host, port: port ? Number(port) : 5432, database: t.databaseName, user: t.roleName, schemas };

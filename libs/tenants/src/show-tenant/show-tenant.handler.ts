@@ -2,9 +2,8 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { TenantNotFound, tenantSchemaName, validateTenantId } from '@kryonix/domain';
 import type { KryonixConfig } from '@kryonix/platform';
-import type { Kysely } from 'kysely';
-import { TenantMetricsRepository } from '@kryonix/provisioning';
-import { ApiKeyRepository, ModuleLedgerRepository, REGISTRY_DB, type RegistryDatabase, TenantRepository } from '@kryonix/registry';
+import { TenantMetricsRepository, TenantServers } from '@kryonix/provisioning';
+import { ApiKeyRepository, ModuleLedgerRepository, TenantRepository } from '@kryonix/registry';
 import { ShowTenantQuery, TenantDetails } from './show-tenant.query';
 import { KRYONIX_CONFIG, tenantUrl } from '@kryonix/platform';
 
@@ -15,7 +14,7 @@ export class ShowTenantHandler implements IQueryHandler<ShowTenantQuery, TenantD
     private readonly ledger: ModuleLedgerRepository,
     private readonly apiKeys: ApiKeyRepository,
     private readonly metrics: TenantMetricsRepository,
-    @Inject(REGISTRY_DB) private readonly registry: Kysely<RegistryDatabase>,
+    private readonly servers: TenantServers,
     @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
   ) {}
 
@@ -27,7 +26,7 @@ export class ShowTenantHandler implements IQueryHandler<ShowTenantQuery, TenantD
     const [migrations, apiKeys, usage] = await Promise.all([
       this.ledger.listFor(tenant.id),
       this.apiKeys.listFor(tenant.id),
-      this.metrics.usage(this.registry, [{ id: tenant.id, mode: tenant.mode, databaseName: tenant.databaseName, roleName: tenant.roleName, schemas }]),
+      this.servers.get(tenant.serverName).then((server) => this.metrics.usage(server, [{ id: tenant.id, mode: tenant.mode, databaseName: tenant.databaseName, roleName: tenant.roleName, schemas }])),
     ]);
     return {
       ...rest,

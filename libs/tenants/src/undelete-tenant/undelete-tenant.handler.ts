@@ -1,6 +1,6 @@
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { TenantStateConflict } from '@kryonix/domain';
-import { TenantOperations, TenantStorageRepository } from '@kryonix/provisioning';
+import { TenantOperations } from '@kryonix/provisioning';
 import { TenantRepository } from '@kryonix/registry';
 import { TenantResumedEvent } from '../events/tenant-lifecycle.events';
 import type { StatusChange } from '../suspend-tenant/suspend-tenant.command';
@@ -16,15 +16,14 @@ import { UndeleteTenantCommand } from './undelete-tenant.command';
 export class UndeleteTenantHandler implements ICommandHandler<UndeleteTenantCommand, StatusChange> {
   constructor(
     private readonly operations: TenantOperations,
-    private readonly storage: TenantStorageRepository,
     private readonly events: EventBus,
   ) {}
 
   async execute({ id }: UndeleteTenantCommand): Promise<StatusChange> {
-    const result = await this.operations.run(id, 'undelete', ['deleting'], async (admin, t): Promise<StatusChange> => {
+    const result = await this.operations.run(id, 'undelete', ['deleting'], async (admin, t, server): Promise<StatusChange> => {
       const status = await new TenantRepository(admin).undelete(t.id);
       if (!status) throw new TenantStateConflict(t.id, 'past its grace period (its purge is due)', 'undelete');
-      if (status === 'active') await this.storage.setLogin(admin, t.roleName, true);
+      if (status === 'active') await server.storage.setLogin(server.admin, t.roleName, true);
       return { id: t.id, status };
     });
     this.events.publish(new TenantResumedEvent(result.id));

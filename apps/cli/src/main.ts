@@ -3,7 +3,7 @@ import { reportError } from './output';
 import { Command, Option } from 'commander';
 import { tenantLifecycleCommands } from './commands/tenant-lifecycle.commands';
 import { tenantConnectionCommands } from './commands/tenant-connection.commands';
-import { serverCommand } from './commands/server.commands';
+import { rebalanceCommand, serverCommand } from './commands/server.commands';
 import { upCommand } from './commands/up.command';
 import { migrateCommand } from './commands/migrate.command';
 import { driftCommand } from './commands/drift.command';
@@ -27,6 +27,7 @@ export function buildProgram(): Command {
   program.addCommand(tenant);
   program.addCommand(new Command('module').description('SQL modules').addCommand(moduleListCommand()));
   program.addCommand(serverCommand());
+  program.addCommand(rebalanceCommand());
   program.addCommand(migrateCommand());
   program.addCommand(driftCommand());
   program.addCommand(upCommand());

@@ -111,10 +111,24 @@ describe('tenants on a second PostgreSQL server', () => {
     }
   });
 
+  it('rebalance plans moves from the fuller server to the emptier one', () => {
+    for (const id of ['ms-r1', 'ms-r2', 'ms-r3']) expect(kryonix(['tenant', 'create', id, 'R', '--modules', 'crm', '--mode', 'schema', '--server', 'pg-b']).code).toBe(0);
+    const plan = JSON.parse(kryonix(['rebalance', '--dry-run', '--json']).stdout);
+    expect(plan.servers).toEqual([expect.objectContaining({ name: 'default', tenants: 1 }), expect.objectContaining({ name: 'pg-b', tenants: 5 })]);
+    expect(plan.moves[0]).toMatchObject({ from: 'pg-b', to: 'default', why: 'tenants' });
+    expect(plan.moves.filter((m: { why: string }) => m.why === 'tenants')).toHaveLength(1); // 4 and 2: within one tenant of 3 each
+    const text = kryonix(['rebalance', '--dry-run']);
+    expect(text.stdout).toMatch(/move\(s\):\n  ms-\S+: pg-b → default \(tenants\)/);
+    expect(kryonix(['server', 'cordon', 'pg-b']).code).toBe(0);
+    expect(JSON.parse(kryonix(['rebalance', '--json']).stdout)).toMatchObject({ servers: [expect.objectContaining({ name: 'default' })], moves: [] }); // a cordoned server neither gives nor takes
+    expect(kryonix(['server', 'uncordon', 'pg-b']).code).toBe(0);
+  });
+
   it('a purge drops the tenant on its server; the server can be removed once it holds none', async () => {
     expect(kryonix(['server', 'remove', 'pg-b']).code).toBe(3);
     expect(kryonix(['tenant', 'delete', 'ms-db', '--purge', '--yes']).code).toBe(0);
     expect(kryonix(['tenant', 'delete', 'ms-sc', '--purge', '--yes']).code).toBe(0);
+    for (const id of ['ms-r1', 'ms-r2', 'ms-r3']) expect(kryonix(['tenant', 'delete', id, '--purge', '--yes']).code).toBe(0);
     expect((await databasesOn(['kryonix_cliente_ms_db'])).b).toEqual([]);
     expect(await onB('SELECT rolname FROM pg_roles WHERE rolname LIKE $1', ['cliente_ms_%'])).toEqual([]);
     expect(await onB('SELECT nspname FROM pg_namespace WHERE nspname LIKE $1', ['ms_sc_%'], 'kryonix_tenants')).toEqual([]);

@@ -38,3 +38,4 @@ export * from './add-server/add-server.command';
 export * from './list-servers/list-servers.query';
 export * from './set-server-state/set-server-state.command';
 export * from './remove-server/remove-server.command';
+export * from './plan-rebalance/plan-rebalance.query';

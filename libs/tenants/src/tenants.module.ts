@@ -25,6 +25,7 @@ import { AddServerHandler } from './add-server/add-server.handler';
 import { ListServersHandler } from './list-servers/list-servers.handler';
 import { SetServerStateHandler } from './set-server-state/set-server-state.handler';
 import { RemoveServerHandler } from './remove-server/remove-server.handler';
+import { PlanRebalanceHandler } from './plan-rebalance/plan-rebalance.handler';
 import { SuspendTenantHandler } from './suspend-tenant/suspend-tenant.handler';
 import { GetJobHandler } from './get-job/get-job.handler';
 import { ChangeModulesHandler } from './change-modules/change-modules.handler';
@@ -84,6 +85,7 @@ export class TenantsModule {
         ListServersHandler,
         SetServerStateHandler,
         RemoveServerHandler,
+        PlanRebalanceHandler,
         PurgeExpiredTenantsHandler,
         SubmitCreateTenantHandler,
         GetJobHandler,

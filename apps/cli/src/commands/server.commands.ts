@@ -115,3 +115,20 @@ const version = (num: number | null) => (num === null ? '?' : `${Math.floor(num 
 const limited = (n: number, max: number | null) => (max ? `${n}/${max}` : String(n));
 const tags = (s: Pick<ServerSummary, 'tags'>) => Object.entries(s.tags).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',') || '-';
 const limits = (s: ServerSummary) => [s.maxTenants ? `at most ${s.maxTenants} tenants` : '', s.maxStorageBytes ? `at most ${formatBytes(s.maxStorageBytes)}` : '', Object.keys(s.tags).length ? `tags ${tags(s)}` : ''].filter(Boolean).join(', ') || 'no limits';
+
+/** `kryonix rebalance`: the plan (carrying it out comes with tenant moves). */
+export function rebalanceCommand(): Command {
+  return new Command('rebalance')
+    .description('plan the fewest tenant moves that bring every active server within 10% of its share of tenants (relative to its limit), then of storage')
+    .option('--dry-run', 'print the plan, move nothing (the only mode until tenant moves land)')
+    .addOption(jsonOption())
+    .action(
+      action(async (command, opts: { dryRun?: boolean; json?: boolean }) => {
+        const plan = await (await serviceFor(command)).planRebalance();
+        if (opts.json) return printJson(plan);
+        printTable(['SERVER', 'TENANTS', 'LIMIT', 'STORAGE'], plan.servers.map((s) => [s.name, String(s.tenants), s.maxTenants === null ? '-' : String(s.maxTenants), formatBytes(s.storageBytes)]));
+        if (plan.moves.length === 0) return void process.stdout.write('Balanced: no move needed.\n');
+        process.stdout.write(`${plan.moves.length} move(s):\n${plan.moves.map((m) => `  ${m.tenant}: ${m.from} → ${m.to} (${m.why})`).join('\n')}\n`);
+      }),
+    );
+}

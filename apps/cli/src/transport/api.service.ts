@@ -96,6 +96,9 @@ export class ApiTenantService implements TenantService {
   removeServer(name: string): Out<'removeServer'> {
     return this.call('DELETE', `/v1/servers/${encodeURIComponent(name)}`);
   }
+  planRebalance(): Out<'planRebalance'> {
+    return this.call('GET', '/v1/rebalance');
+  }
 
   /** One request; its JSON body is taken to be `T` (the control plane's answer to this route). */
   private async call<T>(method: string, path: string, body?: unknown, onStep?: (e: StepEvent) => void): Promise<T> {

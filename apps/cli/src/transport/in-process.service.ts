@@ -14,6 +14,7 @@ import {
   ListServersQuery,
   SetServerStateCommand,
   RemoveServerCommand,
+  PlanRebalanceQuery,
   SetRateLimitCommand,
   ShowTenantQuery,
   SuspendTenantCommand,
@@ -87,6 +88,9 @@ export class InProcessTenantService implements TenantService {
   }
   removeServer(name: string) {
     return this.command(new RemoveServerCommand(name));
+  }
+  planRebalance() {
+    return withCore((core) => core.queries.execute(new PlanRebalanceQuery()));
   }
 
   private command<R>(command: CqrsCommand<R>): Promise<R> {

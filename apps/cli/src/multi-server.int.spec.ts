@@ -96,7 +96,7 @@ describe('tenants on a second PostgreSQL server', () => {
     try {
       cpSync(projectPath('sql', 'modules'), dir, { recursive: true });
       writeFileSync(join(dir, 'crm', '0003_lead_canal.sql.hbs'), 'ALTER TABLE {{schema}}.leads ADD COLUMN canal varchar(30);\n');
-      const run = kryonix(['migrate', '--json'], { KRYONIX_MODULES_DIR: dir });
+      const run = kryonix(['migrate', '--concurrency', '4', '--concurrency-per-server', '1', '--json'], { KRYONIX_MODULES_DIR: dir });
       expect(run.stderr).toBe('');
       expect(JSON.parse(run.stdout)).toMatchObject({ failed: [], notAttempted: [] });
       expect(JSON.parse(run.stdout).migrated.sort()).toEqual(['ms-db', 'ms-home', 'ms-sc']);

@@ -106,7 +106,7 @@ describe('tenants API', () => {
     // seen once in CI (a 500, not reproduced): show the server's own account of it when it happens
     if (res.status !== 201) console.error(`POST /v1/tenants answered ${res.status} ${JSON.stringify(res.body)}; server log:\n${logLines.filter((l) => /"level":(40|50|60)/.test(l)).join('')}`);
     expect(res.status).toBe(201);
-    expect(Object.keys(res.body).sort()).toEqual(['apiKey', 'database', 'durationMs', 'id', 'mode', 'modules', 'name', 'role', 'schemas', 'url']);
+    expect(Object.keys(res.body).sort()).toEqual(['apiKey', 'database', 'durationMs', 'id', 'mode', 'modules', 'name', 'role', 'schemas', 'server', 'url']);
     expect(res.body).toMatchObject({ id: 'cp-one', mode: 'database', database: 'kryonix_cliente_cp_one' });
     expect(res.body.apiKey).toMatch(/^sk_cp-one_[0-9a-f]{32}$/);
   });
@@ -365,6 +365,11 @@ describe('lifecycle', () => {
       expect(value('kryonix_tenant_storage_quota_bytes')).toBe(5 * 1024 ** 3);
       expect(text).toMatch(/^kryonix_tenants\{status="active"\} \d+$/m);
       expect(text).toMatch(/kryonix_tenant_storage_bytes\{tenant="cp-page-c"\} [1-9]/); // schema mode: sum of its schemas
+      // per server: the registry's own holds every tenant here
+      expect(text).toMatch(/^kryonix_server_up\{server="default"\} 1$/m);
+      expect(Number(/^kryonix_server_tenants\{server="default"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(2);
+      expect(Number(/^kryonix_server_storage_bytes\{server="default"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(1_000_000);
+      expect(Number(/^kryonix_server_connections\{server="default"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
     } finally {
       await sleeping;
       await client.end();

@@ -10,6 +10,8 @@ export interface MigrateOptions {
   tenants?: readonly string[];
   modules?: readonly string[];
   concurrency?: number;
+  /** At most this many tenants of one server at once (default: no limit beyond `concurrency`). */
+  concurrencyPerServer?: number;
   dryRun?: boolean;
   /** Migrate this many tenants first, one by one; stop everything if one fails. */
   canary?: number;
@@ -114,10 +116,29 @@ export class FleetMigrator {
       if (report.failed.length) stop = true; // a failing canary always stops the run
       if (stop) break;
     }
+    // `concurrency` tenants at once in all, at most `concurrencyPerServer` of them on any one server
     const rest = planned.slice(canary);
-    let next = 0;
+    const perServer = Math.max(1, options.concurrencyPerServer ?? Number.MAX_SAFE_INTEGER);
+    const busy = new Map<string, number>();
+    const serverOf = (plan: TenantPlan) => byId.get(plan.tenant)!.serverName;
+    const waiting: Array<() => void> = [];
     const workers = Array.from({ length: Math.max(1, options.concurrency ?? 4) }, async () => {
-      while (!stop && next < rest.length) await runOne(rest[next++]!);
+      while (!stop && rest.length) {
+        const i = rest.findIndex((p) => (busy.get(serverOf(p)) ?? 0) < perServer);
+        if (i < 0) {
+          await new Promise<void>((resolve) => waiting.push(resolve)); // every waiting tenant's server is at its limit
+          continue;
+        }
+        const [plan] = rest.splice(i, 1);
+        const server = serverOf(plan!);
+        busy.set(server, (busy.get(server) ?? 0) + 1);
+        try {
+          await runOne(plan!);
+        } finally {
+          busy.set(server, busy.get(server)! - 1);
+          for (const wake of waiting.splice(0)) wake();
+        }
+      }
     });
     await Promise.all(workers);
     const attempted = new Set([...report.migrated, ...report.failed.map((f) => f.tenant)]);

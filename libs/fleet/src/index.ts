@@ -1,3 +1,4 @@
 export * from './fleet-migrator';
 export * from './drift-detector';
 export * from './fleet.module';
+export * from './rebalance-plan';

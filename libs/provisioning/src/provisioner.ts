@@ -158,7 +158,8 @@ export class Provisioner implements OnModuleDestroy {
     const { id } = valid;
     const modules = this.deps.catalog.resolve(valid.modules);
     await this.refuseEditedFiles(id, modules);
-    const placement = await this.place(valid);
+    const placing = performance.now();
+    const placement = { ...(await this.place(valid)), durationMs: performance.now() - placing };
     const tenant = await withTenantLock(this.deps.registry, id, async (admin) => {
       const existing = await new TenantRepository(admin).findById(id);
       if (existing) {
@@ -230,7 +231,7 @@ export class Provisioner implements OnModuleDestroy {
     existing: TenantRecord | undefined,
     kind: 'create' | 'resume' | 'repair',
     options: ProvisionOptions,
-    placement?: Placement,
+    placement?: Placement & { durationMs: number },
   ): Promise<ProvisionedTenant> {
     const started = performance.now();
     const runId = randomUUID();
@@ -252,7 +253,7 @@ export class Provisioner implements OnModuleDestroy {
     };
     await log.append({ tenantId: plan.id, runId, action: kind === 'create' ? 'inicio_processo' : `inicio_${kind}`, status: 'em_progresso', details: { mode: plan.mode, modules: plan.modules.map((m) => m.name), ...(options.jobId ? { jobId: options.jobId } : {}) } });
     // The choice of server and its reason, a line of the provisioning log.
-    if (placement) await log.append({ tenantId: plan.id, runId, action: 'escolha_servidor', status: 'sucesso', details: { server: placement.server, reason: placement.reason } });
+    if (placement) await log.append({ tenantId: plan.id, runId, action: 'escolha_servidor', status: 'sucesso', details: { server: placement.server, reason: placement.reason }, durationMs: placement.durationMs });
     const steps = kind === 'repair' ? repairSteps(this.stepDeps) : createSteps(this.stepDeps, plan.mode);
     try {
       await runPlan(steps, ctx, {

@@ -10,16 +10,19 @@ export function migrateCommand(): Command {
     .option('--tenant <id>', 'only this tenant (repeatable, or comma-separated)', collect)
     .option('--module <name>', 'only this module (repeatable, or comma-separated)', collect)
     .addOption(new Option('--concurrency <n>', 'tenants migrated at once').default('4').env('KRYONIX_MIGRATE_CONCURRENCY'))
+    .option('--concurrency-per-server <n>', 'at most n tenants of one PostgreSQL server at once (default: no limit beyond --concurrency)')
     .option('--dry-run', 'show the plan, change nothing')
     .option('--canary <n>', 'migrate n tenants first, one by one, and stop if any fails')
     .option('--continue-on-error', 'go on with the other tenants after a failure')
     .addOption(jsonOption())
     .action(
-      action(async (command, opts: { tenant?: string[]; module?: string[]; concurrency: string; dryRun?: boolean; canary?: string; continueOnError?: boolean; json?: boolean }) => {
+      action(async (command, opts: { tenant?: string[]; module?: string[]; concurrency: string; concurrencyPerServer?: string; dryRun?: boolean; canary?: string; continueOnError?: boolean; json?: boolean }) => {
         refuseApi(command, 'migrate', 'POST /v1/migrations');
         const concurrency = Number(opts.concurrency);
         const canary = opts.canary === undefined ? 0 : Number(opts.canary);
         if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new InvalidInput('--concurrency must be an integer from 1 to 64.');
+        const perServer = opts.concurrencyPerServer === undefined ? undefined : Number(opts.concurrencyPerServer);
+        if (perServer !== undefined && (!Number.isInteger(perServer) || perServer < 1 || perServer > 64)) throw new InvalidInput('--concurrency-per-server must be an integer from 1 to 64.');
         if (!Number.isInteger(canary) || canary < 0) throw new InvalidInput('--canary must be a non-negative integer.');
         const { withCore, withAuditOrigin, MigrateFleetCommand, SingleBar, Presets } = await import('../transport/in-process');
         const bar = opts.json || !process.stderr.isTTY ? undefined : new SingleBar({ format: 'migrating |{bar}| {value}/{total} tenants  {rate}/s  ETA {eta_formatted}  {last}', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
@@ -37,6 +40,7 @@ export function migrateCommand(): Command {
               tenants: opts.tenant,
               modules: opts.module,
               concurrency,
+              ...(perServer ? { concurrencyPerServer: perServer } : {}),
               canary,
               dryRun: opts.dryRun,
               continueOnError: opts.continueOnError,

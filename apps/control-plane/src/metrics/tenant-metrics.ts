@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { QueryBus } from '@nestjs/cqrs';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { DatabaseConnector } from '@kryonix/platform';
-import { CollectUsageQuery } from '@kryonix/tenants';
+import { CollectUsageQuery, ListServersQuery } from '@kryonix/tenants';
 import { reportPassFailure } from '../worker/worker-errors';
 
 export const METRICS_INTERVAL_MS = Symbol('METRICS_INTERVAL_MS');
@@ -20,6 +20,10 @@ export class TenantMetrics implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly connections = new Gauge({ name: 'kryonix_tenant_connections', help: 'Open server connections of the tenant role.', labelNames: ['tenant'], registers: [this.registry] });
   private readonly longest = new Gauge({ name: 'kryonix_tenant_longest_query_seconds', help: 'Age of the tenant role’s longest running query.', labelNames: ['tenant'], registers: [this.registry] });
   private readonly tenants = new Gauge({ name: 'kryonix_tenants', help: 'Tenants by status.', labelNames: ['status'], registers: [this.registry] });
+  private readonly serverUp = new Gauge({ name: 'kryonix_server_up', help: 'Whether the PostgreSQL server answered at the last refresh (1) or not (0).', labelNames: ['server'], registers: [this.registry] });
+  private readonly serverTenants = new Gauge({ name: 'kryonix_server_tenants', help: 'Tenants the server holds.', labelNames: ['server'], registers: [this.registry] });
+  private readonly serverStorage = new Gauge({ name: 'kryonix_server_storage_bytes', help: "Size of the server's Kryonix databases.", labelNames: ['server'], registers: [this.registry] });
+  private readonly serverConnections = new Gauge({ name: 'kryonix_server_connections', help: 'Client connections on the server.', labelNames: ['server'], registers: [this.registry] });
   private readonly refreshed = new Gauge({ name: 'kryonix_tenant_metrics_refreshed_timestamp_seconds', help: 'When the tenant gauges were last refreshed.', registers: [this.registry] });
   private timer?: NodeJS.Timeout;
 
@@ -55,6 +59,14 @@ export class TenantMetrics implements OnApplicationBootstrap, OnModuleDestroy {
         this.longest.set({ tenant: t.tenant }, t.longestQuerySeconds);
       }
       for (const [status, n] of Object.entries(report.countsByStatus)) this.tenants.set({ status }, n);
+      const servers = await this.queries.execute(new ListServersQuery());
+      for (const g of [this.serverUp, this.serverTenants, this.serverStorage, this.serverConnections]) g.reset();
+      for (const s of servers) {
+        this.serverUp.set({ server: s.name }, s.reachable ? 1 : 0);
+        this.serverTenants.set({ server: s.name }, s.tenants);
+        if (s.storageBytes !== null) this.serverStorage.set({ server: s.name }, s.storageBytes);
+        if (s.connections !== null) this.serverConnections.set({ server: s.name }, s.connections);
+      }
       this.refreshed.setToCurrentTime();
     } catch (error) {
       reportPassFailure(this.logger, this.connector, error, 'could not refresh tenant metrics');

@@ -87,7 +87,7 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
         }
       }
       case JOB_KINDS.migrateFleet: {
-        const options = job.payload as { tenants?: string[]; modules?: string[]; concurrency?: number; canary?: number; continueOnError?: boolean };
+        const options = job.payload as { tenants?: string[]; modules?: string[]; concurrency?: number; concurrencyPerServer?: number; canary?: number; continueOnError?: boolean };
         const report = await this.commands.execute(new MigrateFleetCommand(options));
         const summary = { target: report.target, selected: report.selected, upToDate: report.upToDate, migrated: report.migrated.length, failed: report.failed, notAttempted: report.notAttempted.length, durationMs: report.durationMs };
         // Not every tenant at the target: the job failed (its result says which and why); no blind retry.

@@ -6,6 +6,7 @@ export interface MigrationRequest {
   tenants?: string[];
   modules?: string[];
   concurrency?: number;
+  concurrencyPerServer?: number;
   canary?: number;
   continueOnError?: boolean;
 }

@@ -210,7 +210,8 @@ describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () =
     expect(refused.length).toBeGreaterThan(0); // the outage was seen
     // connections refused: each 503 within 1 s, not after a timeout
     expect(Math.max(...refused.map((s) => s.ms ?? Infinity))).toBeLessThan(1_000);
-    expect(readyDuring).toEqual([503, 503]);
+    // the control plane is not ready; the data plane stays ready, serving the tenants it knows from their last routes (their server is down too here: 503s)
+    expect(readyDuring).toEqual([503, 200]);
     expectServedWithin2s(samples, faultEnded);
     expect(serverPids()).toEqual(pids);
     expect(output).not.toMatch(/exited/);
@@ -262,7 +263,7 @@ describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () =
     expect(output).not.toMatch(/exited/);
   });
 
-  it('a silent PostgreSQL (SIGSTOP for 3 s): a new connection or a registry read gives 503 within the acquire timeout; served again after', async () => {
+  it('a silent PostgreSQL (SIGSTOP for 3 s): a new connection or a registry read gives 503 within the acquire timeout (the data plane stays ready); served again after', async () => {
     const pids = serverPids();
     const postmaster = readFileSync(join(home, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]!.trim();
     const all = [Number(postmaster), ...childrenOf(Number(postmaster))];
@@ -277,7 +278,7 @@ describe('outages under load (kryonix up on its own PostgreSQL and Redis)', () =
     }
     expect(fresh).toMatchObject({ status: 503, retryAfter: '1', code: 'UNAVAILABLE' });
     expect(fresh.ms).toBeLessThan(ACQUIRE_TIMEOUT_MS + 1_500);
-    expect(ready.status).toBe(503);
+    expect(ready.status).toBe(200); // the registry does not answer, but the data plane serves its known tenants from their last routes
     expect(ready.ms).toBeLessThan(ACQUIRE_TIMEOUT_MS + 1_500);
     const deadline = Date.now() + 2_000;
     let after = await get('out-fresh');

@@ -2,11 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ModulesModule } from '@kryonix/modules';
-import { GatewayAccess, KRYONIX_CONFIG, type KryonixConfig, PlatformModule, tenantUrl } from '@kryonix/platform';
+import { KRYONIX_CONFIG, type KryonixConfig, PlatformModule, tenantUrl } from '@kryonix/platform';
 import { RegistryModule } from '@kryonix/registry';
 import { RoutesModule } from '@kryonix/routes';
-import { AuthFailureLimiter, DomainExceptionFilter, HealthController } from '@kryonix/web';
+import { AuthFailureLimiter, DomainExceptionFilter } from '@kryonix/web';
 import { DataPlaneMetrics } from './metrics/data-plane-metrics';
+import { ServerGateways } from './pools/server-gateways';
 import { CONNECTION_OPTIONS, ConnectionOptions, TenantConnections } from './pools/tenant-connections';
 import { ApiDocsController } from './resources/api-docs.controller';
 import { ModuleResourcesController } from './resources/module-resources.controller';
@@ -14,12 +15,13 @@ import { ModuleResources } from './resources/module-resources.service';
 import { TenantOpenApi } from './resources/tenant-openapi';
 import { ROUTE_CACHE_OPTIONS, RouteCache, RouteCacheOptions } from './routing/route-cache';
 import { RATE_LIMIT_OPTIONS, RateLimitOptions, RateLimiter } from './routing/rate-limiter';
+import { ReadinessController } from './routing/readiness.controller';
 import { TenantAccess } from './routing/tenant-access';
 import { TenantGuard } from './routing/tenant.guard';
 import { TenantEventsListener } from './routing/tenant-events.listener';
 
 export interface DataPlaneOptions {
-  connections: Omit<ConnectionOptions, 'urlFor'>;
+  connections: ConnectionOptions;
   routes: RouteCacheOptions;
   rateLimit: RateLimitOptions;
 }
@@ -32,9 +34,10 @@ export class DataPlaneModule {
       // The registry's reads only: the data plane never provisions, migrates or runs the control plane's use cases.
       imports: [PlatformModule.forRoot(config, { gateway: true }), ModulesModule, RegistryModule, CqrsModule.forRoot(), RoutesModule],
       // No /metrics here: it names tenants, so it is served on a listener of its own (server.ts, KRYONIX_DATA_METRICS_PORT).
-      controllers: [ModuleResourcesController, ApiDocsController, HealthController],
+      controllers: [ModuleResourcesController, ApiDocsController, ReadinessController],
       providers: [
-        { provide: CONNECTION_OPTIONS, useFactory: (gateway: GatewayAccess) => ({ ...options.connections, urlFor: (database: string) => gateway.url(database) }), inject: [GatewayAccess] },
+        { provide: CONNECTION_OPTIONS, useValue: options.connections },
+        ServerGateways,
         { provide: ROUTE_CACHE_OPTIONS, useValue: options.routes },
         { provide: RATE_LIMIT_OPTIONS, useValue: options.rateLimit },
         RateLimiter,

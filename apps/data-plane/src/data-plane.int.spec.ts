@@ -237,7 +237,7 @@ describe('operations', () => {
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await metrics.text();
-    for (const name of ['kryonix_data_requests_total{tenant="dp-alpha",module="crm",status="201"}', 'kryonix_data_request_duration_seconds_bucket', 'kryonix_data_pool_connections{state="idle"}', 'kryonix_data_route_cache{result="hit"}', 'kryonix_auth_failures_total{surface="metrics"} 0']) {
+    for (const name of ['kryonix_data_requests_total{tenant="dp-alpha",module="crm",status="201"}', 'kryonix_data_request_duration_seconds_bucket', 'kryonix_data_pool_connections{server="default",state="idle"}', 'kryonix_data_route_cache{result="hit"}', 'kryonix_auth_failures_total{surface="metrics"} 0']) {
       expect(text).toContain(name);
     }
     // the tenant-facing port has no /metrics, whatever the Host

@@ -51,6 +51,7 @@ export async function startDataPlane(options: StartDataPlaneOptions = {}): Promi
         },
         routes: {
           ttlMs: config.routeTtlMs,
+          staleMaxMs: config.routeStaleMaxMs,
           max: 100_000,
           unknownTtlMs: config.unknownTenantTtlMs,
           unknownMax: 10_000,

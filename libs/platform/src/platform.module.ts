@@ -6,7 +6,7 @@ import { GatewayAccess } from './database/gateway-access';
 import { PostgresServer } from './database/postgres-server';
 import { ServerRepository } from './database/server.repository';
 import { loadMasterKey } from './master-key';
-import { SecretBox, scramSha256Verifier } from './secrets';
+import { SecretBox } from './secrets';
 import { CONTROL_DB, KRYONIX_CONFIG } from './tokens';
 
 export interface PlatformOptions {
@@ -49,9 +49,7 @@ export class PlatformModule {
           provide: GatewayAccess,
           useFactory: async (server: PostgresServer, secrets: SecretBox, control: Kysely<unknown>, servers: ServerRepository) => {
             const gateway = new GatewayAccess(server, secrets);
-            // The gateway's password is a 256-bit derived secret: key stretching adds nothing but
-            // cost to every connection the data plane opens, so its verifier uses few iterations.
-            await servers.ensureGatewayRole(control, scramSha256Verifier(gateway.password(), 16), options.gateway);
+            await servers.ensureGatewayRole(control, gateway.verifier(), options.gateway);
             return gateway;
           },
           inject: [PostgresServer, SecretBox, CONTROL_DB, ServerRepository],

@@ -62,9 +62,17 @@ export class ServerDirectory implements OnApplicationShutdown {
 
   /** A pooled admin connection of a server, on the database its URL names (else `postgres`). */
   adminDb(record: Pick<ServerRecord, 'name' | 'adminUrlEnc'>): Kysely<unknown> {
-    const connector = this.connectorFor(record);
-    const database = decodeURIComponent(new URL(this.adminUrl(record)).pathname.slice(1)) || 'postgres';
-    return connector.db(database);
+    return this.connectorFor(record).db(this.adminDatabase(record));
+  }
+
+  /** Runs `fn` on a short-lived admin connection of a server (no pool left open behind it). */
+  adminOnce<R>(record: Pick<ServerRecord, 'name' | 'adminUrlEnc'>, fn: (admin: Kysely<unknown>) => Promise<R>): Promise<R> {
+    return this.connectorFor(record).once(this.adminDatabase(record), fn);
+  }
+
+  /** The database a server's admin URL names (else `postgres`). */
+  private adminDatabase(record: Pick<ServerRecord, 'name' | 'adminUrlEnc'>): string {
+    return decodeURIComponent(new URL(this.adminUrl(record)).pathname.slice(1)) || 'postgres';
   }
 
   /** Closes the connector of a server that is no longer registered. */

@@ -50,16 +50,23 @@ export async function openTestCore(config: KryonixConfig, options: TenantsOption
   });
 }
 
+export interface TestEnvOptions {
+  /** The server of the registry and of `default` (KRYONIX_DATABASE_URL): the shared test server unless given (e.g. an ExtraPostgres). */
+  databaseUrl?: string;
+}
+
 /**
  * An isolated environment for one test file: its own registry database, home
- * folder (master key, generated files) and master key, on the shared test server.
+ * folder (master key, generated files) and master key, on the shared test server
+ * (or on `databaseUrl`).
  */
-export async function createTestEnv(label: string): Promise<TestEnv> {
+export async function createTestEnv(label: string, options: TestEnvOptions = {}): Promise<TestEnv> {
+  const databaseUrl = options.databaseUrl ?? testDatabaseUrl();
   const home = await mkdtemp(join(tmpdir(), `kryonix-${label}-`));
   await chmod(home, 0o755);
   const registryDatabase = `kx_test_${label.replace(/[^a-z0-9]/g, '_')}_${randomBytes(3).toString('hex')}`;
   const env: Record<string, string> = {
-    KRYONIX_DATABASE_URL: testDatabaseUrl(),
+    KRYONIX_DATABASE_URL: databaseUrl,
     KRYONIX_REGISTRY_DATABASE: registryDatabase,
     KRYONIX_HOME: home,
     KRYONIX_MASTER_KEY: process.env.KRYONIX_TEST_MASTER_KEY ?? randomBytes(32).toString('hex'),
@@ -82,17 +89,21 @@ export async function createTestEnv(label: string): Promise<TestEnv> {
     },
     async cleanup() {
       await Promise.all(opened.map((r) => r.close()));
-      await withAdmin(async (c) => {
-        await c.query(`DROP DATABASE IF EXISTS "${registryDatabase}" WITH (FORCE)`);
-      });
+      await withAdmin(
+        async (c) => {
+          await c.query(`DROP DATABASE IF EXISTS "${registryDatabase}" WITH (FORCE)`);
+        },
+        undefined,
+        databaseUrl,
+      );
       await rm(home, { recursive: true, force: true });
     },
   };
 }
 
-/** A plain admin connection to the test server (for assertions on the catalog). */
-export async function withAdmin<R>(fn: (client: Client) => Promise<R>, database?: string): Promise<R> {
-  const url = new URL(testDatabaseUrl());
+/** A plain admin connection to the test server, or to the server of `serverUrl` (for assertions on the catalog). */
+export async function withAdmin<R>(fn: (client: Client) => Promise<R>, database?: string, serverUrl = testDatabaseUrl()): Promise<R> {
+  const url = new URL(serverUrl);
   if (database) url.pathname = `/${database}`;
   const client = new Client({ connectionString: url.toString() });
   await client.connect();

@@ -6,7 +6,7 @@ import { TenantConnections } from '../pools/tenant-connections';
 import { RouteCache } from '../routing/route-cache';
 import type { TenantRequest } from '../routing/tenant.guard';
 
-/** Prometheus metrics of the data plane: requests, latency, pool connections, route cache. */
+/** Prometheus metrics of the data plane: requests, latency, pool connections per server, route cache, the registry as last seen. */
 @Injectable()
 export class DataPlaneMetrics {
   readonly registry = new Registry();
@@ -25,11 +25,17 @@ export class DataPlaneMetrics {
   constructor(connections: TenantConnections, routes: RouteCache, catalog: ModuleCatalog) {
     this.modules = new Set(catalog.names());
     collectDefaultMetrics({ register: this.registry, prefix: 'kryonix_data_plane_' });
-    new Gauge({ name: 'kryonix_data_pool_connections', help: 'Server connections held, by state.', labelNames: ['state'], registers: [this.registry], collect() {
-      const s = connections.stats();
-      this.set({ state: 'in_use' }, s.total - s.idle);
-      this.set({ state: 'idle' }, s.idle);
-      this.set({ state: 'waiting_requests' }, s.waiting);
+    new Gauge({ name: 'kryonix_data_pool_connections', help: 'Server connections held, by PostgreSQL server and state.', labelNames: ['server', 'state'], registers: [this.registry], collect() {
+      this.reset(); // a server no longer served leaves no series behind
+      for (const s of connections.byServer()) {
+        this.set({ server: s.server, state: 'in_use' }, s.total - s.idle);
+        this.set({ server: s.server, state: 'idle' }, s.idle);
+        this.set({ server: s.server, state: 'waiting_requests' }, s.waiting);
+      }
+    } });
+    new Gauge({ name: 'kryonix_data_server_up', help: 'Whether each PostgreSQL server this process serves tenants on was reachable when last used (1) or not (0).', labelNames: ['server'], registers: [this.registry], collect() {
+      this.reset();
+      for (const s of connections.byServer()) this.set({ server: s.server }, s.up ? 1 : 0);
     } });
     new Gauge({ name: 'kryonix_data_route_cache', help: 'Route cache lookups.', labelNames: ['result'], registers: [this.registry], collect() {
       this.set({ result: 'hit' }, routes.hits);
@@ -37,6 +43,13 @@ export class DataPlaneMetrics {
       this.set({ result: 'shared_hit' }, routes.sharedHits);
       this.set({ result: 'unknown_hit' }, routes.unknownHits);
       this.set({ result: 'registry_read' }, routes.registryReads);
+      this.set({ result: 'stale_hit' }, routes.staleHits);
+    } });
+    new Gauge({ name: 'kryonix_data_plane_registry_up', help: 'Whether the registry could be read when last tried (1) or not (0: known tenants are served from their last known routes).', registers: [this.registry], collect() {
+      this.set(routes.registryState().up ? 1 : 0);
+    } });
+    new Gauge({ name: 'kryonix_data_plane_stale_routes', help: 'Routes served from their last read while the registry cannot be read (KRYONIX_ROUTE_STALE_MAX).', registers: [this.registry], collect() {
+      this.set(routes.registryState().staleRoutes);
     } });
   }
 

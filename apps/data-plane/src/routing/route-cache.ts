@@ -3,11 +3,14 @@ import { QueryBus } from '@nestjs/cqrs';
 import Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { ResolveRouteQuery, TenantRoute } from '@kryonix/routes';
-import { TENANT_EVENTS_CHANNEL, Unavailable } from '@kryonix/domain';
+import { TENANT_EVENTS_CHANNEL, Unavailable, fromServerFault } from '@kryonix/domain';
 import { OutageLog, watchRedis, within } from '@kryonix/platform';
 
 export interface RouteCacheOptions {
+  /** How long a route read from the registry is used without reading it again (KRYONIX_ROUTE_TTL_MS; 0: read at every request). */
   ttlMs: number;
+  /** How long a route is still served, from its last read, while the registry cannot be read (KRYONIX_ROUTE_STALE_MAX). */
+  staleMaxMs: number;
   max: number;
   /** How long "no such tenant" is remembered: short, so a tenant created meanwhile is reachable soon even without its event. */
   unknownTtlMs: number;
@@ -22,7 +25,29 @@ export const ROUTE_CACHE_OPTIONS = Symbol('ROUTE_CACHE_OPTIONS');
 /** The shared cache key of a tenant's route; the control plane deletes it when the tenant changes. */
 export const routeKey = (id: string) => `kryonix:route:${id}`;
 
-type Entry = { route: TenantRoute | undefined };
+/** How a route travels through Redis. */
+type Shared = { route: TenantRoute | undefined };
+
+/** A route as last read. */
+interface Entry {
+  route: TenantRoute;
+  /** Until when it is used as it is (its read + the TTL). */
+  freshUntil: number;
+  /** The `generation` it was read in: a later one wants it read again. */
+  generation: number;
+}
+
+/** While the registry is away, how often a request may try it again (in the background when a known route can answer). */
+const REGISTRY_RETRY_MS = 1_000;
+
+/** What the route cache knows of the registry: readiness and metrics say it. */
+export interface RegistryState {
+  up: boolean;
+  /** Since when it cannot be read (ms since the epoch). */
+  downSince?: number;
+  /** Routes held while it is away: what is served from their last read (0 while it is up). */
+  staleRoutes: number;
+}
 
 /**
  * Tenant routes in an in-process LRU with a TTL, then (with Redis) in Redis as a
@@ -34,15 +59,31 @@ type Entry = { route: TenantRoute | undefined };
  * LRU (not in Redis), and concurrent lookups of one name share one registry read,
  * so a flood of requests for made-up subdomains costs at most one read per name
  * per `unknownTtlMs` and never evicts a real tenant's route.
+ *
+ * The registry is no single point of failure for tenant traffic: a route past its TTL
+ * is kept as the tenant's last known route for `staleMaxMs` from its last read. When the
+ * registry cannot be read (refused, closed, silent past `loadTimeoutMs`), known tenants
+ * are served from their last known routes — keys included — at once, without waiting on
+ * it again, while one request a second tries it in the background; a tenant never seen
+ * gets 503. Nothing can change a route meanwhile (the control plane cannot write either).
+ * The first read that works again makes every route be read again on its next use.
  */
 @Injectable()
 export class RouteCache implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('routes');
-  private readonly cache: LRUCache<string, TenantRoute>;
+  /** One warning when the registry cannot be read any more, one line when it can again. */
+  private readonly outage = new OutageLog(this.logger, 'Registry (tenant routes)');
+  private readonly cache: LRUCache<string, Entry>;
   private readonly unknown: LRUCache<string, true>;
   private readonly loading = new Map<string, Promise<TenantRoute | undefined>>();
   /** Bumped by every invalidation: a registry read that started before it must not be cached. */
   private epoch = 0;
+  /** Bumped when everything must be read again (events missed, the registry back): older entries are last known routes only. */
+  private generation = 0;
+  /** Set while the registry cannot be read. */
+  private downSince: number | undefined;
+  /** While it cannot: when a request may try it again. */
+  private retryAt = 0;
   private subscriber?: Redis;
   /** Redis as the shared second level: one registry read serves every data plane. */
   private shared?: Redis;
@@ -51,12 +92,15 @@ export class RouteCache implements OnModuleInit, OnModuleDestroy {
   sharedHits = 0;
   unknownHits = 0;
   registryReads = 0;
+  /** Requests answered from a last known route because the registry could not be read. */
+  staleHits = 0;
 
   constructor(
     private readonly queries: QueryBus,
     @Inject(ROUTE_CACHE_OPTIONS) private readonly options: RouteCacheOptions,
   ) {
-    this.cache = new LRUCache<string, TenantRoute>({ max: options.max, ttl: options.ttlMs });
+    // kept past their TTL, as last known routes (lru-cache: a ttl of 0 would mean "for ever")
+    this.cache = new LRUCache<string, Entry>({ max: options.max, ttl: Math.max(options.staleMaxMs, options.ttlMs, 1) });
     this.unknown = new LRUCache<string, true>({ max: options.unknownMax, ttl: options.unknownTtlMs });
   }
 
@@ -84,16 +128,46 @@ export class RouteCache implements OnModuleInit, OnModuleDestroy {
   }
 
   async get(id: string): Promise<TenantRoute | undefined> {
-    const cached = this.cache.get(id);
-    if (cached) {
+    const entry = this.cache.get(id);
+    if (entry !== undefined && entry.generation === this.generation && Date.now() < entry.freshUntil) {
       this.hits++;
-      return cached;
+      return entry.route;
     }
     if (this.unknown.has(id)) {
       this.unknownHits++;
       return undefined;
     }
     this.misses++;
+    if (this.downSince !== undefined) return this.whileDown(id, entry);
+    return this.read(id);
+  }
+
+  /** The registry as last seen, and how many routes are served from their last read meanwhile. */
+  registryState(): RegistryState {
+    if (this.downSince === undefined) return { up: true, staleRoutes: 0 };
+    this.cache.purgeStale();
+    return { up: false, downSince: this.downSince, staleRoutes: this.cache.size };
+  }
+
+  /** The registry answered (a route read, the readiness probe): if it was away, every route is read again on its next use. */
+  registryAnswered(): void {
+    if (this.downSince === undefined) return;
+    this.downSince = undefined;
+    this.generation++;
+    this.unknown.clear();
+    this.outage.ok();
+  }
+
+  /** The registry could not be read: known routes are served as they were last read. */
+  registryFailed(error: unknown): void {
+    this.retryAt = Date.now() + REGISTRY_RETRY_MS;
+    if (this.downSince !== undefined) return;
+    this.downSince = Date.now();
+    this.outage.failed(error);
+  }
+
+  /** One registry read per name at a time, whoever asks. */
+  private read(id: string): Promise<TenantRoute | undefined> {
     let pending = this.loading.get(id);
     if (!pending) {
       pending = this.load(id).finally(() => this.loading.delete(id));
@@ -102,44 +176,84 @@ export class RouteCache implements OnModuleInit, OnModuleDestroy {
     return pending;
   }
 
+  /**
+   * The registry is away: a known tenant is served from its last read at once, and one
+   * request a second tries the registry (in the background when a route answers); a
+   * tenant never seen gets 503.
+   */
+  private async whileDown(id: string, entry: Entry | undefined): Promise<TenantRoute | undefined> {
+    const retry = Date.now() >= this.retryAt;
+    if (retry) this.retryAt = Date.now() + REGISTRY_RETRY_MS;
+    if (entry !== undefined) {
+      if (retry) this.read(id).catch(() => undefined);
+      this.staleHits++;
+      return entry.route;
+    }
+    if (retry) return this.read(id);
+    const fromRedis = await this.readShared(id);
+    if (fromRedis) {
+      this.sharedHits++;
+      return fromRedis;
+    }
+    throw unreadable();
+  }
+
   private async load(id: string): Promise<TenantRoute | undefined> {
     const epoch = this.epoch;
     const fromRedis = await this.readShared(id);
     if (fromRedis) {
       this.sharedHits++;
-      if (epoch === this.epoch) this.cache.set(id, fromRedis);
+      if (epoch === this.epoch) this.remember(id, fromRedis);
       return fromRedis;
     }
     this.registryReads++;
-    // a registry that does not answer (paused, cut off) is a 503 in bounded time, like one that refuses
-    const route = await within(this.queries.execute(new ResolveRouteQuery(id)), this.options.loadTimeoutMs, () => new Unavailable('The registry does not answer; try again shortly.', { retryAfterSeconds: 1 }));
+    let route: TenantRoute | undefined;
+    try {
+      // a registry that does not answer (paused, cut off) counts as away after the acquire timeout, like one that refuses
+      route = await within(this.queries.execute(new ResolveRouteQuery(id)), this.options.loadTimeoutMs, () => new Unavailable('The registry does not answer; try again shortly.', { retryAfterSeconds: 1 }));
+    } catch (error) {
+      if (!(fromServerFault(error) instanceof Unavailable)) throw error;
+      this.registryFailed(error);
+      const last = this.cache.get(id);
+      if (last === undefined) throw unreadable();
+      this.staleHits++;
+      return last.route;
+    }
+    this.registryAnswered();
     if (epoch === this.epoch) {
       if (route) {
-        this.cache.set(id, route);
+        this.remember(id, route);
         void this.writeShared(id, route);
       } else {
+        this.cache.delete(id);
         this.unknown.set(id, true);
       }
     }
     return route;
   }
 
+  private remember(id: string, route: TenantRoute): void {
+    this.cache.set(id, { route, freshUntil: Date.now() + this.options.ttlMs, generation: this.generation });
+  }
+
   private async readShared(id: string): Promise<TenantRoute | undefined> {
     if (this.shared?.status !== 'ready') return undefined;
     try {
       const text = await this.shared.get(routeKey(id));
-      return text ? (JSON.parse(text) as Entry).route : undefined;
+      const route = text ? (JSON.parse(text) as Shared).route : undefined;
+      return route?.server ? route : undefined; // written by an older data plane (no server): read it again
     } catch {
       return undefined; // Redis trouble: the registry answers
     }
   }
 
   private async writeShared(id: string, route: TenantRoute): Promise<void> {
-    if (this.shared?.status !== 'ready') return;
-    const entry: Entry = { route };
+    if (this.shared?.status !== 'ready' || this.options.ttlMs === 0) return;
+    const entry: Shared = { route };
     await this.shared.set(routeKey(id), JSON.stringify(entry), 'PX', this.options.ttlMs).catch(() => undefined);
   }
 
+  /** A tenant changed: what we know of it is dropped, last known route included. */
   invalidate(id: string): void {
     this.epoch++;
     this.cache.delete(id);
@@ -147,10 +261,13 @@ export class RouteCache implements OnModuleInit, OnModuleDestroy {
     this.loading.delete(id);
   }
 
-  /** Everything dropped: an event channel reconnected, and what it missed while away is unknown. */
+  /**
+   * Everything is read again: an event channel reconnected, and what it missed while away
+   * is unknown. Routes are kept only as last known ones, for when the registry cannot be read.
+   */
   clear(): void {
     this.epoch++;
-    this.cache.clear();
+    this.generation++;
     this.unknown.clear();
     this.loading.clear();
   }
@@ -167,4 +284,8 @@ export class RouteCache implements OnModuleInit, OnModuleDestroy {
       // not one of ours
     }
   }
+}
+
+function unreadable(): Unavailable {
+  return new Unavailable('The registry cannot be read right now and this tenant is not known here yet; try again shortly.', { retryAfterSeconds: 1 });
 }

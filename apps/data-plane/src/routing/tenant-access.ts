@@ -44,7 +44,8 @@ export class TenantAccess {
       return { route: undefined, refusal: new TenantNotFound(subdomain ?? '', `Unknown tenant${subdomain ? ` "${subdomain}"` : ''}: use ${this.urlPattern}.`) };
     }
     if (keyTenant !== route.id) {
-      const owner = await this.routes.get(keyTenant);
+      // whose key it is only picks 403 over 401: a registry that cannot say makes it 401, not 503
+      const owner = await this.routes.get(keyTenant).catch(() => undefined);
       if (owner && matches(key, owner.keyHashes)) return { route, refusal: new Forbidden(`This API key belongs to another tenant, not "${route.id}".`) };
       return { route, refusal: new Unauthorized('Invalid API key.') };
     }

@@ -457,7 +457,8 @@ export const SETTINGS = {
     min: 2,
     max: 100_000,
     processes: ['data-plane'],
-    description: 'Data plane: server connections of one process, all pools together (a quarter for the shared schema-mode pool, the rest for database-mode tenant pools).',
+    description:
+      'Data plane: connections one process holds on each PostgreSQL server (a budget per registered server, all its pools together: a quarter for its shared schema-mode pool, the rest for database-mode tenant pools); a server that is busy or down costs only its own tenants.',
   }),
   tenantPoolSize: integer({ env: 'KRYONIX_TENANT_POOL_SIZE', default: 1, min: 1, max: 100, processes: ['data-plane'], description: "Data plane: connections of one database-mode tenant's pool." }),
   poolIdleMs: millis({ env: 'KRYONIX_POOL_IDLE_MS', default: 30_000, min: 100, processes: ['data-plane'], description: 'Data plane: idle connections are closed after this long.' }),
@@ -498,7 +499,21 @@ export const SETTINGS = {
     processes: ['data-plane'],
     description: 'Data plane: `application_name` of its server connections, to tell processes apart in `pg_stat_activity`.',
   }),
-  routeTtlMs: millis({ env: 'KRYONIX_ROUTE_TTL_MS', default: 5_000, min: 0, max: 3_600_000, processes: ['data-plane'], description: "Data plane: how long a tenant's route (status, keys, schemas) is cached; Redis events drop entries at once." }),
+  routeTtlMs: millis({
+    env: 'KRYONIX_ROUTE_TTL_MS',
+    default: 5_000,
+    min: 0,
+    max: 3_600_000,
+    processes: ['data-plane'],
+    description: "Data plane: how long a tenant's route (server, status, keys, schemas) is used before the registry is read again (0: at every request); tenant events drop entries at once.",
+  }),
+  routeStaleMaxMs: duration({
+    env: 'KRYONIX_ROUTE_STALE_MAX',
+    default: '24h',
+    processes: ['data-plane'],
+    description:
+      "Data plane: while the registry cannot be read, tenants it served before are still served from their last known route (keys included) for this long after its last read; tenants never seen get 503, and `/readyz` and the metrics say so. 0: none (every route needs the registry once its TTL is over).",
+  }),
   unknownTenantTtlMs: millis({
     env: 'KRYONIX_UNKNOWN_TENANT_TTL_MS',
     default: 1_000,

@@ -15,6 +15,7 @@ export class ResolveRouteHandler implements IQueryHandler<ResolveRouteQuery, Ten
     if (!tenant) return undefined;
     return {
       id: tenant.id,
+      server: tenant.serverName,
       status: tenant.status,
       mode: tenant.mode,
       database: tenant.databaseName,

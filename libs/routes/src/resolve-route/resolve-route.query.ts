@@ -4,6 +4,8 @@ import type { IsolationMode, TenantStatus } from '@kryonix/domain';
 /** What the data plane needs to serve a tenant: where its data is, who it is in PostgreSQL, which keys open it. */
 export interface TenantRoute {
   id: string;
+  /** The registered PostgreSQL server the tenant lives on (`default`: the registry's own). */
+  server: string;
   status: TenantStatus;
   mode: IsolationMode;
   database: string;

@@ -1,6 +1,6 @@
 import { CommandHandler, ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { DEFAULT_SERVER, InvalidInput, ServerExists, ServerUnfit, Unavailable, validateServerName } from '@kryonix/domain';
-import { DatabaseConnector, GatewayAccess, SecretBox, ServerRepository, scramSha256Verifier, serverProblems } from '@kryonix/platform';
+import { DatabaseConnector, GatewayAccess, SecretBox, ServerRepository, serverProblems } from '@kryonix/platform';
 import { ServerRecordRepository, serverSecretContext } from '@kryonix/registry';
 import { ListServersQuery, ServerSummary } from '../list-servers/list-servers.query';
 import { AddServerCommand } from './add-server.command';
@@ -39,7 +39,7 @@ export class AddServerHandler implements ICommandHandler<AddServerCommand, Serve
       }
       const problems = serverProblems(facts, moves);
       if (problems.length) throw new ServerUnfit(name, `Server "${name}" cannot take tenants${moves ? ' or moves' : ''}: ${problems.join('; ')}.`, { problems });
-      await this.servers.ensureGatewayRole(admin, scramSha256Verifier(this.gateway.password(), 16), true);
+      await this.servers.ensureGatewayRole(admin, this.gateway.verifier(), true);
       await this.records.insert({
         name,
         adminUrlEnc: this.secrets.encrypt(adminUrl, serverSecretContext(name)),

@@ -1,3 +1,5 @@
 export * from './fleet-migrator';
 export * from './drift-detector';
 export * from './fleet.module';
+export * from './moves/tenant-mover';
+export * from './moves/replication.repository';

@@ -15,6 +15,7 @@ import {
   SetServerStateCommand,
   RemoveServerCommand,
   SetRateLimitCommand,
+  MoveTenantCommand,
   ShowTenantQuery,
   SuspendTenantCommand,
   TenantLogQuery,
@@ -87,6 +88,10 @@ export class InProcessTenantService implements TenantService {
   }
   removeServer(name: string) {
     return this.command(new RemoveServerCommand(name));
+  }
+
+  move(input: Parameters<TenantService['move']>[0], onPhase?: Parameters<TenantService['move']>[1]) {
+    return this.command(new MoveTenantCommand(input, onPhase));
   }
 
   private command<R>(command: CqrsCommand<R>): Promise<R> {

@@ -1,5 +1,5 @@
 import type { StepEvent } from '@kryonix/provisioning';
-import type { AddServerInput, ServerSummary, CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantConnection, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
+import type { AddServerInput, MoveResult, ServerSummary, CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantConnection, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
 
 export type { CreatedTenant };
 
@@ -28,4 +28,6 @@ export interface TenantService {
   showServer(name: string): Promise<ServerSummary>;
   setServerState(name: string, state: 'active' | 'cordoned'): Promise<{ name: string; state: 'active' | 'cordoned' }>;
   removeServer(name: string): Promise<{ name: string; removed: true }>;
+  /** Moves a tenant to another server; `onPhase` sees each phase as it ends (through --api: once the job is over). */
+  move(input: { id: string; to: string; attempts?: number }, onPhase?: (e: StepEvent) => void): Promise<MoveResult>;
 }

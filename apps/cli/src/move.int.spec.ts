@@ -1,10 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { projectPath } from '@kryonix/platform';
-import { ExtraPostgres, TestEnv, createTestEnv, startExtraPostgres, tenantRolePassword, testDatabaseUrl } from '@kryonix/testing';
+import { ExtraPostgres, TestEnv, createTestEnv, spawnControlPlane, startExtraPostgres, tenantRolePassword, testDatabaseUrl } from '@kryonix/testing';
 
 const BIN = projectPath('bin', 'kryonix.js');
 let env: TestEnv;
@@ -44,6 +44,18 @@ afterAll(async () => {
 function kryonix(args: string[], extra: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...env.env, KRYONIX_MODULES_DIR: modulesDir, ...extra }, encoding: 'utf8', timeout: 180_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same, without blocking this process (a writer runs in it meanwhile). */
+function kryonixAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env.env, KRYONIX_MODULES_DIR: modulesDir } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 const SERVERS = { default: () => testDatabaseUrl(), 'pg-b': () => b.url, 'pg-c': () => c.url } as const;
@@ -130,7 +142,7 @@ describe('kryonix tenant move', () => {
     await source.query(`INSERT INTO crm.leads (nome, email) SELECT 'lead ' || g, 'l' || g || '@x.test' FROM generate_series(1, 500) g`);
     await source.query(`INSERT INTO contador.contagens (nome, valor) SELECT 'c' || g, g * 1.5 FROM generate_series(1, 300) g`);
     const writes = writer(source, 'contador.contagens');
-    const moved = kryonix(['tenant', 'move', 'mv-db', '--to', 'pg-b']);
+    const moved = await kryonixAsync(['tenant', 'move', 'mv-db', '--to', 'pg-b']);
     const acked = await writes.stop();
     await source.end().catch(() => undefined);
     expect(moved.stderr).toBe('');
@@ -138,7 +150,8 @@ describe('kryonix tenant move', () => {
     for (const phase of ['prepare_target', 'copy', 'cut_over', 'verify', 'clean_up']) expect(moved.stdout).toMatch(new RegExp(`✔ ${phase} +[\\d.]+ m?s`));
     expect(moved.stdout).toContain('Moved tenant mv-db from default to pg-b');
     expect(moved.stdout).toContain('checksums equal on both servers');
-    expect(acked.length).toBeGreaterThan(0);
+    // the writer kept writing to the source through the copy, until the cut-over took its rights there
+    expect(acked.length).toBeGreaterThan(20);
 
     expect(await registry(`SELECT server_name FROM tenant_management.clientes WHERE id = 'mv-db'`)).toEqual([{ server_name: 'pg-b' }]);
     const [move] = await registry<{ phase: string; verified: boolean; keep: boolean }>(`SELECT phase, verified, source_purge_after > now() + interval '23 hours' AS keep FROM tenant_management.moves WHERE tenant_id = 'mv-db'`);
@@ -281,4 +294,61 @@ describe('kryonix tenant move', () => {
     expect(await leftovers('default', 'kryonix_tenants')).toEqual(NONE);
     expect(await leftovers('pg-b', 'kryonix_tenants')).toEqual(NONE);
   });
+
+  it('POST /v1/tenants/:id/move is a durable job: a control plane killed mid-copy, the next one rolls it back and moves again; --api follows it', async () => {
+    expect(kryonix(['tenant', 'create', 'mv-api', 'Through the API', '--modules', 'crm,contador', '--server', 'default']).code).toBe(0);
+    await on('default', `INSERT INTO contador.contagens (nome) SELECT 'c' || g FROM generate_series(1, 100) g`, [], 'kryonix_cliente_mv_api');
+    const jobSettings = { KRYONIX_JOB_POLL_MS: '50', KRYONIX_JOB_HEARTBEAT_MS: '200', KRYONIX_JOB_STALE_MS: '1500' };
+    const first = await controlPlane({ ...jobSettings, KRYONIX_FAILPOINTS: 'copy=hang' });
+    let second: { child: ChildProcess; url: string } | undefined;
+    try {
+      const refused = await api(first.url, 'POST', '/v1/tenants/mv-api/move', { to: 'default' });
+      expect(refused.status).toBe(400);
+      const queued = await api(first.url, 'POST', '/v1/tenants/mv-api/move', { to: 'pg-b' });
+      expect(queued.status).toBe(202);
+      const job = queued.body as { id: string; kind: string };
+      expect(job.kind).toBe('move_tenant');
+      await until(() => registry(`SELECT 1 FROM tenant_management.moves WHERE tenant_id = 'mv-api' AND phase = 'copy' AND details ? 'copy'`), 'the job never copied').finally(() => first.child.kill('SIGKILL'));
+      second = await controlPlane(jobSettings);
+      const deadline = Date.now() + 120_000;
+      let done: { status: string; result: Record<string, unknown> | null; attempts: number };
+      for (;;) {
+        done = (await api(second.url, 'GET', `/v1/jobs/${job.id}`)).body as typeof done;
+        if (done.status === 'succeeded' || done.status === 'failed') break;
+        if (Date.now() > deadline) throw new Error(`job still ${done.status}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(done).toMatchObject({ status: 'succeeded', attempts: 2, result: { outcome: 'moved', target: 'pg-b', verified: true, rows: 100 } });
+      expect(await registry(`SELECT phase, error LIKE 'rolled back: the move''s process stopped in phase copy%' AS rolled FROM tenant_management.moves WHERE tenant_id = 'mv-api' ORDER BY created_at`)).toEqual([
+        { phase: 'failed', rolled: true },
+        { phase: 'done', rolled: null },
+      ]);
+      expect(await leftovers('default', 'kryonix_cliente_mv_api')).toEqual(NONE);
+      expect(await leftovers('pg-b', 'kryonix_cliente_mv_api')).toEqual(NONE);
+
+      const back = kryonix(['tenant', 'move', 'mv-api', '--to', 'default', '--api', second.url, '--token', TOKEN]);
+      expect(back.stderr).toBe('');
+      expect(back.stdout).toMatch(/✔ cut_over/);
+      expect(back.stdout).toContain('Moved tenant mv-api from pg-b to default');
+      expect(await registry(`SELECT server_name FROM tenant_management.clientes WHERE id = 'mv-api'`)).toEqual([{ server_name: 'default' }]);
+      expect(await registry(`SELECT action, outcome FROM tenant_management.audit_log WHERE target = 'mv-api' AND action = 'tenant.move' ORDER BY at`)).toEqual([
+        { action: 'tenant.move', outcome: 'failure' },
+        { action: 'tenant.move', outcome: 'success' },
+        { action: 'tenant.move', outcome: 'success' },
+      ]);
+    } finally {
+      first.child.kill('SIGKILL');
+      second?.child.kill('SIGTERM');
+    }
+  });
 });
+
+const TOKEN = 'move-operator-token-0123456789';
+
+/** The control plane as its own process, so it can be killed with -9. */
+const controlPlane = (extra: Record<string, string>) => spawnControlPlane({ ...env.env, KRYONIX_MODULES_DIR: modulesDir, KRYONIX_OPERATOR_TOKEN: TOKEN, ...extra });
+
+async function api(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  return { status: res.status, body: await res.json() };
+}

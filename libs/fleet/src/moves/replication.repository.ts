@@ -115,10 +115,12 @@ export class ReplicationRepository {
   /**
    * The subscription (initial copy, then streaming) with a slot of the same name on the
    * source. Not in a transaction: creating its slot connects to the source now, so an
-   * unreachable source fails here.
+   * unreachable source fails here. `synchronous_commit = on`: the target flushes each
+   * applied commit at once, so the source's slot hears of it at once too (with the
+   * default `off` the cut-over waits for the target's WAL writer, hundreds of ms).
    */
   async createSubscription<DB>(db: Kysely<DB>, name: string, conninfo: string, publication: string): Promise<number> {
-    await sql`CREATE SUBSCRIPTION ${id(name)} CONNECTION ${sql.lit(conninfo)} PUBLICATION ${id(publication)} WITH (copy_data = true, create_slot = true, slot_name = ${sql.lit(assertSafeIdentifier(name))}, enabled = true)`.execute(db);
+    await sql`CREATE SUBSCRIPTION ${id(name)} CONNECTION ${sql.lit(conninfo)} PUBLICATION ${id(publication)} WITH (copy_data = true, create_slot = true, slot_name = ${sql.lit(assertSafeIdentifier(name))}, synchronous_commit = 'on', enabled = true)`.execute(db);
     const oid = await this.subscriptionOid(db, name);
     if (oid === undefined) throw new Error(`subscription ${name} was not created`);
     return oid;

@@ -309,7 +309,8 @@ describe('kryonix tenant move', () => {
       const job = queued.body as { id: string; kind: string };
       expect(job.kind).toBe('move_tenant');
       await until(() => registry(`SELECT 1 FROM tenant_management.moves WHERE tenant_id = 'mv-api' AND phase = 'copy' AND details ? 'copy'`), 'the job never copied').finally(() => first.child.kill('SIGKILL'));
-      second = await controlPlane(jobSettings);
+      // the next control plane keeps source copies for 1 s only, and purges them every 300 ms
+      second = await controlPlane({ ...jobSettings, KRYONIX_MOVE_KEEP: '1', KRYONIX_WORKER_INTERVAL_MS: '300' });
       const deadline = Date.now() + 120_000;
       let done: { status: string; result: Record<string, unknown> | null; attempts: number };
       for (;;) {
@@ -325,6 +326,9 @@ describe('kryonix tenant move', () => {
       ]);
       expect(await leftovers('default', 'kryonix_cliente_mv_api')).toEqual(NONE);
       expect(await leftovers('pg-b', 'kryonix_cliente_mv_api')).toEqual(NONE);
+      await until(() => registry(`SELECT 1 FROM tenant_management.moves WHERE tenant_id = 'mv-api' AND phase = 'done' AND source_purged_at IS NOT NULL`), 'the kept copy was never purged');
+      expect(await on('default', `SELECT 1 FROM pg_database WHERE datname = 'kryonix_cliente_mv_api'`)).toEqual([]);
+      expect(await on('default', `SELECT 1 FROM pg_roles WHERE rolname = 'cliente_mv_api_user'`)).toEqual([]);
 
       const back = kryonix(['tenant', 'move', 'mv-api', '--to', 'default', '--api', second.url, '--token', TOKEN]);
       expect(back.stderr).toBe('');

@@ -15,6 +15,7 @@ import { tenantListCommand } from './commands/tenant-list.command';
 import { tenantLogCommand } from './commands/tenant-log.command';
 import { tenantRepairCommand } from './commands/tenant-repair.command';
 import { tenantShowCommand } from './commands/tenant-show.command';
+import { tenantMoveCommand } from './commands/tenant-move.command';
 
 export function buildProgram(): Command {
   const program = new Command('kryonix')
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--api <url>', 'send commands to a running control plane instead of running them here').env('KRYONIX_API_URL'))
     .addOption(new Option('--token <token>', 'operator token for --api (default: $KRYONIX_HOME/operator-token when it exists)').env('KRYONIX_OPERATOR_TOKEN'));
   const tenant = new Command('tenant').description('create, inspect and change tenants');
-  for (const c of [tenantCreateCommand(), tenantListCommand(), tenantShowCommand(), tenantLogCommand(), tenantRepairCommand(), ...tenantLifecycleCommands(), ...tenantConnectionCommands()]) tenant.addCommand(c);
+  for (const c of [tenantCreateCommand(), tenantListCommand(), tenantShowCommand(), tenantLogCommand(), tenantRepairCommand(), tenantMoveCommand(), ...tenantLifecycleCommands(), ...tenantConnectionCommands()]) tenant.addCommand(c);
   program.addCommand(tenant);
   program.addCommand(new Command('module').description('SQL modules').addCommand(moduleListCommand()));
   program.addCommand(serverCommand());

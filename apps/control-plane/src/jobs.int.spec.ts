@@ -1,8 +1,6 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectPath } from '@kryonix/platform';
-import { freePort, createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
+import { createTestEnv, TestEnv, spawnControlPlane as startControlPlaneProcess, withAdmin } from '@kryonix/testing';
 import { ControlPlaneServer, startControlPlane } from './server';
 
 const TOKEN = 'jobs-operator-token-0123456789';
@@ -33,25 +31,8 @@ async function waitJob(url: string, id: string, timeoutMs = 30_000) {
   }
 }
 
-/** The control plane as its own process (`node dist/control-plane.js`), so it can be killed with -9. */
-async function spawnControlPlane(extra: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [projectPath('dist', 'control-plane.js')], {
-    env: { ...process.env, ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_CONTROL_PORT: String(port), KRYONIX_LOG_LEVEL: 'warn', ...extra },
-    stdio: 'ignore',
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return { child, url };
-    } catch {
-      // starting
-    }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error('control plane did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The control plane as its own process, so it can be killed with -9. */
+const spawnControlPlane = (extra: Record<string, string>) => startControlPlaneProcess({ ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, ...extra });
 
 describe('durable jobs', () => {
   it('a control plane killed (-9) during a provisioning job: the restarted one finishes the job', async () => {

@@ -19,6 +19,7 @@ import { ReadinessController } from './routing/readiness.controller';
 import { TenantAccess } from './routing/tenant-access';
 import { TenantGuard } from './routing/tenant.guard';
 import { TenantEventsListener } from './routing/tenant-events.listener';
+import { MOVE_HOLD_MS, MoveHold } from './routing/move-hold';
 
 export interface DataPlaneOptions {
   connections: ConnectionOptions;
@@ -41,7 +42,13 @@ export class DataPlaneModule {
         { provide: ROUTE_CACHE_OPTIONS, useValue: options.routes },
         { provide: RATE_LIMIT_OPTIONS, useValue: options.rateLimit },
         RateLimiter,
-        { provide: TenantAccess, useFactory: (routes: RouteCache, settings: KryonixConfig) => new TenantAccess(routes, settings.baseDomain, tenantUrl(settings, '<tenant>')), inject: [RouteCache, KRYONIX_CONFIG] },
+        { provide: MOVE_HOLD_MS, useValue: config.moveMaxPauseMs },
+        MoveHold,
+        {
+          provide: TenantAccess,
+          useFactory: (routes: RouteCache, settings: KryonixConfig, moves: MoveHold) => new TenantAccess(routes, settings.baseDomain, tenantUrl(settings, '<tenant>'), moves),
+          inject: [RouteCache, KRYONIX_CONFIG, MoveHold],
+        },
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
         TenantConnections,
         RouteCache,

@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'SERVER_EXISTS'
   | 'SERVER_UNFIT'
   | 'SERVER_IN_USE'
+  | 'TENANT_MOVING'
+  | 'MOVE_FAILED'
   | 'INTERNAL';
 
 const BRAND = Symbol.for('kryonix.error');
@@ -267,6 +269,24 @@ export class ServerInUse extends KryonixError {
   }
 }
 
+/** The tenant is being moved to another server: changes of its schemas, role or status wait until the move is over. */
+export class TenantMoving extends KryonixError {
+  constructor(id: string, move: { id: string; target: string }, operation: string) {
+    super(
+      'TENANT_MOVING',
+      `Tenant "${id}" is being moved to server "${move.target}" (move ${move.id}); cannot ${operation} until the move is over. If its process died, \`kryonix tenant repair ${id}\` finishes or rolls it back.`,
+      { id, move: move.id, target: move.target },
+    );
+  }
+}
+
+/** A move that could not be completed; the message says where the tenant is served from now. */
+export class MoveFailed extends KryonixError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('MOVE_FAILED', message, details);
+  }
+}
+
 export class InternalError extends KryonixError {
   constructor(message: string) {
     super('INTERNAL', message);
@@ -325,6 +345,10 @@ export const ERROR_MAPPINGS: Readonly<Record<ErrorCode, ErrorMapping>> = {
   // The server's own settings or rights do not allow it (wal_level, CREATEROLE, …): the operator fixes the server.
   SERVER_UNFIT: { http: 422, exit: 2 },
   SERVER_IN_USE: { http: 409, exit: 3 },
+  // A move is under way: a conflict with the tenant's state, retried by a durable job.
+  TENANT_MOVING: { http: 409, exit: 3 },
+  // A move gave up (writes never paused long enough, a copy that does not match): nothing the request can fix.
+  MOVE_FAILED: { http: 409, exit: 1 },
   INTERNAL: { http: 500, exit: 1 },
 };
 

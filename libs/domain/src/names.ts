@@ -19,6 +19,9 @@ export const TENANT_EVENTS_CHANNEL = 'kryonix:tenants';
 /** The same events on PostgreSQL's LISTEN/NOTIFY (control database): the default channel, Redis or not. */
 export const TENANT_EVENTS_PG_CHANNEL = 'kryonix_tenants';
 
+/** The event types of a move's cut-over, as data planes read them off the channel: hold the tenant's requests, then let them go. */
+export const TENANT_MOVE_EVENTS = { moving: 'TenantMoving', moved: 'TenantMoved', abandoned: 'TenantMoveAbandoned' } as const;
+
 export function identifierPart(tenantId: string): string {
   return tenantId.replace(/-/g, '_');
 }

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Kysely } from 'kysely';
 import { TenantStatus, tenantSchemaName, TenantNotFound, MigrationChanged } from '@kryonix/domain';
-import { ModuleLedgerRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
+import { ModuleLedgerRepository, MoveRepository, RegistryDatabase, TenantRecord, TenantRepository } from '@kryonix/registry';
 import { ModuleCatalog } from '@kryonix/modules';
 import { withTenantLock } from '@kryonix/provisioning';
 import { TenantServers } from '@kryonix/provisioning';
@@ -36,6 +36,8 @@ export interface MigrateReport {
   failed: Array<{ tenant: string; error: string }>;
   /** Not attempted: the run stopped at a failure. */
   notAttempted: string[];
+  /** Left for a later run: a move to another server is under way (logical replication carries no DDL). */
+  skipped: Array<{ tenant: string; reason: 'moving' }>;
   dryRun: boolean;
   durationMs: number;
 }
@@ -75,21 +77,25 @@ export class FleetMigrator {
       applied.set(key, Math.max(applied.get(key) ?? 0, row.version));
     }
     const planned: TenantPlan[] = [];
+    const moving = new Set((await new MoveRepository(this.registry).openFor(tenants.map((t) => t.id))).map((m) => m.tenantId));
+    const skipped: MigrateReport['skipped'] = [];
     for (const t of tenants) {
       const steps = t.modules
         .filter((m) => modules.includes(m))
         .map((m) => ({ module: m, from: applied.get(`${t.id}/${m}`) ?? 0, to: target[m]! }))
         .filter((s) => s.from < s.to);
-      if (steps.length) planned.push({ tenant: t.id, steps });
+      if (steps.length && moving.has(t.id)) skipped.push({ tenant: t.id, reason: 'moving' });
+      else if (steps.length) planned.push({ tenant: t.id, steps });
     }
     const report: MigrateReport = {
       target,
       selected: tenants.length,
-      upToDate: tenants.length - planned.length,
+      upToDate: tenants.length - planned.length - skipped.length,
       planned,
       migrated: [],
       failed: [],
       notAttempted: [],
+      skipped,
       dryRun: Boolean(options.dryRun),
       durationMs: 0,
     };
@@ -101,7 +107,10 @@ export class FleetMigrator {
     let stop = false;
     const runOne = async (plan: TenantPlan) => {
       try {
-        await this.migrateTenant(byId.get(plan.tenant)!, plan);
+        if ((await this.migrateTenant(byId.get(plan.tenant)!, plan)) === 'moving') {
+          report.skipped.push({ tenant: plan.tenant, reason: 'moving' });
+          return;
+        }
         report.migrated.push(plan.tenant);
         options.onProgress?.({ tenant: plan.tenant, status: 'migrated', done: ++done, total: planned.length });
       } catch (error) {
@@ -141,16 +150,18 @@ export class FleetMigrator {
       }
     });
     await Promise.all(workers);
-    const attempted = new Set([...report.migrated, ...report.failed.map((f) => f.tenant)]);
+    const attempted = new Set([...report.migrated, ...report.failed.map((f) => f.tenant), ...report.skipped.map((s) => s.tenant)]);
     report.notAttempted = planned.map((p) => p.tenant).filter((t) => !attempted.has(t));
     report.durationMs = performance.now() - started;
     return report;
   }
 
   /** One tenant, under its lock: reconcile with the schemas' own versions, apply the rest in one transaction, then record. */
-  private async migrateTenant(t: TenantRecord, plan: TenantPlan): Promise<void> {
+  private async migrateTenant(t: TenantRecord, plan: TenantPlan): Promise<'moving' | void> {
     const { storage } = await this.servers.get(t.serverName); // the tenant's own server
-    await withTenantLock(this.registry, t.id, async (admin) => {
+    return withTenantLock(this.registry, t.id, async (admin) => {
+      // a move that started since the plan was made
+      if (await new MoveRepository(admin).findOpen(t.id)) return 'moving';
       const schemaOf = (m: string) => tenantSchemaName(t.id, t.mode, m);
       const onDisk = await storage.schemaVersions(t.databaseName, plan.steps.map((s) => schemaOf(s.module)));
       const ledger = new ModuleLedgerRepository(admin);

@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { ModuleCatalog } from '@kryonix/modules';
-import { DatabaseConnector } from '@kryonix/platform';
+import { DatabaseConnector, KRYONIX_CONFIG, type KryonixConfig, SecretBox } from '@kryonix/platform';
 import { TenantServers, TenantStorageModule, TenantStorageRepository } from '@kryonix/provisioning';
-import { REGISTRY_DB, type RegistryDatabase } from '@kryonix/registry';
+import { REGISTRY_DB, type RegistryDatabase, ServerDirectory } from '@kryonix/registry';
 import { DriftDetector } from './drift-detector';
 import { FleetMigrator } from './fleet-migrator';
+import { TenantMover } from './moves/tenant-mover';
 
-/** Work over the whole fleet: migrations to new module versions, drift detection. */
+/** Work over the whole fleet: migrations to new module versions, drift detection, tenant moves between servers. */
 @Module({
   imports: [TenantStorageModule],
   providers: [
@@ -21,7 +22,13 @@ import { FleetMigrator } from './fleet-migrator';
       useFactory: (registry: Kysely<RegistryDatabase>, connector: DatabaseConnector, storage: TenantStorageRepository, catalog: ModuleCatalog, servers: TenantServers) => new DriftDetector(registry, connector, storage, catalog, servers),
       inject: [REGISTRY_DB, DatabaseConnector, TenantStorageRepository, ModuleCatalog, TenantServers],
     },
+    {
+      provide: TenantMover,
+      useFactory: (registry: Kysely<RegistryDatabase>, servers: TenantServers, directory: ServerDirectory, catalog: ModuleCatalog, secrets: SecretBox, config: KryonixConfig) =>
+        new TenantMover(registry, servers, directory, catalog, secrets, { maxPauseMs: config.moveMaxPauseMs, keepMs: config.moveKeepMs, failpoints: config.failpoints }),
+      inject: [REGISTRY_DB, TenantServers, ServerDirectory, ModuleCatalog, SecretBox, KRYONIX_CONFIG],
+    },
   ],
-  exports: [FleetMigrator, DriftDetector],
+  exports: [FleetMigrator, DriftDetector, TenantMover],
 })
 export class FleetModule {}

@@ -78,7 +78,8 @@ async function undoAll<C>(done: Step<C>[], ctx: C, options: PlanOptions): Promis
   return true;
 }
 
-async function failpoint(points: ReadonlyMap<string, FailpointAction> | undefined, step: string): Promise<void> {
+/** Runs the failpoint of `step`, if one is set (also used by the phases of a tenant move). */
+export async function failpoint(points: ReadonlyMap<string, FailpointAction> | undefined, step: string): Promise<void> {
   const action = points?.get(step);
   if (action === 'fail') throw new Error(`failpoint: step ${step} forced to fail`);
   if (action === 'hang') await new Promise(() => undefined);

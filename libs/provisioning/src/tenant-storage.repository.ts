@@ -272,6 +272,18 @@ export class TenantStorageRepository {
     await this.changeAcl(database, (db) => sql.raw(statements.join(';\n')).execute(db));
   }
 
+  /**
+   * What a move's replication role reads on the source: CONNECT on the database, USAGE of
+   * the schemas and SELECT on their tables (the initial copy). Dropped with the role.
+   */
+  async grantCopyAccess(database: string, role: string, schemas: readonly string[]): Promise<void> {
+    const statements = [
+      `GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(role)}`,
+      ...schemas.flatMap((s) => [`GRANT USAGE ON SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`, `GRANT SELECT ON ALL TABLES IN SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)}`]),
+    ];
+    await this.changeAcl(database, (db) => sql.raw(statements.join(';\n')).execute(db));
+  }
+
   /** Takes back what grantAccess gave; `database: false` keeps CONNECT (detaching some schemas only). */
   async revokeAccess<DB>(admin: Kysely<DB>, database: string, role: string, schemas: readonly string[], options: { database?: boolean } = {}): Promise<void> {
     if (!(await this.roleExists(admin, role)) || !(await this.databaseExists(admin, database))) return;

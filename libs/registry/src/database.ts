@@ -104,7 +104,35 @@ export interface JobsTable {
   finished_at: Timestamp | null;
 }
 
+export type MovePhase = 'prepare_target' | 'copy' | 'cut_over' | 'verify' | 'clean_up' | 'rolling_back' | 'done' | 'failed';
+
+export interface MovesTable {
+  id: string;
+  tenant_id: string;
+  source: string;
+  target: string;
+  isolation_mode: 'database' | 'schema';
+  database_name: string;
+  role_name: string;
+  schemas: JSONColumnType<string[], string, string>;
+  phase: MovePhase;
+  attempts: Generated<number>;
+  max_attempts: number;
+  subscription_oid: ColumnType<string | null, number | null | undefined, number | null>;
+  job_id: string | null;
+  switched_at: Timestamp | null;
+  verified: boolean | null;
+  details: JSONColumnType<Record<string, unknown>, string | undefined, string>;
+  error: string | null;
+  source_purge_after: Timestamp | null;
+  source_purged_at: Timestamp | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  finished_at: Timestamp | null;
+}
+
 export interface RegistryDatabase {
+  'tenant_management.moves': MovesTable;
   'tenant_management.jobs': JobsTable;
   'tenant_management.audit_log': AuditLogTable;
   'tenant_management.clientes': ClientesTable;

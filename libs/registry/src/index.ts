@@ -11,3 +11,4 @@ export * from './tokens';
 export * from './registry.module';
 export * from './server-record.repository';
 export * from './server-directory';
+export * from './move.repository';

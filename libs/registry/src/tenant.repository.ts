@@ -161,6 +161,11 @@ export class TenantRepository {
       .execute();
   }
 
+  /** The server the tenant lives on (a move's cut-over). */
+  async setServer(id: string, server: string): Promise<void> {
+    await this.db.updateTable('tenant_management.clientes').set({ server_name: server, updated_at: sql<Date>`now()` }).where('id', '=', id).execute();
+  }
+
   async setRateLimit(id: string, perMinute: number | null): Promise<void> {
     await this.db.updateTable('tenant_management.clientes').set({ rate_limit_per_minute: perMinute, updated_at: sql<Date>`now()` }).where('id', '=', id).execute();
   }

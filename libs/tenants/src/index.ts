@@ -39,3 +39,5 @@ export * from './list-servers/list-servers.query';
 export * from './set-server-state/set-server-state.command';
 export * from './remove-server/remove-server.command';
 export * from './plan-rebalance/plan-rebalance.query';
+export * from './move-tenant/move-tenant.command';
+export * from './purge-kept-copies/purge-kept-copies.command';

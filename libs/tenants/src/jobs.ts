@@ -4,6 +4,7 @@ export const JOB_KINDS = {
   changeModules: 'change_modules',
   purgeTenant: 'purge_tenant',
   migrateFleet: 'migrate_fleet',
+  moveTenant: 'move_tenant',
 } as const;
 
 export interface CreateTenantPayload {
@@ -21,4 +22,9 @@ export interface PurgeTenantPayload {
   id: string;
   /** The tenant the purge was queued for: a newer tenant with the same id is left alone. */
   createdAt?: string;
+}
+export interface MoveTenantPayload {
+  id: string;
+  to: string;
+  attempts: number;
 }

@@ -40,6 +40,9 @@ import { ApplySessionTimeoutsHandler } from './apply-session-timeouts/apply-sess
 import { RefreshTenantFilesHandler } from './refresh-tenant-files/refresh-tenant-files.handler';
 import { IssueTenantCertificatesHandler } from './issue-tenant-certificates/issue-tenant-certificates.handler';
 import { SubmitCreateTenantHandler } from './submit-create-tenant/submit-create-tenant.handler';
+import { MoveTenantHandler } from './move-tenant/move-tenant.handler';
+import { MoveRefusals } from './move-tenant/move-refusals';
+import { PurgeKeptCopiesHandler } from './purge-kept-copies/purge-kept-copies.handler';
 
 export type TenantsOptions = ProvisioningOptions;
 
@@ -100,6 +103,9 @@ export class TenantsModule {
         DetectDriftHandler,
         SubmitMigrationHandler,
         SetRateLimitHandler,
+        MoveRefusals,
+        MoveTenantHandler,
+        PurgeKeptCopiesHandler,
       ],
       exports: [ProvisioningModule, FleetModule, AuditedCommands],
     };

@@ -8,3 +8,4 @@ export * from './hostile';
 export * from './extra-postgres';
 export * from './certificate-authority';
 export * from './rejection';
+export * from './control-plane-process';

@@ -62,12 +62,14 @@ export function migrateCommand(): Command {
         else {
           const lines = planShown ? [] : planLines(report);
           if (report.dryRun) lines.push(...report.planned.map((p) => `  ${p.tenant}: ${p.steps.map((s) => `${s.module} ${s.from}→${s.to}`).join(', ')}`));
-          else if (report.planned.length === 0) lines.push('Nothing to migrate: every selected tenant is at the target.');
-          else {
+          else if (report.planned.length === 0 && !report.skipped.length) lines.push('Nothing to migrate: every selected tenant is at the target.');
+          else if (report.planned.length) {
             lines.push(`Migrated ${report.migrated.length} in ${(report.durationMs / 1000).toFixed(2)} s (${(report.migrated.length / Math.max(report.durationMs / 1000, 0.001)).toFixed(1)} tenants/s).`);
             if (report.failed.length) lines.push(`Failed (${report.failed.length}):`, ...report.failed.map((f) => `  ${f.tenant}: ${f.error}`));
             if (report.notAttempted.length) lines.push(`Not attempted after the failure (${report.notAttempted.length}); re-run to resume${report.failed.length ? ', or use --continue-on-error' : ''}.`);
           }
+          // a move carries no DDL: those tenants are migrated by the next run, once moved
+          if (report.skipped.length) lines.push(`Skipped (${report.skipped.length}), picked up by the next run: ${report.skipped.map((s) => `${s.tenant} (${s.reason})`).join(', ')}.`);
           process.stdout.write(lines.join('\n') + '\n');
         }
         // 0 only when every selected tenant is at the target.

@@ -12,6 +12,7 @@ import type { TenantService } from './tenant-service';
 /** What a method of TenantService resolves to: the shape the control plane's JSON is read as. */
 type Out<K extends keyof TenantService> = ReturnType<TenantService[K]>;
 type Row = Record<string, unknown>;
+type JobBody = { id: string; status: string; error: string | null; result: Row | null };
 
 export class ApiTenantService implements TenantService {
   constructor(
@@ -98,6 +99,23 @@ export class ApiTenantService implements TenantService {
   }
   planRebalance(): Out<'planRebalance'> {
     return this.call('GET', '/v1/rebalance');
+  }
+
+  /**
+   * A move is a durable job of the control plane: queued, then followed until it is over
+   * (its phases shown from the job's result). A CLI stopped meanwhile leaves the move running there.
+   */
+  async move(input: Parameters<TenantService['move']>[0], onPhase?: (e: StepEvent) => void): Out<'move'> {
+    const { id, ...body } = input;
+    let job = await this.call<JobBody>('POST', `/v1/tenants/${encodeURIComponent(id)}/move`, body);
+    while (job.status === 'queued' || job.status === 'running') {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      job = await this.call<JobBody>('GET', `/v1/jobs/${encodeURIComponent(job.id)}`);
+    }
+    if (job.status !== 'succeeded' || !job.result) throw new KryonixError('MOVE_FAILED', job.error ?? `The move job ${job.id} ended ${job.status}.`);
+    const result = job.result as unknown as Awaited<Out<'move'>>;
+    for (const p of result.phases) onPhase?.({ step: p.phase, status: 'sucesso', durationMs: p.durationMs });
+    return result;
   }
 
   /** One request; its JSON body is taken to be `T` (the control plane's answer to this route). */

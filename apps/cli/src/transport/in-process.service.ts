@@ -16,6 +16,7 @@ import {
   RemoveServerCommand,
   PlanRebalanceQuery,
   SetRateLimitCommand,
+  MoveTenantCommand,
   ShowTenantQuery,
   SuspendTenantCommand,
   TenantLogQuery,
@@ -91,6 +92,10 @@ export class InProcessTenantService implements TenantService {
   }
   planRebalance() {
     return withCore((core) => core.queries.execute(new PlanRebalanceQuery()));
+  }
+
+  move(input: Parameters<TenantService['move']>[0], onPhase?: Parameters<TenantService['move']>[1]) {
+    return this.command(new MoveTenantCommand(input, onPhase));
   }
 
   private command<R>(command: CqrsCommand<R>): Promise<R> {

@@ -1,5 +1,5 @@
 import type { StepEvent } from '@kryonix/provisioning';
-import type { AddServerInput, RebalancePlan, ServerSummary, CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantConnection, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
+import type { AddServerInput, MoveResult, RebalancePlan, ServerSummary, CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantConnection, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
 
 export type { CreatedTenant };
 
@@ -29,4 +29,6 @@ export interface TenantService {
   setServerState(name: string, state: 'active' | 'cordoned'): Promise<{ name: string; state: 'active' | 'cordoned' }>;
   removeServer(name: string): Promise<{ name: string; removed: true }>;
   planRebalance(): Promise<RebalancePlan>;
+  /** Moves a tenant to another server; `onPhase` sees each phase as it ends (through --api: once the job is over). */
+  move(input: { id: string; to: string; attempts?: number }, onPhase?: (e: StepEvent) => void): Promise<MoveResult>;
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ISOLATION_MODES } from '@kryonix/domain';
 import { migrationBody } from '../migrations/migration.dto';
 import { addServerBody } from '../servers/server.dto';
-import { changeModulesBody, createTenantBody, listTenantsQuery, rateLimitBody, rotateKeyBody } from '../tenants/tenant.dto';
+import { changeModulesBody, createTenantBody, listTenantsQuery, moveTenantBody, rateLimitBody, rotateKeyBody } from '../tenants/tenant.dto';
 
 /**
  * The schemas of the OpenAPI document (/docs-json, docs/openapi/control-plane.json).
@@ -106,6 +106,7 @@ const responses = {
 const requests = {
   CreateTenantRequest: createTenantBody,
   ModulesRequest: changeModulesBody,
+  MoveRequest: moveTenantBody,
   RotateKeyRequest: rotateKeyBody,
   RateLimitRequest: rateLimitBody,
   MigrationRequest: migrationBody,
@@ -135,6 +136,7 @@ export const ServerList = ref('ServerList');
 export const AddServerRequest = ref('AddServerRequest');
 export const CreateTenantRequest = ref('CreateTenantRequest');
 export const ModulesRequest = ref('ModulesRequest');
+export const MoveRequest = ref('MoveRequest');
 export const RotateKeyRequest = ref('RotateKeyRequest');
 export const RateLimitRequest = ref('RateLimitRequest');
 export const MigrationRequest = ref('MigrationRequest');

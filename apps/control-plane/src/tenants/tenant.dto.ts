@@ -28,6 +28,13 @@ export const changeModulesBody = z
   })
   .strict();
 
+export const moveTenantBody = z
+  .object({
+    to: z.string().meta({ description: 'The server to move the tenant to.', example: 'pg-b' }),
+    attempts: z.number().int().min(1).max(20).default(3).meta({ description: 'Cut-over attempts before the move gives up (each holds writes at most KRYONIX_MOVE_MAX_PAUSE).' }),
+  })
+  .strict();
+
 export const rotateKeyBody = z
   .object({ overlapSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(0).meta({ description: 'How long the old keys keep working.' }) })
   .strict();

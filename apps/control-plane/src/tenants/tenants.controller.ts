@@ -5,7 +5,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { AuditedCommands, ChangeModulesCommand, CreateTenantCommand, DeleteTenantCommand, ListTenantsQuery, ResumeTenantCommand, UndeleteTenantCommand, RotateApiKeyCommand, RepairTenantCommand, RotateCredentialsCommand, RevealConnectionCommand, SetRateLimitCommand, ShowTenantQuery, SubmitCreateTenantCommand, SubmitTenantJobCommand, SuspendTenantCommand, TenantLogQuery } from '@kryonix/tenants';
 import type { AuditedRequest } from '../audit/audit.interceptor';
 import { StreamingReply, streamSteps, wantsSteps } from './step-stream';
-import { changeModulesBody, createTenantBody, listTenantsQuery, parse, rateLimitBody, rotateKeyBody } from './tenant.dto';
+import { changeModulesBody, createTenantBody, listTenantsQuery, moveTenantBody, parse, rateLimitBody, rotateKeyBody } from './tenant.dto';
 
 interface Reply extends StreamingReply {
   status(code: number): Reply;
@@ -18,6 +18,7 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'Missing or wrong operator token.',
   404: 'Unknown tenant.',
   409: 'Conflict: the tenant exists, or its status does not allow this.',
+  422: 'The tenant or a server cannot take part (a table without a primary key, a server without wal_level = logical, …); the message says what to change.',
   423: 'The tenant is being changed by another operation; retry.',
 };
 const apply = (...decorators: MethodDecorator[]): MethodDecorator => applyDecorators(...decorators);
@@ -160,6 +161,22 @@ export class TenantsController {
     if (wantsAsync(prefer)) return accepted(reply, await this.commands.execute(new SubmitTenantJobCommand({ kind: 'change_modules', id, modules, purge })));
     reply.status(200);
     return this.commands.execute(new ChangeModulesCommand(id, modules, purge));
+  }
+
+  /** Always a durable job: a move takes as long as its copy, and a control plane that dies meanwhile leaves it to the next worker. */
+  @Post(':id/move')
+  @apply(
+    ApiOperation({
+      summary: 'Move the tenant to another server (online: logical replication, a pause of at most KRYONIX_MOVE_MAX_PAUSE at the cut-over)',
+      description: 'Checked now (refusals are 4xx, nothing queued), then queued as a durable job (202); poll the Location. The job\'s result lists the phases and their durations.',
+    }),
+    ApiBody({ schema: S.MoveRequest }),
+    ApiResponse({ status: 202, schema: S.Job, description: 'Queued; poll the Location (/v1/jobs/:id).' }),
+    ...errors(400, 401, 404, 409, 422, 423),
+  )
+  async move(@Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) reply: Reply) {
+    const { to, attempts } = parse(moveTenantBody, body, 'request body');
+    return accepted(reply, await this.commands.execute(new SubmitTenantJobCommand({ kind: 'move_tenant', id, to, attempts })));
   }
 
   /** The tenant's own data-plane limit; null returns it to KRYONIX_RATE_LIMIT. */

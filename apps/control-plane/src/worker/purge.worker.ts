@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DatabaseConnector } from '@kryonix/platform';
-import { PurgeExpiredTenantsCommand } from '@kryonix/tenants';
+import { PurgeExpiredTenantsCommand, PurgeKeptCopiesCommand } from '@kryonix/tenants';
 import { reportPassFailure } from './worker-errors';
 
 export const WORKER_INTERVAL_MS = Symbol('WORKER_INTERVAL_MS');
 
-/** Queues purge jobs for soft-deleted tenants once their grace period (KRYONIX_DELETE_GRACE) is over. */
+/** Queues purge jobs for soft-deleted tenants once their grace period (KRYONIX_DELETE_GRACE) is over, and drops moved tenants' source copies once KRYONIX_MOVE_KEEP is. */
 @Injectable()
 export class PurgeWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('worker');
@@ -36,6 +36,10 @@ export class PurgeWorker implements OnApplicationBootstrap, OnModuleDestroy {
       .execute(new PurgeExpiredTenantsCommand())
       .then((ids) => {
         if (ids.length) this.logger.log({ tenants: ids }, 'queued purges of tenants past their grace period');
+      })
+      .then(() => this.commands.execute(new PurgeKeptCopiesCommand()))
+      .then((moves) => {
+        if (moves.length) this.logger.log({ moves }, 'purged the source copies of moved tenants past KRYONIX_MOVE_KEEP');
       })
       .catch((error: unknown) => reportPassFailure(this.logger, this.connector, error, 'purge pass failed'))
       .finally(() => (this.running = undefined));

@@ -4,6 +4,7 @@ import { InvalidInput, KryonixError, TenantNotFound, TENANT_ID_PATTERN, tenantId
 import type { TenantRoute } from '@kryonix/routes';
 import { hashApiKey } from '@kryonix/platform';
 import { RouteCache } from './route-cache';
+import type { MoveHold } from './move-hold';
 
 export interface AccessRequest {
   host: string | undefined;
@@ -27,6 +28,8 @@ export class TenantAccess {
     private readonly baseDomain: string,
     /** How a client reaches a tenant, with `<tenant>` for the id (the hint of a 404). */
     private readonly urlPattern = `https://<tenant>.${baseDomain}`,
+    /** A move's cut-over holds the tenant's requests here (before its route is read: it may change). */
+    private readonly moves?: MoveHold,
   ) {}
 
   async check(req: AccessRequest): Promise<AccessVerdict> {
@@ -39,6 +42,7 @@ export class TenantAccess {
     const subdomain = this.subdomain(req.host);
     const keyTenant = tenantIdFromApiKey(key);
     if (!keyTenant) return { route: undefined, refusal: new Unauthorized('Invalid API key.') };
+    if (subdomain) await this.moves?.wait(subdomain);
     const route = subdomain ? await this.routes.get(subdomain) : undefined;
     if (!route || route.status === 'provisioning' || route.status === 'deleting') {
       return { route: undefined, refusal: new TenantNotFound(subdomain ?? '', `Unknown tenant${subdomain ? ` "${subdomain}"` : ''}: use ${this.urlPattern}.`) };

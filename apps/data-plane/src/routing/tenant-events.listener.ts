@@ -4,6 +4,7 @@ import { TENANT_EVENTS_PG_CHANNEL } from '@kryonix/domain';
 import { DatabaseConnector, KRYONIX_CONFIG, type KryonixConfig, OutageLog } from '@kryonix/platform';
 import { listenToTenantEvents } from '@kryonix/registry';
 import { RouteCache } from './route-cache';
+import { MoveHold } from './move-hold';
 
 const RETRY_MS = [200, 500, 1_000, 2_000];
 
@@ -11,7 +12,8 @@ const RETRY_MS = [200, 500, 1_000, 2_000];
  * The control plane's tenant events from PostgreSQL's LISTEN/NOTIFY (channel
  * `kryonix_tenants` of the control database), on one dedicated connection: each drops
  * what the route cache knows of that tenant, so a suspension, key rotation or rate limit
- * is in force here within a second, with or without Redis. A broken connection is
+ * is in force here within a second, with or without Redis; a move's cut-over events hold
+ * and release the tenant's requests (MoveHold). A broken connection is
  * replaced (200 ms … 2 s apart), and since notifications sent meanwhile are lost, the
  * whole route cache is dropped once it listens again.
  */
@@ -28,6 +30,7 @@ export class TenantEventsListener implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly routes: RouteCache,
+    private readonly moves: MoveHold,
     private readonly connector: DatabaseConnector,
     @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
   ) {}
@@ -57,7 +60,10 @@ export class TenantEventsListener implements OnModuleInit, OnModuleDestroy {
     client.on('error', lost);
     client.on('end', () => lost());
     client.on('notification', (n) => {
-      if (n.channel === TENANT_EVENTS_PG_CHANNEL && n.payload) this.routes.onEvent(n.payload);
+      if (n.channel !== TENANT_EVENTS_PG_CHANNEL || !n.payload) return;
+      // the route first: a request let go by the hold reads it afresh
+      this.routes.onEvent(n.payload);
+      this.moves.onEvent(n.payload);
     });
     try {
       await client.connect();
@@ -74,7 +80,7 @@ export class TenantEventsListener implements OnModuleInit, OnModuleDestroy {
     this.failures = 0;
     this.listening = true;
     this.outage.ok();
-    if (reconnecting) this.routes.clear(); // what was sent while we were away is lost
+    if (reconnecting) this.routes.clear(); // what was sent while we were away is lost (a hold ends by its own time limit)
   }
 
   private retry(): void {

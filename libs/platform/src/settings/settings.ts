@@ -315,6 +315,20 @@ export const SETTINGS = {
     processes: CORE,
     description: "How long a deleted tenant's data is kept before the worker purges it (`7d`, `12h`, `30m`, or seconds).",
   }),
+  moveMaxPauseMs: duration({
+    env: 'KRYONIX_MOVE_MAX_PAUSE',
+    default: '2s',
+    max: { ms: 60_000, shown: '60s' },
+    processes: CORE,
+    description:
+      "The longest a tenant's requests are held at a move's cut-over: data planes hold its new requests for at most this long, and a cut-over that cannot finish within it is abandoned (writes resume on the source) and tried again (`tenant move --attempts`).",
+  }),
+  moveKeepMs: duration({
+    env: 'KRYONIX_MOVE_KEEP',
+    default: '24h',
+    processes: CORE,
+    description: "How long a moved tenant's source copy is kept (without access) before the control plane's worker purges it.",
+  }),
   storageQuotaBytes: size({
     env: 'KRYONIX_TENANT_STORAGE_QUOTA',
     default: '5GB',

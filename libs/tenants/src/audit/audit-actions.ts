@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = {
   /** The tenant role's password was shown (kryonix tenant connection-string / psql). */
   revealConnection: 'tenant.reveal_connection',
   setRateLimit: 'tenant.set_rate_limit',
+  moveTenant: 'tenant.move',
   migrateFleet: 'fleet.migrate',
   addServer: 'server.add',
   cordonServer: 'server.cordon',

@@ -26,3 +26,15 @@ export class TenantModulesChangedEvent {
 export class TenantRateLimitChangedEvent {
   constructor(readonly tenantId: string) {}
 }
+/** A move's cut-over begins: data planes hold the tenant's new requests (at most KRYONIX_MOVE_MAX_PAUSE). */
+export class TenantMovingEvent {
+  constructor(readonly tenantId: string) {}
+}
+/** The registry points at the tenant's new server: held requests go there. */
+export class TenantMovedEvent {
+  constructor(readonly tenantId: string) {}
+}
+/** A cut-over was abandoned (or the move rolled back): held requests go on to the source. */
+export class TenantMoveAbandonedEvent {
+  constructor(readonly tenantId: string) {}
+}

@@ -1,7 +1,7 @@
 import { Inject, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
 import type Redis from 'ioredis';
-import { TENANT_EVENTS_CHANNEL } from '@kryonix/domain';
+import { TENANT_EVENTS_CHANNEL, TENANT_MOVE_EVENTS } from '@kryonix/domain';
 import { TenantEventsRepository } from '@kryonix/registry';
 import { TenantProvisionedEvent } from '../events/tenant-provisioned.event';
 import {
@@ -9,6 +9,9 @@ import {
   TenantDeletedEvent,
   TenantKeyRotatedEvent,
   TenantModulesChangedEvent,
+  TenantMoveAbandonedEvent,
+  TenantMovedEvent,
+  TenantMovingEvent,
   TenantRateLimitChangedEvent,
   TenantResumedEvent,
   TenantSuspendedEvent,
@@ -24,7 +27,10 @@ type TenantEvent =
   | TenantKeyRotatedEvent
   | TenantCredentialsRotatedEvent
   | TenantModulesChangedEvent
-  | TenantRateLimitChangedEvent;
+  | TenantRateLimitChangedEvent
+  | TenantMovingEvent
+  | TenantMovedEvent
+  | TenantMoveAbandonedEvent;
 
 const TYPES = new Map<abstract new (...args: never[]) => unknown, string>([
   [TenantProvisionedEvent, 'TenantProvisioned'],
@@ -35,6 +41,9 @@ const TYPES = new Map<abstract new (...args: never[]) => unknown, string>([
   [TenantCredentialsRotatedEvent, 'TenantCredentialsRotated'],
   [TenantModulesChangedEvent, 'TenantModulesChanged'],
   [TenantRateLimitChangedEvent, 'TenantRateLimitChanged'],
+  [TenantMovingEvent, TENANT_MOVE_EVENTS.moving],
+  [TenantMovedEvent, TENANT_MOVE_EVENTS.moved],
+  [TenantMoveAbandonedEvent, TENANT_MOVE_EVENTS.abandoned],
 ]);
 
 /**
@@ -45,7 +54,7 @@ const TYPES = new Map<abstract new (...args: never[]) => unknown, string>([
  * the shared route cache entry. Publishing is best effort: the registry stays the truth
  * and data planes also expire their caches by TTL.
  */
-@EventsHandler(TenantProvisionedEvent, TenantSuspendedEvent, TenantResumedEvent, TenantDeletedEvent, TenantKeyRotatedEvent, TenantCredentialsRotatedEvent, TenantModulesChangedEvent, TenantRateLimitChangedEvent)
+@EventsHandler(TenantProvisionedEvent, TenantSuspendedEvent, TenantResumedEvent, TenantDeletedEvent, TenantKeyRotatedEvent, TenantCredentialsRotatedEvent, TenantModulesChangedEvent, TenantRateLimitChangedEvent, TenantMovingEvent, TenantMovedEvent, TenantMoveAbandonedEvent)
 export class TenantEventsPublisher implements IEventHandler<TenantEvent>, OnModuleDestroy {
   private readonly logger = new Logger('events');
   private pending = new Set<Promise<unknown>>();

@@ -8,14 +8,15 @@ import { JobView, toJobView } from '../get-job/get-job.query';
 import { ChangeModulesCommand } from '../change-modules/change-modules.command';
 import { DeleteTenantCommand } from '../delete-tenant/delete-tenant.command';
 import { MigrateFleetCommand } from '../migrate-fleet/migrate-fleet.command';
-import { ChangeModulesPayload, CreateTenantPayload, JOB_KINDS, PurgeTenantPayload } from '../jobs';
+import { ChangeModulesPayload, CreateTenantPayload, JOB_KINDS, MoveTenantPayload, PurgeTenantPayload } from '../jobs';
+import { MoveTenantCommand } from '../move-tenant/move-tenant.command';
 import { RunNextJobCommand } from './run-next-job.command';
 
 /** A job cut short by an outage is tried again this soon (its attempt given back). */
 const OUTAGE_RETRY_MS = 2_000;
 
 /** Domain errors that a retry cannot fix; TENANT_BUSY and infrastructure errors are retried. */
-const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INVALID_INPUT', 'UNKNOWN_MODULE', 'TENANT_EXISTS', 'TENANT_NOT_FOUND', 'TENANT_STATE', 'UNPROCESSABLE', 'MIGRATION_CHANGED']);
+const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INVALID_INPUT', 'UNKNOWN_MODULE', 'TENANT_EXISTS', 'TENANT_NOT_FOUND', 'TENANT_STATE', 'UNPROCESSABLE', 'MIGRATION_CHANGED', 'MOVE_FAILED', 'SERVER_UNFIT', 'SERVER_NOT_FOUND']);
 
 @CommandHandler(RunNextJobCommand)
 export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, JobView | undefined> {
@@ -89,10 +90,14 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
       case JOB_KINDS.migrateFleet: {
         const options = job.payload as { tenants?: string[]; modules?: string[]; concurrency?: number; concurrencyPerServer?: number; canary?: number; continueOnError?: boolean };
         const report = await this.commands.execute(new MigrateFleetCommand(options));
-        const summary = { target: report.target, selected: report.selected, upToDate: report.upToDate, migrated: report.migrated.length, failed: report.failed, notAttempted: report.notAttempted.length, durationMs: report.durationMs };
+        const summary = { target: report.target, selected: report.selected, upToDate: report.upToDate, migrated: report.migrated.length, failed: report.failed, notAttempted: report.notAttempted.length, skipped: report.skipped, durationMs: report.durationMs };
         // Not every tenant at the target: the job failed (its result says which and why); no blind retry.
         if (report.failed.length || report.notAttempted.length) throw new Unprocessable(`Migration incomplete: ${JSON.stringify(summary)}`);
         return summary;
+      }
+      case JOB_KINDS.moveTenant: {
+        const { id, to, attempts } = job.payload as unknown as MoveTenantPayload;
+        return { ...(await this.commands.execute(new MoveTenantCommand({ id, to, attempts }, undefined, job.id))) };
       }
       default:
         throw new InvalidInput(`Unknown job kind "${job.kind}".`);

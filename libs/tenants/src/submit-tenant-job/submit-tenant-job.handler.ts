@@ -4,6 +4,7 @@ import { TenantNotFound, validateTenantId } from '@kryonix/domain';
 import { ModuleCatalog } from '@kryonix/modules';
 import { JobRepository, TenantRepository } from '@kryonix/registry';
 import { JobView, toJobView } from '../get-job/get-job.query';
+import { MoveRefusals } from '../move-tenant/move-refusals';
 import { SubmitTenantJobCommand } from './submit-tenant-job.command';
 
 @CommandHandler(SubmitTenantJobCommand)
@@ -12,10 +13,18 @@ export class SubmitTenantJobHandler implements ICommandHandler<SubmitTenantJobCo
     private readonly tenants: TenantRepository,
     private readonly catalog: ModuleCatalog,
     private readonly jobs: JobRepository,
+    private readonly moves: MoveRefusals,
   ) {}
 
   async execute({ request }: SubmitTenantJobCommand): Promise<JobView> {
     const id = validateTenantId(request.id);
+    if (request.kind === 'move_tenant') {
+      // refused now (nothing queued) when a check fails; the job re-checks when it runs
+      const pending = await this.jobs.findPending(request.kind, id);
+      if (pending) return toJobView(pending);
+      const checked = await this.moves.check(request);
+      return toJobView(await this.jobs.enqueue({ id: randomUUID(), kind: request.kind, tenantId: id, payload: { id, to: checked.target.name, attempts: checked.attempts }, maxAttempts: 3 }));
+    }
     const tenant = await this.tenants.findById(id);
     if (!tenant) throw new TenantNotFound(id);
     const payload =

@@ -1,0 +1,358 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { projectPath } from '@kryonix/platform';
+import { ExtraPostgres, TestEnv, createTestEnv, spawnControlPlane, startExtraPostgres, tenantRolePassword, testDatabaseUrl } from '@kryonix/testing';
+
+const BIN = projectPath('bin', 'kryonix.js');
+let env: TestEnv;
+let b: ExtraPostgres;
+let c: ExtraPostgres;
+let modulesDir: string;
+
+/** A fixture module with a serial key: sequences must follow the tenant (the shipped modules use UUIDs). */
+function writeFixtureModules(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kx-move-mods-'));
+  cpSync(projectPath('sql', 'modules'), dir, { recursive: true });
+  mkdirSync(join(dir, 'contador'));
+  writeFileSync(
+    join(dir, 'contador', 'module.json'),
+    JSON.stringify({ name: 'contador', title: 'Contador', dependencies: [], tables: { contagens: { primaryKey: 'id', filterable: ['nome'] } } }),
+  );
+  writeFileSync(
+    join(dir, 'contador', '0001_init.sql.hbs'),
+    'CREATE TABLE {{schema}}.contagens (id serial PRIMARY KEY, nome text NOT NULL, valor numeric(12,2), criado timestamptz NOT NULL DEFAULT now(), dados jsonb);\n',
+  );
+  return dir;
+}
+
+beforeAll(async () => {
+  [env, b, c] = await Promise.all([createTestEnv('move'), startExtraPostgres('move-b'), startExtraPostgres('move-c', 'pg15')]);
+  modulesDir = writeFixtureModules();
+  for (const [name, server] of [['pg-b', b], ['pg-c', c]] as const) {
+    const added = kryonix(['server', 'add', name, server.url]);
+    if (added.code !== 0) throw new Error(added.stderr);
+  }
+}, 120_000);
+afterAll(async () => {
+  await Promise.all([env.cleanup(), b.destroy(), c.destroy()]);
+  rmSync(modulesDir, { recursive: true, force: true });
+});
+
+function kryonix(args: string[], extra: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...env.env, KRYONIX_MODULES_DIR: modulesDir, ...extra }, encoding: 'utf8', timeout: 180_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same, without blocking this process (a writer runs in it meanwhile). */
+function kryonixAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env.env, KRYONIX_MODULES_DIR: modulesDir } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const SERVERS = { default: () => testDatabaseUrl(), 'pg-b': () => b.url, 'pg-c': () => c.url } as const;
+type ServerName = keyof typeof SERVERS;
+
+function urlOf(server: ServerName, database = 'postgres', user?: { name: string; password: string }): string {
+  const url = new URL(SERVERS[server]());
+  url.pathname = `/${database}`;
+  if (user) {
+    url.username = user.name;
+    url.password = user.password;
+  }
+  return url.toString();
+}
+
+async function on<R>(server: ServerName, sql: string, params: unknown[] = [], database = 'postgres'): Promise<R[]> {
+  const client = new Client({ connectionString: urlOf(server, database) });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}
+const registry = <R>(sql: string, params: unknown[] = []) => on<R>('default', sql, params, env.config.registryDatabase);
+
+/** What a move may leave behind on a server: publications (in `database`), subscriptions, slots, move roles. */
+async function leftovers(server: ServerName, database: string) {
+  const [pubs, subs, slots, roles] = await Promise.all([
+    on<{ n: string }>(server, `SELECT pubname AS n FROM pg_publication WHERE pubname LIKE 'kryonix\\_move\\_%'`, [], database).catch(() => []),
+    on<{ n: string }>(server, `SELECT subname AS n FROM pg_subscription WHERE subname LIKE 'kryonix\\_move\\_%'`),
+    on<{ n: string }>(server, `SELECT slot_name AS n FROM pg_replication_slots WHERE slot_name LIKE 'kryonix\\_move\\_%' OR slot_name ~ '^pg_[0-9]+_sync_'`),
+    on<{ n: string }>(server, `SELECT rolname AS n FROM pg_roles WHERE rolname LIKE 'kryonix\\_move\\_%'`),
+  ]);
+  return { publications: pubs.map((r) => r.n), subscriptions: subs.map((r) => r.n), slots: slots.map((r) => r.n), roles: roles.map((r) => r.n) };
+}
+const NONE = { publications: [], subscriptions: [], slots: [], roles: [] };
+
+/** A connection as the tenant's own role to a server (the password does not change with a move). */
+async function asTenant(id: string, server: ServerName, database: string): Promise<Client> {
+  const client = new Client({ connectionString: urlOf(server, database, { name: `cliente_${id.replace(/-/g, '_')}_user`, password: await tenantRolePassword(env, id) }) });
+  client.on('error', () => undefined); // the move ends the role's sessions on the source
+  await client.connect();
+  return client;
+}
+
+/** Inserts rows one by one as the tenant until stopped or refused; resolves to the ids the source acknowledged. */
+function writer(client: Client, table: string): { stop(): Promise<number[]> } {
+  let stopped = false;
+  const acked: number[] = [];
+  const loop = (async () => {
+    for (let i = 0; !stopped; i++) {
+      try {
+        const { rows } = await client.query(`INSERT INTO ${table} (nome, valor, dados) VALUES ($1, $2, $3) RETURNING id`, [`w${i}`, i / 3, { i }]);
+        acked.push(rows[0].id);
+      } catch {
+        return; // the cut-over took the role's rights on the source: later writes go to the target
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+      return acked;
+    },
+  };
+}
+
+/** Polls until `rows` returns a row (at most 90 s). */
+async function until(rows: () => Promise<unknown[]>, failure: string): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while ((await rows()).length === 0) {
+    if (Date.now() > deadline) throw new Error(failure);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('kryonix tenant move', () => {
+  it('moves a database-mode tenant with rows while it is written to: rows, sequences, checksums, nothing left behind', async () => {
+    expect(kryonix(['tenant', 'create', 'mv-db', 'Move DB', '--modules', 'crm,contador', '--server', 'default']).code).toBe(0);
+    const source = await asTenant('mv-db', 'default', 'kryonix_cliente_mv_db');
+    await source.query(`INSERT INTO crm.leads (nome, email) SELECT 'lead ' || g, 'l' || g || '@x.test' FROM generate_series(1, 500) g`);
+    await source.query(`INSERT INTO contador.contagens (nome, valor) SELECT 'c' || g, g * 1.5 FROM generate_series(1, 300) g`);
+    const writes = writer(source, 'contador.contagens');
+    const moved = await kryonixAsync(['tenant', 'move', 'mv-db', '--to', 'pg-b']);
+    const acked = await writes.stop();
+    await source.end().catch(() => undefined);
+    expect(moved.stderr).toBe('');
+    expect(moved.code).toBe(0);
+    for (const phase of ['prepare_target', 'copy', 'cut_over', 'verify', 'clean_up']) expect(moved.stdout).toMatch(new RegExp(`✔ ${phase} +[\\d.]+ m?s`));
+    expect(moved.stdout).toContain('Moved tenant mv-db from default to pg-b');
+    expect(moved.stdout).toContain('checksums equal on both servers');
+    // the writer kept writing to the source through the copy, until the cut-over took its rights there
+    expect(acked.length).toBeGreaterThan(20);
+
+    expect(await registry(`SELECT server_name FROM tenant_management.clientes WHERE id = 'mv-db'`)).toEqual([{ server_name: 'pg-b' }]);
+    const [move] = await registry<{ phase: string; verified: boolean; keep: boolean }>(`SELECT phase, verified, source_purge_after > now() + interval '23 hours' AS keep FROM tenant_management.moves WHERE tenant_id = 'mv-db'`);
+    expect(move).toEqual({ phase: 'done', verified: true, keep: true });
+
+    // every acknowledged write is on the target, exactly once; the sequence goes on after them
+    const target = await asTenant('mv-db', 'pg-b', 'kryonix_cliente_mv_db');
+    try {
+      const { rows } = await target.query(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS d, max(id) AS top FROM contador.contagens`);
+      expect(rows[0]).toEqual({ n: 300 + acked.length, d: 300 + acked.length, top: Math.max(300, ...acked) });
+      expect((await target.query(`SELECT count(*)::int AS n FROM contador.contagens WHERE id = ANY($1::int[])`, [acked])).rows[0].n).toBe(acked.length);
+      expect((await target.query(`SELECT count(*)::int AS n FROM crm.leads`)).rows[0].n).toBe(500);
+      const next = (await target.query(`INSERT INTO contador.contagens (nome) VALUES ('after') RETURNING id`)).rows[0].id;
+      expect(next).toBe(Math.max(300, ...acked) + 1);
+    } finally {
+      await target.end();
+    }
+
+    // the source copy is kept, but the tenant role can no longer log in there
+    await expect(asTenant('mv-db', 'default', 'kryonix_cliente_mv_db')).rejects.toThrow();
+    expect(await on('default', `SELECT 1 FROM pg_database WHERE datname = 'kryonix_cliente_mv_db'`)).toHaveLength(1);
+    expect(await leftovers('default', 'kryonix_cliente_mv_db')).toEqual(NONE);
+    expect(await leftovers('pg-b', 'kryonix_cliente_mv_db')).toEqual(NONE);
+    const show = JSON.parse(kryonix(['tenant', 'show', 'mv-db', '--json']).stdout);
+    expect(show.serverName).toBe('pg-b');
+  });
+
+  it('moves a schema-mode tenant (and back: the kept copy is dropped and copied again)', async () => {
+    expect(kryonix(['tenant', 'create', 'mv-sc', 'Move schemas', '--modules', 'crm,contador', '--mode', 'schema', '--server', 'pg-b']).code).toBe(0);
+    const source = await asTenant('mv-sc', 'pg-b', 'kryonix_tenants');
+    await source.query(`INSERT INTO mv_sc_crm.leads (nome) SELECT 'lead ' || g FROM generate_series(1, 200) g`);
+    await source.query(`INSERT INTO mv_sc_contador.contagens (nome) SELECT 'c' || g FROM generate_series(1, 50) g`);
+    await source.end();
+    const there = kryonix(['tenant', 'move', 'mv-sc', '--to', 'default', '--json']);
+    expect(there.stderr).toBe('');
+    expect(JSON.parse(there.stdout)).toMatchObject({ outcome: 'moved', source: 'pg-b', target: 'default', mode: 'schema', verified: true, rows: 250 });
+    expect(await on('default', `SELECT count(*)::int AS n FROM mv_sc_crm.leads`, [], 'kryonix_tenants')).toEqual([{ n: 200 }]);
+    expect(await leftovers('pg-b', 'kryonix_tenants')).toEqual(NONE);
+    expect(await leftovers('default', 'kryonix_tenants')).toEqual(NONE);
+    const back = kryonix(['tenant', 'move', 'mv-sc', '--to', 'pg-b', '--json']);
+    expect(back.stderr).toBe('');
+    expect(JSON.parse(back.stdout)).toMatchObject({ outcome: 'moved', target: 'pg-b', verified: true, rows: 250 });
+    const kept = await registry<{ source: string; purged: boolean }>(`SELECT source, source_purged_at IS NOT NULL AS purged FROM tenant_management.moves WHERE tenant_id = 'mv-sc' ORDER BY created_at`);
+    expect(kept).toEqual([{ source: 'pg-b', purged: true }, { source: 'default', purged: false }]);
+    const target = await asTenant('mv-sc', 'pg-b', 'kryonix_tenants');
+    expect((await target.query(`INSERT INTO mv_sc_contador.contagens (nome) VALUES ('after') RETURNING id`)).rows[0].id).toBe(51);
+    await target.end();
+  });
+
+  it('moves a tenant from PostgreSQL 15 to 17 (an online major-version upgrade of one tenant)', async () => {
+    expect(kryonix(['tenant', 'create', 'mv-old', 'On 15', '--modules', 'crm,contador', '--server', 'pg-c']).code).toBe(0);
+    const source = await asTenant('mv-old', 'pg-c', 'kryonix_cliente_mv_old');
+    expect((await source.query(`SELECT current_setting('server_version_num')::int / 10000 AS major`)).rows[0].major).toBe(15);
+    await source.query(`INSERT INTO contador.contagens (nome, valor, dados) SELECT 'c' || g, g / 7.0, jsonb_build_object('g', g) FROM generate_series(1, 400) g`);
+    await source.end();
+    const moved = kryonix(['tenant', 'move', 'mv-old', '--to', 'pg-b', '--json']);
+    expect(moved.stderr).toBe('');
+    expect(JSON.parse(moved.stdout)).toMatchObject({ outcome: 'moved', source: 'pg-c', target: 'pg-b', verified: true, rows: 400 });
+    expect(await on('pg-b', `SELECT count(*)::int AS n, current_setting('server_version_num')::int / 10000 AS major FROM contador.contagens`, [], 'kryonix_cliente_mv_old')).toEqual([{ n: 400, major: 17 }]);
+    expect(await leftovers('pg-c', 'kryonix_cliente_mv_old')).toEqual(NONE);
+    expect(await leftovers('pg-b', 'kryonix_cliente_mv_old')).toEqual(NONE);
+  });
+
+  it('refuses what it cannot move, and changes nothing', async () => {
+    expect(kryonix(['tenant', 'create', 'mv-no', 'Refusals', '--modules', 'crm', '--server', 'default']).code).toBe(0);
+    const refused = (args: string[]) => {
+      const r = kryonix(['tenant', 'move', 'mv-no', ...args]);
+      return { code: r.code, error: r.stderr.trim() };
+    };
+    expect(refused(['--to', 'default'])).toEqual({ code: 2, error: 'kryonix: Tenant "mv-no" is already on server "default"; give another --to.' });
+    expect(refused(['--to', 'nowhere'])).toMatchObject({ code: 2, error: expect.stringContaining('Unknown server "nowhere"') });
+    expect(kryonix(['server', 'cordon', 'pg-b']).code).toBe(0);
+    expect(refused(['--to', 'pg-b'])).toMatchObject({ code: 2, error: expect.stringContaining('Server "pg-b" takes no new tenant: cordoned') });
+    expect(kryonix(['server', 'uncordon', 'pg-b']).code).toBe(0);
+    await on('default', 'CREATE TABLE crm.sem_chave (x int)', [], 'kryonix_cliente_mv_no');
+    expect(refused(['--to', 'pg-b'])).toMatchObject({ code: 1, error: expect.stringContaining('table crm.sem_chave has no primary key or replica identity') });
+    await on('default', 'DROP TABLE crm.sem_chave', [], 'kryonix_cliente_mv_no');
+    expect(kryonix(['tenant', 'suspend', 'mv-no']).code).toBe(0);
+    expect(refused(['--to', 'pg-b'])).toMatchObject({ code: 3, error: expect.stringContaining('Tenant "mv-no" is suspended; cannot move it') });
+    expect(kryonix(['tenant', 'resume', 'mv-no']).code).toBe(0);
+    expect(await registry(`SELECT count(*)::int AS n FROM tenant_management.moves WHERE tenant_id = 'mv-no'`)).toEqual([{ n: 0 }]);
+    expect(await on('pg-b', `SELECT 1 FROM pg_database WHERE datname = 'kryonix_cliente_mv_no'`)).toEqual([]);
+  });
+
+  it('kill -9 mid-copy: migrate skips it, changes are refused, repair rolls it back with nothing left on either server', async () => {
+    expect(kryonix(['tenant', 'create', 'mv-kill', 'Killed', '--modules', 'crm,contador', '--server', 'default']).code).toBe(0);
+    await on('default', `INSERT INTO contador.contagens (nome) SELECT 'c' || g FROM generate_series(1, 100) g`, [], 'kryonix_cliente_mv_kill');
+    const child = spawn(process.execPath, [BIN, 'tenant', 'move', 'mv-kill', '--to', 'pg-b'], { env: { ...process.env, ...env.env, KRYONIX_MODULES_DIR: modulesDir, KRYONIX_FAILPOINTS: 'copy=hang' }, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // the copy is done (its slot on the source, its subscription on the target) and the process hangs right after
+    await until(() => registry(`SELECT 1 FROM tenant_management.moves WHERE tenant_id = 'mv-kill' AND phase = 'copy' AND details ? 'copy'`), 'the move never finished its copy').finally(() => child.kill('SIGKILL'));
+    await exited;
+    expect((await leftovers('default', 'kryonix_cliente_mv_kill')).slots).toHaveLength(1);
+    expect((await leftovers('pg-b', 'kryonix_cliente_mv_kill')).subscriptions).toHaveLength(1);
+
+    // while it is (half-)moving: no DDL, no credential change, no second move
+    const dir = mkdtempSync(join(tmpdir(), 'kx-move-mig-'));
+    try {
+      cpSync(modulesDir, dir, { recursive: true });
+      writeFileSync(join(dir, 'contador', '0002_extra.sql.hbs'), 'ALTER TABLE {{schema}}.contagens ADD COLUMN extra text;\n');
+      const migrated = kryonix(['migrate', '--json', '--tenant', 'mv-kill', '--tenant', 'mv-no'], { KRYONIX_MODULES_DIR: dir });
+      expect(migrated.stderr).toBe('');
+      expect(JSON.parse(migrated.stdout)).toMatchObject({ skipped: [{ tenant: 'mv-kill', reason: 'moving' }], failed: [] });
+      expect(kryonix(['migrate', '--tenant', 'mv-kill'], { KRYONIX_MODULES_DIR: dir }).stdout).toContain('Skipped (1), picked up by the next run: mv-kill (moving).');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const modules = kryonix(['tenant', 'modules', 'mv-kill', '--add', 'agendamento']);
+    expect(modules.code).toBe(3);
+    expect(modules.stderr).toContain('Tenant "mv-kill" is being moved to server "pg-b"');
+    expect(modules.stderr).toContain('kryonix tenant repair mv-kill');
+    expect(kryonix(['tenant', 'rotate-credentials', 'mv-kill']).code).toBe(3);
+    expect(kryonix(['tenant', 'move', 'mv-kill', '--to', 'pg-c']).code).toBe(3);
+
+    const repaired = kryonix(['tenant', 'repair', 'mv-kill']);
+    expect(repaired.stderr).toBe('');
+    expect(repaired.stdout).toContain('roll_back');
+    expect(await registry(`SELECT server_name FROM tenant_management.clientes WHERE id = 'mv-kill'`)).toEqual([{ server_name: 'default' }]);
+    expect(await registry(`SELECT phase FROM tenant_management.moves WHERE tenant_id = 'mv-kill'`)).toEqual([{ phase: 'failed' }]);
+    expect(await leftovers('default', 'kryonix_cliente_mv_kill')).toEqual(NONE);
+    expect(await leftovers('pg-b', 'kryonix_cliente_mv_kill')).toEqual(NONE);
+    expect(await on('pg-b', `SELECT 1 FROM pg_database WHERE datname = 'kryonix_cliente_mv_kill'`)).toEqual([]);
+    expect(await on('pg-b', `SELECT 1 FROM pg_roles WHERE rolname = 'cliente_mv_kill_user'`)).toEqual([]);
+    // served from the source as before
+    const client = await asTenant('mv-kill', 'default', 'kryonix_cliente_mv_kill');
+    expect((await client.query(`INSERT INTO contador.contagens (nome) VALUES ('again') RETURNING id`)).rows[0].id).toBe(101);
+    await client.end();
+  });
+
+  it('kill -9 right after the cut-over: repair finishes the move', async () => {
+    expect(kryonix(['tenant', 'create', 'mv-late', 'Killed late', '--modules', 'crm', '--mode', 'schema', '--server', 'default']).code).toBe(0);
+    const child = spawn(process.execPath, [BIN, 'tenant', 'move', 'mv-late', '--to', 'pg-b'], { env: { ...process.env, ...env.env, KRYONIX_MODULES_DIR: modulesDir, KRYONIX_FAILPOINTS: 'cut_over=hang' }, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await until(() => registry(`SELECT 1 FROM tenant_management.moves WHERE tenant_id = 'mv-late' AND phase = 'verify' AND details ? 'cut_over'`), 'the move never switched').finally(() => child.kill('SIGKILL'));
+    await exited;
+    const repaired = kryonix(['tenant', 'repair', 'mv-late']);
+    expect(repaired.stderr).toBe('');
+    expect(repaired.stdout).toMatch(/✔ clean_up/);
+    expect(await registry(`SELECT phase FROM tenant_management.moves WHERE tenant_id = 'mv-late'`)).toEqual([{ phase: 'done' }]);
+    expect(await leftovers('default', 'kryonix_tenants')).toEqual(NONE);
+    expect(await leftovers('pg-b', 'kryonix_tenants')).toEqual(NONE);
+  });
+
+  it('POST /v1/tenants/:id/move is a durable job: a control plane killed mid-copy, the next one rolls it back and moves again; --api follows it', async () => {
+    expect(kryonix(['tenant', 'create', 'mv-api', 'Through the API', '--modules', 'crm,contador', '--server', 'default']).code).toBe(0);
+    await on('default', `INSERT INTO contador.contagens (nome) SELECT 'c' || g FROM generate_series(1, 100) g`, [], 'kryonix_cliente_mv_api');
+    const jobSettings = { KRYONIX_JOB_POLL_MS: '50', KRYONIX_JOB_HEARTBEAT_MS: '200', KRYONIX_JOB_STALE_MS: '1500' };
+    const first = await controlPlane({ ...jobSettings, KRYONIX_FAILPOINTS: 'copy=hang' });
+    let second: { child: ChildProcess; url: string } | undefined;
+    try {
+      const refused = await api(first.url, 'POST', '/v1/tenants/mv-api/move', { to: 'default' });
+      expect(refused.status).toBe(400);
+      const queued = await api(first.url, 'POST', '/v1/tenants/mv-api/move', { to: 'pg-b' });
+      expect(queued.status).toBe(202);
+      const job = queued.body as { id: string; kind: string };
+      expect(job.kind).toBe('move_tenant');
+      await until(() => registry(`SELECT 1 FROM tenant_management.moves WHERE tenant_id = 'mv-api' AND phase = 'copy' AND details ? 'copy'`), 'the job never copied').finally(() => first.child.kill('SIGKILL'));
+      // the next control plane keeps source copies for 1 s only, and purges them every 300 ms
+      second = await controlPlane({ ...jobSettings, KRYONIX_MOVE_KEEP: '1', KRYONIX_WORKER_INTERVAL_MS: '300' });
+      const deadline = Date.now() + 120_000;
+      let done: { status: string; result: Record<string, unknown> | null; attempts: number };
+      for (;;) {
+        done = (await api(second.url, 'GET', `/v1/jobs/${job.id}`)).body as typeof done;
+        if (done.status === 'succeeded' || done.status === 'failed') break;
+        if (Date.now() > deadline) throw new Error(`job still ${done.status}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(done).toMatchObject({ status: 'succeeded', attempts: 2, result: { outcome: 'moved', target: 'pg-b', verified: true, rows: 100 } });
+      expect(await registry(`SELECT phase, error LIKE 'rolled back: the move''s process stopped in phase copy%' AS rolled FROM tenant_management.moves WHERE tenant_id = 'mv-api' ORDER BY created_at`)).toEqual([
+        { phase: 'failed', rolled: true },
+        { phase: 'done', rolled: null },
+      ]);
+      expect(await leftovers('default', 'kryonix_cliente_mv_api')).toEqual(NONE);
+      expect(await leftovers('pg-b', 'kryonix_cliente_mv_api')).toEqual(NONE);
+      await until(() => registry(`SELECT 1 FROM tenant_management.moves WHERE tenant_id = 'mv-api' AND phase = 'done' AND source_purged_at IS NOT NULL`), 'the kept copy was never purged');
+      expect(await on('default', `SELECT 1 FROM pg_database WHERE datname = 'kryonix_cliente_mv_api'`)).toEqual([]);
+      expect(await on('default', `SELECT 1 FROM pg_roles WHERE rolname = 'cliente_mv_api_user'`)).toEqual([]);
+
+      const back = kryonix(['tenant', 'move', 'mv-api', '--to', 'default', '--api', second.url, '--token', TOKEN]);
+      expect(back.stderr).toBe('');
+      expect(back.stdout).toMatch(/✔ cut_over/);
+      expect(back.stdout).toContain('Moved tenant mv-api from pg-b to default');
+      expect(await registry(`SELECT server_name FROM tenant_management.clientes WHERE id = 'mv-api'`)).toEqual([{ server_name: 'default' }]);
+      expect(await registry(`SELECT action, outcome FROM tenant_management.audit_log WHERE target = 'mv-api' AND action = 'tenant.move' ORDER BY at`)).toEqual([
+        { action: 'tenant.move', outcome: 'failure' },
+        { action: 'tenant.move', outcome: 'success' },
+        { action: 'tenant.move', outcome: 'success' },
+      ]);
+    } finally {
+      first.child.kill('SIGKILL');
+      second?.child.kill('SIGTERM');
+    }
+  });
+});
+
+const TOKEN = 'move-operator-token-0123456789';
+
+/** The control plane as its own process, so it can be killed with -9. */
+const controlPlane = (extra: Record<string, string>) => spawnControlPlane({ ...env.env, KRYONIX_MODULES_DIR: modulesDir, KRYONIX_OPERATOR_TOKEN: TOKEN, ...extra });
+
+async function api(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  return { status: res.status, body: await res.json() };
+}

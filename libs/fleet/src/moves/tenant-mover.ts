@@ -1,0 +1,597 @@
+import { performance } from 'node:perf_hooks';
+import type { Kysely } from 'kysely';
+import { IsolationMode, KryonixError, MoveFailed, SHARED_TENANTS_DATABASE, ServerUnfit, isServerAway, tenantSchemaName } from '@kryonix/domain';
+import { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
+import { type FailpointAction, SecretBox, generatePassword, scramSha256Verifier } from '@kryonix/platform';
+import { type SchemaPlan, type StepEvent, TenantServer, TenantServers, failpoint } from '@kryonix/provisioning';
+import { ModuleLedgerRepository, MoveRecord, MoveRepository, RegistryDatabase, ServerDirectory, TenantRepository } from '@kryonix/registry';
+import { ReplicationRepository, TableFacts, TableRef, tableName } from './replication.repository';
+
+/** How a move tells the data planes about its cut-over (tenant events). */
+export interface MoveHooks {
+  /** One line per phase as it ends (like a create's steps). */
+  onPhase?: (event: StepEvent) => void;
+  /** The cut-over begins: data planes hold the tenant's new requests (at most KRYONIX_MOVE_MAX_PAUSE). */
+  hold(tenantId: string): void;
+  /** The cut-over is over: held requests go to the target (`switched`) or on to the source. */
+  release(tenantId: string, switched: boolean): void;
+}
+
+export interface MoverOptions {
+  /** KRYONIX_MOVE_MAX_PAUSE: the longest a cut-over may hold the tenant's writes. */
+  maxPauseMs: number;
+  /** KRYONIX_MOVE_KEEP: how long the source copy is kept once the move is done. */
+  keepMs: number;
+  failpoints?: ReadonlyMap<string, FailpointAction>;
+  /** How long a copy whose target reports errors may go without progress before the move gives up. */
+  stalledCopyMs?: number;
+}
+
+export interface MoveResult {
+  id: string;
+  tenant: string;
+  source: string;
+  target: string;
+  mode: IsolationMode;
+  /** moved: served from the target; rolled_back: served from the source as before. */
+  outcome: 'moved' | 'rolled_back';
+  attempts: number;
+  /** How long the tenant's writes were held at the cut-over that succeeded. */
+  pauseMs: number | null;
+  tables: number;
+  rows: number | null;
+  /** The per-table checksums agreed (null: not compared, the move was finished by a repair). */
+  verified: boolean | null;
+  sourceKeptUntil: Date | null;
+  phases: Array<{ phase: string; durationMs: number }>;
+  durationMs: number;
+}
+
+/** The names of everything a move makes for itself (publication, subscription, slot, role): after the move's id. */
+export const moveObjectName = (moveId: string) => `kryonix_move_${moveId.replace(/-/g, '').slice(0, 16)}`;
+
+/** A cut-over attempt given up (its pause would pass the limit, or the copies did not agree yet): writes resume on the source. */
+class Abandoned extends Error {}
+
+/** What one run of a move works with. */
+interface MoveContext {
+  move: MoveRecord;
+  source: TenantServer;
+  target: TenantServer;
+  sourceDb: Kysely<unknown>;
+  /** Undefined until the target's database exists (database mode). */
+  targetDb?: Kysely<unknown>;
+  /** The tenant's attached modules' schemas (what its role may use). */
+  attached: string[];
+  tables: TableFacts[];
+  sequences: Array<{ schema: string; name: string }>;
+  name: string;
+  switched: boolean;
+  /** The target as it was at the cut-over, for the checksums. */
+  snapshot?: HeldTransaction;
+  phases: Array<{ phase: string; durationMs: number }>;
+  attempts: number;
+  pauseMs: number | null;
+  rows: number | null;
+  verified: boolean | null;
+}
+
+interface HeldTransaction {
+  trx: Kysely<unknown>;
+  end(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Moves a live tenant to another server with PostgreSQL's logical replication, in phases:
+ * prepare_target (its storage at the same module versions, its role with the same
+ * password, no rows), copy (a publication of its tables on the source, a subscription on
+ * the target as a replication role made for this move, until every table is copied and
+ * streaming), cut_over (writes stopped on the source by a lock, the target confirms the
+ * source's WAL position, sequences set, row counts compared, the registry switched; an
+ * attempt that would pass KRYONIX_MOVE_MAX_PAUSE is abandoned and tried again), verify
+ * (per-table checksums of both copies as of the cut-over) and clean_up (subscription, slots,
+ * publication and the move's role dropped; the source copy kept without access for
+ * KRYONIX_MOVE_KEEP). Before the registry is switched a failure rolls everything back;
+ * after, the move is finished. The caller holds the tenant's lock.
+ */
+export class TenantMover {
+  private readonly sql = new ReplicationRepository();
+
+  constructor(
+    private readonly registry: Kysely<RegistryDatabase>,
+    private readonly servers: TenantServers,
+    private readonly directory: ServerDirectory,
+    private readonly catalog: ModuleCatalog,
+    private readonly secrets: SecretBox,
+    private readonly options: MoverOptions,
+  ) {}
+
+  get replication(): ReplicationRepository {
+    return this.sql;
+  }
+
+  /** The tenant's schemas (attached and detached modules: every module of its ledger) and their plans at the ledger's versions. */
+  async schemaPlans(tenantId: string, mode: IsolationMode): Promise<SchemaPlan[]> {
+    const versions = new Map<string, number>();
+    for (const row of await new ModuleLedgerRepository(this.registry).listFor(tenantId)) versions.set(row.module, Math.max(versions.get(row.module) ?? 0, row.version));
+    let ordered: ModuleDefinition[];
+    try {
+      ordered = this.catalog.resolve([...versions.keys()]);
+    } catch {
+      ordered = this.catalog.list().filter((m) => versions.has(m.name)); // a detached module's dependency may be gone
+    }
+    return ordered.map((m) => {
+      const version = versions.get(m.name)!;
+      return { module: { ...m, version, migrations: m.migrations.filter((f) => f.version <= version) }, schema: tenantSchemaName(tenantId, mode, m.name) };
+    });
+  }
+
+  /** Runs a move recorded in phase prepare_target to its end. */
+  async run(move: MoveRecord, hooks: MoveHooks): Promise<MoveResult> {
+    const started = performance.now();
+    const ctx = await this.context(move);
+    try {
+      try {
+        await this.phase(ctx, 'prepare_target', hooks, () => this.prepareTarget(ctx));
+        await this.phase(ctx, 'copy', hooks, () => this.copy(ctx));
+        await this.phase(ctx, 'cut_over', hooks, () => this.cutOver(ctx, hooks));
+      } catch (error) {
+        if (ctx.switched) return await this.finishAfterSwitch(ctx, hooks, started, error);
+        await this.rollBack(ctx, hooks, error);
+        throw failure(ctx, error);
+      }
+      return await this.finishAfterSwitch(ctx, hooks, started);
+    } finally {
+      await ctx.snapshot?.end();
+      await this.release(ctx);
+    }
+  }
+
+  /**
+   * A move whose process died (or that failed half-way): finished when the registry already
+   * points at the target, else rolled back. Either way nothing of the move is left on either
+   * server. The caller holds the tenant's lock (so no live process runs this move).
+   */
+  async recover(move: MoveRecord, hooks: MoveHooks): Promise<MoveResult> {
+    const started = performance.now();
+    const ctx = await this.context(move);
+    try {
+      const tenant = await new TenantRepository(this.registry).findById(move.tenantId);
+      ctx.switched = tenant?.serverName === move.target;
+      ctx.verified = move.verified;
+      ctx.attempts = move.attempts;
+      if (ctx.switched) {
+        hooks.release(move.tenantId, true);
+        await this.phase(ctx, 'clean_up', hooks, () => this.cleanUp(ctx));
+        await new MoveRepository(this.registry).finish(move.id, { phase: 'done', keepMs: this.options.keepMs });
+      } else {
+        await this.rollBack(ctx, hooks, new Error(`the move's process stopped in phase ${move.phase}`));
+      }
+      return await this.result(ctx, started);
+    } finally {
+      await this.release(ctx);
+    }
+  }
+
+  /** Drops a source copy kept by a done move (its keeping time is over, or the tenant moves back there). */
+  async purgeKeptCopy(move: MoveRecord): Promise<'purged' | 'live'> {
+    const moves = new MoveRepository(this.registry);
+    const tenant = await new TenantRepository(this.registry).findById(move.tenantId);
+    // the tenant lives there again (moved back): that copy is its own now
+    if (tenant?.serverName === move.source) {
+      await moves.markSourcePurged(move.id);
+      return 'live';
+    }
+    const server = await this.servers.get(move.source);
+    if (move.mode === 'database') {
+      await server.storage.dropDatabase(server.admin, move.databaseName);
+      await server.storage.dropRole(server.admin, move.roleName, []);
+    } else {
+      await server.storage.dropSchemas(SHARED_TENANTS_DATABASE, move.schemas);
+      await server.storage.dropRole(server.admin, move.roleName, [SHARED_TENANTS_DATABASE]);
+    }
+    await moves.markSourcePurged(move.id);
+    return 'purged';
+  }
+
+  // ---- phases ---------------------------------------------------------------------
+
+  private async phase(ctx: MoveContext, name: 'prepare_target' | 'copy' | 'cut_over' | 'verify' | 'clean_up', hooks: MoveHooks, fn: () => Promise<Record<string, unknown>>): Promise<void> {
+    await new MoveRepository(this.registry).setPhase(ctx.move.id, name);
+    const started = performance.now();
+    try {
+      const details = await fn();
+      const durationMs = performance.now() - started;
+      await new MoveRepository(this.registry).setPhase(ctx.move.id, ctx.switched && name === 'cut_over' ? 'verify' : name, { details: { [name]: { ...details, durationMs: Math.round(durationMs) } } });
+      // the worst moment to fail or die: the phase's work is done and recorded, the next has not begun
+      await failpoint(this.options.failpoints, name);
+      ctx.phases.push({ phase: name, durationMs });
+      hooks.onPhase?.({ step: name, status: 'sucesso', durationMs, details });
+    } catch (error) {
+      hooks.onPhase?.({ step: name, status: 'erro', durationMs: performance.now() - started, error: (error as Error).message });
+      throw error;
+    }
+  }
+
+  /** The tenant's storage on the target at the ledger's module versions, its role (same name and password, no login yet), no rows. */
+  private async prepareTarget(ctx: MoveContext): Promise<Record<string, unknown>> {
+    const { move, target } = ctx;
+    const moves = new MoveRepository(this.registry);
+    // moving back within KRYONIX_MOVE_KEEP: the copy kept there is dropped, the tenant is copied again
+    const kept = await moves.keptCopyOn(move.tenantId, move.target);
+    if (kept) await this.purgeKeptCopy(kept);
+    await refuseTakenStorage(target, move);
+    await moves.setPhase(move.id, 'prepare_target', { details: { targetClaimed: true } });
+    ctx.move = { ...move, details: { ...move.details, targetClaimed: true } };
+    const tenant = await new TenantRepository(this.registry).findById(move.tenantId);
+    if (!tenant?.rolePasswordEnc) throw new MoveFailed(`Tenant "${move.tenantId}" has no role password in the registry; run \`kryonix tenant repair ${move.tenantId}\` first.`);
+    const password = this.secrets.decrypt(tenant.rolePasswordEnc, tenant.id);
+    await target.storage.ensureLoginRole(target.admin, move.roleName, scramSha256Verifier(password), false);
+    if (move.mode === 'database') await target.storage.ensureDatabase(target.admin, move.databaseName);
+    else await target.storage.ensureSharedTenantsDatabase(target.admin);
+    const plans = await this.schemaPlans(move.tenantId, move.mode);
+    await target.storage.createModuleSchemas(move.databaseName, plans);
+    await target.storage.grantAccess(move.databaseName, move.roleName, ctx.attached);
+    const targetDb = this.targetDb(ctx);
+    const made = await this.sql.tables(targetDb, move.schemas);
+    const differ = differentTables(ctx.tables, made);
+    if (differ.length) {
+      throw new MoveFailed(`Tenant "${move.tenantId}"'s tables on "${move.source}" are not what its modules' migrations make (${differ.join(', ')}): see \`kryonix drift\`; nothing was moved.`);
+    }
+    await this.sql.truncate(targetDb, made);
+    return { schemas: move.schemas, tables: made.length };
+  }
+
+  /** Publication on the source, the move's replication role, subscription on the target; waits until every table is copied and streaming. */
+  private async copy(ctx: MoveContext): Promise<Record<string, unknown>> {
+    const { move, source, name } = ctx;
+    const targetDb = this.targetDb(ctx);
+    const password = generatePassword();
+    await this.sql.createReplicationRole(source.admin, name, scramSha256Verifier(password));
+    await source.storage.grantCopyAccess(move.databaseName, name, move.schemas);
+    await this.sql.createPublication(ctx.sourceDb, name, ctx.tables);
+    let oid: number;
+    try {
+      oid = await this.sql.createSubscription(targetDb, name, await this.conninfo(move, name, password), name);
+    } catch (error) {
+      const message = (error as Error).message ?? '';
+      if (/could not connect to the publisher|connection to server/i.test(message)) {
+        throw new ServerUnfit(move.target, `Server "${move.target}" cannot reach server "${move.source}" for the copy (${message.split('\n')[0]}): give "${move.source}" a replication URL that "${move.target}" can reach (server add --replication-url); nothing was moved.`);
+      }
+      throw error;
+    }
+    await new MoveRepository(this.registry).setPhase(move.id, 'copy', { subscriptionOid: oid });
+    ctx.move = { ...ctx.move, subscriptionOid: oid };
+    const stalledMs = this.options.stalledCopyMs ?? 60_000;
+    let last = -1;
+    let progressAt = performance.now();
+    for (;;) {
+      const { states, errors } = await this.sql.syncProgress(targetDb, name);
+      const ready = states.r ?? 0;
+      if (ready === ctx.tables.length) break;
+      if (ready !== last) {
+        last = ready;
+        progressAt = performance.now();
+      } else if (errors > 0 && performance.now() - progressAt > stalledMs) {
+        throw new MoveFailed(`The copy of tenant "${move.tenantId}" to "${move.target}" makes no progress (${ready} of ${ctx.tables.length} tables copied, ${errors} error(s) on the target: see its server log); nothing was moved.`);
+      }
+      await sleep(100);
+    }
+    return { tables: ctx.tables.length };
+  }
+
+  /** Cut-over attempts until one succeeds, up to the move's max_attempts (then the move fails, served from the source). */
+  private async cutOver(ctx: MoveContext, hooks: MoveHooks): Promise<Record<string, unknown>> {
+    const moves = new MoveRepository(this.registry);
+    for (;;) {
+      const attempt = await moves.countAttempt(ctx.move.id);
+      ctx.attempts = attempt;
+      const started = performance.now();
+      try {
+        await this.tryCutOver(ctx, hooks);
+        return { attempts: attempt, pauseMs: Math.round(ctx.pauseMs ?? 0), rows: ctx.rows, sequences: ctx.sequences.length };
+      } catch (error) {
+        if (!(error instanceof Abandoned)) throw error;
+        const last = attempt >= ctx.move.maxAttempts;
+        hooks.onPhase?.({ step: 'cut_over', status: 'erro', durationMs: performance.now() - started, error: `attempt ${attempt} abandoned, writes resumed on ${ctx.move.source}: ${error.message}${last ? '' : '; trying again'}` });
+        if (last) throw new MoveFailed(`The cut-over of tenant "${ctx.move.tenantId}" was abandoned ${attempt} time(s) (${error.message}): its writes could not be paused within KRYONIX_MOVE_MAX_PAUSE (${this.options.maxPauseMs} ms); it is served from "${ctx.move.source}" as before.`);
+        await sleep(Math.min(5_000, 500 * attempt)); // the copy keeps streaming meanwhile
+      }
+    }
+  }
+
+  private async tryCutOver(ctx: MoveContext, hooks: MoveHooks): Promise<void> {
+    const { move, source, target, name } = ctx;
+    const targetDb = this.targetDb(ctx);
+    const heldAt = performance.now();
+    // the registry must be switched (and told) before the data planes stop holding
+    const deadline = heldAt + this.options.maxPauseMs * 0.8;
+    const left = () => deadline - performance.now();
+    hooks.hold(move.tenantId);
+    let snapshot: HeldTransaction | undefined;
+    try {
+      // requests admitted before the data planes heard of the hold finish first
+      await sleep(Math.min(100, this.options.maxPauseMs / 10));
+      await ctx.sourceDb.transaction().execute(async (trx) => {
+        await this.sql.setLockTimeout(trx, left());
+        try {
+          await this.sql.lockForWrites(trx, ctx.tables);
+        } catch (error) {
+          if ((error as { code?: string }).code === '55P03') throw new Abandoned('its tables stayed locked by other sessions');
+          throw error;
+        }
+        // every write to the tables is committed before this position (and none comes after it)
+        const lsn = await this.sql.currentWalLsn(trx);
+        for (;;) {
+          const { confirmed, lagBytes } = await this.sql.confirmedUpTo(source.admin, name, lsn);
+          if (confirmed) break;
+          if (left() <= 0) throw new Abandoned(`the target had not confirmed the source's last writes in time (${lagBytes ?? '?'} bytes behind)`);
+          await sleep(5);
+        }
+        const sequences = await this.sql.sequenceValues(trx, ctx.sequences);
+        const sourceRows = await this.sql.rowCounts(trx, ctx.tables);
+        await this.sql.setSequences(targetDb, sequences);
+        snapshot = await holdTransaction(targetDb);
+        const targetRows = await this.sql.rowCounts(snapshot.trx, ctx.tables);
+        const differ = Object.keys(sourceRows).filter((t) => sourceRows[t] !== targetRows[t]);
+        if (differ.length) throw new Abandoned(`row counts differ: ${differ.map((t) => `${t} ${sourceRows[t]} on the source, ${targetRows[t]} on the target`).join('; ')}`);
+        if (left() <= 0) throw new Abandoned('the pause limit was reached');
+        await target.storage.setLogin(target.admin, move.roleName, true);
+        // a write that waited for the lock fails now instead of landing on the old copy
+        await this.sql.revokeTables(trx, move.roleName, ctx.tables);
+        ctx.rows = Object.values(sourceRows).reduce((a, b) => a + b, 0);
+      });
+      try {
+        await this.registry.transaction().execute(async (trx) => {
+          await new TenantRepository(trx).setServer(move.tenantId, move.target);
+          await new MoveRepository(trx).markSwitched(move.id);
+        });
+      } catch (error) {
+        // the registry did not take the switch: the source serves again
+        await source.storage.grantAccess(move.databaseName, move.roleName, ctx.attached).catch(() => undefined);
+        throw error;
+      }
+    } catch (error) {
+      await snapshot?.end();
+      hooks.release(move.tenantId, false);
+      throw error;
+    }
+    ctx.switched = true;
+    ctx.snapshot = snapshot;
+    ctx.pauseMs = performance.now() - heldAt;
+    hooks.release(move.tenantId, true);
+  }
+
+  /** After the registry switch: verify, clean up, done (a checksum mismatch fails loudly and keeps the source copy). */
+  private async finishAfterSwitch(ctx: MoveContext, hooks: MoveHooks, started: number, earlier?: unknown): Promise<MoveResult> {
+    const moves = new MoveRepository(this.registry);
+    let mismatch: string[] = [];
+    if (!earlier) {
+      try {
+        await this.phase(ctx, 'verify', hooks, async () => {
+          mismatch = await this.verify(ctx);
+          return mismatch.length ? { mismatch } : { tables: ctx.tables.length };
+        });
+      } catch (error) {
+        earlier = error; // not compared: the clean-up still runs, the move says so
+      }
+    }
+    try {
+      await this.phase(ctx, 'clean_up', hooks, () => this.cleanUp(ctx));
+    } catch (error) {
+      throw new MoveFailed(
+        `Tenant "${ctx.move.tenantId}" is served from "${ctx.move.target}" now, but the move's clean-up failed (${(error as Error).message}); run \`kryonix tenant repair ${ctx.move.tenantId}\` to finish it.`,
+        { move: ctx.move.id },
+      );
+    }
+    if (mismatch.length) {
+      await moves.finish(ctx.move.id, { phase: 'failed', error: `checksums differ: ${mismatch.join(', ')}`, keepMs: null });
+      throw new MoveFailed(
+        `Tenant "${ctx.move.tenantId}" was moved to "${ctx.move.target}" but the checksums of ${mismatch.join(', ')} differ from the source's; the source copy on "${ctx.move.source}" is kept (no purge) for a move back.`,
+        { move: ctx.move.id, tables: mismatch },
+      );
+    }
+    await moves.finish(ctx.move.id, { phase: 'done', keepMs: this.options.keepMs, ...(earlier ? { error: `not verified: ${(earlier as Error).message}` } : {}) });
+    return this.result(ctx, started);
+  }
+
+  /** Per-table checksums: the target as of the cut-over (its held snapshot) against the source (whose writes stopped there). Returns the tables that differ. */
+  private async verify(ctx: MoveContext): Promise<string[]> {
+    const snapshot = ctx.snapshot;
+    if (!snapshot) throw new Error('no snapshot of the target at the cut-over');
+    const targetSums = await this.sql.checksums(snapshot.trx, ctx.tables);
+    await snapshot.end();
+    ctx.snapshot = undefined;
+    const sourceSums = await ctx.sourceDb.transaction().execute((trx) => this.sql.checksums(trx, ctx.tables));
+    const mismatch = Object.keys(sourceSums).filter((t) => sourceSums[t] !== targetSums[t]);
+    ctx.verified = mismatch.length === 0;
+    await new MoveRepository(this.registry).setVerified(ctx.move.id, ctx.verified, { checksums: sourceSums });
+    return mismatch;
+  }
+
+  /** Subscription (and its slots), publication and the move's role dropped; the tenant role's access to the source copy taken. */
+  private async cleanUp(ctx: MoveContext): Promise<Record<string, unknown>> {
+    await this.dropReplication(ctx);
+    const { source, move } = ctx;
+    await source.storage.revokeAccess(source.admin, move.databaseName, move.roleName, move.schemas);
+    if (await source.storage.roleExists(source.admin, move.roleName)) await source.storage.setLogin(source.admin, move.roleName, false);
+    return { sourceKeptFor: `${Math.round(this.options.keepMs / 1000)} s` };
+  }
+
+  /** What the copy made on both servers, whatever the phase it reached: subscription, slots, publication, the move's role. */
+  private async dropReplication(ctx: MoveContext): Promise<void> {
+    const { source, move, name } = ctx;
+    const targetDb = (await ctx.target.storage.databaseExists(ctx.target.admin, move.databaseName)) ? this.targetDb(ctx) : undefined;
+    if (targetDb) {
+      try {
+        await this.sql.dropSubscription(targetDb, name, true);
+      } catch (error) {
+        // the source does not answer: the subscription goes without its slot, dropped below (or by a later repair)
+        await this.sql.dropSubscription(targetDb, name, false);
+        if (!isServerAway(error) && !/could not connect|connection to server/i.test((error as Error).message)) throw error;
+      }
+    }
+    await this.sql.dropSlots(source.admin, await this.sql.slots(source.admin, name, ctx.move.subscriptionOid));
+    await this.sql.dropPublication(ctx.sourceDb, name);
+    if (await source.storage.roleExists(source.admin, name)) {
+      await this.sql.terminateSessions(source.admin, name);
+      await source.storage.dropRole(source.admin, name, [move.databaseName]);
+    }
+  }
+
+  /** Before the switch: everything undone, the tenant served from the source as before. */
+  private async rollBack(ctx: MoveContext, hooks: MoveHooks, cause: unknown): Promise<void> {
+    const moves = new MoveRepository(this.registry);
+    const { move, source, target } = ctx;
+    await moves.setPhase(move.id, 'rolling_back');
+    const started = performance.now();
+    try {
+      await ctx.snapshot?.end();
+      ctx.snapshot = undefined;
+      await this.dropReplication(ctx);
+      // a cut-over that stopped between its commit on the source and the registry's
+      await source.storage.grantAccess(move.databaseName, move.roleName, ctx.attached);
+      if (move.details.targetClaimed) {
+        if (move.mode === 'database') {
+          if (ctx.targetDb) await target.connector.release(move.databaseName);
+          ctx.targetDb = undefined;
+          await target.storage.dropDatabase(target.admin, move.databaseName);
+          await target.storage.dropRole(target.admin, move.roleName, []);
+        } else {
+          await target.storage.dropSchemas(SHARED_TENANTS_DATABASE, move.schemas);
+          await target.storage.dropRole(target.admin, move.roleName, [SHARED_TENANTS_DATABASE]);
+        }
+      }
+      await moves.finish(move.id, { phase: 'failed', error: `rolled back: ${(cause as Error).message ?? String(cause)}` });
+      hooks.onPhase?.({ step: 'roll_back', status: 'desfeito', durationMs: performance.now() - started });
+    } catch (error) {
+      // left in rolling_back: `kryonix tenant repair` tries again
+      hooks.onPhase?.({ step: 'roll_back', status: 'undo_falhou', durationMs: performance.now() - started, error: (error as Error).message });
+      throw new MoveFailed(`The move of tenant "${move.tenantId}" failed (${(cause as Error).message}) and its roll-back did too (${(error as Error).message}); it is served from "${move.source}". Run \`kryonix tenant repair ${move.tenantId}\` to clean up.`, { move: move.id });
+    }
+  }
+
+  // ---- plumbing -------------------------------------------------------------------
+
+  private async context(move: MoveRecord): Promise<MoveContext> {
+    const [source, target] = await Promise.all([this.servers.get(move.source), this.servers.get(move.target)]);
+    const tenant = await new TenantRepository(this.registry).findById(move.tenantId);
+    const sourceDb = source.connector.db(move.databaseName);
+    const [tables, sequences] = await Promise.all([this.sql.tables(sourceDb, move.schemas), this.sql.sequences(sourceDb, move.schemas)]);
+    return {
+      move,
+      source,
+      target,
+      sourceDb,
+      attached: (tenant?.modules ?? []).map((m) => tenantSchemaName(move.tenantId, move.mode, m)),
+      tables,
+      sequences,
+      name: moveObjectName(move.id),
+      switched: false,
+      phases: [],
+      attempts: move.attempts,
+      pauseMs: null,
+      rows: null,
+      verified: null,
+    };
+  }
+
+  private targetDb(ctx: MoveContext): Kysely<unknown> {
+    ctx.targetDb ??= ctx.target.connector.db(ctx.move.databaseName);
+    return ctx.targetDb;
+  }
+
+  /** A database-mode tenant's pools are closed once the move is over (its database may be dropped or purged later). */
+  private async release(ctx: MoveContext): Promise<void> {
+    if (ctx.move.mode !== 'database') return;
+    await ctx.source.connector.release(ctx.move.databaseName).catch(() => undefined);
+    await ctx.target.connector.release(ctx.move.databaseName).catch(() => undefined);
+  }
+
+  /** libpq's key='value' form: the source's replication URL, the tenant's database, the move's role. */
+  private async conninfo(move: MoveRecord, role: string, password: string): Promise<string> {
+    const url = new URL(this.directory.replicationUrl(await this.directory.record(move.source)));
+    const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+    const params: Record<string, string> = { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || '5432', dbname: move.databaseName, user: role, password };
+    for (const key of ['sslmode', 'sslrootcert']) {
+      const value = url.searchParams.get(key);
+      if (value) params[key] = value;
+    }
+    return Object.entries(params)
+      .map(([k, v]) => `${k}=${quote(v)}`)
+      .join(' ');
+  }
+
+  private async result(ctx: MoveContext, started: number): Promise<MoveResult> {
+    const record = await new MoveRepository(this.registry).find(ctx.move.id);
+    return {
+      id: ctx.move.id,
+      tenant: ctx.move.tenantId,
+      source: ctx.move.source,
+      target: ctx.move.target,
+      mode: ctx.move.mode,
+      outcome: ctx.switched ? 'moved' : 'rolled_back',
+      attempts: ctx.attempts,
+      pauseMs: ctx.pauseMs === null ? null : Math.round(ctx.pauseMs),
+      tables: ctx.tables.length,
+      rows: ctx.rows,
+      verified: ctx.verified,
+      sourceKeptUntil: record?.sourcePurgeAfter ?? null,
+      phases: ctx.phases.map((p) => ({ phase: p.phase, durationMs: Math.round(p.durationMs) })),
+      durationMs: Math.round(performance.now() - started),
+    };
+  }
+}
+
+/** The target must not hold the tenant's database, schemas or role already (made by something else: never adopted or dropped). */
+export async function refuseTakenStorage(target: TenantServer, move: Pick<MoveRecord, 'tenantId' | 'target' | 'mode' | 'databaseName' | 'schemas' | 'roleName'>): Promise<void> {
+  const taken: string[] = [];
+  if (move.mode === 'database') {
+    if (await target.storage.databaseExists(target.admin, move.databaseName)) taken.push(`database ${move.databaseName}`);
+  } else if (await target.storage.databaseExists(target.admin, SHARED_TENANTS_DATABASE)) {
+    taken.push(...(await target.storage.existingSchemasIn(SHARED_TENANTS_DATABASE, move.schemas)).map((s) => `schema ${s}`));
+  }
+  if (await target.storage.roleExists(target.admin, move.roleName)) taken.push(`role ${move.roleName}`);
+  if (taken.length) throw new ServerUnfit(move.target, `Server "${move.target}" already has ${taken.join(', ')} that no tenant there owns; drop them (or rename them) before moving "${move.tenantId}" there.`);
+}
+
+/** Tables of the source that the target lacks, or whose columns differ (and the target's extra ones). */
+function differentTables(source: readonly TableFacts[], target: readonly TableFacts[]): string[] {
+  const made = new Map(target.map((t) => [tableName(t), t.columns]));
+  const out = source.filter((t) => made.get(tableName(t)) !== t.columns).map(tableName);
+  const wanted = new Set(source.map(tableName));
+  return [...out, ...target.filter((t) => !wanted.has(tableName(t))).map((t) => `${tableName(t)} (not on the source)`)];
+}
+
+/** A failed move as the caller sees it: its own domain error, else MoveFailed saying the tenant stayed on the source. */
+function failure(ctx: MoveContext, error: unknown): Error {
+  if (error instanceof KryonixError) return error;
+  return new MoveFailed(`The move of tenant "${ctx.move.tenantId}" to "${ctx.move.target}" failed (${(error as Error).message}); everything was rolled back and it is served from "${ctx.move.source}" as before.`, { move: ctx.move.id });
+}
+
+/** A REPEATABLE READ transaction kept open until end(): its snapshot is taken by its first statement. */
+async function holdTransaction(db: Kysely<unknown>): Promise<HeldTransaction> {
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  let ready!: (trx: Kysely<unknown>) => void;
+  const opened = new Promise<Kysely<unknown>>((resolve) => (ready = resolve));
+  const done = db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      ready(trx);
+      await finished;
+    });
+  const trx = await Promise.race([opened, done.then(() => Promise.reject(new Error('the transaction ended before it was used')))]);
+  return {
+    trx,
+    end: async () => {
+      finish();
+      await done.catch(() => undefined);
+    },
+  };
+}
+
+export type { TableRef };

@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'SERVER_EXISTS'
   | 'SERVER_UNFIT'
   | 'SERVER_IN_USE'
+  | 'BACKUP_UNREADABLE'
   | 'INTERNAL';
 
 const BRAND = Symbol.for('kryonix.error');
@@ -82,8 +83,8 @@ export class UnknownModule extends KryonixError {
 }
 
 export class TenantAlreadyExists extends KryonixError {
-  constructor(id: string) {
-    super('TENANT_EXISTS', `Tenant "${id}" already exists.`, { id });
+  constructor(id: string, hint = '') {
+    super('TENANT_EXISTS', `Tenant "${id}" already exists.${hint ? ` ${hint}` : ''}`, { id });
   }
 }
 
@@ -267,6 +268,23 @@ export class ServerInUse extends KryonixError {
   }
 }
 
+/** Why a backup file cannot be restored. */
+export type BackupProblem = 'format' | 'wrong_key' | 'damaged' | 'truncated' | 'mismatch';
+
+/**
+ * A backup that cannot be restored as it is: not a Kryonix backup, another key or
+ * passphrase, a damaged or cut-off file, or data that does not match its manifest.
+ * Nothing is left behind by the restore that found it.
+ */
+export class BackupUnreadable extends KryonixError {
+  constructor(
+    readonly problem: BackupProblem,
+    message: string,
+  ) {
+    super('BACKUP_UNREADABLE', message, { problem });
+  }
+}
+
 export class InternalError extends KryonixError {
   constructor(message: string) {
     super('INTERNAL', message);
@@ -325,6 +343,8 @@ export const ERROR_MAPPINGS: Readonly<Record<ErrorCode, ErrorMapping>> = {
   // The server's own settings or rights do not allow it (wal_level, CREATEROLE, …): the operator fixes the server.
   SERVER_UNFIT: { http: 422, exit: 2 },
   SERVER_IN_USE: { http: 409, exit: 3 },
+  // The backup given cannot be used (other key, damaged, not a backup): the request's content is the problem.
+  BACKUP_UNREADABLE: { http: 422, exit: 2 },
   INTERNAL: { http: 500, exit: 1 },
 };
 

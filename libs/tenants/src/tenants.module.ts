@@ -9,6 +9,8 @@ import { RegistryModule } from '@kryonix/registry';
 import { RoutesModule } from '@kryonix/routes';
 import { AuditedCommands } from './audit/audited-commands';
 import { CreateTenantHandler } from './create-tenant/create-tenant.handler';
+import { BackupTenantHandler } from './backup-tenant/backup-tenant.handler';
+import { RestoreTenantHandler } from './restore-tenant/restore-tenant.handler';
 import { ListModulesHandler } from './list-modules/list-modules.handler';
 import { ListTenantsHandler } from './list-tenants/list-tenants.handler';
 import { RepairTenantHandler } from './repair-tenant/repair-tenant.handler';
@@ -69,6 +71,8 @@ export class TenantsModule {
         TenantEventsPublisher,
         AuditedCommands,
         CreateTenantHandler,
+        BackupTenantHandler,
+        RestoreTenantHandler,
         RepairTenantHandler,
         ListTenantsHandler,
         ShowTenantHandler,

@@ -17,6 +17,10 @@ export const AUDIT_ACTIONS = {
   /** The tenant role's password was shown (kryonix tenant connection-string / psql). */
   revealConnection: 'tenant.reveal_connection',
   setRateLimit: 'tenant.set_rate_limit',
+  backupTenant: 'tenant.backup',
+  restoreTenant: 'tenant.restore',
+  cloneTenant: 'tenant.clone',
+  exportTenant: 'tenant.export',
   migrateFleet: 'fleet.migrate',
   addServer: 'server.add',
   cordonServer: 'server.cordon',

@@ -13,7 +13,8 @@ export class RepairTenantHandler implements ICommandHandler<RepairTenantCommand,
 
   async execute({ id, onStep }: RepairTenantCommand): Promise<CreatedTenant> {
     const tenant = await this.provisioner.repair(id, { onStep });
-    this.events.publish(new TenantProvisionedEvent(tenant.id, tenant.mode, tenant.modules));
+    // a restore cut short was undone: there is no tenant to announce
+    if (!tenant.rolledBack) this.events.publish(new TenantProvisionedEvent(tenant.id, tenant.mode, tenant.modules));
     return publicTenant(tenant);
   }
 }

@@ -22,6 +22,17 @@ function kryonix(args: string[], extra: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...env.env, ...extra }, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+/** The CLI without blocking this process (so it can write to the source meanwhile). */
+function kryonixAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 const leads = (database: string) => withAdmin(async (c) => (await c.query(`SELECT nome, email, orcamento::text, created_at::text FROM crm.leads ORDER BY nome`)).rows, database);
 const owned = async (id: string) => {
   const u = id.replace(/-/g, '_');
@@ -85,5 +96,32 @@ describe('kryonix tenant backup / restore', () => {
     // and it can be restored again
     expect(kryonix(['tenant', 'restore', out, '--as', 'cb-killed']).code).toBe(0);
     expect(await owned('cb-killed')).toEqual(expect.arrayContaining(['active', 'kryonix_cliente_cb_killed']));
+  });
+
+  it('clones a tenant while it takes writes: a consistent copy with its own role and key, the source untouched', async () => {
+    let writes = 0;
+    let writing = true;
+    const writer = (async () => {
+      while (writing) {
+        await withAdmin((c) => c.query(`INSERT INTO crm.leads (nome) VALUES ('during clone ' || clock_timestamp())`), 'kryonix_cliente_cb_src');
+        writes++;
+      }
+    })();
+    const before = (await leads('kryonix_cliente_cb_src')).length;
+    const during = writes;
+    const c = await kryonixAsync(['tenant', 'clone', 'cb-src', 'cb-clone', '--name', 'Demo', '--json']);
+    writing = false;
+    await writer;
+    expect(writes - during).toBeGreaterThan(10); // the source took writes all along
+    expect(c.stderr).toBe('');
+    const cloned = JSON.parse(c.stdout);
+    expect(cloned).toMatchObject({ id: 'cb-clone', name: 'Demo', role: 'cliente_cb_clone_user', restoredFrom: { tenant: 'cb-src' } });
+    expect(cloned.apiKey).toMatch(/^sk_cb-clone_/);
+    const copy = (await leads('kryonix_cliente_cb_clone')).length;
+    const after = (await leads('kryonix_cliente_cb_src')).length;
+    expect(writes).toBeGreaterThan(0);
+    expect(copy).toBeGreaterThanOrEqual(before);
+    expect(copy).toBeLessThanOrEqual(after);
+    expect(cloned.rows).toBe(copy);
   });
 });

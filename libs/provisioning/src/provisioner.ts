@@ -202,7 +202,7 @@ export class Provisioner implements OnModuleDestroy {
     const placement = { ...(await this.place(server ? { server } : {})), durationMs: performance.now() - placing };
     const restore: RestoreSource = { load: input.load, current: input.modules.map((m) => this.deps.catalog.get(m.name)) };
     return withTenantLock(this.deps.registry, id, async (admin) => {
-      if (await new TenantRepository(admin).findById(id)) throw new TenantAlreadyExists(id, 'Restore it under another id with --as <new-id>.');
+      if (await new TenantRepository(admin).findById(id)) throw new TenantAlreadyExists(id, 'Restore (or clone) it under another id: --as <new-id>, or another <new-id>.');
       return this.execute(admin, this.plan(id, name, mode, input.modules, placement.server), undefined, 'create', { ...options, restore }, placement);
     });
   }

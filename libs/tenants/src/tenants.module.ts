@@ -11,6 +11,7 @@ import { AuditedCommands } from './audit/audited-commands';
 import { CreateTenantHandler } from './create-tenant/create-tenant.handler';
 import { BackupTenantHandler } from './backup-tenant/backup-tenant.handler';
 import { RestoreTenantHandler } from './restore-tenant/restore-tenant.handler';
+import { CloneTenantHandler } from './clone-tenant/clone-tenant.handler';
 import { ListModulesHandler } from './list-modules/list-modules.handler';
 import { ListTenantsHandler } from './list-tenants/list-tenants.handler';
 import { RepairTenantHandler } from './repair-tenant/repair-tenant.handler';
@@ -73,6 +74,7 @@ export class TenantsModule {
         CreateTenantHandler,
         BackupTenantHandler,
         RestoreTenantHandler,
+        CloneTenantHandler,
         RepairTenantHandler,
         ListTenantsHandler,
         ShowTenantHandler,

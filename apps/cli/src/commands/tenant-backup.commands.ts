@@ -68,3 +68,29 @@ export function tenantRestoreCommand(): Command {
       }),
     );
 }
+
+export function tenantCloneCommand(): Command {
+  return new Command('clone')
+    .description("a new tenant with a copy of another's rows (backup + restore streamed, no file): its own role and API key; the source keeps being served")
+    .argument('<source-id>', 'the tenant to copy')
+    .argument('<new-id>', "the copy's id")
+    .option('--name <name>', "the copy's company name (default: the source's)")
+    .addOption(new Option('--mode <mode>', "isolation of the copy (default: the source's)").choices(['database', 'schema']))
+    .option('--server <name>', 'the PostgreSQL server to make it on (default: placement, as for create)')
+    .addOption(jsonOption())
+    .action(
+      action(async (command, source: string, id: string, opts: { name?: string; mode?: string; server?: string; json?: boolean }) => {
+        refuseApi(command, 'tenant clone', 'POST /v1/tenants/{id}/clone');
+        const { withCore, withAuditOrigin, CloneTenantCommand } = await import('../transport/in-process');
+        const input = { source, id, ...(opts.name ? { name: opts.name } : {}), ...(opts.mode ? { mode: opts.mode } : {}), ...(opts.server ? { server: opts.server } : {}) };
+        const cloned = await withCore(({ audited }) =>
+          withAuditOrigin({ actor: cliActor(), door: 'cli' }, () => audited.execute(new CloneTenantCommand(input, stepPrinter(!opts.json, `Cloning ${source} to ${id}`), tablePrinter(!opts.json)))),
+        );
+        if (opts.json) printJson(cloned);
+        else {
+          printTenantSummary(cloned, 'Cloned');
+          process.stdout.write(`  from      ${source} as of ${cloned.restoredFrom.createdAt} (${cloned.tables} tables, ${cloned.rows} rows, every checksum matched)\n`);
+        }
+      }),
+    );
+}

@@ -24,23 +24,32 @@ export class CloneTenantHandler implements ICommandHandler<CloneTenantCommand, R
       const ledger = await new ModuleLedgerRepository(admin).listFor(source.id);
       return this.backups.read(source, server, ledger, async (_opening, records) => {
         const reader = new BackupRecordReader(records);
-        const manifest = await reader.manifest();
-        let loaded = { tables: 0, rows: 0 };
-        const tenant = await this.provisioner.restore(
-          {
-            id: input.id,
-            name: input.name ?? manifest.tenant.name,
-            mode: input.mode ?? manifest.tenant.mode,
-            ...(input.server !== undefined ? { server: input.server } : {}),
-            modules: modulesOfBackup(this.catalog, manifest),
-            load: async (target) => (loaded = await this.backups.load(target.server, target.plan, manifest, reader, onTable)),
-          },
-          { onStep },
-        );
-        return { ...publicTenant(tenant), restoredFrom: { tenant: source.id, createdAt: manifest.createdAt, server: manifest.server.name, modules: Object.fromEntries(manifest.modules.map((m) => [m.name, m.version])) }, ...loaded };
+        // closing the reader ends the snapshot's COPY under way when the copy fails part-way
+        try {
+          return await this.copy(input, source.id, reader, onStep, onTable);
+        } finally {
+          await reader.close();
+        }
       });
     });
     this.events.publish(new TenantProvisionedEvent(result.id, result.mode, result.modules));
     return result;
+  }
+
+  private async copy(input: CloneTenantCommand['input'], sourceId: string, reader: BackupRecordReader, onStep: CloneTenantCommand['onStep'], onTable: CloneTenantCommand['onTable']): Promise<RestoredTenant> {
+    const manifest = await reader.manifest();
+    let loaded = { tables: 0, rows: 0 };
+    const tenant = await this.provisioner.restore(
+      {
+        id: input.id,
+        name: input.name ?? manifest.tenant.name,
+        mode: input.mode ?? manifest.tenant.mode,
+        ...(input.server !== undefined ? { server: input.server } : {}),
+        modules: modulesOfBackup(this.catalog, manifest),
+        load: async (target) => (loaded = await this.backups.load(target.server, target.plan, manifest, reader, onTable)),
+      },
+      { onStep },
+    );
+    return { ...publicTenant(tenant), restoredFrom: { tenant: sourceId, createdAt: manifest.createdAt, server: manifest.server.name, modules: Object.fromEntries(manifest.modules.map((m) => [m.name, m.version])) }, ...loaded };
   }
 }

@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'SERVER_IN_USE'
   | 'TENANT_MOVING'
   | 'MOVE_FAILED'
+  | 'BACKUP_UNREADABLE'
   | 'INTERNAL';
 
 const BRAND = Symbol.for('kryonix.error');
@@ -84,8 +85,8 @@ export class UnknownModule extends KryonixError {
 }
 
 export class TenantAlreadyExists extends KryonixError {
-  constructor(id: string) {
-    super('TENANT_EXISTS', `Tenant "${id}" already exists.`, { id });
+  constructor(id: string, hint = '') {
+    super('TENANT_EXISTS', `Tenant "${id}" already exists.${hint ? ` ${hint}` : ''}`, { id });
   }
 }
 
@@ -287,6 +288,23 @@ export class MoveFailed extends KryonixError {
   }
 }
 
+/** Why a backup file cannot be restored. */
+export type BackupProblem = 'format' | 'wrong_key' | 'damaged' | 'truncated' | 'mismatch';
+
+/**
+ * A backup that cannot be restored as it is: not a Kryonix backup, another key or
+ * passphrase, a damaged or cut-off file, or data that does not match its manifest.
+ * Nothing is left behind by the restore that found it.
+ */
+export class BackupUnreadable extends KryonixError {
+  constructor(
+    readonly problem: BackupProblem,
+    message: string,
+  ) {
+    super('BACKUP_UNREADABLE', message, { problem });
+  }
+}
+
 export class InternalError extends KryonixError {
   constructor(message: string) {
     super('INTERNAL', message);
@@ -349,6 +367,8 @@ export const ERROR_MAPPINGS: Readonly<Record<ErrorCode, ErrorMapping>> = {
   TENANT_MOVING: { http: 409, exit: 3 },
   // A move gave up (writes never paused long enough, a copy that does not match): nothing the request can fix.
   MOVE_FAILED: { http: 409, exit: 1 },
+  // The backup given cannot be used (other key, damaged, not a backup): the request's content is the problem.
+  BACKUP_UNREADABLE: { http: 422, exit: 2 },
   INTERNAL: { http: 500, exit: 1 },
 };
 

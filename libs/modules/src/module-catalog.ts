@@ -251,7 +251,7 @@ function loadModule(folder: string, dirName: string): ModuleDefinition {
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new ConfigurationError(`Module "${dirName}": migrations must be numbered 0001, 0002, … without gaps (found ${m.file}).`);
   });
-  const checksum = createHash('sha256').update(migrations.map((m) => m.checksum).join(',')).digest('hex');
+  const checksum = moduleChecksum(migrations);
   return {
     name: manifest.name,
     title: manifest.title,
@@ -270,4 +270,20 @@ function exposedTable(table: z.infer<typeof manifestSchema>['tables'][string], w
   if (reserved.length) throw new ConfigurationError(`${where}: a filterable column may not be named ${reserved.join(', ')} (the list's own parameters: ${LIST_PARAMETERS.join(', ')}).`);
   const filterable = [...new Set([...table.filterable, ...[table.createdAt, table.updatedAt].filter((c): c is string => c !== undefined)])];
   return { ...table, filterable, searchable: [...new Set(table.searchable)] };
+}
+
+/**
+ * The module as it was at `version` (its first `version` migrations): what a tenant made
+ * then has, e.g. to restore a backup taken at that version before migrating it on.
+ */
+export function moduleAtVersion(module: ModuleDefinition, version: number): ModuleDefinition {
+  if (!Number.isInteger(version) || version < 1 || version > module.version) throw new Error(`Module "${module.name}" has versions 1 to ${module.version}, not ${version}.`);
+  if (version === module.version) return module;
+  const migrations = module.migrations.slice(0, version);
+  return { ...module, version, migrations, checksum: moduleChecksum(migrations) };
+}
+
+/** A module version's checksum: over its migrations' checksums, in order. */
+function moduleChecksum(migrations: readonly ModuleMigration[]): string {
+  return createHash('sha256').update(migrations.map((m) => m.checksum).join(',')).digest('hex');
 }

@@ -17,3 +17,6 @@ export * from './outage-log';
 export * from './deadline';
 export * from './public-url';
 export * from './session-timeouts';
+export * from './streams/byte-reader';
+export * from './streams/backup-cipher';
+export * from './database/pg-copy';

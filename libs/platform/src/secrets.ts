@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A tenant role's password: 32 random bytes (256 bits), base64url. */
 export function generatePassword(): string {
@@ -62,6 +62,14 @@ export class SecretBox {
   /** A secret derived from the master key (e.g. the gateway role's password): nothing to store. */
   derive(label: string): string {
     return createHmac('sha256', this.key).update(`kryonix:${label}`).digest('base64url');
+  }
+
+  /**
+   * A 32-byte key for one purpose, derived with HKDF-SHA256 from the master key and a
+   * salt (e.g. a backup file's own random salt: every file gets a key of its own).
+   */
+  deriveKey(purpose: string, salt: Buffer): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, salt, `kryonix:${purpose}`, 32));
   }
 
   /** `context` (the tenant id) is bound as associated data, so a ciphertext cannot be moved to another tenant. */

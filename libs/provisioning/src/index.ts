@@ -10,3 +10,7 @@ export * from './provisioning.module';
 export * from './warm-spares';
 export * from './tenant-servers';
 export * from './placement';
+export * from './tenant-data.repository';
+export * from './backup/backup-manifest';
+export * from './backup/backup-records';
+export * from './backup/tenant-backups';

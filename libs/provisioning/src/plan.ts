@@ -62,6 +62,11 @@ export async function runPlan<C>(steps: readonly Step<C>[], ctx: C, options: Pla
   }
 }
 
+/** Undoes `steps` in reverse (a run killed part-way that must not be finished); whether all of it was undone. */
+export function undoPlan<C>(steps: readonly Step<C>[], ctx: C, options: PlanOptions): Promise<boolean> {
+  return undoAll([...steps], ctx, options);
+}
+
 async function undoAll<C>(done: Step<C>[], ctx: C, options: PlanOptions): Promise<boolean> {
   for (const step of [...done].reverse()) {
     const started = performance.now();

@@ -26,8 +26,8 @@ import { Placement, placeTenant } from './placement';
 import { TenantServer, TenantServers } from './tenant-servers';
 import { GeneratedFiles } from './generated-files';
 import { TenantCertificates } from './tenant-certificates';
-import { FailpointAction, PlanFailure, StepEvent, runPlan } from './plan';
-import { RunContext, StepDeps, TenantPlan, createSteps, repairSteps } from './steps';
+import { FailpointAction, PlanFailure, StepEvent, runPlan, undoPlan } from './plan';
+import { RestoreSource, RunContext, StepDeps, TenantPlan, createSteps, repairSteps, restoreSteps } from './steps';
 import { withTenantLock } from './tenant-lock.repository';
 import { TenantStorageRepository } from './tenant-storage.repository';
 import { WarmSpares } from './warm-spares/warm-spares';
@@ -58,6 +58,19 @@ export interface ProvisionedTenant {
   modules: string[];
   durationMs: number;
   files: string[];
+  /** repair of a restore cut short (crash, kill -9): it was undone, nothing of it is left. */
+  rolledBack?: boolean;
+}
+
+export interface RestoreInput {
+  id: unknown;
+  name: unknown;
+  mode: unknown;
+  server?: unknown;
+  /** The modules at the backup's versions (see moduleAtVersion), in dependency order. */
+  modules: ModuleDefinition[];
+  /** Loads and checks the rows once the storage is made (in load_data). */
+  load: RestoreSource['load'];
 }
 
 export interface ProvisionOptions {
@@ -175,6 +188,26 @@ export class Provisioner implements OnModuleDestroy {
   }
 
   /**
+   * A new tenant made from a backup: the plan of a create at the backup's module versions,
+   * its rows loaded and checked, then migrated to the catalog's versions, then activated
+   * with a new API key. A failure undoes all of it; a run cut short (kill -9) is undone by
+   * `repair`, never finished (it would be a tenant without its data).
+   */
+  async restore(input: RestoreInput, options: ProvisionOptions = {}): Promise<ProvisionedTenant> {
+    const id = validateTenantId(input.id);
+    const name = validateTenantName(input.name);
+    const mode = validateIsolationMode(input.mode);
+    const server = input.server === undefined ? undefined : validateServerName(input.server);
+    const placing = performance.now();
+    const placement = { ...(await this.place(server ? { server } : {})), durationMs: performance.now() - placing };
+    const restore: RestoreSource = { load: input.load, current: input.modules.map((m) => this.deps.catalog.get(m.name)) };
+    return withTenantLock(this.deps.registry, id, async (admin) => {
+      if (await new TenantRepository(admin).findById(id)) throw new TenantAlreadyExists(id, 'Restore (or clone) it under another id: --as <new-id>, or another <new-id>.');
+      return this.execute(admin, this.plan(id, name, mode, input.modules, placement.server), undefined, 'create', { ...options, restore }, placement);
+    });
+  }
+
+  /**
    * A module file edited after it was applied to other tenants is refused, as `kryonix
    * migrate` refuses it: a new tenant would get SQL that the others never ran.
    */
@@ -207,8 +240,39 @@ export class Provisioner implements OnModuleDestroy {
       const existing = await new TenantRepository(admin).findById(id);
       if (!existing) throw new TenantNotFound(id);
       const plan = this.plan(existing.id, existing.name, existing.mode, this.deps.catalog.resolve(existing.modules), existing.serverName);
+      if (existing.status === 'provisioning' && (await new ProvisioningLogRepository(admin).startedAsRestore(id))) return this.rollBack(admin, plan, existing, options);
       return this.execute(admin, plan, existing, existing.status === 'provisioning' ? 'resume' : 'repair', options);
     });
+  }
+
+  /** Undoes a restore cut short: every step's undo, in reverse, as if its last step had failed. */
+  private async rollBack(admin: Kysely<RegistryDatabase>, plan: TenantPlan, existing: TenantRecord, options: ProvisionOptions): Promise<ProvisionedTenant> {
+    const started = performance.now();
+    const runId = randomUUID();
+    const log = new ProvisioningLogRepository(admin);
+    const server = await this.deps.servers.get(plan.server);
+    const ctx: RunContext = {
+      admin,
+      server: { ...server, ...(plan.server === DEFAULT_SERVER ? { admin: admin as Kysely<unknown> } : {}), spares: this.sparesOf(server) },
+      plan,
+      rolePassword: '',
+      rolePasswordEnc: existing.rolePasswordEnc ?? '',
+      login: false,
+      fresh: false,
+      // everything under the tenant's names is the restore's own: the registry row says so
+      created: { database: plan.mode === 'database', schemas: plan.schemas.map((s) => s.schema) },
+      issueKey: false,
+      files: [],
+    };
+    await log.append({ tenantId: plan.id, runId, action: 'inicio_rollback', status: 'em_progresso', details: { reason: 'a restore cut short is undone, not finished' } });
+    const undone = await undoPlan(restoreSteps(this.stepDeps, plan.mode), ctx, {
+      onEvent: async (event) => {
+        options.onStep?.(event);
+        await log.append({ tenantId: plan.id, runId, action: event.step, status: event.status === 'undo_falhou' ? 'erro' : event.status, details: event.error ? { error: event.error } : {}, durationMs: event.durationMs }).catch(() => undefined);
+      },
+    });
+    if (!undone) throw new ProvisioningFailed(plan.id, 'rollback', new Error('an undo step failed; see `kryonix tenant log`'), false);
+    return { id: plan.id, name: plan.name, mode: plan.mode, server: plan.server, database: plan.database, schemas: [], role: plan.role, url: plan.url, modules: plan.modules.map((m) => m.name), durationMs: performance.now() - started, files: [], rolledBack: true };
   }
 
   private plan(id: string, name: string, mode: IsolationMode, modules: ModuleDefinition[], server: string): TenantPlan {
@@ -230,7 +294,7 @@ export class Provisioner implements OnModuleDestroy {
     plan: TenantPlan,
     existing: TenantRecord | undefined,
     kind: 'create' | 'resume' | 'repair',
-    options: ProvisionOptions,
+    options: ProvisionOptions & { restore?: RestoreSource },
     placement?: Placement & { durationMs: number },
   ): Promise<ProvisionedTenant> {
     const started = performance.now();
@@ -250,11 +314,12 @@ export class Provisioner implements OnModuleDestroy {
       created: { schemas: [] },
       issueKey: kind !== 'repair' || (await new ApiKeyRepository(admin).listFor(plan.id)).every((k) => k.revokedAt),
       files: [],
+      ...(options.restore ? { restore: options.restore } : {}),
     };
-    await log.append({ tenantId: plan.id, runId, action: kind === 'create' ? 'inicio_processo' : `inicio_${kind}`, status: 'em_progresso', details: { mode: plan.mode, modules: plan.modules.map((m) => m.name), ...(options.jobId ? { jobId: options.jobId } : {}) } });
+    await log.append({ tenantId: plan.id, runId, action: kind === 'create' ? 'inicio_processo' : `inicio_${kind}`, status: 'em_progresso', details: { mode: plan.mode, modules: plan.modules.map((m) => m.name), ...(options.jobId ? { jobId: options.jobId } : {}), ...(options.restore ? { restore: true } : {}) } });
     // The choice of server and its reason, a line of the provisioning log.
     if (placement) await log.append({ tenantId: plan.id, runId, action: 'escolha_servidor', status: 'sucesso', details: { server: placement.server, reason: placement.reason }, durationMs: placement.durationMs });
-    const steps = kind === 'repair' ? repairSteps(this.stepDeps) : createSteps(this.stepDeps, plan.mode);
+    const steps = kind === 'repair' ? repairSteps(this.stepDeps) : options.restore ? restoreSteps(this.stepDeps, plan.mode) : createSteps(this.stepDeps, plan.mode);
     try {
       await runPlan(steps, ctx, {
         failpoints: this.deps.failpoints,

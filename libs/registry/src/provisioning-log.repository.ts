@@ -43,6 +43,19 @@ export class ProvisioningLogRepository {
     return Boolean(row);
   }
 
+  /** Whether the tenant's latest provisioning began as a restore (a run that repair undoes rather than finishes). */
+  async startedAsRestore(tenantId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('tenant_management.logs_auto_creation')
+      .select(sql<boolean>`coalesce(detalhes ->> 'restore' = 'true', false)`.as('restore'))
+      .where('cliente_id', '=', tenantId)
+      .where('acao', '=', 'inicio_processo')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return Boolean(row?.restore);
+  }
+
   async listFor(tenantId: string): Promise<ProvisioningLogRecord[]> {
     const rows = await this.db
       .selectFrom('tenant_management.logs_auto_creation')

@@ -9,6 +9,9 @@ import { RegistryModule } from '@kryonix/registry';
 import { RoutesModule } from '@kryonix/routes';
 import { AuditedCommands } from './audit/audited-commands';
 import { CreateTenantHandler } from './create-tenant/create-tenant.handler';
+import { BackupTenantHandler } from './backup-tenant/backup-tenant.handler';
+import { RestoreTenantHandler } from './restore-tenant/restore-tenant.handler';
+import { CloneTenantHandler } from './clone-tenant/clone-tenant.handler';
 import { ListModulesHandler } from './list-modules/list-modules.handler';
 import { ListTenantsHandler } from './list-tenants/list-tenants.handler';
 import { RepairTenantHandler } from './repair-tenant/repair-tenant.handler';
@@ -72,6 +75,9 @@ export class TenantsModule {
         TenantEventsPublisher,
         AuditedCommands,
         CreateTenantHandler,
+        BackupTenantHandler,
+        RestoreTenantHandler,
+        CloneTenantHandler,
         RepairTenantHandler,
         ListTenantsHandler,
         ShowTenantHandler,

@@ -12,6 +12,7 @@ export function tenantRepairCommand(): Command {
       action(async (command, id: string, opts: { json?: boolean }) => {
         const tenant = await (await serviceFor(command)).repair(id, stepPrinter(!opts.json, `Repairing tenant ${id}`));
         if (opts.json) printJson(tenant);
+        else if (tenant.rolledBack) process.stdout.write(`Undid the restore of ${id} that was cut short: nothing of it is left. Restore again to make it.\n`);
         else printTenantSummary(tenant, 'Repaired');
       }),
     );

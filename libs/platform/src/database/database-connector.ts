@@ -1,5 +1,5 @@
 import { Kysely, PostgresDialect } from 'kysely';
-import { Pool, PoolConfig } from 'pg';
+import { Client, Pool, PoolConfig } from 'pg';
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { isServerAway } from '@kryonix/domain';
 import { OutageLog } from '../outage-log';
@@ -59,6 +59,24 @@ export class DatabaseConnector implements OnApplicationShutdown {
       return await fn(db);
     } finally {
       await db.destroy();
+    }
+  }
+
+  /**
+   * Runs `fn` on a plain client of its own to `database` (the admin role), for what a
+   * pool cannot carry: a long snapshot transaction, COPY streams. Closed afterwards.
+   */
+  async session<R>(database: string, fn: (client: Client) => Promise<R>): Promise<R> {
+    const client = new Client(this.poolConfig(database));
+    const broke = (error: unknown) => {
+      if (isServerAway(error)) this.outage.failed(error);
+    };
+    client.on('error', broke); // the statement under way fails with the error; the process goes on
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end().catch(() => undefined);
     }
   }
 

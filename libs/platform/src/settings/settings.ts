@@ -295,6 +295,13 @@ export const SETTINGS = {
     processes: CORE,
     description: 'Generated per-tenant files go to `<dir>/<id>/`.',
   }),
+  backupDir: path({
+    env: 'KRYONIX_BACKUP_DIR',
+    shown: '$KRYONIX_HOME/backups',
+    fallback: (ctx) => join(homeOf(ctx), 'backups'),
+    processes: CORE,
+    description: 'Where `kryonix tenant backup` writes when no `--out` is given (`<id>-<UTC time>.kxbackup`, 0600, folder 0700), and where the HTTP API finds a backup by its id.',
+  }),
   baseDomain: text({
     env: 'KRYONIX_BASE_DOMAIN',
     default: 'localhost',

@@ -49,6 +49,14 @@ export interface RunContext {
   issueKey: boolean;
   apiKey?: GeneratedApiKey;
   files: string[];
+  /** Set when the run restores a backup (load_data, migrate_modules). */
+  restore?: RestoreSource;
+}
+
+/** What a restore brings to the plan: its loader, and the modules at their current versions (to migrate to). */
+export interface RestoreSource {
+  load(target: { server: TenantServer; plan: TenantPlan }): Promise<Record<string, unknown>>;
+  current: readonly ModuleDefinition[];
 }
 
 /** What the steps work with. */

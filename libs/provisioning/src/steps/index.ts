@@ -8,15 +8,28 @@ import { createSchemasStep } from './create-schemas.step';
 import { grantAccessStep } from './grant-access.step';
 import { issueCertificateStep } from './issue-certificate.step';
 import { issueApiKeyStep } from './issue-api-key.step';
+import { loadDataStep } from './load-data.step';
+import { migrateModulesStep } from './migrate-modules.step';
 import { recordModulesStep } from './record-modules.step';
 import { registerStep } from './register.step';
 import { writeFilesStep } from './write-files.step';
 
-export type { RunContext, StepDeps, TenantPlan } from './context';
+export type { RestoreSource, RunContext, StepDeps, TenantPlan } from './context';
 
 /** The steps of a create, in order (one file each: its action and its undo). */
 export function createSteps(deps: StepDeps, mode: IsolationMode): Step<RunContext>[] {
   return [registerStep(), createRoleStep(), mode === 'database' ? createDatabaseStep() : createSchemasStep(), grantAccessStep(), recordModulesStep(), issueApiKeyStep(), writeFilesStep(deps), ...certificateSteps(deps), activateStep()];
+}
+
+/**
+ * The steps of a restore: a create at the backup's module versions, its rows loaded and
+ * checked (load_data) and the newer migrations applied (migrate_modules) before the key,
+ * the files and the activation.
+ */
+export function restoreSteps(deps: StepDeps, mode: IsolationMode): Step<RunContext>[] {
+  const steps = createSteps(deps, mode);
+  const at = steps.findIndex((s) => s.name === 'record_modules') + 1;
+  return [...steps.slice(0, at), loadDataStep(), migrateModulesStep(), ...steps.slice(at)];
 }
 
 /** The idempotent steps re-applied to a live tenant (no register, no activate; nothing is undone). */

@@ -30,7 +30,8 @@ export class RepairTenantHandler implements ICommandHandler<RepairTenantCommand,
     // a live move holds the tenant's lock: then this is TENANT_BUSY, and nothing is touched
     if (move) await withTenantLock(this.registry, move.tenantId, () => this.mover.recover(move, moveHooks(this.events, onStep)));
     const tenant = await this.provisioner.repair(id, { onStep });
-    this.events.publish(new TenantProvisionedEvent(tenant.id, tenant.mode, tenant.modules));
+    // a restore cut short was undone: there is no tenant to announce
+    if (!tenant.rolledBack) this.events.publish(new TenantProvisionedEvent(tenant.id, tenant.mode, tenant.modules));
     return publicTenant(tenant);
   }
 }

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import type { Client } from 'pg';
+import { quoteIdent } from '@kryonix/domain';
+import { CopyOut, DatabaseConnector, copyIn, copyOut } from '@kryonix/platform';
+
+/** A table of a tenant's schemas as a backup reads and a restore loads it. */
+export interface TableShape {
+  schema: string;
+  table: string;
+  /** Every column a COPY carries (generated ones excluded), in the table's order. */
+  columns: string[];
+  /** The primary key's columns, in key order (empty: the table has none). */
+  primaryKey: string[];
+  /** Columns that take a collation: ordered by "C" so the order is the same on every server. */
+  collated: string[];
+  /** Tables of the same schemas it references (foreign keys): loaded before it. */
+  references: Array<{ schema: string; table: string }>;
+}
+
+export interface SequenceState {
+  schema: string;
+  name: string;
+  /** null: never used (nextval gives its start). */
+  lastValue: string | null;
+}
+
+/**
+ * Values in their text form are the same on every server and major version only under
+ * fixed settings: these, for every snapshot, load and checksum.
+ */
+export const CANONICAL_SETTINGS: Readonly<Record<string, string>> = {
+  TimeZone: 'UTC',
+  DateStyle: 'ISO, YMD',
+  IntervalStyle: 'postgres',
+  extra_float_digits: '1',
+  bytea_output: 'hex',
+};
+
+/**
+ * The SQL that reads and writes a tenant's rows (backup, restore, clone, export): catalog
+ * reads of its schemas' tables, COPY out of one consistent snapshot, COPY in within one
+ * transaction, sequences, and the canonical checksum of a table. Identifiers come
+ * checked and quoted; values are parameters.
+ */
+export class TenantDataRepository {
+  constructor(private readonly connector: DatabaseConnector) {}
+
+  /** `fn` inside one REPEATABLE READ READ ONLY transaction on `database`: every table as of one moment. */
+  snapshot<R>(database: string, fn: (tx: TenantDataTransaction) => Promise<R>): Promise<R> {
+    return this.transaction(database, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn);
+  }
+
+  /** `fn` inside one read-write transaction on `database`: a load that fails leaves nothing. */
+  load<R>(database: string, fn: (tx: TenantDataTransaction) => Promise<R>): Promise<R> {
+    return this.transaction(database, 'BEGIN', fn);
+  }
+
+  private transaction<R>(database: string, begin: string, fn: (tx: TenantDataTransaction) => Promise<R>): Promise<R> {
+    return this.connector.session(database, async (client) => {
+      await client.query(`${begin}; ${Object.entries(CANONICAL_SETTINGS).map(([k, v]) => `SET LOCAL ${k} = '${v}'`).join('; ')}`);
+      try {
+        const result = await fn(new TenantDataTransaction(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+}
+
+export class TenantDataTransaction {
+  constructor(private readonly client: Client) {}
+
+  /** The ordinary tables of `schemas` with their columns, primary keys and references. */
+  async tables(schemas: readonly string[]): Promise<TableShape[]> {
+    const { rows } = await this.client.query<{ schema: string; table: string; columns: string[]; collated: string[]; primary_key: string[] | null; references: Array<{ schema: string; table: string }> | null }>(
+      `SELECT n.nspname AS schema, c.relname AS table,
+              array(SELECT a.attname::text FROM pg_catalog.pg_attribute a
+                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum) AS columns,
+              array(SELECT a.attname::text FROM pg_catalog.pg_attribute a
+                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attcollation <> 0 ORDER BY a.attnum) AS collated,
+              (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM pg_catalog.pg_index i
+                 CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                 JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                WHERE i.indrelid = c.oid AND i.indisprimary) AS primary_key,
+              (SELECT json_agg(DISTINCT jsonb_build_object('schema', rn.nspname, 'table', rc.relname)) FROM pg_catalog.pg_constraint f
+                 JOIN pg_catalog.pg_class rc ON rc.oid = f.confrelid JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+                WHERE f.conrelid = c.oid AND f.contype = 'f' AND f.confrelid <> c.oid AND rn.nspname = ANY($1::text[])) AS references
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+        ORDER BY n.nspname, c.relname`,
+      [[...schemas]],
+    );
+    return rows.map((r) => ({ schema: r.schema, table: r.table, columns: r.columns, collated: r.collated, primaryKey: r.primary_key ?? [], references: r.references ?? [] }));
+  }
+
+  /** The server's PostgreSQL version (server_version). */
+  async serverVersion(): Promise<string> {
+    return (await this.client.query<{ v: string }>('SELECT pg_catalog.current_setting($1) AS v', ['server_version'])).rows[0]!.v;
+  }
+
+  /** The sequences of `schemas` and where each stands. */
+  async sequences(schemas: readonly string[]): Promise<SequenceState[]> {
+    const { rows } = await this.client.query<{ schema: string; name: string; last_value: string | null }>(
+      `SELECT schemaname AS schema, sequencename AS name, last_value::text AS last_value FROM pg_catalog.pg_sequences WHERE schemaname = ANY($1::text[]) ORDER BY 1, 2`,
+      [[...schemas]],
+    );
+    return rows.map((r) => ({ schema: r.schema, name: r.name, lastValue: r.last_value }));
+  }
+
+  /**
+   * The table's rows in COPY's text form, in primary-key order ("C" collation): the bytes
+   * a backup holds and its checksum covers. `columns` and `order` name the backup's columns.
+   */
+  rows(table: Pick<TableShape, 'schema' | 'table' | 'columns' | 'primaryKey' | 'collated'>): CopyOut {
+    return copyOut(this.client, `COPY (SELECT ${table.columns.map(quoteIdent).join(', ')} FROM ${quoteIdent(table.schema)}.${quoteIdent(table.table)} ORDER BY ${orderOf(table)}) TO STDOUT`);
+  }
+
+  /** Row count and SHA-256 of the table's canonical text form (see rows). */
+  async checksum(table: Pick<TableShape, 'schema' | 'table' | 'columns' | 'primaryKey' | 'collated'>): Promise<{ rows: number; sha256: string }> {
+    const hash = createHash('sha256');
+    const stream = this.rows(table);
+    for await (const chunk of stream) hash.update(chunk as Buffer);
+    return { rows: stream.rows, sha256: hash.digest('hex') };
+  }
+
+  /** Loads rows in COPY's text form into the table's `columns`; resolves how many. */
+  load(table: Pick<TableShape, 'schema' | 'table' | 'columns'>, data: AsyncIterable<Buffer>): Promise<number> {
+    return copyIn(this.client, `COPY ${quoteIdent(table.schema)}.${quoteIdent(table.table)} (${table.columns.map(quoteIdent).join(', ')}) FROM STDIN`, data);
+  }
+
+  /** Puts a sequence where it stood (null: as never used). */
+  async setSequence(schema: string, name: string, lastValue: string | null): Promise<void> {
+    const target = `${quoteIdent(schema)}.${quoteIdent(name)}`;
+    if (lastValue === null) await this.client.query(`ALTER SEQUENCE ${target} RESTART`);
+    else await this.client.query('SELECT pg_catalog.setval($1::regclass, $2::bigint, true)', [target, lastValue]);
+  }
+}
+
+/** ORDER BY of a table's canonical form: its primary key, else every column as text; text-like columns by "C". */
+function orderOf(table: Pick<TableShape, 'columns' | 'primaryKey' | 'collated'>): string {
+  if (table.primaryKey.length === 0) return table.columns.map((c) => `${quoteIdent(c)}::text COLLATE "C"`).join(', ');
+  return table.primaryKey.map((c) => (table.collated.includes(c) ? `${quoteIdent(c)} COLLATE "C"` : quoteIdent(c))).join(', ');
+}

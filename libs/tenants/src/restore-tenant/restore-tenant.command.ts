@@ -1,0 +1,35 @@
+import { Command } from '@nestjs/cqrs';
+import type { StepEvent, TableProgress } from '@kryonix/provisioning';
+import { AUDIT_ACTIONS, AuditFacts, AuditedCommand, auditTarget } from '../audit/audit-actions';
+import type { CreatedTenant } from '../disclosure';
+
+export interface RestoreTenantInput {
+  /** The backup file (a path here; the HTTP API names backups by id in KRYONIX_BACKUP_DIR). */
+  file: string;
+  /** The new tenant's id (default: the backup's, when it is free). */
+  as?: string;
+  mode?: string;
+  server?: string;
+  passphrase?: string;
+}
+
+export type RestoredTenant = CreatedTenant & {
+  restoredFrom: { tenant: string; createdAt: string; server: string; modules: Record<string, number> };
+  tables: number;
+  rows: number;
+};
+
+/** A new tenant from a backup file: provisioned at the backup's module versions, loaded, checked, migrated, activated. */
+export class RestoreTenantCommand extends Command<RestoredTenant> implements AuditedCommand {
+  constructor(
+    readonly input: RestoreTenantInput,
+    readonly onStep?: (event: StepEvent) => void,
+    readonly onTable?: (progress: TableProgress) => void,
+  ) {
+    super();
+  }
+
+  get audit(): AuditFacts {
+    return { action: AUDIT_ACTIONS.restoreTenant, target: auditTarget(this.input.as), details: { encryption: this.input.passphrase === undefined ? 'master-key' : 'passphrase' } };
+  }
+}

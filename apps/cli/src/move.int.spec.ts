@@ -347,6 +347,54 @@ describe('kryonix tenant move', () => {
   });
 });
 
+describe('kryonix server drain', () => {
+  it('moves every tenant off a server to where placement says, reports the one it cannot move, goes on when run again, ends cordoned', async () => {
+    for (const [id, mode] of [
+      ['dr-1', 'database'],
+      ['dr-2', 'schema'],
+      ['dr-3', 'database'],
+    ] as const) {
+      expect(kryonix(['tenant', 'create', id, id, '--modules', 'crm', '--mode', mode, '--server', 'pg-c']).code).toBe(0);
+    }
+    await on('pg-c', `INSERT INTO crm.leads (nome) SELECT 'l' || g FROM generate_series(1, 100) g`, [], 'kryonix_cliente_dr_1');
+    expect(kryonix(['tenant', 'suspend', 'dr-3']).code).toBe(0);
+    const counts = async () => Object.fromEntries((await registry<{ s: string; n: number }>(`SELECT server_name AS s, count(*)::int AS n FROM tenant_management.clientes GROUP BY 1`)).map((r) => [r.s, r.n]));
+    const before = await counts();
+
+    const first = kryonix(['server', 'drain', 'pg-c', '--concurrency', '2']);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/\[\d\/3\] ✔ dr-1 → (default|pg-b) [\d.]+ s/);
+    expect(first.stdout).toMatch(/\[\d\/3\] ✔ dr-2 → (default|pg-b) [\d.]+ s/);
+    expect(first.stdout).toMatch(/\[\d\/3\] ✖ dr-3: .*suspended/);
+    expect(first.stdout).toContain('Server pg-c still holds 1 tenant(s) that could not be moved; it stays draining');
+    expect(await registry(`SELECT state FROM tenant_management.servers WHERE name = 'pg-c'`)).toEqual([{ state: 'draining' }]);
+    // placement: the two went to the servers with the fewest tenants, one each when they were level
+    const after = await counts();
+    expect((after['default'] ?? 0) + (after['pg-b'] ?? 0)).toBe((before['default'] ?? 0) + (before['pg-b'] ?? 0) + 2);
+    const [{ server_name: home }] = await registry<{ server_name: ServerName }>(`SELECT server_name FROM tenant_management.clientes WHERE id = 'dr-1'`);
+    expect(await on(home, `SELECT count(*)::int AS n FROM crm.leads`, [], 'kryonix_cliente_dr_1')).toEqual([{ n: 100 }]);
+    expect(kryonix(['server', 'uncordon', 'pg-c']).code).toBe(3); // draining: refused
+
+    expect(kryonix(['tenant', 'resume', 'dr-3']).code).toBe(0);
+    const again = kryonix(['server', 'drain', 'pg-c', '--json']);
+    expect(again.stderr).toBe('');
+    expect(JSON.parse(again.stdout)).toMatchObject({ name: 'pg-c', state: 'cordoned', moved: [{ tenant: 'dr-3' }], failed: [] });
+    expect(await registry(`SELECT count(*)::int AS n FROM tenant_management.clientes WHERE server_name = 'pg-c'`)).toEqual([{ n: 0 }]);
+    expect(await registry(`SELECT state FROM tenant_management.servers WHERE name = 'pg-c'`)).toEqual([{ state: 'cordoned' }]);
+    expect(await registry(`SELECT outcome FROM tenant_management.audit_log WHERE action = 'server.drain' AND target = 'pg-c' ORDER BY at`)).toEqual([{ outcome: 'success' }, { outcome: 'success' }]);
+    expect(await leftovers('pg-c', 'kryonix_tenants')).toEqual(NONE);
+    expect(kryonix(['server', 'drain', 'pg-c', '--concurrency', '0']).code).toBe(2);
+    // the same over HTTP (within the request): nothing left to move, it stays cordoned
+    const plane = await controlPlane({});
+    try {
+      expect(await api(plane.url, 'POST', '/v1/servers/pg-c/drain', { concurrency: 2 })).toEqual({ status: 200, body: { name: 'pg-c', state: 'cordoned', moved: [], failed: [] } });
+      expect((await api(plane.url, 'POST', '/v1/servers/pg-c/drain', { concurrency: 99 })).status).toBe(400);
+    } finally {
+      plane.child.kill('SIGTERM');
+    }
+  });
+});
+
 const TOKEN = 'move-operator-token-0123456789';
 
 /** The control plane as its own process, so it can be killed with -9. */

@@ -96,6 +96,31 @@ export function serverCommand(): Command {
     );
   }
   server.addCommand(
+    new Command('drain')
+      .description('move every tenant off it (placement picks where) and leave it cordoned; a re-run goes on with the tenants left')
+      .argument('<name>', 'server name')
+      .option('--concurrency <n>', 'moves at a time (1-16)', '1')
+      .addOption(jsonOption())
+      .action(
+        action(async (command, name: string, opts: { concurrency: string; json?: boolean }) => {
+          const concurrency = /^\d+$/.test(opts.concurrency) ? Number(opts.concurrency) : NaN;
+          if (!(concurrency >= 1 && concurrency <= 16)) throw new InvalidInput(`Invalid --concurrency "${opts.concurrency}": give a whole number from 1 to 16.`);
+          const r = await (await serviceFor(command)).drainServer(name, concurrency, (p) => {
+            if (opts.json) return;
+            const line = p.outcome === 'moved' ? `✔ ${p.tenant} → ${p.to} ${(p.durationMs / 1000).toFixed(1)} s` : `✖ ${p.tenant}: ${p.error}`;
+            process.stdout.write(`[${p.done}/${p.total}] ${line}\n`);
+          });
+          if (opts.json) return printJson(r);
+          process.stdout.write(
+            r.state === 'cordoned'
+              ? `Server ${r.name} drained: ${r.moved.length} tenant(s) moved; it is cordoned.\n`
+              : `Server ${r.name} still holds ${r.failed.length} tenant(s) that could not be moved; it stays draining (run the drain again to go on).\n`,
+          );
+          if (r.failed.length) process.exitCode = 1;
+        }),
+      ),
+  );
+  server.addCommand(
     new Command('remove')
       .description('forget a server that holds no tenant (refused otherwise)')
       .argument('<name>', 'server name')

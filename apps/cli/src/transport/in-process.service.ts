@@ -14,6 +14,7 @@ import {
   ListServersQuery,
   SetServerStateCommand,
   RemoveServerCommand,
+  DrainServerCommand,
   PlanRebalanceQuery,
   SetRateLimitCommand,
   MoveTenantCommand,
@@ -89,6 +90,9 @@ export class InProcessTenantService implements TenantService {
   }
   removeServer(name: string) {
     return this.command(new RemoveServerCommand(name));
+  }
+  drainServer(name: string, concurrency: number, onTenant?: Parameters<TenantService['drainServer']>[2]) {
+    return this.command(new DrainServerCommand(name, concurrency, onTenant));
   }
   planRebalance() {
     return withCore((core) => core.queries.execute(new PlanRebalanceQuery()));

@@ -1,5 +1,5 @@
 import type { StepEvent } from '@kryonix/provisioning';
-import type { AddServerInput, MoveResult, RebalancePlan, ServerSummary, CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantConnection, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
+import type { AddServerInput, DrainProgress, DrainResult, MoveResult, RebalancePlan, ServerSummary, CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantConnection, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
 
 export type { CreatedTenant };
 
@@ -28,6 +28,8 @@ export interface TenantService {
   showServer(name: string): Promise<ServerSummary>;
   setServerState(name: string, state: 'active' | 'cordoned'): Promise<{ name: string; state: 'active' | 'cordoned' }>;
   removeServer(name: string): Promise<{ name: string; removed: true }>;
+  /** Moves every tenant off a server; `onTenant` sees each as it ends (through --api: once the drain is over). */
+  drainServer(name: string, concurrency: number, onTenant?: (p: DrainProgress) => void): Promise<DrainResult>;
   planRebalance(): Promise<RebalancePlan>;
   /** Moves a tenant to another server; `onPhase` sees each phase as it ends (through --api: once the job is over). */
   move(input: { id: string; to: string; attempts?: number }, onPhase?: (e: StepEvent) => void): Promise<MoveResult>;

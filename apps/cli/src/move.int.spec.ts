@@ -395,6 +395,31 @@ describe('kryonix server drain', () => {
   });
 });
 
+describe('kryonix rebalance --yes', () => {
+  it('carries the plan out, a line per move, after which the plan is empty', async () => {
+    for (const id of ['rb-1', 'rb-2', 'rb-3', 'rb-4', 'rb-5']) expect(kryonix(['tenant', 'create', id, id, '--modules', 'crm', '--mode', 'schema', '--server', 'pg-b']).code).toBe(0);
+    const plan = JSON.parse(kryonix(['rebalance', '--dry-run', '--json']).stdout) as { moves: Array<{ tenant: string; from: string; to: string }> };
+    expect(plan.moves.length).toBeGreaterThan(0);
+    expect(kryonix(['rebalance', '--yes', '--dry-run']).code).toBe(2);
+    const done = kryonix(['rebalance', '--yes', '--concurrency', '2']);
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(0);
+    for (const m of plan.moves) expect(done.stdout).toMatch(new RegExp(`\\[\\d+/${plan.moves.length}\\] ✔ ${m.tenant}: ${m.from} → ${m.to} \\((tenants|storage)\\) [\\d.]+ s`));
+    expect(done.stdout).toContain(`${plan.moves.length} move(s) done.`);
+    for (const m of plan.moves) expect(await registry(`SELECT server_name FROM tenant_management.clientes WHERE id = $1`, [m.tenant])).toEqual([{ server_name: m.to }]);
+    expect(JSON.parse(kryonix(['rebalance', '--dry-run', '--json']).stdout).moves).toEqual([]);
+    expect(kryonix(['rebalance', '--yes']).stdout).toContain('Balanced: no move needed.');
+    expect(await registry(`SELECT count(*)::int AS n FROM tenant_management.audit_log WHERE action = 'fleet.rebalance' AND outcome = 'success'`)).toEqual([{ n: 2 }]);
+    const plane = await controlPlane({});
+    try {
+      expect(await api(plane.url, 'POST', '/v1/rebalance', {})).toEqual({ status: 200, body: { moved: [], failed: [] } });
+      expect((await api(plane.url, 'POST', '/v1/rebalance', { concurrency: 'x' })).status).toBe(400);
+    } finally {
+      plane.child.kill('SIGTERM');
+    }
+  });
+});
+
 const TOKEN = 'move-operator-token-0123456789';
 
 /** The control plane as its own process, so it can be killed with -9. */

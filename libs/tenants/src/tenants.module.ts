@@ -25,6 +25,7 @@ import { AddServerHandler } from './add-server/add-server.handler';
 import { ListServersHandler } from './list-servers/list-servers.handler';
 import { SetServerStateHandler } from './set-server-state/set-server-state.handler';
 import { DrainServerHandler } from './drain-server/drain-server.handler';
+import { ApplyRebalanceHandler } from './apply-rebalance/apply-rebalance.handler';
 import { RemoveServerHandler } from './remove-server/remove-server.handler';
 import { PlanRebalanceHandler } from './plan-rebalance/plan-rebalance.handler';
 import { SuspendTenantHandler } from './suspend-tenant/suspend-tenant.handler';
@@ -89,6 +90,7 @@ export class TenantsModule {
         ListServersHandler,
         SetServerStateHandler,
         DrainServerHandler,
+        ApplyRebalanceHandler,
         RemoveServerHandler,
         PlanRebalanceHandler,
         PurgeExpiredTenantsHandler,

@@ -105,6 +105,14 @@ export class ApiTenantService implements TenantService {
     for (const f of result.failed) onTenant?.({ tenant: f.tenant, outcome: 'failed', error: f.error, durationMs: 0, done: ++done, total });
     return result;
   }
+  async applyRebalance(concurrency: number, onMove?: Parameters<TenantService['applyRebalance']>[1]): Out<'applyRebalance'> {
+    const result = await this.call<Awaited<Out<'applyRebalance'>>>('POST', '/v1/rebalance', { concurrency });
+    const total = result.moved.length + result.failed.length;
+    let done = 0;
+    for (const { durationMs, ...move } of result.moved) onMove?.({ move, outcome: 'moved', durationMs, done: ++done, total });
+    for (const { error, ...move } of result.failed) onMove?.({ move, outcome: 'failed', error, durationMs: 0, done: ++done, total });
+    return result;
+  }
   planRebalance(): Out<'planRebalance'> {
     return this.call('GET', '/v1/rebalance');
   }

@@ -15,6 +15,7 @@ import {
   SetServerStateCommand,
   RemoveServerCommand,
   DrainServerCommand,
+  ApplyRebalanceCommand,
   PlanRebalanceQuery,
   SetRateLimitCommand,
   MoveTenantCommand,
@@ -93,6 +94,9 @@ export class InProcessTenantService implements TenantService {
   }
   drainServer(name: string, concurrency: number, onTenant?: Parameters<TenantService['drainServer']>[2]) {
     return this.command(new DrainServerCommand(name, concurrency, onTenant));
+  }
+  applyRebalance(concurrency: number, onMove?: Parameters<TenantService['applyRebalance']>[1]) {
+    return this.command(new ApplyRebalanceCommand(concurrency, onMove));
   }
   planRebalance() {
     return withCore((core) => core.queries.execute(new PlanRebalanceQuery()));

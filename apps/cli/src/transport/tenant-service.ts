@@ -1,5 +1,5 @@
 import type { StepEvent } from '@kryonix/provisioning';
-import type { AddServerInput, DrainProgress, DrainResult, MoveResult, RebalancePlan, ServerSummary, CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantConnection, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
+import type { AddServerInput, DrainProgress, DrainResult, RebalanceProgress, RebalanceResult, MoveResult, RebalancePlan, ServerSummary, CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantConnection, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
 
 export type { CreatedTenant };
 
@@ -31,6 +31,8 @@ export interface TenantService {
   /** Moves every tenant off a server; `onTenant` sees each as it ends (through --api: once the drain is over). */
   drainServer(name: string, concurrency: number, onTenant?: (p: DrainProgress) => void): Promise<DrainResult>;
   planRebalance(): Promise<RebalancePlan>;
+  /** Plans and carries out the moves; `onMove` sees each as it ends (through --api: once all are over). */
+  applyRebalance(concurrency: number, onMove?: (p: RebalanceProgress) => void): Promise<RebalanceResult>;
   /** Moves a tenant to another server; `onPhase` sees each phase as it ends (through --api: once the job is over). */
   move(input: { id: string; to: string; attempts?: number }, onPhase?: (e: StepEvent) => void): Promise<MoveResult>;
 }

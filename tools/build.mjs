@@ -104,6 +104,7 @@ await build({
     'bench-provisioning': resolve(root, 'tools/bench/provisioning.bench.ts'),
     'bench-data-plane': resolve(root, 'tools/bench/data-plane.bench.ts'),
     'bench-migrate': resolve(root, 'tools/bench/migrate.bench.ts'),
+    'bench-move': resolve(root, 'tools/bench/move.bench.ts'),
   },
 });
 // A content hash per bundle: the CLI's code cache and its agent are keyed by it, so a

@@ -347,6 +347,79 @@ describe('kryonix tenant move', () => {
   });
 });
 
+describe('kryonix server drain', () => {
+  it('moves every tenant off a server to where placement says, reports the one it cannot move, goes on when run again, ends cordoned', async () => {
+    for (const [id, mode] of [
+      ['dr-1', 'database'],
+      ['dr-2', 'schema'],
+      ['dr-3', 'database'],
+    ] as const) {
+      expect(kryonix(['tenant', 'create', id, id, '--modules', 'crm', '--mode', mode, '--server', 'pg-c']).code).toBe(0);
+    }
+    await on('pg-c', `INSERT INTO crm.leads (nome) SELECT 'l' || g FROM generate_series(1, 100) g`, [], 'kryonix_cliente_dr_1');
+    expect(kryonix(['tenant', 'suspend', 'dr-3']).code).toBe(0);
+    const counts = async () => Object.fromEntries((await registry<{ s: string; n: number }>(`SELECT server_name AS s, count(*)::int AS n FROM tenant_management.clientes GROUP BY 1`)).map((r) => [r.s, r.n]));
+    const before = await counts();
+
+    const first = kryonix(['server', 'drain', 'pg-c', '--concurrency', '2']);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/\[\d\/3\] ✔ dr-1 → (default|pg-b) [\d.]+ s/);
+    expect(first.stdout).toMatch(/\[\d\/3\] ✔ dr-2 → (default|pg-b) [\d.]+ s/);
+    expect(first.stdout).toMatch(/\[\d\/3\] ✖ dr-3: .*suspended/);
+    expect(first.stdout).toContain('Server pg-c still holds 1 tenant(s) that could not be moved; it stays draining');
+    expect(await registry(`SELECT state FROM tenant_management.servers WHERE name = 'pg-c'`)).toEqual([{ state: 'draining' }]);
+    // placement: the two went to the servers with the fewest tenants, one each when they were level
+    const after = await counts();
+    expect((after['default'] ?? 0) + (after['pg-b'] ?? 0)).toBe((before['default'] ?? 0) + (before['pg-b'] ?? 0) + 2);
+    const [{ server_name: home }] = await registry<{ server_name: ServerName }>(`SELECT server_name FROM tenant_management.clientes WHERE id = 'dr-1'`);
+    expect(await on(home, `SELECT count(*)::int AS n FROM crm.leads`, [], 'kryonix_cliente_dr_1')).toEqual([{ n: 100 }]);
+    expect(kryonix(['server', 'uncordon', 'pg-c']).code).toBe(3); // draining: refused
+
+    expect(kryonix(['tenant', 'resume', 'dr-3']).code).toBe(0);
+    const again = kryonix(['server', 'drain', 'pg-c', '--json']);
+    expect(again.stderr).toBe('');
+    expect(JSON.parse(again.stdout)).toMatchObject({ name: 'pg-c', state: 'cordoned', moved: [{ tenant: 'dr-3' }], failed: [] });
+    expect(await registry(`SELECT count(*)::int AS n FROM tenant_management.clientes WHERE server_name = 'pg-c'`)).toEqual([{ n: 0 }]);
+    expect(await registry(`SELECT state FROM tenant_management.servers WHERE name = 'pg-c'`)).toEqual([{ state: 'cordoned' }]);
+    expect(await registry(`SELECT outcome FROM tenant_management.audit_log WHERE action = 'server.drain' AND target = 'pg-c' ORDER BY at`)).toEqual([{ outcome: 'success' }, { outcome: 'success' }]);
+    expect(await leftovers('pg-c', 'kryonix_tenants')).toEqual(NONE);
+    expect(kryonix(['server', 'drain', 'pg-c', '--concurrency', '0']).code).toBe(2);
+    // the same over HTTP (within the request): nothing left to move, it stays cordoned
+    const plane = await controlPlane({});
+    try {
+      expect(await api(plane.url, 'POST', '/v1/servers/pg-c/drain', { concurrency: 2 })).toEqual({ status: 200, body: { name: 'pg-c', state: 'cordoned', moved: [], failed: [] } });
+      expect((await api(plane.url, 'POST', '/v1/servers/pg-c/drain', { concurrency: 99 })).status).toBe(400);
+    } finally {
+      plane.child.kill('SIGTERM');
+    }
+  });
+});
+
+describe('kryonix rebalance --yes', () => {
+  it('carries the plan out, a line per move, after which the plan is empty', async () => {
+    for (const id of ['rb-1', 'rb-2', 'rb-3', 'rb-4', 'rb-5']) expect(kryonix(['tenant', 'create', id, id, '--modules', 'crm', '--mode', 'schema', '--server', 'pg-b']).code).toBe(0);
+    const plan = JSON.parse(kryonix(['rebalance', '--dry-run', '--json']).stdout) as { moves: Array<{ tenant: string; from: string; to: string }> };
+    expect(plan.moves.length).toBeGreaterThan(0);
+    expect(kryonix(['rebalance', '--yes', '--dry-run']).code).toBe(2);
+    const done = kryonix(['rebalance', '--yes', '--concurrency', '2']);
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(0);
+    for (const m of plan.moves) expect(done.stdout).toMatch(new RegExp(`\\[\\d+/${plan.moves.length}\\] ✔ ${m.tenant}: ${m.from} → ${m.to} \\((tenants|storage)\\) [\\d.]+ s`));
+    expect(done.stdout).toContain(`${plan.moves.length} move(s) done.`);
+    for (const m of plan.moves) expect(await registry(`SELECT server_name FROM tenant_management.clientes WHERE id = $1`, [m.tenant])).toEqual([{ server_name: m.to }]);
+    expect(JSON.parse(kryonix(['rebalance', '--dry-run', '--json']).stdout).moves).toEqual([]);
+    expect(kryonix(['rebalance', '--yes']).stdout).toContain('Balanced: no move needed.');
+    expect(await registry(`SELECT count(*)::int AS n FROM tenant_management.audit_log WHERE action = 'fleet.rebalance' AND outcome = 'success'`)).toEqual([{ n: 2 }]);
+    const plane = await controlPlane({});
+    try {
+      expect(await api(plane.url, 'POST', '/v1/rebalance', {})).toEqual({ status: 200, body: { moved: [], failed: [] } });
+      expect((await api(plane.url, 'POST', '/v1/rebalance', { concurrency: 'x' })).status).toBe(400);
+    } finally {
+      plane.child.kill('SIGTERM');
+    }
+  });
+});
+
 const TOKEN = 'move-operator-token-0123456789';
 
 /** The control plane as its own process, so it can be killed with -9. */

@@ -29,6 +29,8 @@ export interface TenantFilter {
   status?: TenantStatus;
   module?: string;
   mode?: IsolationMode;
+  /** The tenants on this server only. */
+  server?: string;
   /** Keyset pagination: ids after this one. */
   after?: string;
   limit?: number;
@@ -90,6 +92,7 @@ export class TenantRepository {
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.module) query = query.where(sql<boolean>`modulos_contratados ? ${filter.module}`);
     if (filter.mode) query = query.where('isolation_mode', '=', filter.mode);
+    if (filter.server) query = query.where('server_name', '=', filter.server);
     if (filter.after) query = query.where('id', '>', filter.after);
     if (filter.limit) query = query.limit(filter.limit);
     return (await query.execute()).map(toRecord);

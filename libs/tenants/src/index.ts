@@ -40,6 +40,8 @@ export * from './disclosure';
 export * from './add-server/add-server.command';
 export * from './list-servers/list-servers.query';
 export * from './set-server-state/set-server-state.command';
+export * from './drain-server/drain-server.command';
+export * from './apply-rebalance/apply-rebalance.command';
 export * from './remove-server/remove-server.command';
 export * from './plan-rebalance/plan-rebalance.query';
 export * from './move-tenant/move-tenant.command';

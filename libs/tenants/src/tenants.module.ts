@@ -27,6 +27,8 @@ import { RevealConnectionHandler } from './reveal-connection/reveal-connection.h
 import { AddServerHandler } from './add-server/add-server.handler';
 import { ListServersHandler } from './list-servers/list-servers.handler';
 import { SetServerStateHandler } from './set-server-state/set-server-state.handler';
+import { DrainServerHandler } from './drain-server/drain-server.handler';
+import { ApplyRebalanceHandler } from './apply-rebalance/apply-rebalance.handler';
 import { RemoveServerHandler } from './remove-server/remove-server.handler';
 import { PlanRebalanceHandler } from './plan-rebalance/plan-rebalance.handler';
 import { SuspendTenantHandler } from './suspend-tenant/suspend-tenant.handler';
@@ -93,6 +95,8 @@ export class TenantsModule {
         AddServerHandler,
         ListServersHandler,
         SetServerStateHandler,
+        DrainServerHandler,
+        ApplyRebalanceHandler,
         RemoveServerHandler,
         PlanRebalanceHandler,
         PurgeExpiredTenantsHandler,

@@ -96,6 +96,29 @@ export function serverCommand(): Command {
     );
   }
   server.addCommand(
+    new Command('drain')
+      .description('move every tenant off it (placement picks where) and leave it cordoned; a re-run goes on with the tenants left')
+      .argument('<name>', 'server name')
+      .option('--concurrency <n>', 'moves at a time (1-16)', '1')
+      .addOption(jsonOption())
+      .action(
+        action(async (command, name: string, opts: { concurrency: string; json?: boolean }) => {
+          const r = await (await serviceFor(command)).drainServer(name, concurrencyOption(opts.concurrency), (p) => {
+            if (opts.json) return;
+            const line = p.outcome === 'moved' ? `✔ ${p.tenant} → ${p.to} ${(p.durationMs / 1000).toFixed(1)} s` : `✖ ${p.tenant}: ${p.error}`;
+            process.stdout.write(`[${p.done}/${p.total}] ${line}\n`);
+          });
+          if (opts.json) return printJson(r);
+          process.stdout.write(
+            r.state === 'cordoned'
+              ? `Server ${r.name} drained: ${r.moved.length} tenant(s) moved; it is cordoned.\n`
+              : `Server ${r.name} still holds ${r.failed.length} tenant(s) that could not be moved; it stays draining (run the drain again to go on).\n`,
+          );
+          if (r.failed.length) process.exitCode = 1;
+        }),
+      ),
+  );
+  server.addCommand(
     new Command('remove')
       .description('forget a server that holds no tenant (refused otherwise)')
       .argument('<name>', 'server name')
@@ -116,19 +139,40 @@ const limited = (n: number, max: number | null) => (max ? `${n}/${max}` : String
 const tags = (s: Pick<ServerSummary, 'tags'>) => Object.entries(s.tags).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',') || '-';
 const limits = (s: ServerSummary) => [s.maxTenants ? `at most ${s.maxTenants} tenants` : '', s.maxStorageBytes ? `at most ${formatBytes(s.maxStorageBytes)}` : '', Object.keys(s.tags).length ? `tags ${tags(s)}` : ''].filter(Boolean).join(', ') || 'no limits';
 
-/** `kryonix rebalance`: the plan (carrying it out comes with tenant moves). */
+/** `kryonix rebalance`: the plan (`--dry-run`), carried out with `--yes`. */
 export function rebalanceCommand(): Command {
   return new Command('rebalance')
-    .description('plan the fewest tenant moves that bring every active server within 10% of its share of tenants (relative to its limit), then of storage')
-    .option('--dry-run', 'print the plan, move nothing (the only mode until tenant moves land)')
+    .description('plan the fewest tenant moves that bring every active server within 10% of its share of tenants (relative to its limit), then of storage; --yes carries them out')
+    .option('--dry-run', 'print the plan, move nothing (the default without --yes)')
+    .option('--yes', 'carry the plan out: the moves one after the other (or --concurrency at a time), a line each')
+    .option('--concurrency <n>', 'with --yes: moves at a time (1-16)', '1')
     .addOption(jsonOption())
     .action(
-      action(async (command, opts: { dryRun?: boolean; json?: boolean }) => {
-        const plan = await (await serviceFor(command)).planRebalance();
+      action(async (command, opts: { dryRun?: boolean; yes?: boolean; concurrency: string; json?: boolean }) => {
+        if (opts.yes && opts.dryRun) throw new InvalidInput('Give --dry-run or --yes, not both.');
+        const service = await serviceFor(command);
+        if (opts.yes) {
+          const r = await service.applyRebalance(concurrencyOption(opts.concurrency), (p) => {
+            if (opts.json) return;
+            const what = `${p.move.tenant}: ${p.move.from} → ${p.move.to} (${p.move.why})`;
+            process.stdout.write(`[${p.done}/${p.total}] ${p.outcome === 'moved' ? `✔ ${what} ${(p.durationMs / 1000).toFixed(1)} s` : `✖ ${what}: ${p.error}`}\n`);
+          });
+          if (r.failed.length) process.exitCode = 1;
+          if (opts.json) return printJson(r);
+          return void process.stdout.write(r.moved.length + r.failed.length === 0 ? 'Balanced: no move needed.\n' : `${r.moved.length} move(s) done${r.failed.length ? `, ${r.failed.length} failed` : ''}.\n`);
+        }
+        const plan = await service.planRebalance();
         if (opts.json) return printJson(plan);
         printTable(['SERVER', 'TENANTS', 'LIMIT', 'STORAGE'], plan.servers.map((s) => [s.name, String(s.tenants), s.maxTenants === null ? '-' : String(s.maxTenants), formatBytes(s.storageBytes)]));
         if (plan.moves.length === 0) return void process.stdout.write('Balanced: no move needed.\n');
         process.stdout.write(`${plan.moves.length} move(s):\n${plan.moves.map((m) => `  ${m.tenant}: ${m.from} → ${m.to} (${m.why})`).join('\n')}\n`);
       }),
     );
+}
+
+/** `--concurrency` of a drain or a rebalance. */
+function concurrencyOption(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= 16)) throw new InvalidInput(`Invalid --concurrency "${value}": give a whole number from 1 to 16.`);
+  return n;
 }

@@ -97,6 +97,22 @@ export class ApiTenantService implements TenantService {
   removeServer(name: string): Out<'removeServer'> {
     return this.call('DELETE', `/v1/servers/${encodeURIComponent(name)}`);
   }
+  async drainServer(name: string, concurrency: number, onTenant?: Parameters<TenantService['drainServer']>[2]): Out<'drainServer'> {
+    const result = await this.call<Awaited<Out<'drainServer'>>>('POST', `/v1/servers/${encodeURIComponent(name)}/drain`, { concurrency });
+    const total = result.moved.length + result.failed.length;
+    let done = 0;
+    for (const m of result.moved) onTenant?.({ tenant: m.tenant, outcome: 'moved', to: m.to, durationMs: m.durationMs, done: ++done, total });
+    for (const f of result.failed) onTenant?.({ tenant: f.tenant, outcome: 'failed', error: f.error, durationMs: 0, done: ++done, total });
+    return result;
+  }
+  async applyRebalance(concurrency: number, onMove?: Parameters<TenantService['applyRebalance']>[1]): Out<'applyRebalance'> {
+    const result = await this.call<Awaited<Out<'applyRebalance'>>>('POST', '/v1/rebalance', { concurrency });
+    const total = result.moved.length + result.failed.length;
+    let done = 0;
+    for (const { durationMs, ...move } of result.moved) onMove?.({ move, outcome: 'moved', durationMs, done: ++done, total });
+    for (const { error, ...move } of result.failed) onMove?.({ move, outcome: 'failed', error, durationMs: 0, done: ++done, total });
+    return result;
+  }
   planRebalance(): Out<'planRebalance'> {
     return this.call('GET', '/v1/rebalance');
   }

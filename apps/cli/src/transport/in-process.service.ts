@@ -14,6 +14,8 @@ import {
   ListServersQuery,
   SetServerStateCommand,
   RemoveServerCommand,
+  DrainServerCommand,
+  ApplyRebalanceCommand,
   PlanRebalanceQuery,
   SetRateLimitCommand,
   MoveTenantCommand,
@@ -89,6 +91,12 @@ export class InProcessTenantService implements TenantService {
   }
   removeServer(name: string) {
     return this.command(new RemoveServerCommand(name));
+  }
+  drainServer(name: string, concurrency: number, onTenant?: Parameters<TenantService['drainServer']>[2]) {
+    return this.command(new DrainServerCommand(name, concurrency, onTenant));
+  }
+  applyRebalance(concurrency: number, onMove?: Parameters<TenantService['applyRebalance']>[1]) {
+    return this.command(new ApplyRebalanceCommand(concurrency, onMove));
   }
   planRebalance() {
     return withCore((core) => core.queries.execute(new PlanRebalanceQuery()));

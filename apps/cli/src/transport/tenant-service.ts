@@ -1,5 +1,5 @@
 import type { StepEvent } from '@kryonix/provisioning';
-import type { AddServerInput, MoveResult, RebalancePlan, ServerSummary, CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantConnection, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
+import type { AddServerInput, DrainProgress, DrainResult, RebalanceProgress, RebalanceResult, MoveResult, RebalancePlan, ServerSummary, CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantConnection, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
 
 export type { CreatedTenant };
 
@@ -28,7 +28,11 @@ export interface TenantService {
   showServer(name: string): Promise<ServerSummary>;
   setServerState(name: string, state: 'active' | 'cordoned'): Promise<{ name: string; state: 'active' | 'cordoned' }>;
   removeServer(name: string): Promise<{ name: string; removed: true }>;
+  /** Moves every tenant off a server; `onTenant` sees each as it ends (through --api: once the drain is over). */
+  drainServer(name: string, concurrency: number, onTenant?: (p: DrainProgress) => void): Promise<DrainResult>;
   planRebalance(): Promise<RebalancePlan>;
+  /** Plans and carries out the moves; `onMove` sees each as it ends (through --api: once all are over). */
+  applyRebalance(concurrency: number, onMove?: (p: RebalanceProgress) => void): Promise<RebalanceResult>;
   /** Moves a tenant to another server; `onPhase` sees each phase as it ends (through --api: once the job is over). */
   move(input: { id: string; to: string; attempts?: number }, onPhase?: (e: StepEvent) => void): Promise<MoveResult>;
 }

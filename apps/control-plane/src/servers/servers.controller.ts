@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, applyDecorators }
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { QueryBus } from '@nestjs/cqrs';
 import { parseTags } from '@kryonix/domain';
-import { AddServerCommand, AuditedCommands, ListServersQuery, RemoveServerCommand, SetServerStateCommand } from '@kryonix/tenants';
+import { AddServerCommand, AuditedCommands, DrainServerCommand, ListServersQuery, RemoveServerCommand, SetServerStateCommand } from '@kryonix/tenants';
 import * as S from '../docs/openapi.schemas';
 import { parse } from '../tenants/tenant.dto';
 import { addServerBody } from './server.dto';
@@ -59,6 +59,21 @@ export class ServersController {
   @apply(ApiOperation({ summary: 'Place tenants on it again' }), ...errors(400, 401, 404, 409))
   uncordon(@Param('name') name: string) {
     return this.commands.execute(new SetServerStateCommand(name, 'active'));
+  }
+
+  @Post(':name/drain')
+  @HttpCode(200)
+  @apply(
+    ApiOperation({
+      summary:
+        'Move every tenant off the server (placement picks where; body { concurrency? }, 1-16, default 1); it ends cordoned when none is left, else stays draining and a new call goes on. Runs within the request (not a durable job): the answer lists the moved and the failed tenants',
+    }),
+    ApiResponse({ status: 200, description: '{ name, state, moved: [{ tenant, to, durationMs }], failed: [{ tenant, error }] }' }),
+    ...errors(400, 401, 404),
+  )
+  drain(@Param('name') name: string, @Body() body: unknown) {
+    const concurrency = body && typeof body === 'object' && 'concurrency' in body ? (body as { concurrency: unknown }).concurrency : 1;
+    return this.commands.execute(new DrainServerCommand(name, concurrency));
   }
 
   @Delete(':name')

@@ -5,11 +5,20 @@ import { InvalidInput, NotFound, ModuleNotAvailable, RowConflict, Unprocessable 
 import { ModuleCatalog, type ModuleTable } from '@kryonix/modules';
 import type { TenantRoute } from '@kryonix/routes';
 import { TenantConnections } from '../pools/tenant-connections';
+import { MoveHold } from '../routing/move-hold';
+import { RouteCache } from '../routing/route-cache';
 import { encodeCursor, parseListQuery } from './list-query';
 import { ColumnInfo, coerce } from './table-columns';
 import { TableRepository } from './table.repository';
 
+/** PostgreSQL's "permission denied": what a statement gets from a source whose cut-over took the tenant's rights. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+/** The longest a statement refused that way waits for its tenant's cut-over to end (its switch to the registry follows the source's commit at once). */
+const SETTLE_MAX_MS = 2_000;
+
 interface Target {
+  module: string;
   schema: string;
   table: string;
   manifest: ModuleTable;
@@ -24,6 +33,8 @@ export class ModuleResources {
   constructor(
     private readonly catalog: ModuleCatalog,
     private readonly connections: TenantConnections,
+    private readonly moves: MoveHold,
+    private readonly routes: RouteCache,
   ) {}
 
   async list(route: TenantRoute, module: string, table: string, query: Record<string, string | string[] | undefined>) {
@@ -86,13 +97,34 @@ export class ModuleResources {
     if (!manifest) {
       throw new NotFound(`Module "${module}" has no table "${table}"; tables: ${Object.keys(this.catalog.get(module).tables).join(', ')}.`);
     }
-    return { schema, table, manifest };
+    return { module, schema, table, manifest };
   }
 
+  /**
+   * `fn` runs one statement in its own transaction. A statement that waited on a move's
+   * lock of the source fails once the cut-over commits (the tenant's rights there are
+   * taken), and so does one sent on a route read just before the switch: it did not commit,
+   * so it is run once more when, after the tenant's cut-over (if one is under way) has
+   * ended, its route names another server. (The data plane's hold keeps most requests off
+   * the locked source; this is for those already on it, or let go when the hold's time ran out.)
+   */
   private async run<R>(route: TenantRoute, target: Target, fn: (repo: TableRepository, columns: ColumnInfo[]) => Promise<R>): Promise<R> {
+    try {
+      return await this.runOn(route, target, fn);
+    } catch (error) {
+      if (!(error instanceof DatabaseError) || error.code !== INSUFFICIENT_PRIVILEGE) throw error;
+      // the source's rights go before the registry is switched: the move's end event says when the route is new
+      await this.moves.settled(route.id, SETTLE_MAX_MS);
+      const moved = await this.routes.get(route.id);
+      if (!moved || moved.status !== 'active' || (moved.server === route.server && moved.database === route.database)) throw error;
+      return this.runOn(moved, this.target(moved, target.module, target.table), fn);
+    }
+  }
+
+  private async runOn<R>(route: TenantRoute, target: Target, fn: (repo: TableRepository, columns: ColumnInfo[]) => Promise<R>): Promise<R> {
     return this.connections.withTenant(route, async (client) => {
       const repo = new TableRepository(client, target.schema, target.table, target.manifest.primaryKey);
-      const key = `${route.database}/${target.schema}.${target.table}`;
+      const key = `${route.server}/${route.database}/${target.schema}.${target.table}`;
       let cols = this.columns.get(key);
       if (!cols) {
         cols = await repo.columns();

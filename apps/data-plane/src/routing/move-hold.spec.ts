@@ -38,4 +38,25 @@ describe('MoveHold', () => {
     hold.onEvent(JSON.stringify({ type: TENANT_MOVE_EVENTS.moving }));
     expect(hold.holding('acme')).toBe(false);
   });
+
+  it('settled: at once without a cut-over; else on its end, held or not (a hold shorter than the cut-over), at most maxWaitMs', async () => {
+    const hold = new MoveHold(10);
+    let started = Date.now();
+    await hold.settled('acme', 5_000);
+    expect(Date.now() - started).toBeLessThan(50);
+    hold.onEvent(event(TENANT_MOVE_EVENTS.moving));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(hold.holding('acme')).toBe(false); // the hold's time ran out, the cut-over goes on
+    let done = false;
+    const waiting = hold.settled('acme', 5_000).then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(done).toBe(false);
+    hold.onEvent(event(TENANT_MOVE_EVENTS.moved));
+    await waiting;
+    expect(done).toBe(true);
+    hold.onEvent(event(TENANT_MOVE_EVENTS.moving));
+    started = Date.now();
+    await hold.settled('acme', 100);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+  });
 });

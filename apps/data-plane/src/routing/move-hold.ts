@@ -21,6 +21,8 @@ interface Hold {
 @Injectable()
 export class MoveHold {
   private readonly holds = new Map<string, Hold>();
+  /** Tenants whose cut-over began and has not been said to end, with who waits for its end. */
+  private readonly unsettled = new Map<string, Array<() => void>>();
 
   constructor(@Inject(MOVE_HOLD_MS) private readonly maxPauseMs: number) {}
 
@@ -34,11 +36,16 @@ export class MoveHold {
     }
     if (typeof event.tenantId !== 'string') return;
     if (event.type === TENANT_MOVE_EVENTS.moving) this.hold(event.tenantId);
-    else if (event.type === TENANT_MOVE_EVENTS.moved || event.type === TENANT_MOVE_EVENTS.abandoned) this.release(event.tenantId);
+    else if (event.type === TENANT_MOVE_EVENTS.moved || event.type === TENANT_MOVE_EVENTS.abandoned) {
+      this.release(event.tenantId);
+      this.settle(event.tenantId);
+    }
   }
 
   hold(tenantId: string): void {
-    if (this.holds.has(tenantId) || this.maxPauseMs <= 0) return;
+    if (this.holds.has(tenantId)) return;
+    if (!this.unsettled.has(tenantId)) this.unsettled.set(tenantId, []);
+    if (this.maxPauseMs <= 0) return;
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     const timer = setTimeout(() => this.release(tenantId), this.maxPauseMs);
@@ -58,6 +65,30 @@ export class MoveHold {
   async wait(tenantId: string): Promise<void> {
     const hold = this.holds.get(tenantId);
     if (hold) await hold.released;
+  }
+
+  /**
+   * Resolves when the tenant's cut-over has ended (its TenantMoved or TenantMoveAbandoned
+   * came, and with it its route is read again), at once when none is under way, and after
+   * `maxWaitMs` at the latest (an end this data plane never hears of).
+   */
+  async settled(tenantId: string, maxWaitMs: number): Promise<void> {
+    const waiting = this.unsettled.get(tenantId);
+    if (!waiting) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, maxWaitMs);
+      timer.unref();
+      waiting.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private settle(tenantId: string): void {
+    const waiting = this.unsettled.get(tenantId);
+    this.unsettled.delete(tenantId);
+    for (const resolve of waiting ?? []) resolve();
   }
 
   /** Whether the tenant is held now. */

@@ -27,6 +27,8 @@ export const AUDIT_ACTIONS = {
   cordonServer: 'server.cordon',
   uncordonServer: 'server.uncordon',
   removeServer: 'server.remove',
+  drainServer: 'server.drain',
+  rebalance: 'fleet.rebalance',
   /** A call refused before it reached a use case (its body did not parse, say): details name the route. */
   rejected: 'request.rejected',
 } as const;

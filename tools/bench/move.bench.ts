@@ -1,0 +1,147 @@
+/**
+ * Online move benchmark: a database-mode tenant with N rows (default 100,000; the issue's
+ * figure is `--rows 1000000`) in crm.leads on one of two embedded PostgreSQL servers, a
+ * steady write load through the data plane (its own process, plain HTTP on loopback),
+ * and the tenant moved `--moves` times (default 5) back and forth. Prints per move the
+ * copy time, the cut-over pause and the longest a request waited during it; then the
+ * p50/max of those waits, the writes lost (acknowledged but not on the final server) and
+ * the requests failed.
+ * Usage: npm run bench:move [-- --rows 1000000 --moves 5 --writers 4]
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { ensureEmbeddedPostgres, loadConfig, projectPath, stopEmbeddedPostgres } from '@kryonix/platform';
+import { AddServerCommand, MoveTenantCommand } from '@kryonix/tenants';
+import { freePort, openTestCore } from '@kryonix/testing';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const ROWS = arg('rows', 100_000);
+const MOVES = arg('moves', 5);
+const WRITERS = arg('writers', 4);
+const TENANT = 'bench-move';
+const DATABASE = 'kryonix_cliente_bench_move';
+
+async function waitHealthy(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (await fetch(url).then((r) => r.ok).catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function sql<R>(url: string, database: string, text: string, params: unknown[] = []): Promise<R[]> {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  const client = new Client({ connectionString: u.toString() });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** A POST through the data plane (fetch cannot set Host): status and JSON body. */
+function post(port: number, host: string, key: string, body: unknown): Promise<{ status: number; body: { id?: string; error?: { code: string } } }> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/crm/leads', agent: false, headers: { host, authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+const pct = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+
+async function main(): Promise<void> {
+  const homes = [mkdtempSync(join(tmpdir(), 'kryonix-movebench-a-')), mkdtempSync(join(tmpdir(), 'kryonix-movebench-b-'))];
+  for (const h of homes) chmodSync(h, 0o755);
+  const [a, b] = await Promise.all(homes.map(async (h) => ensureEmbeddedPostgres(h, await freePort())));
+  const env = { KRYONIX_DATABASE_URL: a!.url, KRYONIX_HOME: homes[0]!, KRYONIX_BASE_DOMAIN: 'bench.localhost', KRYONIX_LOG_LEVEL: 'silent' };
+  let dataPlane: ChildProcess | undefined;
+  try {
+    const runtime = await openTestCore(loadConfig(env, 'control-plane'), {});
+    await runtime.commands.execute(new AddServerCommand({ name: 'pg-b', adminUrl: b!.url }));
+    const urls: Record<string, string> = { default: a!.url, 'pg-b': b!.url };
+    const { apiKey } = await runtime.provisioner.create({ id: TENANT, name: 'Move bench', modules: ['crm'], mode: 'database', server: 'default' });
+    const seeded = performance.now();
+    await sql(a!.url, DATABASE, `INSERT INTO crm.leads (nome, email) SELECT 'lead ' || g, 'l' || g || '@bench.test' FROM generate_series(1, $1::int) g`, [ROWS]);
+    console.log(`Seeded ${ROWS} rows in ${((performance.now() - seeded) / 1000).toFixed(1)} s.`);
+
+    const port = await freePort();
+    dataPlane = spawn(process.execPath, [projectPath('dist', 'data-plane.js')], { env: { ...process.env, ...env, KRYONIX_DATA_PORT: String(port), KRYONIX_DATA_METRICS_PORT: '0', KRYONIX_RATE_LIMIT: '10000000' }, stdio: 'ignore' });
+    await waitHealthy(`http://127.0.0.1:${port}/healthz`);
+
+    // the steady load: WRITERS loops, each a POST then 10 ms of rest
+    const acked: string[] = [];
+    const failed: string[] = [];
+    let longest = 0;
+    let stopped = false;
+    const load = Promise.all(
+      Array.from({ length: WRITERS }, async (_, w) => {
+        for (let i = 0; !stopped; i++) {
+          const sent = performance.now();
+          try {
+            const { status, body } = await post(port, `${TENANT}.bench.localhost`, apiKey!, { nome: `w${w}-${i}` });
+            if (status === 201 && body.id) acked.push(body.id);
+            else failed.push(`${status} ${body.error?.code ?? ''}`);
+          } catch (error) {
+            failed.push(String(error));
+          }
+          longest = Math.max(longest, performance.now() - sent);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+
+    const waits: number[] = [];
+    const copies: number[] = [];
+    let on = 'default';
+    console.log('move  from     to       copy       pause    longest wait  requests so far');
+    for (let m = 1; m <= MOVES; m++) {
+      const to = on === 'default' ? 'pg-b' : 'default';
+      longest = 0;
+      const result = await runtime.commands.execute(new MoveTenantCommand({ id: TENANT, to }));
+      const copy = result.phases.find((p) => p.phase === 'copy')?.durationMs ?? 0;
+      waits.push(longest);
+      copies.push(copy);
+      console.log(`${String(m).padEnd(5)} ${on.padEnd(8)} ${to.padEnd(8)} ${(copy / 1000).toFixed(1).padStart(6)} s ${String(result.pauseMs ?? '?').padStart(7)} ms ${Math.round(longest).toString().padStart(9)} ms  ${acked.length + failed.length}`);
+      on = to;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    stopped = true;
+    await load;
+    const [{ n, mine }] = await sql<{ n: number; mine: number }>(urls[on]!, DATABASE, `SELECT count(*)::int AS n, count(*) FILTER (WHERE id = ANY($1::uuid[]))::int AS mine FROM crm.leads`, [acked]);
+    console.log(`\n${MOVES} moves of ${ROWS} rows under ${WRITERS} writers through the data plane:`);
+    console.log(`  copy time            p50 ${(pct(copies, 50) / 1000).toFixed(1)} s, max ${(Math.max(...copies) / 1000).toFixed(1)} s`);
+    console.log(`  longest request wait p50 ${Math.round(pct(waits, 50))} ms, max ${Math.round(Math.max(...waits))} ms (target p50 ≤ 500 ms)`);
+    console.log(`  writes acknowledged  ${acked.length}; lost ${acked.length - mine}; rows on ${on}: ${n} (${ROWS} + ${acked.length} expected)`);
+    console.log(`  requests failed      ${failed.length}${failed.length ? ` (${[...new Set(failed)].join(', ')})` : ''}`);
+    await runtime.close();
+  } finally {
+    dataPlane?.kill('SIGTERM');
+    await Promise.all(homes.map((h) => stopEmbeddedPostgres(h).catch(() => undefined)));
+    for (const h of homes) rmSync(h, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

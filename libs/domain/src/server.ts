@@ -35,6 +35,19 @@ export function parseTags(values: readonly string[], option = '--tag'): Record<s
   return tags;
 }
 
+/** Tags given as an object (an HTTP body, a job payload): the same rules as `--tag k=v`, named `option`. */
+export function parseTagRecord(tags: Readonly<Record<string, unknown>>, option = 'tags'): Record<string, string> {
+  return parseTags(Object.entries(tags).map(([k, v]) => `${k}=${String(v)}`), option);
+}
+
+/** `region=sa-east,tier=gold` (keys in order), or '' for none. */
+export function formatTags(tags: Readonly<Record<string, string>>): string {
+  return Object.entries(tags)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
 /** Whether a server's tags include every wanted one. */
 export function tagsMatch(have: Readonly<Record<string, string>>, want: Readonly<Record<string, string>>): boolean {
   return Object.entries(want).every(([k, v]) => have[k] === v);

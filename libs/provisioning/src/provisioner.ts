@@ -14,7 +14,7 @@ import {
   tenantRoleName,
   tenantSchemaName,
   validateIsolationMode,
-  parseTags,
+  parseTagRecord,
   validateServerName,
   validateTenantId,
   validateTenantName,
@@ -155,7 +155,7 @@ export class Provisioner implements OnModuleDestroy {
 
   /** Checks a create request without touching anything; returns it normalised. */
   validate(input: CreateTenantInput): { id: string; name: string; mode: IsolationMode; modules: string[]; server?: string; tags?: Record<string, string> } {
-    const tags = input.tags === undefined ? {} : parseTags(Object.entries(input.tags).map(([k, v]) => `${k}=${String(v)}`), 'tags');
+    const tags = input.tags === undefined ? {} : parseTagRecord(input.tags);
     return {
       id: validateTenantId(input.id),
       name: validateTenantName(input.name),

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { InvalidInput, formatBytes, parseByteSize, parseTags } from '@kryonix/domain';
+import { InvalidInput, formatBytes, formatTags, parseByteSize, parseTags } from '@kryonix/domain';
 import { printJson, printTable } from '../output';
 import { action, collect, jsonOption } from './shared';
 import { serviceFor } from '../transport';
@@ -136,7 +136,7 @@ export function serverCommand(): Command {
 
 const version = (num: number | null) => (num === null ? '?' : `${Math.floor(num / 10000)}.${num % 10000}`);
 const limited = (n: number, max: number | null) => (max ? `${n}/${max}` : String(n));
-const tags = (s: Pick<ServerSummary, 'tags'>) => Object.entries(s.tags).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',') || '-';
+const tags = (s: Pick<ServerSummary, 'tags'>) => formatTags(s.tags) || '-';
 const limits = (s: ServerSummary) => [s.maxTenants ? `at most ${s.maxTenants} tenants` : '', s.maxStorageBytes ? `at most ${formatBytes(s.maxStorageBytes)}` : '', Object.keys(s.tags).length ? `tags ${tags(s)}` : ''].filter(Boolean).join(', ') || 'no limits';
 
 /** `kryonix rebalance`: the plan (`--dry-run`), carried out with `--yes`. */

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { QueryBus } from '@nestjs/cqrs';
-import { parseTags } from '@kryonix/domain';
+import { parseTagRecord } from '@kryonix/domain';
 import { AddServerCommand, AuditedCommands, DrainServerCommand, ListServersQuery, RemoveServerCommand, SetServerStateCommand } from '@kryonix/tenants';
 import * as S from '../docs/openapi.schemas';
 import { parse } from '../tenants/tenant.dto';
@@ -30,8 +30,7 @@ export class ServersController {
   )
   add(@Body() body: unknown) {
     const input = parse(addServerBody, body, 'request body');
-    // the same rule as --tag: tags as k=v pairs
-    const tags = parseTags(Object.entries(input.tags ?? {}).map(([k, v]) => `${k}=${v}`), 'tags');
+    const tags = parseTagRecord(input.tags ?? {}); // the same rules as --tag
     return this.commands.execute(new AddServerCommand({ ...input, tags }));
   }
 

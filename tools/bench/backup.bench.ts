@@ -7,7 +7,7 @@
  * Each is timed and its process's peak RSS sampled (VmHWM from /proc, every 25 ms). Prints
  * the figures and the ratios against the issue's targets: backup ≤ 1.25× pg_dump -Fc,
  * restore ≤ 1.5× pg_restore, peak memory < 200 MB.
- * Usage: npm run bench:backup [-- --rows 1000000 --runs 1]
+ * Usage: npm run bench:backup [-- --rows 1000000 --runs 1 --verbose]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -24,6 +24,8 @@ const arg = (name: string, fallback: number) => {
 };
 const ROWS = arg('rows', 1_000_000);
 const RUNS = arg('runs', 1);
+/** --verbose: the kryonix restore's steps and tables with their times. */
+const VERBOSE = process.argv.includes('--verbose');
 const TENANT = 'bench-bk';
 const DATABASE = 'kryonix_cliente_bench_bk';
 const PG_BIN = '/usr/bin';
@@ -47,6 +49,7 @@ async function sql(url: string, text: string): Promise<Array<Record<string, unkn
 interface Run {
   ms: number;
   peakMB: number;
+  stderr?: string;
 }
 
 /** Runs a process to its end: wall time, and its peak RSS (the kernel's high-water mark, read while it runs). */
@@ -71,7 +74,7 @@ function measure(command: string, args: string[], env: NodeJS.ProcessEnv): Promi
       clearInterval(timer);
       const ms = performance.now() - started;
       if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${stderr.slice(-2000)}`));
-      else resolve({ ms, peakMB: peakKB / 1024 });
+      else resolve({ ms, peakMB: peakKB / 1024, stderr });
     });
   });
 }
@@ -118,7 +121,8 @@ async function main(): Promise<void> {
       kBytes = statSync(kFile).size;
       pBytes = statSync(pFile).size;
       const copy = `bench-bk-r${i}`;
-      k.restore.push(await measure(process.execPath, [...cli, 'tenant', 'restore', kFile, '--as', copy, '--json'], childEnv));
+      k.restore.push(await measure(process.execPath, [...cli, 'tenant', 'restore', kFile, '--as', copy, ...(VERBOSE ? [] : ['--json'])], childEnv));
+      if (VERBOSE) process.stdout.write(k.restore[k.restore.length - 1]!.stderr ?? '');
       const target = `pgrestore_${i}`;
       await sql(pg.url, `CREATE DATABASE ${target}`);
       p.restore.push(await measure(join(PG_BIN, 'pg_restore'), ['--no-owner', '--no-acl', '-d', dbUrl(pg.url, target), pFile], childEnv));

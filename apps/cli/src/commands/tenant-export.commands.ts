@@ -9,7 +9,7 @@ export function tenantExportCommand(): Command {
     .description("a tenant's rows as plain files for people and other software: one per table (JSON Lines or CSV) and a README of the tables and columns, from one snapshot; files 0600, not encrypted; also in the deletion grace period")
     .argument('<id>', 'tenant id')
     .addOption(new Option('--format <format>', 'json: JSON Lines, one object per row; csv: RFC 4180 with a header row (NULL an empty field, an empty string "")').choices(['json', 'csv']).makeOptionMandatory())
-    .option('--out <dir or .zip>', 'a directory to make (0700), or a .zip file (default: $KRYONIX_BACKUP_DIR/<id>-export-<UTC time>); it must not exist')
+    .option('--out <dir or .zip>', 'a directory to make (0700), or a .zip file (default: <id>-export-<UTC time> in the current directory); it must not exist')
     .addOption(jsonOption())
     .action(
       action(async (command, id: string, opts: { format: string; out?: string; json?: boolean }) => {

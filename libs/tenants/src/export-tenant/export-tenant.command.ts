@@ -6,7 +6,7 @@ export interface ExportTenantInput {
   id: string;
   /** `json` (JSON Lines) or `csv` (RFC 4180). */
   format: string;
-  /** A directory to make, or a file ending in .zip; default `<KRYONIX_BACKUP_DIR>/<id>-export-<UTC time>`. */
+  /** A directory to make, or a file ending in .zip; default `<id>-export-<UTC time>` in the current directory. */
   out?: string;
 }
 

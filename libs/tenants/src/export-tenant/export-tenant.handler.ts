@@ -1,9 +1,7 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { InvalidInput } from '@kryonix/domain';
-import { KRYONIX_CONFIG, type KryonixConfig } from '@kryonix/platform';
 import { EXPORT_FORMATS, type ExportFormat, TenantExports, TenantOperations } from '@kryonix/provisioning';
 import { ExportResult, ExportTenantCommand } from './export-tenant.command';
 
@@ -12,7 +10,6 @@ export class ExportTenantHandler implements ICommandHandler<ExportTenantCommand,
   constructor(
     private readonly operations: TenantOperations,
     private readonly exports: TenantExports,
-    @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
   ) {}
 
   async execute({ input, onTable }: ExportTenantCommand): Promise<ExportResult> {
@@ -21,7 +18,8 @@ export class ExportTenantHandler implements ICommandHandler<ExportTenantCommand,
     const started = performance.now();
     // under the tenant's lock (its modules cannot change meanwhile); also in its deletion grace period: data portability before it goes
     return this.operations.run(input.id, 'export', ['active', 'suspended', 'deleting'], async (_admin, tenant, server) => {
-      const out = input.out ? resolve(input.out) : join(this.config.backupDir, `${tenant.id}-export-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
+      // not in KRYONIX_BACKUP_DIR: that folder is the backups' (listed and pruned); an export is handed to someone
+      const out = resolve(input.out ?? `${tenant.id}-export-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
       const { tables, snapshotAt } = await this.exports.write(tenant, server, format, out, onTable);
       return {
         tenant: tenant.id,

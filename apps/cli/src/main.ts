@@ -12,6 +12,7 @@ import { agentCommand } from './commands/agent.commands';
 import { moduleListCommand } from './commands/module-list.command';
 import { tenantCreateCommand } from './commands/tenant-create.command';
 import { tenantBackupCommand, tenantCloneCommand, tenantRestoreCommand } from './commands/tenant-backup.commands';
+import { tenantExportCommand } from './commands/tenant-export.commands';
 import { tenantListCommand } from './commands/tenant-list.command';
 import { tenantLogCommand } from './commands/tenant-log.command';
 import { tenantRepairCommand } from './commands/tenant-repair.command';
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--api <url>', 'send commands to a running control plane instead of running them here').env('KRYONIX_API_URL'))
     .addOption(new Option('--token <token>', 'operator token for --api (default: $KRYONIX_HOME/operator-token when it exists)').env('KRYONIX_OPERATOR_TOKEN'));
   const tenant = new Command('tenant').description('create, inspect and change tenants');
-  for (const c of [tenantCreateCommand(), tenantListCommand(), tenantShowCommand(), tenantLogCommand(), tenantRepairCommand(), tenantMoveCommand(), tenantBackupCommand(), tenantRestoreCommand(), tenantCloneCommand(), ...tenantLifecycleCommands(), ...tenantConnectionCommands()]) tenant.addCommand(c);
+  for (const c of [tenantCreateCommand(), tenantListCommand(), tenantShowCommand(), tenantLogCommand(), tenantRepairCommand(), tenantMoveCommand(), tenantBackupCommand(), tenantRestoreCommand(), tenantCloneCommand(), tenantExportCommand(), ...tenantLifecycleCommands(), ...tenantConnectionCommands()]) tenant.addCommand(c);
   program.addCommand(tenant);
   program.addCommand(new Command('module').description('SQL modules').addCommand(moduleListCommand()));
   program.addCommand(serverCommand());

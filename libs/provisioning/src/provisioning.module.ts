@@ -11,6 +11,7 @@ import { Provisioner } from './provisioner';
 import { TenantMetricsRepository } from './tenant-metrics.repository';
 import { TenantStorageRepository } from './tenant-storage.repository';
 import { TenantBackups } from './backup/tenant-backups';
+import { TenantExports } from './export/tenant-exports';
 
 export interface ProvisioningOptions {
   /** Warm spares per mode and module set (long-lived processes: the control plane); 0 = none made here. */
@@ -72,9 +73,10 @@ export class ProvisioningModule {
           inject: [KRYONIX_CONFIG, REGISTRY_DB, DatabaseConnector, TenantStorageRepository, ModuleCatalog, SecretBox, GeneratedFiles, TenantCertificates, TenantServers],
         },
         { provide: TenantBackups, useValue: new TenantBackups() },
+        { provide: TenantExports, useValue: new TenantExports() },
         { provide: TenantOperations, useFactory: (registry: Kysely<RegistryDatabase>, servers: TenantServers) => new TenantOperations(registry, servers), inject: [REGISTRY_DB, TenantServers] },
       ],
-      exports: [TenantStorageModule, GeneratedFiles, TenantCertificates, Provisioner, TenantOperations, TenantBackups],
+      exports: [TenantStorageModule, GeneratedFiles, TenantCertificates, Provisioner, TenantOperations, TenantBackups, TenantExports],
     };
   }
 }

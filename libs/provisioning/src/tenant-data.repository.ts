@@ -17,6 +17,19 @@ export interface TableShape {
   references: Array<{ schema: string; table: string }>;
 }
 
+/** A column as an export describes it (README) and renders it (JSON). */
+export interface ColumnInfo {
+  name: string;
+  /** PostgreSQL's name of its type, with modifiers (`character varying(255)`, `numeric(10,2)`, `text[]`). */
+  type: string;
+  /** The type's internal name (`varchar`, `_text`, `jsonb`). */
+  udt: string;
+  nullable: boolean;
+}
+
+/** Types JSON holds as they are (numbers, booleans, JSON itself); every other value goes out as its text form. */
+const JSON_NATIVE = new Set(['bool', 'int2', 'int4', 'float4', 'float8', 'json', 'jsonb']);
+
 export interface SequenceState {
   schema: string;
   name: string;
@@ -126,9 +139,82 @@ export class TenantDataTransaction {
     return { rows: stream.rows, sha256: hash.digest('hex') };
   }
 
+  /** The columns of a table COPY carries (generated ones excluded), in its order, with their types. */
+  async columns(schema: string, table: string): Promise<ColumnInfo[]> {
+    const { rows } = await this.client.query<ColumnInfo>(
+      `SELECT a.attname::text AS name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, t.typname::text AS udt, NOT a.attnotnull AS nullable
+         FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+        WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+        ORDER BY a.attnum`,
+      [`${quoteIdent(schema)}.${quoteIdent(table)}`],
+    );
+    return rows;
+  }
+
+  /**
+   * The table's rows as CSV (COPY's CSV: a header row, fields quoted where needed, NULL an
+   * empty unquoted field and an empty string `""`), in primary-key order; records end in LF.
+   */
+  csv(table: Pick<TableShape, 'schema' | 'table' | 'columns' | 'primaryKey' | 'collated'>): CopyOut {
+    return copyOut(this.client, `COPY (SELECT ${table.columns.map(quoteIdent).join(', ')} FROM ${quoteIdent(table.schema)}.${quoteIdent(table.table)} ORDER BY ${orderOf(table)}) TO STDOUT WITH (FORMAT csv, HEADER true)`);
+  }
+
+  /**
+   * The table's rows as JSON Lines (one object per line, keys in column order), in
+   * primary-key order. Booleans, smallint, integer, real, double precision and json(b) stay
+   * JSON; arrays become JSON arrays (their elements by the same rule); every other value
+   * (numeric and bigint included: a JSON number would lose digits) is its text form.
+   */
+  jsonLines(table: Pick<TableShape, 'schema' | 'table' | 'primaryKey' | 'collated'>, columns: readonly ColumnInfo[]): CopyOut {
+    const value = (c: ColumnInfo) => {
+      const element = c.udt.startsWith('_') ? c.udt.slice(1) : undefined;
+      if (JSON_NATIVE.has(element ?? c.udt)) return `t.${quoteIdent(c.name)}`;
+      return `t.${quoteIdent(c.name)}::text${element ? '[]' : ''} AS ${quoteIdent(c.name)}`;
+    };
+    // ordered by the table's own columns (t.), not by the text forms that share their names
+    const inner = `SELECT ${columns.map(value).join(', ')} FROM ${quoteIdent(table.schema)}.${quoteIdent(table.table)} t ORDER BY ${orderOf({ ...table, columns: columns.map((c) => c.name) }, 't')}`;
+    // CSV with a delimiter and quote JSON never holds raw (it escapes control characters): each line is the JSON as it is
+    return copyOut(this.client, `COPY (SELECT pg_catalog.to_json(r)::text FROM (${inner}) r) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')`);
+  }
+
   /** Loads rows in COPY's text form into the table's `columns`; resolves how many. */
   load(table: Pick<TableShape, 'schema' | 'table' | 'columns'>, data: AsyncIterable<Buffer>): Promise<number> {
     return copyIn(this.client, `COPY ${quoteIdent(table.schema)}.${quoteIdent(table.table)} (${table.columns.map(quoteIdent).join(', ')}) FROM STDIN`, data);
+  }
+
+  /**
+   * Drops the keys, unique and foreign-key constraints and the other indexes of `tables`,
+   * and returns the statements that make them again, in an order that works (keys and
+   * unique constraints, then indexes, then foreign keys, each validated once): a load then
+   * builds each index once after its rows, as pg_restore does, instead of updating it row
+   * by row, and checks each foreign key with one query instead of a trigger per row.
+   */
+  async dropConstraintsAndIndexes(tables: ReadonlyArray<Pick<TableShape, 'schema' | 'table'>>): Promise<string[]> {
+    const names = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`);
+    const { rows: constraints } = await this.client.query<{ owner: string; name: string; kind: string; def: string }>(
+      `SELECT c.conrelid::regclass::text AS owner, pg_catalog.quote_ident(c.conname) AS name, c.contype::text AS kind, pg_catalog.pg_get_constraintdef(c.oid) AS def
+         FROM pg_catalog.pg_constraint c
+        WHERE c.conrelid IN (SELECT pg_catalog.to_regclass(x) FROM unnest($1::text[]) x) AND c.contype IN ('p', 'u', 'f')
+        ORDER BY c.contype = 'f' DESC, 1, 2`,
+      [names],
+    );
+    const { rows: indexes } = await this.client.query<{ name: string; def: string }>(
+      `SELECT i.indexrelid::regclass::text AS name, pg_catalog.pg_get_indexdef(i.indexrelid) AS def FROM pg_catalog.pg_index i
+        WHERE i.indrelid IN (SELECT pg_catalog.to_regclass(x) FROM unnest($1::text[]) x)
+          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conindid = i.indexrelid)
+        ORDER BY 1`,
+      [names],
+    );
+    // names from regclass and quote_ident, definitions from the catalog: nothing here came from outside the server
+    for (const c of constraints) await this.client.query(`ALTER TABLE ${c.owner} DROP CONSTRAINT ${c.name}`); // foreign keys first (ORDER BY)
+    if (indexes.length) await this.client.query(`DROP INDEX ${indexes.map((r) => r.name).join(', ')}`);
+    const add = (c: { owner: string; name: string; def: string }) => `ALTER TABLE ${c.owner} ADD CONSTRAINT ${c.name} ${c.def}`;
+    return [...constraints.filter((c) => c.kind !== 'f').map(add), ...indexes.map((r) => r.def), ...constraints.filter((c) => c.kind === 'f').map(add)];
+  }
+
+  /** Runs the statements dropConstraintsAndIndexes returned. */
+  async restoreConstraintsAndIndexes(statements: readonly string[]): Promise<void> {
+    for (const statement of statements) await this.client.query(statement);
   }
 
   /** Puts a sequence where it stood (null: as never used). */
@@ -140,7 +226,8 @@ export class TenantDataTransaction {
 }
 
 /** ORDER BY of a table's canonical form: its primary key, else every column as text; text-like columns by "C". */
-function orderOf(table: Pick<TableShape, 'columns' | 'primaryKey' | 'collated'>): string {
-  if (table.primaryKey.length === 0) return table.columns.map((c) => `${quoteIdent(c)}::text COLLATE "C"`).join(', ');
-  return table.primaryKey.map((c) => (table.collated.includes(c) ? `${quoteIdent(c)} COLLATE "C"` : quoteIdent(c))).join(', ');
+function orderOf(table: Pick<TableShape, 'columns' | 'primaryKey' | 'collated'>, alias?: string): string {
+  const col = (c: string) => (alias ? `${alias}.${quoteIdent(c)}` : quoteIdent(c));
+  if (table.primaryKey.length === 0) return table.columns.map((c) => `${col(c)}::text COLLATE "C"`).join(', ');
+  return table.primaryKey.map((c) => (table.collated.includes(c) ? `${col(c)} COLLATE "C"` : col(c))).join(', ');
 }

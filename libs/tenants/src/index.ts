@@ -4,6 +4,7 @@ export * from './repair-tenant/repair-tenant.command';
 export * from './backup-tenant/backup-tenant.command';
 export * from './restore-tenant/restore-tenant.command';
 export * from './clone-tenant/clone-tenant.command';
+export * from './export-tenant/export-tenant.command';
 export * from './list-tenants/list-tenants.query';
 export * from './show-tenant/show-tenant.query';
 export * from './tenant-log/tenant-log.query';

@@ -12,6 +12,7 @@ import { CreateTenantHandler } from './create-tenant/create-tenant.handler';
 import { BackupTenantHandler } from './backup-tenant/backup-tenant.handler';
 import { RestoreTenantHandler } from './restore-tenant/restore-tenant.handler';
 import { CloneTenantHandler } from './clone-tenant/clone-tenant.handler';
+import { ExportTenantHandler } from './export-tenant/export-tenant.handler';
 import { ListModulesHandler } from './list-modules/list-modules.handler';
 import { ListTenantsHandler } from './list-tenants/list-tenants.handler';
 import { RepairTenantHandler } from './repair-tenant/repair-tenant.handler';
@@ -80,6 +81,7 @@ export class TenantsModule {
         BackupTenantHandler,
         RestoreTenantHandler,
         CloneTenantHandler,
+        ExportTenantHandler,
         RepairTenantHandler,
         ListTenantsHandler,
         ShowTenantHandler,

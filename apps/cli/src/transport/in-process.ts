@@ -7,6 +7,6 @@
  */
 export { InProcessTenantService } from './in-process.service';
 export { withCore } from './core';
-export { BackupTenantCommand, CloneTenantCommand, DetectDriftQuery, MigrateFleetCommand, RestoreTenantCommand, withAuditOrigin } from '@kryonix/tenants';
+export { BackupTenantCommand, CloneTenantCommand, DetectDriftQuery, ExportTenantCommand, MigrateFleetCommand, RestoreTenantCommand, withAuditOrigin } from '@kryonix/tenants';
 export { LocalCertificateAuthority, ensureEmbeddedPostgres, loadConfig, stopEmbeddedPostgres } from '@kryonix/platform';
 export { Presets, SingleBar } from 'cli-progress';

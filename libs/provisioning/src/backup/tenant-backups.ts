@@ -141,6 +141,8 @@ export class TenantBackups {
       if (missing.length || extra.length) {
         throw new BackupUnreadable('mismatch', `The backup's tables do not match its modules' at their versions: ${[...missing.map((t) => `${key(t.module, t.table)} missing or with other columns here`), ...extra.map((k) => `${k} not in the backup`)].join('; ')}.`);
       }
+      // keys, foreign keys and indexes are made once the rows are in (see dropConstraintsAndIndexes)
+      const rebuild = await tx.dropConstraintsAndIndexes(present);
       const loaded = new Map<string, { rows: number; sha256: string }>();
       for await (const section of reader.sections()) {
         const t = wanted.get(key(section.table.module, section.table.table));
@@ -158,6 +160,7 @@ export class TenantBackups {
         if (!got || got.rows !== t.rows || got.sha256 !== t.sha256) throw new BackupUnreadable('mismatch', `Table ${key(t.module, t.table)} differs from the backup's closing manifest.`);
       }
       if (loaded.size !== wanted.size) throw new BackupUnreadable('mismatch', `The backup holds ${loaded.size} of the ${wanted.size} tables its manifest lists.`);
+      await tx.restoreConstraintsAndIndexes(rebuild);
       for (const s of closing.sequences) {
         if (!moduleOf.has(schemaOf(s.module))) throw new BackupUnreadable('format', `Sequence ${s.module}.${s.name} is of a module the backup does not hold.`);
         await tx.setSequence(schemaOf(s.module), s.name, s.lastValue);

@@ -14,3 +14,4 @@ export * from './tenant-data.repository';
 export * from './backup/backup-manifest';
 export * from './backup/backup-records';
 export * from './backup/tenant-backups';
+export * from './backup/backup-catalog';

@@ -5,6 +5,7 @@ import { DatabaseConnector, KRYONIX_CONFIG, type KryonixConfig, SecretBox, Serve
 import { REGISTRY_DB, type RegistryDatabase, ServerDirectory } from '@kryonix/registry';
 import { TenantServers } from './tenant-servers';
 import { GeneratedFiles } from './generated-files';
+import { BackupCatalog } from './backup/backup-catalog';
 import { TenantCertificates } from './tenant-certificates';
 import { TenantOperations } from './tenant-operations';
 import { Provisioner } from './provisioner';
@@ -72,9 +73,10 @@ export class ProvisioningModule {
           inject: [KRYONIX_CONFIG, REGISTRY_DB, DatabaseConnector, TenantStorageRepository, ModuleCatalog, SecretBox, GeneratedFiles, TenantCertificates, TenantServers],
         },
         { provide: TenantBackups, useValue: new TenantBackups() },
+        { provide: BackupCatalog, useFactory: (config: KryonixConfig) => new BackupCatalog(config.backupDir), inject: [KRYONIX_CONFIG] },
         { provide: TenantOperations, useFactory: (registry: Kysely<RegistryDatabase>, servers: TenantServers) => new TenantOperations(registry, servers), inject: [REGISTRY_DB, TenantServers] },
       ],
-      exports: [TenantStorageModule, GeneratedFiles, TenantCertificates, Provisioner, TenantOperations, TenantBackups],
+      exports: [TenantStorageModule, GeneratedFiles, TenantCertificates, Provisioner, TenantOperations, TenantBackups, BackupCatalog],
     };
   }
 }

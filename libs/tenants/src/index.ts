@@ -2,6 +2,7 @@ export * from './tenants.module';
 export * from './create-tenant/create-tenant.command';
 export * from './repair-tenant/repair-tenant.command';
 export * from './backup-tenant/backup-tenant.command';
+export * from './list-backups/list-backups.query';
 export * from './restore-tenant/restore-tenant.command';
 export * from './clone-tenant/clone-tenant.command';
 export * from './list-tenants/list-tenants.query';

@@ -13,6 +13,7 @@ import { BackupTenantHandler } from './backup-tenant/backup-tenant.handler';
 import { RestoreTenantHandler } from './restore-tenant/restore-tenant.handler';
 import { CloneTenantHandler } from './clone-tenant/clone-tenant.handler';
 import { ListModulesHandler } from './list-modules/list-modules.handler';
+import { ListBackupsHandler } from './list-backups/list-backups.handler';
 import { ListTenantsHandler } from './list-tenants/list-tenants.handler';
 import { RepairTenantHandler } from './repair-tenant/repair-tenant.handler';
 import { ShowTenantHandler } from './show-tenant/show-tenant.handler';
@@ -85,6 +86,7 @@ export class TenantsModule {
         ShowTenantHandler,
         TenantLogHandler,
         ListModulesHandler,
+        ListBackupsHandler,
         SuspendTenantHandler,
         ResumeTenantHandler,
         UndeleteTenantHandler,

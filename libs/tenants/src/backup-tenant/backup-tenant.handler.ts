@@ -3,12 +3,10 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { basename, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { KRYONIX_CONFIG, type KryonixConfig, SecretBox } from '@kryonix/platform';
-import { TenantBackups, TenantOperations } from '@kryonix/provisioning';
+import { BACKUP_EXTENSION, TenantBackups, TenantOperations, formatBackupModules } from '@kryonix/provisioning';
 import { ModuleLedgerRepository } from '@kryonix/registry';
 import { BackupResult, BackupTenantCommand } from './backup-tenant.command';
 import { backupKey } from './backup-key';
-
-export const BACKUP_EXTENSION = '.kxbackup';
 
 @CommandHandler(BackupTenantCommand)
 export class BackupTenantHandler implements ICommandHandler<BackupTenantCommand, BackupResult> {
@@ -31,7 +29,17 @@ export class BackupTenantHandler implements ICommandHandler<BackupTenantCommand,
         tenant,
         server,
         ledger,
-        async (manifest, records) => ({ manifest, bytes: await this.backups.writeFile(file, records, key, { tenant: tenant.id, createdAt: manifest.createdAt }) }),
+        async (manifest, records) => ({
+          manifest,
+          // readable without the key (the catalogue, `backup list`): whose, when, what, made by whom
+          bytes: await this.backups.writeFile(file, records, key, {
+            tenant: tenant.id,
+            createdAt: manifest.createdAt,
+            modules: formatBackupModules(manifest.modules),
+            trigger: input.scheduledFor === undefined ? 'manual' : 'schedule',
+            ...(input.scheduledFor === undefined ? {} : { scheduledFor: input.scheduledFor }),
+          }),
+        }),
         (progress) => {
           tables.push({ table: progress.table, rows: progress.rows, sha256: progress.sha256 });
           onTable?.(progress);

@@ -1,8 +1,13 @@
 import { CronExpressionParser } from 'cron-parser';
 import { invalidSetting, SETTINGS } from './settings';
 
-/** Where the longest gap between two runs is measured: a fixed year, so generated rules do not change with the day they are made. */
-const GAP_WINDOW = { from: Date.UTC(2025, 0, 1), to: Date.UTC(2026, 0, 1), maxRuns: 20_000 };
+/**
+ * Where the longest gap between two runs is measured: from a fixed day, so the generated
+ * rules do not change with the day they are made, over 64 runs (cron-parser takes
+ * milliseconds a run): enough for weekly and monthly patterns, and the window holds the
+ * autumn clock changes of Europe and North America (a day of 25 hours there).
+ */
+const GAP_WINDOW = { from: Date.UTC(2025, 9, 20), runs: 64 };
 
 /**
  * KRYONIX_BACKUP_SCHEDULE in KRYONIX_BACKUP_TIMEZONE: a cron expression (5 fields, or 6
@@ -43,18 +48,22 @@ export class BackupSchedule {
     return this.iterator(now).next().toDate();
   }
 
-  /** The longest time between two consecutive runs, in milliseconds (over a fixed year: deterministic). */
+  /** The longest time between two consecutive runs, in milliseconds (measured once, over a fixed window: deterministic). */
   longestIntervalMs(): number {
-    const it = this.iterator(new Date(GAP_WINDOW.from - 1));
-    let previous = it.next().toDate().getTime();
-    let longest = 0;
-    for (let i = 0; i < GAP_WINDOW.maxRuns && previous < GAP_WINDOW.to; i++) {
-      const at = it.next().toDate().getTime();
-      longest = Math.max(longest, at - previous);
-      previous = at;
+    if (this.longest === undefined) {
+      const it = this.iterator(new Date(GAP_WINDOW.from - 1));
+      let previous = it.next().toDate().getTime();
+      let longest = 0;
+      for (let i = 1; i < GAP_WINDOW.runs; i++) {
+        const at = it.next().toDate().getTime();
+        longest = Math.max(longest, at - previous);
+        previous = at;
+      }
+      this.longest = longest;
     }
-    return longest;
+    return this.longest;
   }
+  private longest?: number;
 
   private iterator(currentDate: Date) {
     return CronExpressionParser.parse(this.expression, { currentDate, tz: this.timezone });

@@ -3,6 +3,8 @@ export * from './create-tenant/create-tenant.command';
 export * from './repair-tenant/repair-tenant.command';
 export * from './backup-tenant/backup-tenant.command';
 export * from './list-backups/list-backups.query';
+export * from './schedule-backups/schedule-backups.command';
+export * from './run-scheduled-backup/run-scheduled-backup.command';
 export * from './restore-tenant/restore-tenant.command';
 export * from './clone-tenant/clone-tenant.command';
 export * from './list-tenants/list-tenants.query';

@@ -307,7 +307,7 @@ export const SETTINGS = {
     shown: 'unset (off)',
     processes: ['cli', 'control-plane', 'up'],
     description:
-      'Scheduled backups: a cron expression (5 fields, or 6 with seconds first; `@daily`-style aliases) in `KRYONIX_BACKUP_TIMEZONE`. The control plane then backs up every active tenant at each scheduled time into `KRYONIX_BACKUP_DIR` as durable jobs (one per tenant and time, however many control planes run; a time missed while all were down is made once when one comes back), and the generated alert rules gain `KryonixTenantBackupStale`. Checked when a process starts.',
+      'Scheduled backups: a cron expression (5 fields, or 6 with seconds first; `@daily`-style aliases) in `KRYONIX_BACKUP_TIMEZONE`. The control plane then backs up every active tenant at each scheduled time into `KRYONIX_BACKUP_DIR` as durable jobs (one per tenant and time, however many control planes run; a time missed while all were down is made once when one comes back), and the generated alert rules gain `KryonixTenantBackupStale` and `KryonixTenantBackupMissing` (no backup newer than twice the longest interval plus an hour). Checked when a process starts.',
   }),
   backupTimezone: text({
     env: 'KRYONIX_BACKUP_TIMEZONE',

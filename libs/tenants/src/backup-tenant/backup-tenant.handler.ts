@@ -1,5 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { access } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { KRYONIX_CONFIG, type KryonixConfig, SecretBox } from '@kryonix/platform';
@@ -23,7 +24,7 @@ export class BackupTenantHandler implements ICommandHandler<BackupTenantCommand,
     // under the tenant's lock: its modules cannot change while it is read; its traffic goes on
     return this.operations.run(input.id, 'backup', ['active', 'suspended'], async (admin, tenant, server) => {
       const ledger = await new ModuleLedgerRepository(admin).listFor(tenant.id);
-      const file = input.out ? resolve(input.out) : join(this.config.backupDir, `${tenant.id}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}${BACKUP_EXTENSION}`);
+      const file = input.out ? resolve(input.out) : await this.freeName(tenant.id);
       const tables: BackupResult['tables'] = [];
       const { bytes, manifest } = await this.backups.read(
         tenant,
@@ -60,4 +61,18 @@ export class BackupTenantHandler implements ICommandHandler<BackupTenantCommand,
       };
     });
   }
+
+  /**
+   * `<KRYONIX_BACKUP_DIR>/<id>-<UTC time>.kxbackup`, a second later while that name is taken
+   * (two backups of a tenant within one second: a schedule and a manual one), so that none
+   * replaces another. Called under the tenant's lock: no other backup of it picks a name meanwhile.
+   */
+  private async freeName(id: string): Promise<string> {
+    for (let at = Date.now(); ; at += 1000) {
+      const file = join(this.config.backupDir, `${id}-${new Date(at).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}${BACKUP_EXTENSION}`);
+      if (!(await exists(file))) return file;
+    }
+  }
 }
+
+const exists = (path: string) => access(path).then(() => true, () => false);

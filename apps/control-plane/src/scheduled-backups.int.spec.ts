@@ -67,6 +67,12 @@ afterAll(async () => {
 });
 
 describe('scheduled backups in the control plane', () => {
+  it('a schedule that does not parse stops the control plane at start with one line (exit 2)', () => {
+    const r = spawnSync(process.execPath, [projectPath('dist', 'control-plane.js')], { env: { ...process.env, ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_BACKUP_SCHEDULE: '0 25 * * *' }, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^kryonix control plane: KRYONIX_BACKUP_SCHEDULE must be a cron expression .*; got "0 25 \* \* \*"\.$/);
+  });
+
   it('two control planes make one backup per tenant for the latest missed time; listed by the CLI and GET /v1/backups, with the metric', async () => {
     const [one, two] = await Promise.all([controlPlane({ KRYONIX_BACKUP_SCHEDULE: '0 0 * * *' }), controlPlane({ KRYONIX_BACKUP_SCHEDULE: '0 0 * * *' })]);
     const done = await until('the scheduled backups', async () => {

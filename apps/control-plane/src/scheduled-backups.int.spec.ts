@@ -112,7 +112,13 @@ describe('scheduled backups in the control plane', () => {
     expect(table.stdout).toContain(manualId);
     expect(table.stdout).toMatch(/cs-a .* master key +schedule +crm@\d+ +ok/);
     expect(kryonix(['backup', 'list', 'cs-zzz']).stdout).toBe('No backups of cs-zzz.\n');
-    expect(kryonix(['backup', 'list', 'Bad_Id'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Invalid tenant id') });
+    // one backup by its id, here and through the control plane
+    const byId = JSON.parse(kryonix(['backup', 'list', manualId, '--json']).stdout);
+    expect(byId).toEqual([listed.body.items[1]]);
+    expect(JSON.parse(kryonix(['--api', one.url, '--token', TOKEN, 'backup', 'list', manualId, '--json']).stdout)).toEqual(byId);
+    expect((await get(one.url, '/v1/backups?id=cs-a-19990101T000000Z')).status).toBe(404);
+    expect(kryonix(['backup', 'list', 'cs-a-19990101T000000Z'])).toMatchObject({ code: 1, stderr: expect.stringContaining('No backup "cs-a-19990101T000000Z"') });
+    expect(kryonix(['backup', 'list', '../etc'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Invalid backup id "../etc"') });
 
     // restarted (killed): its backups are still there, and the time already made is not made again
     await Promise.all([kill(one.child), kill(two.child)]);
@@ -125,6 +131,7 @@ describe('scheduled backups in the control plane', () => {
   }, 400_000);
 
   it('a job queued by a control plane killed before it ran is run by the next one; scheduled backups are pruned to KRYONIX_BACKUP_KEEP', async () => {
+    await Promise.all(running.map(kill)); // none of the first test's, even if it stopped half-way
     const schedule = { KRYONIX_BACKUP_SCHEDULE: '*/2 * * * * *' };
     // no job worker here: it only queues
     const queuer = await controlPlane({ ...schedule, KRYONIX_JOB_POLL_MS: '0' });

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { formatBytes } from '@kryonix/domain';
+import { TENANT_ID_PATTERN, formatBytes } from '@kryonix/domain';
 import type { BackupEntry } from '@kryonix/tenants';
 import { printJson, printTable } from '../output';
 import { action, jsonOption } from './shared';
@@ -9,11 +9,13 @@ import { serviceFor } from '../transport';
 export function backupListCommand(): Command {
   return new Command('list')
     .description('list the backups in KRYONIX_BACKUP_DIR, newest first for each tenant (id, tenant, when, size, key, modules); damaged files and files that are not backups are listed as such')
-    .argument('[id]', "only this tenant's backups")
+    .argument('[id]', "a tenant id: only its backups; a backup id (as listed): only that backup")
     .addOption(jsonOption())
     .action(
       action(async (command, id: string | undefined, opts: { json?: boolean }) => {
-        const backups = await (await serviceFor(command)).listBackups(id);
+        // a backup id is never a tenant id: it has the time, in capitals (acme-20261201T030000Z), or is another file's name
+        const filter = id === undefined ? {} : TENANT_ID_PATTERN.test(id) ? { tenant: id } : { id };
+        const backups = await (await serviceFor(command)).listBackups(filter);
         if (opts.json) return printJson(backups);
         if (!backups.length) {
           process.stdout.write(id === undefined ? 'No backups.\n' : `No backups of ${id}.\n`);

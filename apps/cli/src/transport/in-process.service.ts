@@ -51,8 +51,8 @@ export class InProcessTenantService implements TenantService {
   modules() {
     return withCore((core) => core.queries.execute(new ListModulesQuery()));
   }
-  listBackups(tenant?: string) {
-    return withCore((core) => core.queries.execute(new ListBackupsQuery(tenant)));
+  listBackups(filter: Parameters<TenantService['listBackups']>[0]) {
+    return withCore((core) => core.queries.execute(new ListBackupsQuery(filter)));
   }
   suspend(id: string) {
     return this.command(new SuspendTenantCommand(id));

@@ -21,10 +21,10 @@ export class BackupCatalogController {
     ApiOperation({ summary: "The backups in KRYONIX_BACKUP_DIR, newest first for each tenant, as their headers tell without a key; damaged files and files that are not backups are listed as such" }),
     ...S.queryParameters(listBackupsQuery),
     ApiResponse({ status: 200, schema: S.BackupList }),
-    ...errors(400, 401),
+    ...errors(400, 401, 404),
   )
   async list(@Query() query: unknown) {
     const q = parse(listBackupsQuery, query, 'query');
-    return { items: await this.queries.execute(new ListBackupsQuery(q.tenant)) };
+    return { items: await this.queries.execute(new ListBackupsQuery({ ...(q.tenant === undefined ? {} : { tenant: q.tenant }), ...(q.id === undefined ? {} : { id: q.id }) })) };
   }
 }

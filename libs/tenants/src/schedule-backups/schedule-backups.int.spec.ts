@@ -83,7 +83,7 @@ describe('scheduled backups (ScheduleBackups and its jobs)', () => {
     expect(results).toHaveLength(8);
     expect(results.filter((r) => r['backupId'] !== null)).toHaveLength(8);
     expect(results.flatMap((r) => r['pruned'] as string[])).toHaveLength(4); // 4 of each tenant made, 2 kept
-    const listed = await scheduled.queries.execute(new ListBackupsQuery('sb-one'));
+    const listed = await scheduled.queries.execute(new ListBackupsQuery({ tenant: 'sb-one' }));
     // newest first: the manual one was made before the jobs ran
     expect(listed.map((b) => [b.trigger, b.status])).toEqual([
       ['schedule', 'ok'],
@@ -102,7 +102,7 @@ describe('scheduled backups (ScheduleBackups and its jobs)', () => {
     const after = await runJobs(scheduled);
     expect(after.find((r) => r['id'] === 'sb-two')).toMatchObject({ backupId: null, skipped: expect.stringMatching(/deleting|no longer exists/), pruned: [] });
     // a deleted tenant's backups are still listed: they outlive it
-    expect((await scheduled.queries.execute(new ListBackupsQuery('sb-two'))).length).toBe(2);
+    expect((await scheduled.queries.execute(new ListBackupsQuery({ tenant: 'sb-two' }))).length).toBe(2);
   });
 
   it("rewrites existing tenants' alert rules when the schedule's alerts change", async () => {
@@ -113,7 +113,11 @@ describe('scheduled backups (ScheduleBackups and its jobs)', () => {
     expect(await other.commands.execute(new RefreshTenantFilesCommand())).toEqual([]); // the same settings: nothing to do
   });
 
-  it('refuses a bad tenant id in a listing', async () => {
-    await expect(scheduled.queries.execute(new ListBackupsQuery('../etc'))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  it('shows one backup by its id; refuses a bad tenant or backup id, and says when there is no such backup', async () => {
+    const [newest] = await scheduled.queries.execute(new ListBackupsQuery({ tenant: 'sb-one' }));
+    expect(await scheduled.queries.execute(new ListBackupsQuery({ id: newest!.id }))).toEqual([newest]);
+    await expect(scheduled.queries.execute(new ListBackupsQuery({ tenant: '../etc' }))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(scheduled.queries.execute(new ListBackupsQuery({ id: '../../etc/passwd' }))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(scheduled.queries.execute(new ListBackupsQuery({ id: 'sb-one-19990101T000000Z' }))).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('No backup "sb-one-19990101T000000Z"') });
   });
 });

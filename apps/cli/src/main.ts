@@ -14,6 +14,7 @@ import { tenantCreateCommand } from './commands/tenant-create.command';
 import { tenantBackupCommand, tenantCloneCommand, tenantRestoreCommand } from './commands/tenant-backup.commands';
 import { tenantExportCommand } from './commands/tenant-export.commands';
 import { tenantListCommand } from './commands/tenant-list.command';
+import { backupListCommand } from './commands/backup-list.command';
 import { tenantLogCommand } from './commands/tenant-log.command';
 import { tenantRepairCommand } from './commands/tenant-repair.command';
 import { tenantShowCommand } from './commands/tenant-show.command';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   for (const c of [tenantCreateCommand(), tenantListCommand(), tenantShowCommand(), tenantLogCommand(), tenantRepairCommand(), tenantMoveCommand(), tenantBackupCommand(), tenantRestoreCommand(), tenantCloneCommand(), tenantExportCommand(), ...tenantLifecycleCommands(), ...tenantConnectionCommands()]) tenant.addCommand(c);
   program.addCommand(tenant);
   program.addCommand(new Command('module').description('SQL modules').addCommand(moduleListCommand()));
+  program.addCommand(new Command('backup').description('the backups in KRYONIX_BACKUP_DIR').addCommand(backupListCommand()));
   program.addCommand(serverCommand());
   program.addCommand(rebalanceCommand());
   program.addCommand(migrateCommand());

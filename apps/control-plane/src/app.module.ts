@@ -12,6 +12,7 @@ import { API_CONTROLLERS } from './docs/api-docs.module';
 import { PurgeWorker, WORKER_INTERVAL_MS } from './worker/purge.worker';
 import { JOB_WORKER_OPTIONS, JobWorker, JobWorkerOptions } from './worker/job.worker';
 import { StartupTasks } from './worker/startup-tasks';
+import { BackupScheduler } from './worker/backup-scheduler';
 import { METRICS_INTERVAL_MS, TenantMetrics } from './metrics/tenant-metrics';
 
 export interface ControlPlaneOptions {
@@ -83,6 +84,7 @@ export class ControlPlaneModule {
         },
         PurgeWorker,
         JobWorker,
+        BackupScheduler,
         StartupTasks,
       ],
     };

@@ -20,3 +20,4 @@ export * from './session-timeouts';
 export * from './streams/byte-reader';
 export * from './streams/backup-cipher';
 export * from './database/pg-copy';
+export * from './backup-schedule';

@@ -2,7 +2,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { IsolationMode, tenantSchemaName } from '@kryonix/domain';
-import { isProcessAlive } from '@kryonix/platform';
+import { type BackupSchedule, isProcessAlive } from '@kryonix/platform';
 
 export interface TenantFileModel {
   id: string;
@@ -28,6 +28,22 @@ export function tenantFileModel(t: { id: string; database: string; role: string;
 /** The source's alert thresholds (connections_max 50, query_time_max 10s, storage_usage_max 80%). */
 const ALERTS = { connectionsMax: 50, queryTimeMaxSeconds: 10, storageUsageMaxPercent: 80, storageUsageMaxRatio: 0.8 };
 
+/** The backup alerts' threshold: twice the schedule's longest interval plus an hour, in seconds; 0 (no backup rules) without a schedule. */
+export function backupAlertSeconds(schedule: BackupSchedule | undefined): number {
+  return schedule ? Math.ceil((2 * schedule.longestIntervalMs() + 3_600_000) / 1000) : 0;
+}
+
+/** 90000 → "1d 1h". */
+function spelledSeconds(total: number): string {
+  const parts: string[] = [];
+  let rest = total;
+  for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
+    if (rest >= size) parts.push(`${Math.floor(rest / size)}${unit}`);
+    rest %= size;
+  }
+  return parts.join(' ') || '0s';
+}
+
 /** Where a set of files is written before it is swapped in: `<output>/.staging/<id>.tmp-<pid>-<ms>` (no tenant id starts with "."). */
 const STAGING_DIR = '.staging';
 /** A staging folder's name: the tenant, the pid of the process writing it, when. (Before, these were made next to the tenant folders.) */
@@ -46,12 +62,28 @@ const FILES: ReadonlyArray<{ template: string; output: string; mode: number }> =
 export class GeneratedFiles {
   private readonly hbs = Handlebars.create();
   private templates?: Map<string, HandlebarsTemplateDelegate>;
+  private alertsOnce?: typeof ALERTS & { backupMaxAgeSeconds: number; backupMaxAge: string };
 
   constructor(
     private readonly templatesDir: string,
     private readonly outputDir: string,
+    /** backupAlertSeconds of KRYONIX_BACKUP_SCHEDULE (0: no backup alerts), asked once, when files are first written. */
+    private readonly backupMaxAgeSeconds: () => number = () => 0,
   ) {
     this.hbs.registerHelper('join', (items: unknown, sep: unknown) => (Array.isArray(items) ? items.join(typeof sep === 'string' ? sep : ',') : ''));
+  }
+
+  /** What the files depend on besides each tenant's own facts: files written under another one are rewritten at start. */
+  get settingsKey(): string {
+    return `backup-alert=${this.alerts.backupMaxAgeSeconds || 'off'}`;
+  }
+
+  private get alerts() {
+    if (!this.alertsOnce) {
+      const backupMaxAgeSeconds = this.backupMaxAgeSeconds();
+      this.alertsOnce = { ...ALERTS, backupMaxAgeSeconds, backupMaxAge: spelledSeconds(backupMaxAgeSeconds) };
+    }
+    return this.alertsOnce;
   }
 
   dirFor(tenantId: string): string {
@@ -72,7 +104,7 @@ export class GeneratedFiles {
     try {
       for (const file of FILES) {
         const render = templates.get(file.template)!;
-        await writeFile(join(staging, file.output), render({ ...model, alerts: ALERTS }), { mode: file.mode });
+        await writeFile(join(staging, file.output), render({ ...model, alerts: this.alerts }), { mode: file.mode });
       }
       await rm(target, { recursive: true, force: true });
       await rename(staging, target);

@@ -1,10 +1,11 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { ModuleCatalog } from '@kryonix/modules';
-import { DatabaseConnector, KRYONIX_CONFIG, type KryonixConfig, SecretBox, ServerRepository, sessionTimeouts, tenantUrl } from '@kryonix/platform';
+import { DatabaseConnector, KRYONIX_CONFIG, type KryonixConfig, SecretBox, ServerRepository, sessionTimeouts, tenantUrl, backupScheduleOf } from '@kryonix/platform';
 import { REGISTRY_DB, type RegistryDatabase, ServerDirectory } from '@kryonix/registry';
 import { TenantServers } from './tenant-servers';
-import { GeneratedFiles } from './generated-files';
+import { GeneratedFiles, backupAlertSeconds } from './generated-files';
+import { BackupCatalog } from './backup/backup-catalog';
 import { TenantCertificates } from './tenant-certificates';
 import { TenantOperations } from './tenant-operations';
 import { Provisioner } from './provisioner';
@@ -49,7 +50,7 @@ export class ProvisioningModule {
       module: ProvisioningModule,
       imports: [TenantStorageModule],
       providers: [
-        { provide: GeneratedFiles, useFactory: (config: KryonixConfig) => new GeneratedFiles(config.templatesDir, config.outputDir), inject: [KRYONIX_CONFIG] },
+        { provide: GeneratedFiles, useFactory: (config: KryonixConfig) => new GeneratedFiles(config.templatesDir, config.outputDir, () => backupAlertSeconds(backupScheduleOf(config))), inject: [KRYONIX_CONFIG] },
         { provide: TenantCertificates, useFactory: (config: KryonixConfig) => new TenantCertificates(config), inject: [KRYONIX_CONFIG] },
         {
           provide: Provisioner,
@@ -74,9 +75,10 @@ export class ProvisioningModule {
         },
         { provide: TenantBackups, useValue: new TenantBackups() },
         { provide: TenantExports, useValue: new TenantExports() },
+        { provide: BackupCatalog, useFactory: (config: KryonixConfig) => new BackupCatalog(config.backupDir), inject: [KRYONIX_CONFIG] },
         { provide: TenantOperations, useFactory: (registry: Kysely<RegistryDatabase>, servers: TenantServers) => new TenantOperations(registry, servers), inject: [REGISTRY_DB, TenantServers] },
       ],
-      exports: [TenantStorageModule, GeneratedFiles, TenantCertificates, Provisioner, TenantOperations, TenantBackups, TenantExports],
+      exports: [TenantStorageModule, GeneratedFiles, TenantCertificates, Provisioner, TenantOperations, TenantBackups, TenantExports, BackupCatalog],
     };
   }
 }

@@ -102,6 +102,8 @@ export interface JobsTable {
   created_at: Timestamp;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
+  /** Set for jobs queued at most once (0011): a second insert with the same key is a no-op. */
+  unique_key: string | null;
 }
 
 export type MovePhase = 'prepare_target' | 'copy' | 'cut_over' | 'verify' | 'clean_up' | 'rolling_back' | 'done' | 'failed';

@@ -37,6 +37,24 @@ export class JobRepository {
   }
 
   /**
+   * Queues each job unless a job with its `uniqueKey` exists (queued by this process or any
+   * other, in any state): returns the ids of those queued now.
+   */
+  async enqueueOnce(jobs: ReadonlyArray<{ id: string; kind: string; tenantId: string; payload: Record<string, unknown>; uniqueKey: string; maxAttempts?: number }>): Promise<string[]> {
+    const queued: string[] = [];
+    for (let i = 0; i < jobs.length; i += 500) {
+      const rows = await this.db
+        .insertInto('tenant_management.jobs')
+        .values(jobs.slice(i, i + 500).map((j) => ({ id: j.id, kind: j.kind, tenant_id: j.tenantId, payload: JSON.stringify(j.payload), status: 'queued' as const, max_attempts: j.maxAttempts ?? 5, unique_key: j.uniqueKey })))
+        .onConflict((oc) => oc.column('unique_key').where('unique_key', 'is not', null).doNothing())
+        .returning('id')
+        .execute();
+      queued.push(...rows.map((r) => r.id));
+    }
+    return queued;
+  }
+
+  /**
    * Claims one job: a queued one that is due, or a running one whose worker
    * stopped sending heartbeats (it crashed). SKIP LOCKED: two workers never get one job.
    */

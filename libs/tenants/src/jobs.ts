@@ -5,6 +5,7 @@ export const JOB_KINDS = {
   purgeTenant: 'purge_tenant',
   migrateFleet: 'migrate_fleet',
   moveTenant: 'move_tenant',
+  scheduledBackup: 'scheduled_backup',
 } as const;
 
 export interface CreateTenantPayload {
@@ -27,4 +28,9 @@ export interface MoveTenantPayload {
   id: string;
   to: string;
   attempts: number;
+}
+export interface ScheduledBackupPayload {
+  id: string;
+  /** The scheduled time (ISO) this backup is for: with the tenant, the job's unique key. */
+  scheduledFor: string;
 }

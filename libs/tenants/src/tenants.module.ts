@@ -14,6 +14,9 @@ import { RestoreTenantHandler } from './restore-tenant/restore-tenant.handler';
 import { CloneTenantHandler } from './clone-tenant/clone-tenant.handler';
 import { ExportTenantHandler } from './export-tenant/export-tenant.handler';
 import { ListModulesHandler } from './list-modules/list-modules.handler';
+import { ListBackupsHandler } from './list-backups/list-backups.handler';
+import { ScheduleBackupsHandler } from './schedule-backups/schedule-backups.handler';
+import { RunScheduledBackupHandler } from './run-scheduled-backup/run-scheduled-backup.handler';
 import { ListTenantsHandler } from './list-tenants/list-tenants.handler';
 import { RepairTenantHandler } from './repair-tenant/repair-tenant.handler';
 import { ShowTenantHandler } from './show-tenant/show-tenant.handler';
@@ -87,6 +90,9 @@ export class TenantsModule {
         ShowTenantHandler,
         TenantLogHandler,
         ListModulesHandler,
+        ListBackupsHandler,
+        ScheduleBackupsHandler,
+        RunScheduledBackupHandler,
         SuspendTenantHandler,
         ResumeTenantHandler,
         UndeleteTenantHandler,

@@ -55,6 +55,10 @@ export class ApiTenantService implements TenantService {
   async modules(): Out<'modules'> {
     return (await this.call<{ items: Awaited<Out<'modules'>> }>('GET', '/v1/modules')).items;
   }
+  async listBackups(filter: Parameters<TenantService['listBackups']>[0]): Out<'listBackups'> {
+    const query = new URLSearchParams({ ...(filter.tenant === undefined ? {} : { tenant: filter.tenant }), ...(filter.id === undefined ? {} : { id: filter.id }) });
+    return (await this.call<{ items: Awaited<Out<'listBackups'>> }>('GET', `/v1/backups${query.size ? `?${query}` : ''}`)).items;
+  }
   suspend(id: string): Out<'suspend'> {
     return this.call('POST', `/v1/tenants/${encodeURIComponent(id)}/suspend`);
   }

@@ -4,6 +4,7 @@ import {
   CreateTenantCommand,
   DeleteTenantCommand,
   ListModulesQuery,
+  ListBackupsQuery,
   ListTenantsQuery,
   RepairTenantCommand,
   ResumeTenantCommand, UndeleteTenantCommand,
@@ -49,6 +50,9 @@ export class InProcessTenantService implements TenantService {
   }
   modules() {
     return withCore((core) => core.queries.execute(new ListModulesQuery()));
+  }
+  listBackups(filter: Parameters<TenantService['listBackups']>[0]) {
+    return withCore((core) => core.queries.execute(new ListBackupsQuery(filter)));
   }
   suspend(id: string) {
     return this.command(new SuspendTenantCommand(id));

@@ -1,5 +1,5 @@
 import type { StepEvent } from '@kryonix/provisioning';
-import type { AddServerInput, DrainProgress, DrainResult, RebalanceProgress, RebalanceResult, MoveResult, RebalancePlan, ServerSummary, CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantConnection, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
+import type { BackupEntry, BackupFilter, AddServerInput, DrainProgress, DrainResult, RebalanceProgress, RebalanceResult, MoveResult, RebalancePlan, ServerSummary, CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantConnection, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
 
 export type { CreatedTenant };
 
@@ -14,6 +14,8 @@ export interface TenantService {
   show(id: string): Promise<TenantDetails>;
   log(id: string): Promise<ProvisioningLogRecord[]>;
   modules(): Promise<ModuleSummary[]>;
+  /** The backups in KRYONIX_BACKUP_DIR (of one tenant, or one backup): where the core runs, or the control plane's. */
+  listBackups(filter: BackupFilter): Promise<BackupEntry[]>;
   suspend(id: string): Promise<StatusChange>;
   resume(id: string): Promise<StatusChange>;
   undelete(id: string): Promise<StatusChange>;

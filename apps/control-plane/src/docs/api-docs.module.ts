@@ -9,9 +9,10 @@ import { ModulesController } from '../modules/modules.controller';
 import { TenantsController } from '../tenants/tenants.controller';
 import { ServersController } from '../servers/servers.controller';
 import { RebalanceController } from '../servers/rebalance.controller';
+import { BackupCatalogController } from '../backups/backup-catalog.controller';
 
 /** The controllers the OpenAPI document describes (the docs controller excludes itself). */
-export const API_CONTROLLERS = [TenantsController, ServersController, RebalanceController, ModulesController, JobsController, MigrationsController, HealthController, MetricsController];
+export const API_CONTROLLERS = [TenantsController, ServersController, RebalanceController, ModulesController, BackupCatalogController, JobsController, MigrationsController, HealthController, MetricsController];
 
 /**
  * The control plane's controllers and nothing behind them (buses with no handlers, an

@@ -87,6 +87,21 @@ const responses = {
       finishedAt: dateTime.nullable(),
     })
     .partial(),
+  Backup: z
+    .object({
+      id: z.string().meta({ description: 'The file name without `.kxbackup`: how the API names a backup.', example: 'siqueiracampos-20261201T030000Z' }),
+      file: z.string().meta({ example: 'siqueiracampos-20261201T030000Z.kxbackup' }),
+      status: z.enum(['ok', 'damaged', 'not_backup', 'partial']).meta({ description: 'ok: its header reads; damaged: named as a backup, header unreadable; not_backup: another file; partial: being written, or its writer was stopped.' }),
+      tenant: z.string().nullable(),
+      takenAt: dateTime.meta({ description: "When its snapshot was taken (else the file's modification time)." }),
+      bytes: z.number().int(),
+      key: z.enum(['master', 'passphrase']).nullable().meta({ description: "Encrypted under a key from the installation's master key, or from a passphrase." }),
+      modules: z.record(z.string(), z.number().int()).nullable().meta({ example: { crm: 3, whatsapp: 1 } }),
+      trigger: z.enum(['manual', 'schedule']).nullable().meta({ description: 'schedule: made by KRYONIX_BACKUP_SCHEDULE, pruned to KRYONIX_BACKUP_KEEP; manual: never pruned.' }),
+      scheduledFor: dateTime.nullable(),
+      problem: z.string().nullable(),
+    })
+    .partial(),
   StatusChange: z.object({ id: z.string(), status: z.string() }).partial(),
   TenantConnection: z
     .object({
@@ -116,12 +131,13 @@ const requests = {
 const registry = z.registry<{ id: string }>();
 for (const [id, schema] of Object.entries({ ...responses, ...requests })) registry.add(schema, { id });
 registry.add(z.object({ items: z.array(responses.Server) }).partial(), { id: 'ServerList' });
+registry.add(z.object({ items: z.array(responses.Backup) }).partial(), { id: 'BackupList' });
 registry.add(
   z.object({ items: z.array(responses.Tenant), nextCursor: z.string().nullable().meta({ description: 'Pass as ?cursor= for the next page.' }) }).partial(),
   { id: 'TenantPage' },
 );
 
-type SchemaName = keyof typeof responses | keyof typeof requests | 'TenantPage' | 'ServerList';
+type SchemaName = keyof typeof responses | keyof typeof requests | 'TenantPage' | 'ServerList' | 'BackupList';
 const ref = (name: SchemaName): ReferenceObject => ({ $ref: `#/components/schemas/${name}` });
 
 export const ErrorBody = ref('ErrorBody');
@@ -133,6 +149,7 @@ export const StatusChange = ref('StatusChange');
 export const TenantConnection = ref('TenantConnection');
 export const Server = ref('Server');
 export const ServerList = ref('ServerList');
+export const BackupList = ref('BackupList');
 export const AddServerRequest = ref('AddServerRequest');
 export const CreateTenantRequest = ref('CreateTenantRequest');
 export const ModulesRequest = ref('ModulesRequest');

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { QueryBus } from '@nestjs/cqrs';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { DatabaseConnector } from '@kryonix/platform';
+import { BackupCatalog } from '@kryonix/provisioning';
 import { CollectUsageQuery, ListServersQuery } from '@kryonix/tenants';
 import { reportPassFailure } from '../worker/worker-errors';
 
@@ -24,12 +25,14 @@ export class TenantMetrics implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly serverTenants = new Gauge({ name: 'kryonix_server_tenants', help: 'Tenants the server holds.', labelNames: ['server'], registers: [this.registry] });
   private readonly serverStorage = new Gauge({ name: 'kryonix_server_storage_bytes', help: "Size of the server's Kryonix databases.", labelNames: ['server'], registers: [this.registry] });
   private readonly serverConnections = new Gauge({ name: 'kryonix_server_connections', help: 'Client connections on the server.', labelNames: ['server'], registers: [this.registry] });
+  private readonly lastBackup = new Gauge({ name: 'kryonix_tenant_last_backup_timestamp_seconds', help: 'When the newest readable backup of the tenant in KRYONIX_BACKUP_DIR was taken (manual or scheduled).', labelNames: ['tenant'], registers: [this.registry] });
   private readonly refreshed = new Gauge({ name: 'kryonix_tenant_metrics_refreshed_timestamp_seconds', help: 'When the tenant gauges were last refreshed.', registers: [this.registry] });
   private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly queries: QueryBus,
     private readonly connector: DatabaseConnector,
+    private readonly backups: BackupCatalog,
     @Inject(METRICS_INTERVAL_MS) private readonly intervalMs: number,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'kryonix_control_plane_' });
@@ -49,6 +52,7 @@ export class TenantMetrics implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Re-reads usage from PostgreSQL; tenants that are gone drop out of the gauges. */
   async refresh(): Promise<void> {
+    await this.refreshBackups();
     try {
       const report = await this.queries.execute(new CollectUsageQuery());
       for (const g of [this.storage, this.quota, this.connections, this.longest]) g.reset();
@@ -70,6 +74,17 @@ export class TenantMetrics implements OnApplicationBootstrap, OnModuleDestroy {
       this.refreshed.setToCurrentTime();
     } catch (error) {
       reportPassFailure(this.logger, this.connector, error, 'could not refresh tenant metrics');
+    }
+  }
+
+  /** From the backup folder, not the database: it is known while a server is away. */
+  private async refreshBackups(): Promise<void> {
+    try {
+      const last = await this.backups.lastBackups();
+      this.lastBackup.reset();
+      for (const [tenant, at] of last) this.lastBackup.set({ tenant }, at.getTime() / 1000);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not read the backup folder for kryonix_tenant_last_backup_timestamp_seconds');
     }
   }
 }

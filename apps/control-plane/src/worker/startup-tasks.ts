@@ -9,7 +9,7 @@ import { reportPassFailure } from './worker-errors';
  * What the control plane tidies when it starts, in the background (serving does not wait):
  *  - tenant roles made before the session timeouts existed or changed get the configured ones;
  *  - staging folders of generated files left by a process killed mid-write (its pid gone) are removed;
- *  - the generated files (sdk.env) of every tenant are rewritten when the tenant URL changed.
+ *  - the generated files of every tenant are rewritten when the tenant URL or the backup schedule's alerts changed.
  * And one before it listens: where the local CA is in use, every tenant gets its leaf
  * certificate (missing, near expiry, from another CA), so that a data plane started after it
  * (`kryonix up`) serves each tenant with its own certificate from the first request.
@@ -50,7 +50,7 @@ export class StartupTasks implements OnApplicationBootstrap {
     const urls = staging.then(() =>
       this.commands.execute(new RefreshTenantFilesCommand()).then(
         (rewritten) => {
-          if (rewritten.length) this.logger.log({ tenants: rewritten.length }, 'rewrote the generated files (sdk.env) of tenants for the current tenant URL');
+          if (rewritten.length) this.logger.log({ tenants: rewritten.length }, 'rewrote the generated files of tenants for the current tenant URL and backup schedule');
         },
         (error: unknown) => reportPassFailure(this.logger, this.connector, error, 'could not rewrite the generated files of tenants'),
       ),

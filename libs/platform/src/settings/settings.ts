@@ -302,6 +302,27 @@ export const SETTINGS = {
     processes: CORE,
     description: 'Where `kryonix tenant backup` writes when no `--out` is given (`<id>-<UTC time>.kxbackup`, 0600, folder 0700), and where the HTTP API finds a backup by its id.',
   }),
+  backupSchedule: text({
+    env: 'KRYONIX_BACKUP_SCHEDULE',
+    shown: 'unset (off)',
+    processes: ['cli', 'control-plane', 'up'],
+    description:
+      'Scheduled backups: a cron expression (5 fields, or 6 with seconds first; `@daily`-style aliases) in `KRYONIX_BACKUP_TIMEZONE`. The control plane then backs up every active tenant at each scheduled time into `KRYONIX_BACKUP_DIR` as durable jobs (one per tenant and time, however many control planes run; a time missed while all were down is made once when one comes back), and the generated alert rules gain `KryonixTenantBackupStale` and `KryonixTenantBackupMissing` (no backup newer than twice the longest interval plus an hour). Checked when a process starts.',
+  }),
+  backupTimezone: text({
+    env: 'KRYONIX_BACKUP_TIMEZONE',
+    default: 'UTC',
+    processes: ['cli', 'control-plane', 'up'],
+    description: 'The IANA time zone `KRYONIX_BACKUP_SCHEDULE` is read in (e.g. `America/Sao_Paulo`).',
+  }),
+  backupKeep: integer({
+    env: 'KRYONIX_BACKUP_KEEP',
+    default: 7,
+    min: 1,
+    max: 100_000,
+    processes: ['control-plane'],
+    description: "Scheduled backups kept per tenant: after each one, that tenant's older scheduled backups beyond this many are removed (backups made by `kryonix tenant backup` are never removed).",
+  }),
   baseDomain: text({
     env: 'KRYONIX_BASE_DOMAIN',
     default: 'localhost',

@@ -70,9 +70,15 @@ export async function* sealBackup(plain: AsyncIterable<Buffer>, source: BackupKe
 
 /** The facts a backup file shows without its key, or BackupUnreadable('format'). */
 export async function backupMeta(source: AsyncIterable<Buffer>): Promise<Record<string, string>> {
+  return (await backupHeader(source)).meta;
+}
+
+/** What a backup's header tells without its key: its facts and where its key comes from (BackupUnreadable when it is not one). */
+export async function backupHeader(source: AsyncIterable<Buffer>): Promise<{ meta: Record<string, string>; key: BackupKey['kind'] }> {
   const reader = new ByteReader(source);
   try {
-    return (await readHeader(reader)).header.meta;
+    const { header } = await readHeader(reader);
+    return { meta: header.meta, key: header.key.kind };
   } finally {
     await reader.close();
   }

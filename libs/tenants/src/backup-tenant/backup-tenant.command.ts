@@ -8,6 +8,8 @@ export interface BackupTenantInput {
   out?: string;
   /** Encrypt under a key from this passphrase (scrypt) instead of the master key's. */
   passphrase?: string;
+  /** Made by the schedule for this slot (ISO time): marked so in the header, and pruned to KRYONIX_BACKUP_KEEP. */
+  scheduledFor?: string;
 }
 
 export interface BackupResult {

@@ -1,14 +1,13 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { access } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { KRYONIX_CONFIG, type KryonixConfig, SecretBox } from '@kryonix/platform';
-import { TenantBackups, TenantOperations } from '@kryonix/provisioning';
+import { BACKUP_EXTENSION, TenantBackups, TenantOperations, formatBackupModules } from '@kryonix/provisioning';
 import { ModuleLedgerRepository } from '@kryonix/registry';
 import { BackupResult, BackupTenantCommand } from './backup-tenant.command';
 import { backupKey } from './backup-key';
-
-export const BACKUP_EXTENSION = '.kxbackup';
 
 @CommandHandler(BackupTenantCommand)
 export class BackupTenantHandler implements ICommandHandler<BackupTenantCommand, BackupResult> {
@@ -25,13 +24,23 @@ export class BackupTenantHandler implements ICommandHandler<BackupTenantCommand,
     // under the tenant's lock: its modules cannot change while it is read; its traffic goes on
     return this.operations.run(input.id, 'backup', ['active', 'suspended'], async (admin, tenant, server) => {
       const ledger = await new ModuleLedgerRepository(admin).listFor(tenant.id);
-      const file = input.out ? resolve(input.out) : join(this.config.backupDir, `${tenant.id}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}${BACKUP_EXTENSION}`);
+      const file = input.out ? resolve(input.out) : await this.freeName(tenant.id);
       const tables: BackupResult['tables'] = [];
       const { bytes, manifest } = await this.backups.read(
         tenant,
         server,
         ledger,
-        async (manifest, records) => ({ manifest, bytes: await this.backups.writeFile(file, records, key, { tenant: tenant.id, createdAt: manifest.createdAt }) }),
+        async (manifest, records) => ({
+          manifest,
+          // readable without the key (the catalogue, `backup list`): whose, when, what, made by whom
+          bytes: await this.backups.writeFile(file, records, key, {
+            tenant: tenant.id,
+            createdAt: manifest.createdAt,
+            modules: formatBackupModules(manifest.modules),
+            trigger: input.scheduledFor === undefined ? 'manual' : 'schedule',
+            ...(input.scheduledFor === undefined ? {} : { scheduledFor: input.scheduledFor }),
+          }),
+        }),
         (progress) => {
           tables.push({ table: progress.table, rows: progress.rows, sha256: progress.sha256 });
           onTable?.(progress);
@@ -52,4 +61,18 @@ export class BackupTenantHandler implements ICommandHandler<BackupTenantCommand,
       };
     });
   }
+
+  /**
+   * `<KRYONIX_BACKUP_DIR>/<id>-<UTC time>.kxbackup`, a second later while that name is taken
+   * (two backups of a tenant within one second: a schedule and a manual one), so that none
+   * replaces another. Called under the tenant's lock: no other backup of it picks a name meanwhile.
+   */
+  private async freeName(id: string): Promise<string> {
+    for (let at = Date.now(); ; at += 1000) {
+      const file = join(this.config.backupDir, `${id}-${new Date(at).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}${BACKUP_EXTENSION}`);
+      if (!(await exists(file))) return file;
+    }
+  }
 }
+
+const exists = (path: string) => access(path).then(() => true, () => false);

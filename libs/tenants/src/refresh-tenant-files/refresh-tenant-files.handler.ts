@@ -8,7 +8,7 @@ import { GeneratedFiles, tenantFileModel, withTenantLock } from '@kryonix/provis
 import { REGISTRY_DB, type RegistryDatabase, TenantRepository } from '@kryonix/registry';
 import { RefreshTenantFilesCommand } from './refresh-tenant-files.command';
 
-/** Where the URL pattern the files were last written with is kept. */
+/** Where the URL pattern (and the settings key of GeneratedFiles) the files were last written with is kept. */
 const MARKER = '.tenant-url';
 
 @CommandHandler(RefreshTenantFilesCommand)
@@ -21,7 +21,8 @@ export class RefreshTenantFilesHandler implements ICommandHandler<RefreshTenantF
   ) {}
 
   async execute(): Promise<string[]> {
-    const pattern = tenantUrl(this.config, '<id>');
+    // the URL pattern and what else the files depend on (the backup alerts of KRYONIX_BACKUP_SCHEDULE)
+    const pattern = `${tenantUrl(this.config, '<id>')}\n${this.files.settingsKey}`;
     const marker = join(this.config.outputDir, MARKER);
     if ((await readFile(marker, 'utf8').catch(() => '')).trim() === pattern) return [];
     const rewritten: string[] = [];

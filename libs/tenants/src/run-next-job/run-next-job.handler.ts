@@ -8,7 +8,8 @@ import { JobView, toJobView } from '../get-job/get-job.query';
 import { ChangeModulesCommand } from '../change-modules/change-modules.command';
 import { DeleteTenantCommand } from '../delete-tenant/delete-tenant.command';
 import { MigrateFleetCommand } from '../migrate-fleet/migrate-fleet.command';
-import { ChangeModulesPayload, CreateTenantPayload, JOB_KINDS, MoveTenantPayload, PurgeTenantPayload } from '../jobs';
+import { ChangeModulesPayload, CreateTenantPayload, JOB_KINDS, MoveTenantPayload, PurgeTenantPayload, ScheduledBackupPayload } from '../jobs';
+import { RunScheduledBackupCommand } from '../run-scheduled-backup/run-scheduled-backup.command';
 import { MoveTenantCommand } from '../move-tenant/move-tenant.command';
 import { RunNextJobCommand } from './run-next-job.command';
 
@@ -99,6 +100,8 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
         const { id, to, attempts } = job.payload as unknown as MoveTenantPayload;
         return { ...(await this.commands.execute(new MoveTenantCommand({ id, to, attempts }, undefined, job.id))) };
       }
+      case JOB_KINDS.scheduledBackup:
+        return { ...(await this.commands.execute(new RunScheduledBackupCommand(job.payload as unknown as ScheduledBackupPayload))) };
       default:
         throw new InvalidInput(`Unknown job kind "${job.kind}".`);
     }

@@ -14,3 +14,5 @@ export * from './tenant-data.repository';
 export * from './backup/backup-manifest';
 export * from './backup/backup-records';
 export * from './backup/tenant-backups';
+export * from './backup/backup-id';
+export * from './backup/backup-upload';

@@ -12,6 +12,9 @@ import { CreateTenantHandler } from './create-tenant/create-tenant.handler';
 import { BackupTenantHandler } from './backup-tenant/backup-tenant.handler';
 import { RestoreTenantHandler } from './restore-tenant/restore-tenant.handler';
 import { CloneTenantHandler } from './clone-tenant/clone-tenant.handler';
+import { SubmitBackupJobHandler } from './submit-backup-job/submit-backup-job.handler';
+import { UploadBackupHandler } from './upload-backup/upload-backup.handler';
+import { DownloadBackupHandler } from './download-backup/download-backup.handler';
 import { ListModulesHandler } from './list-modules/list-modules.handler';
 import { ListTenantsHandler } from './list-tenants/list-tenants.handler';
 import { RepairTenantHandler } from './repair-tenant/repair-tenant.handler';
@@ -80,6 +83,9 @@ export class TenantsModule {
         BackupTenantHandler,
         RestoreTenantHandler,
         CloneTenantHandler,
+        SubmitBackupJobHandler,
+        UploadBackupHandler,
+        DownloadBackupHandler,
         RepairTenantHandler,
         ListTenantsHandler,
         ShowTenantHandler,

@@ -302,6 +302,12 @@ export const SETTINGS = {
     processes: CORE,
     description: 'Where `kryonix tenant backup` writes when no `--out` is given (`<id>-<UTC time>.kxbackup`, 0600, folder 0700), and where the HTTP API finds a backup by its id.',
   }),
+  backupUploadMaxBytes: size({
+    env: 'KRYONIX_BACKUP_UPLOAD_MAX',
+    default: '10GB',
+    processes: ['control-plane'],
+    description: 'The largest backup file `POST /v1/backups` (an upload, `kryonix tenant restore <file> --api`) accepts; a larger body is refused with 413 and nothing is kept.',
+  }),
   baseDomain: text({
     env: 'KRYONIX_BASE_DOMAIN',
     default: 'localhost',

@@ -7,6 +7,7 @@ import { TenantBackups, TenantOperations } from '@kryonix/provisioning';
 import { ModuleLedgerRepository } from '@kryonix/registry';
 import { BackupResult, BackupTenantCommand } from './backup-tenant.command';
 import { backupKey } from './backup-key';
+import { backupFileId } from './backup-file-name';
 
 export const BACKUP_EXTENSION = '.kxbackup';
 
@@ -25,7 +26,7 @@ export class BackupTenantHandler implements ICommandHandler<BackupTenantCommand,
     // under the tenant's lock: its modules cannot change while it is read; its traffic goes on
     return this.operations.run(input.id, 'backup', ['active', 'suspended'], async (admin, tenant, server) => {
       const ledger = await new ModuleLedgerRepository(admin).listFor(tenant.id);
-      const file = input.out ? resolve(input.out) : join(this.config.backupDir, `${tenant.id}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}${BACKUP_EXTENSION}`);
+      const file = input.out ? resolve(input.out) : join(this.config.backupDir, `${backupFileId(tenant.id, new Date())}${BACKUP_EXTENSION}`);
       const tables: BackupResult['tables'] = [];
       const { bytes, manifest } = await this.backups.read(
         tenant,

@@ -26,13 +26,14 @@ export class BackupTenantHandler implements ICommandHandler<BackupTenantCommand,
     // under the tenant's lock: its modules cannot change while it is read; its traffic goes on
     return this.operations.run(input.id, 'backup', ['active', 'suspended'], async (admin, tenant, server) => {
       const ledger = await new ModuleLedgerRepository(admin).listFor(tenant.id);
-      const file = input.out ? resolve(input.out) : join(this.config.backupDir, `${backupFileId(tenant.id, new Date())}${BACKUP_EXTENSION}`);
+      // named after the snapshot's time, as an upload of this file is named again
+      const fileOf = (manifest: { createdAt: string }) => (input.out ? resolve(input.out) : join(this.config.backupDir, `${backupFileId(tenant.id, new Date(manifest.createdAt))}${BACKUP_EXTENSION}`));
       const tables: BackupResult['tables'] = [];
-      const { bytes, manifest } = await this.backups.read(
+      const { bytes, manifest, file } = await this.backups.read(
         tenant,
         server,
         ledger,
-        async (manifest, records) => ({ manifest, bytes: await this.backups.writeFile(file, records, key, { tenant: tenant.id, createdAt: manifest.createdAt }) }),
+        async (manifest, records) => ({ manifest, file: fileOf(manifest), bytes: await this.backups.writeFile(fileOf(manifest), records, key, { tenant: tenant.id, createdAt: manifest.createdAt }) }),
         (progress) => {
           tables.push({ table: progress.table, rows: progress.rows, sha256: progress.sha256 });
           onTable?.(progress);

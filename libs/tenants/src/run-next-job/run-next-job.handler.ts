@@ -55,7 +55,10 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
     } finally {
       clearInterval(beat);
     }
-    return toJobView((await this.jobs.find(job.id))!);
+    const after = (await this.jobs.find(job.id))!;
+    // a sealed passphrase is kept only while the job may still run
+    if (after.payload.passphraseEnc !== undefined && (after.status === 'succeeded' || after.status === 'failed')) await this.jobs.forgetPayloadKey(job.id, 'passphraseEnc');
+    return toJobView(after);
   }
 
   /**

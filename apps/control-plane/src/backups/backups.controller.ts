@@ -85,8 +85,10 @@ export class BackupsController {
     ApiResponse({ status: 201, schema: S.UploadedBackup }),
     ...errors(400, 401, 413, 415, 422),
   )
-  upload(@Body() body: unknown, @Headers('x-kryonix-passphrase') passphrase: string | undefined, @Headers('content-length') length: string | undefined) {
+  upload(@Body() body: unknown, @Headers('x-kryonix-passphrase') passphrase: string | undefined) {
     if (!(body instanceof Readable)) throw new UnsupportedMediaType('Send the backup file as the body, with Content-Type: application/octet-stream.');
+    // the request's own stream (Fastify's raw IncomingMessage): its Content-Length, when it gave one
+    const length = (body as Readable & { headers?: Record<string, string | undefined> }).headers?.['content-length'];
     const declared = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
     return this.commands.execute(new UploadBackupCommand(body, passphrase, declared));
   }

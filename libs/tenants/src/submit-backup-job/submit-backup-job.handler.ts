@@ -28,6 +28,9 @@ export class SubmitBackupJobHandler implements ICommandHandler<SubmitBackupJobCo
     if (request.kind === 'backup_tenant') {
       const id = validateTenantId(request.id);
       await this.existing(id);
+      // a backup of the tenant already queued or running is that job, not a second one
+      const pending = await this.jobs.findPending(JOB_KINDS.backupTenant, id);
+      if (pending) return toJobView(pending);
       return toJobView(await this.jobs.enqueue({ id: jobId, kind: JOB_KINDS.backupTenant, tenantId: id, payload: { id, ...sealed(request.passphrase) } }));
     }
     if (request.kind === 'clone_tenant') {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
@@ -149,8 +150,22 @@ describe('backup, download, restore over HTTP', () => {
     expect(await call('POST', '/v1/backups', Buffer.from('not a backup at all'))).toMatchObject({ status: 422, body: { error: { code: 'BACKUP_UNREADABLE' } } });
     const big = await call('POST', '/v1/backups', Buffer.alloc(UPLOAD_MAX + 1024, 7));
     expect(big).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('KRYONIX_BACKUP_UPLOAD_MAX') } } });
+    // chunked, with no Content-Length: counted as it arrives, refused past the limit
+    const chunked = await new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const req = httpRequest(`${server.url}/v1/backups`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      const chunk = Buffer.alloc(64 * 1024, 3);
+      for (let sent = 0; sent <= UPLOAD_MAX + chunk.length; sent += chunk.length) req.write(chunk);
+      req.end();
+    });
+    expect(chunked).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
     expect(backupFiles()).toEqual(before); // no partial file either
-    expect(await registry(`SELECT count(*)::int AS n FROM tenant_management.audit_log WHERE action = 'backup.upload' AND outcome = 'failure'`)).toEqual([{ n: 4 }]);
+    expect(await registry(`SELECT count(*)::int AS n FROM tenant_management.audit_log WHERE action = 'backup.upload' AND outcome = 'failure'`)).toEqual([{ n: 5 }]);
   });
 
   it('a passphrase backup over HTTP: restored only with its passphrase, which is never kept plain nor audited', async () => {

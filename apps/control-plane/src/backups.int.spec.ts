@@ -98,7 +98,10 @@ describe('backup, download, restore over HTTP', () => {
     expect(got.bytes.length).toBe(backup.bytes);
     expect(sha256(got.bytes)).toBe(backup.sha256);
     expect(got.bytes.equals(readFileSync(join(env.config.backupDir, `${backup.backupId}.kxbackup`)))).toBe(true);
-    expect(await registry(`SELECT actor, door, target, outcome, status_code, details->>'backup' AS backup FROM tenant_management.audit_log WHERE action = 'backup.download'`)).toEqual([
+    const head = await fetch(`${server.url}/v1/backups/${backup.backupId}/download`, { method: 'HEAD', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect({ status: head.status, length: head.headers.get('content-length'), disposition: head.headers.get('content-disposition') }).toEqual({ status: 200, length: String(backup.bytes), disposition: `attachment; filename="${backup.backupId}.kxbackup"` });
+    expect(await registry(`SELECT actor, door, target, outcome, status_code, details->>'backup' AS backup FROM tenant_management.audit_log WHERE action = 'backup.download' ORDER BY at`)).toEqual([
+      { actor: 'operator', door: 'http', target: 'hb-src', outcome: 'success', status_code: 200, backup: backup.backupId },
       { actor: 'operator', door: 'http', target: 'hb-src', outcome: 'success', status_code: 200, backup: backup.backupId },
     ]);
   });

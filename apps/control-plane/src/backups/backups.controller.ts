@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res, StreamableFile, applyDecorators } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res, StreamableFile, applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { UnsupportedMediaType } from '@kryonix/domain';
 import { AuditedCommands, DownloadBackupCommand, SubmitBackupJobCommand, UploadBackupCommand } from '@kryonix/tenants';
@@ -65,10 +65,12 @@ export class BackupsController {
     ApiResponse({ status: 200, description: 'The backup file.', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }),
     ...errors(400, 401, 404),
   )
-  async download(@Param('id') id: string, @Res({ passthrough: true }) reply: Reply) {
+  async download(@Param('id') id: string, @Req() request: { method: string }, @Res({ passthrough: true }) reply: Reply) {
     const file = await this.commands.execute(new DownloadBackupCommand(id));
     reply.header('cache-control', 'no-store');
-    return new StreamableFile(file.stream, { type: 'application/octet-stream', disposition: `attachment; filename="${file.fileName}"`, length: file.bytes });
+    // HEAD: the same headers, and the file is not read (Fastify would read a stream to its end)
+    if (request.method === 'HEAD') file.stream.destroy();
+    return new StreamableFile(request.method === 'HEAD' ? Readable.from([]) : file.stream, { type: 'application/octet-stream', disposition: `attachment; filename="${file.fileName}"`, length: file.bytes });
   }
 
   @Post('backups')

@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectPath } from '@kryonix/platform';
-import { TestEnv, createTestEnv, withAdmin } from '@kryonix/testing';
+import { TestEnv, createTestEnv, spawnControlPlane, withAdmin } from '@kryonix/testing';
 
 const BIN = projectPath('bin', 'kryonix.js');
 let env: TestEnv;
@@ -123,5 +123,72 @@ describe('kryonix tenant backup / restore', () => {
     expect(copy).toBeGreaterThanOrEqual(before);
     expect(copy).toBeLessThanOrEqual(after);
     expect(cloned.rows).toBe(copy);
+  });
+});
+
+describe('through --api: the control plane runs the jobs, files go up and down', () => {
+  const TOKEN = 'cli-bk-api-token-0123456789';
+  let plane: { child: import('node:child_process').ChildProcess; url: string };
+  const api = (args: string[], extra: Record<string, string> = {}) => kryonix([...args, '--api', plane.url, '--token', TOKEN], extra);
+  // the control plane keeps its backups in a folder of its own; the CLI's is another
+  const planeDir = () => join(dir, 'plane-backups');
+
+  beforeAll(async () => {
+    plane = await spawnControlPlane({ ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_JOB_POLL_MS: '50', KRYONIX_BACKUP_DIR: planeDir() });
+  });
+  afterAll(async () => {
+    plane?.child.kill('SIGTERM');
+    if (plane && plane.child.exitCode === null) await new Promise((r) => plane.child.once('exit', r));
+  });
+
+  it('tenant backup --api: a job on the control plane, then the file downloaded to --out (0600), a line per table', () => {
+    const out = join(dir, 'api', 'src.kxbackup');
+    const b = api(['tenant', 'backup', 'cb-src', '--out', out]);
+    expect(b.stderr).toMatch(/Backing up tenant cb-src on the control plane\n/);
+    expect(b.stderr).toMatch(/crm\.leads +\d+ rows/);
+    expect(b.code).toBe(0);
+    expect(b.stdout).toMatch(/Backed up cb-src: 3 tables, \d+ rows, \d+ bytes/);
+    expect(b.stdout).toContain(out);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const kept = readdirSync(planeDir()).filter((f) => f.endsWith('.kxbackup'));
+    expect(kept).toHaveLength(1);
+    expect(readFileSync(out).equals(readFileSync(join(planeDir(), kept[0]!)))).toBe(true);
+    // without --out: this machine's KRYONIX_BACKUP_DIR, named by the backup's id
+    const json = JSON.parse(api(['tenant', 'backup', 'cb-src', '--json']).stdout);
+    expect(json.file).toBe(join(env.config.backupDir, `${json.backupId}.kxbackup`));
+    expect(existsSync(json.file)).toBe(true);
+    expect(json).toMatchObject({ tenant: 'cb-src', encryption: 'master-key', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('tenant restore <file> --api: uploaded, restored by the job, its steps printed and its key shown once', async () => {
+    const out = join(dir, 'api', 'src.kxbackup');
+    const r = api(['tenant', 'restore', out, '--as', 'cb-api-copy', '--mode', 'schema']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`Uploading ${out} to the control plane`);
+    expect(r.stdout).toMatch(/✔ load_data/);
+    expect(r.stdout).toMatch(/sk_cb-api-copy_[0-9a-f]{32}/);
+    expect(r.stdout).toContain('from      cb-src');
+    const copied = await withAdmin(async (c) => (await c.query(`SELECT nome, email, orcamento::text, created_at::text FROM cb_api_copy_crm.leads ORDER BY nome`)).rows, 'kryonix_tenants');
+    expect(copied.length).toBeGreaterThanOrEqual(2000);
+    // a damaged file is refused by the upload (exit 2), nothing made
+    const damaged = join(dir, 'api', 'damaged.kxbackup');
+    const bytes = readFileSync(out);
+    bytes[bytes.length - 200]! ^= 0x10;
+    writeFileSync(damaged, bytes);
+    const bad = api(['tenant', 'restore', damaged, '--as', 'cb-api-bad']);
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/damaged|authenticat/i) });
+    expect(await owned('cb-api-bad')).toEqual([]);
+    expect(api(['tenant', 'restore', join(dir, 'missing.kxbackup'), '--as', 'cb-api-none'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Cannot read the backup file') });
+  });
+
+  it('tenant clone --api: a job; the copy with its own key', async () => {
+    const c = api(['tenant', 'clone', 'cb-src', 'cb-api-clone', '--name', 'Demo API', '--json']);
+    expect(c.stderr).toBe('');
+    expect(c.code).toBe(0);
+    const cloned = JSON.parse(c.stdout);
+    expect(cloned).toMatchObject({ id: 'cb-api-clone', name: 'Demo API', restoredFrom: { tenant: 'cb-src' } });
+    expect(cloned.apiKey).toMatch(/^sk_cb-api-clone_/);
+    expect(await owned('cb-api-clone')).toEqual(expect.arrayContaining(['active', 'kryonix_cliente_cb_api_clone']));
+    expect(api(['tenant', 'clone', 'cb-src', 'cb-api-clone'])).toMatchObject({ code: 3, stderr: expect.stringContaining('already exists') });
   });
 });

@@ -11,7 +11,8 @@ beforeAll(async () => {
   env = await createTestEnv('hostile-cp');
   server = await startControlPlane({
     // The corpus presents bad credentials on every route: with the default limit the rest would meet a 429 before any handler.
-    env: { ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_DELETE_GRACE: '1h', KRYONIX_WORKER_INTERVAL_MS: '0', KRYONIX_AUTH_FAILURE_LIMIT: '1000000' },
+    // No job worker: a request that queues a job (a backup of hx-live) is answered either way, and running them only slows the corpus.
+    env: { ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_DELETE_GRACE: '1h', KRYONIX_WORKER_INTERVAL_MS: '0', KRYONIX_AUTH_FAILURE_LIMIT: '1000000', KRYONIX_JOB_POLL_MS: '0' },
     port: 0,
   });
   port = Number(new URL(server.url).port);
@@ -107,6 +108,6 @@ describe('every route, attacked', () => {
     expect(baseline?.status).toBe(200);
     expect(outcomes.filter((o) => o.status === 400).length).toBeGreaterThan(cases.length / 3);
     expect((await send('GET', '/healthz')).status).toBe(200);
-    // thousands of requests, each audited: 30–80 s here, more on a loaded machine
-  }, 300_000);
+    // thousands of requests, each audited: 30–80 s here, more on a loaded machine (over 300 s with 8 agents on 2 cores)
+  }, 600_000);
 });

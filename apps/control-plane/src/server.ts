@@ -11,6 +11,7 @@ import { KryonixConfig, closePlatform, loadConfig, withFileLock } from '@kryonix
 import { RouteEntry, answerFrameworkError, installRequestHygiene, recordRoutes } from '@kryonix/web';
 import { ControlPlaneModule } from './app.module';
 import { controlPlaneOpenApi } from './docs/openapi.document';
+import { STREAM_ROUTES } from './backups/backups.controller';
 
 export interface ControlPlaneServer {
   app: NestFastifyApplication;
@@ -64,7 +65,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       // Bodies are read by installRequestHygiene: JSON only.
       { bufferLogs: true, abortOnError: false, bodyParser: false },
     );
-    installRequestHygiene(app.getHttpAdapter().getInstance());
+    installRequestHygiene(app.getHttpAdapter().getInstance(), { streamRoutes: STREAM_ROUTES });
     const routes = recordRoutes(app.getHttpAdapter().getInstance());
     app.useLogger(app.get(PinoLogger));
     // the same function writes docs/openapi/control-plane.json (npm run generate)

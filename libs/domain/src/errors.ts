@@ -35,6 +35,8 @@ export type ErrorCode =
   | 'TENANT_MOVING'
   | 'MOVE_FAILED'
   | 'BACKUP_UNREADABLE'
+  | 'BACKUP_NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE'
   | 'INTERNAL';
 
 const BRAND = Symbol.for('kryonix.error');
@@ -305,6 +307,20 @@ export class BackupUnreadable extends KryonixError {
   }
 }
 
+/** No backup with this id in KRYONIX_BACKUP_DIR. */
+export class BackupNotFound extends KryonixError {
+  constructor(id: string) {
+    super('BACKUP_NOT_FOUND', `No backup "${id}" in the backup folder (KRYONIX_BACKUP_DIR); see \`kryonix backup list\` or GET /v1/backups.`, { id });
+  }
+}
+
+/** A request body over a configured limit (an upload larger than KRYONIX_BACKUP_UPLOAD_MAX). */
+export class PayloadTooLarge extends KryonixError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('PAYLOAD_TOO_LARGE', message, details);
+  }
+}
+
 export class InternalError extends KryonixError {
   constructor(message: string) {
     super('INTERNAL', message);
@@ -369,6 +385,8 @@ export const ERROR_MAPPINGS: Readonly<Record<ErrorCode, ErrorMapping>> = {
   MOVE_FAILED: { http: 409, exit: 1 },
   // The backup given cannot be used (other key, damaged, not a backup): the request's content is the problem.
   BACKUP_UNREADABLE: { http: 422, exit: 2 },
+  BACKUP_NOT_FOUND: { http: 404, exit: 1 },
+  PAYLOAD_TOO_LARGE: { http: 413, exit: 2 },
   INTERNAL: { http: 500, exit: 1 },
 };
 

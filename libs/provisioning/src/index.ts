@@ -16,3 +16,5 @@ export * from './backup/backup-records';
 export * from './backup/tenant-backups';
 export * from './export/tenant-exports';
 export * from './backup/backup-catalog';
+export * from './backup/backup-id';
+export * from './backup/backup-upload';

@@ -145,6 +145,11 @@ export class JobRepository {
     return row && toRecord(row);
   }
 
+  /** Removes one key from the payload of a finished job (a sealed secret it no longer needs). */
+  async forgetPayloadKey(id: string, key: string): Promise<void> {
+    await sql`UPDATE tenant_management.jobs SET payload = payload - ${key}::text WHERE id = ${id} AND status IN ('succeeded', 'failed') AND payload ? ${key}`.execute(this.db);
+  }
+
   /** Takes one key out of a job's result and returns its value: a secret handed out exactly once. */
   async takeResultKey(id: string, key: string): Promise<string | undefined> {
     const { rows } = await sql<{ value: string }>`

@@ -17,6 +17,8 @@ export const NEVER_LOGGED: readonly string[] = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers.cookie',
+  'req.headers["x-kryonix-passphrase"]',
+  '*.passphrase',
   '*.apiKey',
   '*.password',
   '*.rolePassword',

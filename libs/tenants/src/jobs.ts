@@ -6,6 +6,9 @@ export const JOB_KINDS = {
   migrateFleet: 'migrate_fleet',
   moveTenant: 'move_tenant',
   scheduledBackup: 'scheduled_backup',
+  backupTenant: 'backup_tenant',
+  restoreTenant: 'restore_tenant',
+  cloneTenant: 'clone_tenant',
 } as const;
 
 export interface CreateTenantPayload {
@@ -34,3 +37,27 @@ export interface ScheduledBackupPayload {
   /** The scheduled time (ISO) this backup is for: with the tenant, the job's unique key. */
   scheduledFor: string;
 }
+
+/** A passphrase travels in a payload only sealed (SecretBox, bound to the job's id): see sealPassphrase. */
+export interface BackupTenantPayload {
+  id: string;
+  passphraseEnc?: string;
+}
+export interface RestoreTenantPayload {
+  /** A backup id in KRYONIX_BACKUP_DIR, never a path. */
+  backup: string;
+  as: string;
+  mode?: string;
+  server?: string;
+  passphraseEnc?: string;
+}
+export interface CloneTenantPayload {
+  source: string;
+  id: string;
+  name?: string;
+  mode?: string;
+  server?: string;
+}
+
+/** The SecretBox context of a job's sealed passphrase. */
+export const passphraseContext = (jobId: string) => `job:${jobId}:passphrase`;

@@ -13,6 +13,9 @@ import { BackupTenantHandler } from './backup-tenant/backup-tenant.handler';
 import { RestoreTenantHandler } from './restore-tenant/restore-tenant.handler';
 import { CloneTenantHandler } from './clone-tenant/clone-tenant.handler';
 import { ExportTenantHandler } from './export-tenant/export-tenant.handler';
+import { SubmitBackupJobHandler } from './submit-backup-job/submit-backup-job.handler';
+import { UploadBackupHandler } from './upload-backup/upload-backup.handler';
+import { DownloadBackupHandler } from './download-backup/download-backup.handler';
 import { ListModulesHandler } from './list-modules/list-modules.handler';
 import { ListBackupsHandler } from './list-backups/list-backups.handler';
 import { ScheduleBackupsHandler } from './schedule-backups/schedule-backups.handler';
@@ -85,6 +88,9 @@ export class TenantsModule {
         RestoreTenantHandler,
         CloneTenantHandler,
         ExportTenantHandler,
+        SubmitBackupJobHandler,
+        UploadBackupHandler,
+        DownloadBackupHandler,
         RepairTenantHandler,
         ListTenantsHandler,
         ShowTenantHandler,

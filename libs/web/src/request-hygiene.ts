@@ -19,11 +19,19 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * cannot store one), two copies of Host, Authorization or X-API-Key; and for bodies,
  * JSON only (415 otherwise), valid UTF-8, no NUL, no `__proto__`/`constructor` keys, at
  * most MAX_JSON_DEPTH levels. An empty JSON body is no body (many clients send the
- * header on every request). Create the Nest app with `bodyParser: false`, then call
+ * header on every request). `application/octet-stream` only where `streamRoutes` says (an upload).
+ * Create the Nest app with `bodyParser: false`, then call
  * this before it listens.
  */
-export function installRequestHygiene(fastify: FastifyInstance): void {
+export function installRequestHygiene(fastify: FastifyInstance, options: { streamRoutes?: readonly string[] } = {}): void {
   fastify.removeAllContentTypeParsers();
+  // A route listed in streamRoutes (`METHOD /url` as routed) takes an `application/octet-stream`
+  // body as the request's stream, unread: its handler streams it and enforces its own limit.
+  const streamRoutes = new Set(options.streamRoutes ?? []);
+  fastify.addContentTypeParser('application/octet-stream', (request, payload, done) => {
+    if (streamRoutes.has(`${request.method} ${request.routeOptions.url ?? ''}`)) return done(null, payload);
+    done(new UnsupportedMediaType(`Only JSON bodies are accepted here (Content-Type: application/json), not ${JSON.stringify(request.headers['content-type'] ?? '(none)')}.`));
+  });
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     try {
       done(null, parseJsonBody(request.headers['content-type'], body as Buffer));

@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { InvalidInput } from '@kryonix/domain';
 import { ms, printJson, printTenantSummary, stepPrinter } from '../output';
-import { action, jsonOption, refuseApi } from './shared';
+import { join } from 'node:path';
+import { loadSettings } from '@kryonix/platform/light';
+import { action, jsonOption } from './shared';
 import { cliActor } from '../transport/agent';
+import { apiServiceFor } from '../transport';
 
 /** The passphrase of --passphrase-file: the file's first line (never an argument: it would show in `ps`). */
 function passphraseFrom(file: string | undefined): string | undefined {
@@ -31,11 +34,18 @@ export function tenantBackupCommand(): Command {
     .addOption(jsonOption())
     .action(
       action(async (command, id: string, opts: { out?: string; passphraseFile?: string; json?: boolean }) => {
-        refuseApi(command, 'tenant backup', 'POST /v1/tenants/{id}/backups');
         const passphrase = passphraseFrom(opts.passphraseFile);
-        const { withCore, withAuditOrigin, BackupTenantCommand } = await import('../transport/in-process');
-        if (!opts.json) process.stderr.write(`Backing up tenant ${id}\n`);
-        const result = await withCore(({ audited }) => withAuditOrigin({ actor: cliActor(), door: 'cli' }, () => audited.execute(new BackupTenantCommand({ id, ...(opts.out ? { out: opts.out } : {}), ...(passphrase !== undefined ? { passphrase } : {}) }, tablePrinter(!opts.json)))));
+        const api = apiServiceFor(command);
+        if (!opts.json) process.stderr.write(`Backing up tenant ${id}${api ? ' on the control plane' : ''}\n`);
+        let result;
+        if (api) {
+          // made in the control plane's KRYONIX_BACKUP_DIR, then downloaded here (--out, else this machine's KRYONIX_BACKUP_DIR)
+          const out = (backupId: string) => opts.out ?? join(loadSettings(process.env, 'cli').backupDir, `${backupId}.kxbackup`);
+          result = await api.backup({ id, ...(passphrase !== undefined ? { passphrase } : {}) }, out, tablePrinter(!opts.json));
+        } else {
+          const { withCore, withAuditOrigin, BackupTenantCommand } = await import('../transport/in-process');
+          result = await withCore(({ audited }) => withAuditOrigin({ actor: cliActor(), door: 'cli' }, () => audited.execute(new BackupTenantCommand({ id, ...(opts.out ? { out: opts.out } : {}), ...(passphrase !== undefined ? { passphrase } : {}) }, tablePrinter(!opts.json)))));
+        }
         if (opts.json) printJson(result);
         else process.stdout.write(`Backed up ${result.tenant}: ${result.tables.length} tables, ${result.rows} rows, ${result.bytes} bytes in ${ms(result.durationMs)} (encrypted with the ${result.encryption === 'passphrase' ? 'passphrase' : 'master key'})\n  ${result.file}\n`);
       }),
@@ -53,13 +63,20 @@ export function tenantRestoreCommand(): Command {
     .addOption(jsonOption())
     .action(
       action(async (command, file: string, opts: { as?: string; mode?: string; server?: string; passphraseFile?: string; json?: boolean }) => {
-        refuseApi(command, 'tenant restore', 'POST /v1/tenants/restore');
         const passphrase = passphraseFrom(opts.passphraseFile);
-        const { withCore, withAuditOrigin, RestoreTenantCommand } = await import('../transport/in-process');
         const input = { file, ...(opts.as ? { as: opts.as } : {}), ...(opts.mode ? { mode: opts.mode } : {}), ...(opts.server ? { server: opts.server } : {}), ...(passphrase !== undefined ? { passphrase } : {}) };
-        const restored = await withCore(({ audited }) =>
-          withAuditOrigin({ actor: cliActor(), door: 'cli' }, () => audited.execute(new RestoreTenantCommand(input, stepPrinter(!opts.json, `Restoring ${file}`), tablePrinter(!opts.json)))),
-        );
+        const api = apiServiceFor(command);
+        let restored;
+        if (api) {
+          // uploaded (checked whole by the control plane), then restored there as a durable job
+          if (!opts.json) process.stderr.write(`Uploading ${file} to the control plane\n`);
+          restored = await api.restore(input, stepPrinter(!opts.json, `Restoring ${file}`), tablePrinter(!opts.json));
+        } else {
+          const { withCore, withAuditOrigin, RestoreTenantCommand } = await import('../transport/in-process');
+          restored = await withCore(({ audited }) =>
+            withAuditOrigin({ actor: cliActor(), door: 'cli' }, () => audited.execute(new RestoreTenantCommand(input, stepPrinter(!opts.json, `Restoring ${file}`), tablePrinter(!opts.json)))),
+          );
+        }
         if (opts.json) printJson(restored);
         else {
           printTenantSummary(restored, 'Restored');
@@ -80,12 +97,16 @@ export function tenantCloneCommand(): Command {
     .addOption(jsonOption())
     .action(
       action(async (command, source: string, id: string, opts: { name?: string; mode?: string; server?: string; json?: boolean }) => {
-        refuseApi(command, 'tenant clone', 'POST /v1/tenants/{id}/clone');
-        const { withCore, withAuditOrigin, CloneTenantCommand } = await import('../transport/in-process');
         const input = { source, id, ...(opts.name ? { name: opts.name } : {}), ...(opts.mode ? { mode: opts.mode } : {}), ...(opts.server ? { server: opts.server } : {}) };
-        const cloned = await withCore(({ audited }) =>
-          withAuditOrigin({ actor: cliActor(), door: 'cli' }, () => audited.execute(new CloneTenantCommand(input, stepPrinter(!opts.json, `Cloning ${source} to ${id}`), tablePrinter(!opts.json)))),
-        );
+        const api = apiServiceFor(command);
+        let cloned;
+        if (api) cloned = await api.clone(input, stepPrinter(!opts.json, `Cloning ${source} to ${id}`), tablePrinter(!opts.json));
+        else {
+          const { withCore, withAuditOrigin, CloneTenantCommand } = await import('../transport/in-process');
+          cloned = await withCore(({ audited }) =>
+            withAuditOrigin({ actor: cliActor(), door: 'cli' }, () => audited.execute(new CloneTenantCommand(input, stepPrinter(!opts.json, `Cloning ${source} to ${id}`), tablePrinter(!opts.json)))),
+          );
+        }
         if (opts.json) printJson(cloned);
         else {
           printTenantSummary(cloned, 'Cloned');

@@ -1,8 +1,22 @@
 import { IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { KryonixError, isErrorCode, ConfigurationError } from '@kryonix/domain';
+import { KryonixError, isErrorCode, ConfigurationError, type ErrorCode } from '@kryonix/domain';
 import type { StepEvent } from '@kryonix/provisioning';
+import type { BackupResult, RestoredTenant } from '@kryonix/tenants';
 import type { TenantService } from './tenant-service';
+import { FileRequestTarget, downloadTo, uploadFrom } from './api-backups';
+
+const NO_TOKEN = '--api needs the operator token: set KRYONIX_OPERATOR_TOKEN or pass --token (there is no $KRYONIX_HOME/operator-token to fall back on).';
+
+/** A line of progress per table, as the in-process commands print it. */
+export interface BackupTableLine {
+  table: string;
+  rows: number;
+  durationMs: number;
+}
+/** A backup job's result (no path of the control plane's machine), and where the download went. */
+export type ApiBackupResult = Omit<BackupResult, 'tables'> & { sha256: string; tables: Array<BackupResult['tables'][number] & { durationMs?: number }> };
+export type ApiRestoredTenant = RestoredTenant;
 
 /**
  * Sends each command to a running control plane: `--api <url>` / KRYONIX_API_URL, or
@@ -127,20 +141,65 @@ export class ApiTenantService implements TenantService {
    */
   async move(input: Parameters<TenantService['move']>[0], onPhase?: (e: StepEvent) => void): Out<'move'> {
     const { id, ...body } = input;
-    let job = await this.call<JobBody>('POST', `/v1/tenants/${encodeURIComponent(id)}/move`, body);
-    while (job.status === 'queued' || job.status === 'running') {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      job = await this.call<JobBody>('GET', `/v1/jobs/${encodeURIComponent(job.id)}`);
-    }
-    if (job.status !== 'succeeded' || !job.result) throw new KryonixError('MOVE_FAILED', job.error ?? `The move job ${job.id} ended ${job.status}.`);
-    const result = job.result as unknown as Awaited<Out<'move'>>;
+    const job = await this.call<JobBody>('POST', `/v1/tenants/${encodeURIComponent(id)}/move`, body);
+    const result = (await this.finished(job, 'MOVE_FAILED', 'move')) as unknown as Awaited<Out<'move'>>;
     for (const p of result.phases) onPhase?.({ step: p.phase, status: 'sucesso', durationMs: p.durationMs });
     return result;
   }
 
+  /**
+   * A backup is a durable job of the control plane (into its KRYONIX_BACKUP_DIR), then the
+   * file is downloaded to `out` (0600) and checked against the SHA-256 the job gave.
+   */
+  async backup(input: { id: string; passphrase?: string }, out: (backupId: string) => string, onTable?: (p: BackupTableLine) => void): Promise<ApiBackupResult> {
+    const { id, ...body } = input;
+    const job = await this.call<JobBody>('POST', `/v1/tenants/${encodeURIComponent(id)}/backups`, body);
+    const result = (await this.finished(job, 'PROVISIONING_FAILED', 'backup')) as unknown as Omit<ApiBackupResult, 'file'>;
+    for (const t of result.tables) onTable?.({ table: t.table, rows: t.rows, durationMs: t.durationMs ?? 0 });
+    const { file } = await downloadTo(this.fileTarget(), `/v1/backups/${encodeURIComponent(result.backupId)}/download`, out(result.backupId), result.sha256);
+    return { ...result, file };
+  }
+
+  /** A restore of a local file: uploaded into the control plane's KRYONIX_BACKUP_DIR (checked whole there), then restored by its id as a durable job. */
+  async restore(input: { file: string; as?: string; mode?: string; server?: string; passphrase?: string }, onStep?: (e: StepEvent) => void, onTable?: (p: BackupTableLine) => void): Promise<ApiRestoredTenant> {
+    const { file, ...options } = input;
+    const uploaded = await uploadFrom<{ backupId: string }>(this.fileTarget(), '/v1/backups', file, input.passphrase === undefined ? {} : { 'x-kryonix-passphrase': input.passphrase });
+    const job = await this.call<JobBody>('POST', '/v1/restores', { backup: uploaded.backupId, ...options });
+    return this.restored(await this.finished(job, 'PROVISIONING_FAILED', 'restore'), onStep, onTable);
+  }
+
+  async clone(input: { source: string; id: string; name?: string; mode?: string; server?: string }, onStep?: (e: StepEvent) => void, onTable?: (p: BackupTableLine) => void): Promise<ApiRestoredTenant> {
+    const { source, ...body } = input;
+    const job = await this.call<JobBody>('POST', `/v1/tenants/${encodeURIComponent(source)}/clone`, body);
+    return this.restored(await this.finished(job, 'PROVISIONING_FAILED', 'clone'), onStep, onTable);
+  }
+
+  /** Its steps and tables shown from the job's result; the API key is in it (the job's first read after it finished). */
+  private restored(result: Row, onStep?: (e: StepEvent) => void, onTable?: (p: BackupTableLine) => void): ApiRestoredTenant {
+    const { steps, tableProgress, ...tenant } = result as unknown as ApiRestoredTenant & { steps?: StepEvent[]; tableProgress?: BackupTableLine[] };
+    for (const step of steps ?? []) onStep?.(step);
+    for (const t of tableProgress ?? []) onTable?.(t);
+    return tenant;
+  }
+
+  /** Follows a job until it is over (a CLI stopped meanwhile leaves it running there); its result, or its error as `code`. */
+  private async finished(job: JobBody, code: ErrorCode, what: string): Promise<Row> {
+    while (job.status === 'queued' || job.status === 'running') {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      job = await this.call<JobBody>('GET', `/v1/jobs/${encodeURIComponent(job.id)}`);
+    }
+    if (job.status !== 'succeeded' || !job.result) throw new KryonixError(code, job.error ?? `The ${what} job ${job.id} ended ${job.status}.`);
+    return job.result;
+  }
+
+  private fileTarget(): FileRequestTarget {
+    if (!this.token) throw new ConfigurationError(NO_TOKEN);
+    return { baseUrl: this.baseUrl, headers: { authorization: `Bearer ${this.token}`, ...(this.actor ? { 'x-kryonix-actor': this.actor } : {}) } };
+  }
+
   /** One request; its JSON body is taken to be `T` (the control plane's answer to this route). */
   private async call<T>(method: string, path: string, body?: unknown, onStep?: (e: StepEvent) => void): Promise<T> {
-    if (!this.token) throw new ConfigurationError('--api needs the operator token: set KRYONIX_OPERATOR_TOKEN or pass --token (there is no $KRYONIX_HOME/operator-token to fall back on).');
+    if (!this.token) throw new ConfigurationError(NO_TOKEN);
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (this.actor) headers['x-kryonix-actor'] = this.actor;
     if (onStep) headers.accept = 'application/x-ndjson';

@@ -29,9 +29,8 @@ import type { TenantService } from './tenant-service';
  * sent elsewhere stay light.
  */
 export async function serviceFor(command: Command): Promise<TenantService> {
-  const { api, token } = command.optsWithGlobals<{ api?: string; token?: string }>();
-  // --api without a token: the one `kryonix up` wrote for this KRYONIX_HOME, when there is one
-  if (api) return new ApiTenantService(api, token ?? existingOperatorToken(loadSettings(process.env, 'cli').home), cliActor());
+  const api = apiServiceFor(command);
+  if (api) return api;
   const agent = localAgent();
   const client = agent && agentClient(agent);
   const inProcess = async () => {
@@ -47,6 +46,13 @@ export async function serviceFor(command: Command): Promise<TenantService> {
     await ensureEmbeddedPostgres(agent.home, agent.embeddedPort);
   }
   return throughAgent(client, agent, inProcess);
+}
+
+/** The control plane of `--api <url>` (or KRYONIX_API_URL), when one is given. */
+export function apiServiceFor(command: Command): ApiTenantService | undefined {
+  const { api, token } = command.optsWithGlobals<{ api?: string; token?: string }>();
+  // --api without a token: the one `kryonix up` wrote for this KRYONIX_HOME, when there is one
+  return api ? new ApiTenantService(api, token ?? existingOperatorToken(loadSettings(process.env, 'cli').home), cliActor()) : undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
 import { AuditOrigin, AuditedCommands, auditTarget, withAuditOrigin } from '@kryonix/tenants';
 import { describe } from '@kryonix/web';
@@ -14,6 +15,10 @@ interface Request {
 }
 
 export const TRUST_ACTOR_HEADER = Symbol('TRUST_ACTOR_HEADER');
+const AUDITED_READ = 'kryonix:audited-read';
+
+/** A GET whose command is audited all the same (a download: a tenant's data leaving). */
+export const AuditedRead = () => SetMetadata(AUDITED_READ, true);
 const CLAIMED_ACTOR = /^cli:[A-Za-z0-9._@-]{1,64}$/;
 
 /**
@@ -49,11 +54,13 @@ export class AuditInterceptor implements NestInterceptor {
   constructor(
     private readonly audited: AuditedCommands,
     @Inject(TRUST_ACTOR_HEADER) private readonly agent: boolean,
+    private readonly reflector: Reflector,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<Request>();
-    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next.handle();
+    const read = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
+    if (read && !this.reflector.get<boolean>(AUDITED_READ, context.getHandler())) return next.handle();
     const route = `${req.method} ${req.routeOptions?.url ?? req.url.split('?')[0]}`;
     const target = auditTarget(req.params?.id) ?? auditTarget((req.body as { id?: unknown } | undefined)?.id);
     // Subscribed inside the origin's scope, so the handler and every await after it see it.

@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { AuditedCommands } from '@kryonix/tenants';
 import { AuthFailureLimiter, HealthController, METRICS_REGISTRY, METRICS_TOKEN, MetricsController } from '@kryonix/web';
 import { JobsController } from '../jobs/jobs.controller';
+import { BackupsController } from '../backups/backups.controller';
 import { MigrationsController } from '../migrations/migrations.controller';
 import { ModulesController } from '../modules/modules.controller';
 import { TenantsController } from '../tenants/tenants.controller';
@@ -12,7 +13,7 @@ import { RebalanceController } from '../servers/rebalance.controller';
 import { BackupCatalogController } from '../backups/backup-catalog.controller';
 
 /** The controllers the OpenAPI document describes (the docs controller excludes itself). */
-export const API_CONTROLLERS = [TenantsController, ServersController, RebalanceController, ModulesController, BackupCatalogController, JobsController, MigrationsController, HealthController, MetricsController];
+export const API_CONTROLLERS = [TenantsController, BackupsController, ServersController, RebalanceController, ModulesController, BackupCatalogController, JobsController, MigrationsController, HealthController, MetricsController];
 
 /**
  * The control plane's controllers and nothing behind them (buses with no handlers, an

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ISOLATION_MODES } from '@kryonix/domain';
 import { migrationBody } from '../migrations/migration.dto';
 import { addServerBody } from '../servers/server.dto';
+import { backupTenantBody, cloneBody, restoreBody } from '../backups/backup.dto';
 import { changeModulesBody, createTenantBody, listTenantsQuery, moveTenantBody, rateLimitBody, rotateKeyBody } from '../tenants/tenant.dto';
 
 /**
@@ -103,6 +104,17 @@ const responses = {
     })
     .partial(),
   StatusChange: z.object({ id: z.string(), status: z.string() }).partial(),
+  UploadedBackup: z
+    .object({
+      backupId: z.string().meta({ description: 'Restore it with POST /v1/restores {"backup": backupId}.', example: 'siqueiracampos-20260101T020000Z' }),
+      bytes: z.number().int(),
+      sha256: z.string().meta({ description: "The file's SHA-256 (hex)." }),
+      tenant: z.string().meta({ description: 'The tenant the backup was taken of.' }),
+      createdAt: dateTime,
+      encryption: z.enum(['master-key', 'passphrase']),
+      existing: z.boolean().meta({ description: 'The same file was there already: nothing new was kept.' }),
+    })
+    .partial(),
   TenantConnection: z
     .object({
       id: z.string(),
@@ -126,6 +138,9 @@ const requests = {
   RateLimitRequest: rateLimitBody,
   MigrationRequest: migrationBody,
   AddServerRequest: addServerBody,
+  BackupRequest: backupTenantBody,
+  RestoreRequest: restoreBody,
+  CloneRequest: cloneBody,
 };
 
 const registry = z.registry<{ id: string }>();
@@ -157,6 +172,10 @@ export const MoveRequest = ref('MoveRequest');
 export const RotateKeyRequest = ref('RotateKeyRequest');
 export const RateLimitRequest = ref('RateLimitRequest');
 export const MigrationRequest = ref('MigrationRequest');
+export const BackupRequest = ref('BackupRequest');
+export const RestoreRequest = ref('RestoreRequest');
+export const CloneRequest = ref('CloneRequest');
+export const UploadedBackup = ref('UploadedBackup');
 
 /** OpenAPI 3.0 as zod writes it; `$id` is JSON Schema's, not OpenAPI's. Request bodies as sent (defaults make a field optional). */
 function toOpenApi(): Record<string, SchemaObject> {

@@ -7,7 +7,7 @@ import type { AuditedRequest } from '../audit/audit.interceptor';
 import { StreamingReply, streamSteps, wantsSteps } from './step-stream';
 import { changeModulesBody, createTenantBody, listTenantsQuery, moveTenantBody, parse, rateLimitBody, rotateKeyBody } from './tenant.dto';
 
-interface Reply extends StreamingReply {
+export interface Reply extends StreamingReply {
   status(code: number): Reply;
   header(name: string, value: string): Reply;
 }

@@ -323,6 +323,12 @@ export const SETTINGS = {
     processes: ['control-plane'],
     description: "Scheduled backups kept per tenant: after each one, that tenant's older scheduled backups beyond this many are removed (backups made by `kryonix tenant backup` are never removed).",
   }),
+  backupUploadMaxBytes: size({
+    env: 'KRYONIX_BACKUP_UPLOAD_MAX',
+    default: '10GB',
+    processes: ['control-plane'],
+    description: 'The largest backup file `POST /v1/backups` (an upload, `kryonix tenant restore <file> --api`) accepts; a larger body is refused with 413 and nothing is kept.',
+  }),
   baseDomain: text({
     env: 'KRYONIX_BASE_DOMAIN',
     default: 'localhost',

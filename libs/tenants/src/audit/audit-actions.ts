@@ -22,6 +22,10 @@ export const AUDIT_ACTIONS = {
   restoreTenant: 'tenant.restore',
   cloneTenant: 'tenant.clone',
   exportTenant: 'tenant.export',
+  /** A backup file sent to the control plane (POST /v1/backups). */
+  uploadBackup: 'backup.upload',
+  /** A backup file read out of the control plane (GET /v1/backups/:id/download). */
+  downloadBackup: 'backup.download',
   migrateFleet: 'fleet.migrate',
   addServer: 'server.add',
   cordonServer: 'server.cordon',

@@ -8,6 +8,7 @@ import { BACKUP_EXTENSION, TenantBackups, TenantOperations, formatBackupModules 
 import { ModuleLedgerRepository } from '@kryonix/registry';
 import { BackupResult, BackupTenantCommand } from './backup-tenant.command';
 import { backupKey } from './backup-key';
+import { backupFileId } from './backup-file-name';
 
 @CommandHandler(BackupTenantCommand)
 export class BackupTenantHandler implements ICommandHandler<BackupTenantCommand, BackupResult> {
@@ -24,23 +25,25 @@ export class BackupTenantHandler implements ICommandHandler<BackupTenantCommand,
     // under the tenant's lock: its modules cannot change while it is read; its traffic goes on
     return this.operations.run(input.id, 'backup', ['active', 'suspended'], async (admin, tenant, server) => {
       const ledger = await new ModuleLedgerRepository(admin).listFor(tenant.id);
-      const file = input.out ? resolve(input.out) : await this.freeName(tenant.id);
+      // named after the snapshot's time, as an upload of this file is named again
+      const fileOf = async (manifest: { createdAt: string }) => (input.out ? resolve(input.out) : await this.freeName(tenant.id, new Date(manifest.createdAt)));
       const tables: BackupResult['tables'] = [];
-      const { bytes, manifest } = await this.backups.read(
+      const { bytes, manifest, file } = await this.backups.read(
         tenant,
         server,
         ledger,
-        async (manifest, records) => ({
-          manifest,
+        async (manifest, records) => {
+          const file = await fileOf(manifest);
           // readable without the key (the catalogue, `backup list`): whose, when, what, made by whom
-          bytes: await this.backups.writeFile(file, records, key, {
+          const bytes = await this.backups.writeFile(file, records, key, {
             tenant: tenant.id,
             createdAt: manifest.createdAt,
             modules: formatBackupModules(manifest.modules),
             trigger: input.scheduledFor === undefined ? 'manual' : 'schedule',
             ...(input.scheduledFor === undefined ? {} : { scheduledFor: input.scheduledFor }),
-          }),
-        }),
+          });
+          return { manifest, file, bytes };
+        },
         (progress) => {
           tables.push({ table: progress.table, rows: progress.rows, sha256: progress.sha256 });
           onTable?.(progress);
@@ -67,9 +70,9 @@ export class BackupTenantHandler implements ICommandHandler<BackupTenantCommand,
    * (two backups of a tenant within one second: a schedule and a manual one), so that none
    * replaces another. Called under the tenant's lock: no other backup of it picks a name meanwhile.
    */
-  private async freeName(id: string): Promise<string> {
-    for (let at = Date.now(); ; at += 1000) {
-      const file = join(this.config.backupDir, `${id}-${new Date(at).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}${BACKUP_EXTENSION}`);
+  private async freeName(id: string, taken: Date): Promise<string> {
+    for (let at = taken.getTime(); ; at += 1000) {
+      const file = join(this.config.backupDir, `${backupFileId(id, new Date(at))}${BACKUP_EXTENSION}`);
       if (!(await exists(file))) return file;
     }
   }

@@ -1,6 +1,8 @@
+import { Inject } from '@nestjs/common';
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { type ErrorCode, KryonixError, describeError, isServerAway, TenantAlreadyExists, TenantNotFound, Unprocessable, InvalidInput } from '@kryonix/domain';
-import { SecretBox } from '@kryonix/platform';
+import { KRYONIX_CONFIG, type KryonixConfig, SecretBox } from '@kryonix/platform';
+import { type StepEvent, type TableProgress, backupPath, fileSha256 } from '@kryonix/provisioning';
 import { JobRecord, JobRepository, ProvisioningLogRepository, TenantRepository } from '@kryonix/registry';
 import { CreateTenantCommand } from '../create-tenant/create-tenant.command';
 import { RotateApiKeyCommand } from '../rotate-api-key/rotate-api-key.command';
@@ -8,8 +10,11 @@ import { JobView, toJobView } from '../get-job/get-job.query';
 import { ChangeModulesCommand } from '../change-modules/change-modules.command';
 import { DeleteTenantCommand } from '../delete-tenant/delete-tenant.command';
 import { MigrateFleetCommand } from '../migrate-fleet/migrate-fleet.command';
-import { ChangeModulesPayload, CreateTenantPayload, JOB_KINDS, MoveTenantPayload, PurgeTenantPayload, ScheduledBackupPayload } from '../jobs';
 import { RunScheduledBackupCommand } from '../run-scheduled-backup/run-scheduled-backup.command';
+import { BackupTenantPayload, ChangeModulesPayload, CloneTenantPayload, CreateTenantPayload, JOB_KINDS, MoveTenantPayload, PurgeTenantPayload, RestoreTenantPayload, ScheduledBackupPayload, passphraseContext } from '../jobs';
+import { BackupTenantCommand } from '../backup-tenant/backup-tenant.command';
+import { RestoreTenantCommand } from '../restore-tenant/restore-tenant.command';
+import { CloneTenantCommand } from '../clone-tenant/clone-tenant.command';
 import { MoveTenantCommand } from '../move-tenant/move-tenant.command';
 import { RunNextJobCommand } from './run-next-job.command';
 
@@ -17,7 +22,7 @@ import { RunNextJobCommand } from './run-next-job.command';
 const OUTAGE_RETRY_MS = 2_000;
 
 /** Domain errors that a retry cannot fix; TENANT_BUSY and infrastructure errors are retried. */
-const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INVALID_INPUT', 'UNKNOWN_MODULE', 'TENANT_EXISTS', 'TENANT_NOT_FOUND', 'TENANT_STATE', 'UNPROCESSABLE', 'MIGRATION_CHANGED', 'MOVE_FAILED', 'SERVER_UNFIT', 'SERVER_NOT_FOUND']);
+const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INVALID_INPUT', 'UNKNOWN_MODULE', 'TENANT_EXISTS', 'TENANT_NOT_FOUND', 'TENANT_STATE', 'UNPROCESSABLE', 'MIGRATION_CHANGED', 'MOVE_FAILED', 'SERVER_UNFIT', 'SERVER_NOT_FOUND', 'BACKUP_UNREADABLE', 'BACKUP_NOT_FOUND']);
 
 @CommandHandler(RunNextJobCommand)
 export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, JobView | undefined> {
@@ -27,6 +32,7 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
     private readonly commands: CommandBus,
     private readonly secrets: SecretBox,
     private readonly log: ProvisioningLogRepository,
+    @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
   ) {}
 
   async execute({ workerId, staleAfterMs, heartbeatMs }: RunNextJobCommand): Promise<JobView | undefined> {
@@ -50,7 +56,10 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
     } finally {
       clearInterval(beat);
     }
-    return toJobView((await this.jobs.find(job.id))!);
+    const after = (await this.jobs.find(job.id))!;
+    // a sealed passphrase is kept only while the job may still run
+    if (after.payload.passphraseEnc !== undefined && (after.status === 'succeeded' || after.status === 'failed')) await this.jobs.forgetPayloadKey(job.id, 'passphraseEnc');
+    return toJobView(after);
   }
 
   /**
@@ -102,6 +111,11 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
       }
       case JOB_KINDS.scheduledBackup:
         return { ...(await this.commands.execute(new RunScheduledBackupCommand(job.payload as unknown as ScheduledBackupPayload))) };
+      case JOB_KINDS.backupTenant:
+        return this.backupTenant(job);
+      case JOB_KINDS.restoreTenant:
+      case JOB_KINDS.cloneTenant:
+        return this.restoreTenant(job);
       default:
         throw new InvalidInput(`Unknown job kind "${job.kind}".`);
     }
@@ -121,6 +135,38 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
       const { apiKey } = await this.commands.execute(new RotateApiKeyCommand(input.id));
       return { id: existing.id, name: existing.name, mode: existing.mode, database: existing.databaseName, modules: existing.modules, ...this.sealed(job, apiKey) };
     }
+  }
+
+  /** The backup's id, size and checksums; never its path on this machine. */
+  private async backupTenant(job: JobRecord): Promise<Record<string, unknown>> {
+    const { id, passphraseEnc } = job.payload as unknown as BackupTenantPayload;
+    const progress: Array<Omit<TableProgress, 'sha256'>> = [];
+    const { file, tables, ...result } = await this.commands.execute(
+      new BackupTenantCommand({ id, ...this.passphrase(job, passphraseEnc) }, ({ table, rows, durationMs }) => progress.push({ table, rows, durationMs })),
+    );
+    return { ...result, sha256: await fileSha256(file), tables: tables.map((t) => ({ ...t, durationMs: progress.find((p) => p.table === t.table)?.durationMs })) };
+  }
+
+  /** A restore (of a backup in KRYONIX_BACKUP_DIR, by its id) or a clone; its steps and tables in the result, its API key sealed until the first read. */
+  private async restoreTenant(job: JobRecord): Promise<Record<string, unknown>> {
+    const steps: StepEvent[] = [];
+    const progress: Array<Omit<TableProgress, 'sha256'>> = [];
+    const onStep = (e: StepEvent) => void steps.push(e);
+    const onTable = ({ table, rows, durationMs }: TableProgress) => void progress.push({ table, rows, durationMs });
+    let restored;
+    if (job.kind === JOB_KINDS.cloneTenant) {
+      restored = await this.commands.execute(new CloneTenantCommand(job.payload as unknown as CloneTenantPayload, onStep, onTable));
+    } else {
+      const { backup, passphraseEnc, ...input } = job.payload as unknown as RestoreTenantPayload;
+      const { path } = await backupPath(this.config.backupDir, backup);
+      restored = await this.commands.execute(new RestoreTenantCommand({ file: path, ...input, ...this.passphrase(job, passphraseEnc) }, onStep, onTable));
+    }
+    const { apiKey, ...tenant } = restored;
+    return { ...tenant, backup: job.kind === JOB_KINDS.restoreTenant ? (job.payload as unknown as RestoreTenantPayload).backup : undefined, steps, tableProgress: progress, ...this.sealed(job, apiKey) };
+  }
+
+  private passphrase(job: JobRecord, sealed: string | undefined): { passphrase?: string } {
+    return sealed === undefined ? {} : { passphrase: this.secrets.decrypt(sealed, passphraseContext(job.id)) };
   }
 
   private sealed(job: JobRecord, apiKey: string | undefined): Record<string, string> {

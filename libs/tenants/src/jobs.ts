@@ -5,6 +5,8 @@ export const JOB_KINDS = {
   purgeTenant: 'purge_tenant',
   migrateFleet: 'migrate_fleet',
   moveTenant: 'move_tenant',
+  drainServer: 'drain_server',
+  rebalance: 'rebalance',
 } as const;
 
 export interface CreateTenantPayload {
@@ -27,4 +29,11 @@ export interface MoveTenantPayload {
   id: string;
   to: string;
   attempts: number;
+}
+export interface DrainServerPayload {
+  name: string;
+  concurrency: number;
+}
+export interface RebalancePayload {
+  concurrency: number;
 }

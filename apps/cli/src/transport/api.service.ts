@@ -97,16 +97,19 @@ export class ApiTenantService implements TenantService {
   removeServer(name: string): Out<'removeServer'> {
     return this.call('DELETE', `/v1/servers/${encodeURIComponent(name)}`);
   }
+  /** A drain is a durable job of the control plane: queued, then followed until it is over (a CLI stopped meanwhile leaves it running there). */
   async drainServer(name: string, concurrency: number, onTenant?: Parameters<TenantService['drainServer']>[2]): Out<'drainServer'> {
-    const result = await this.call<Awaited<Out<'drainServer'>>>('POST', `/v1/servers/${encodeURIComponent(name)}/drain`, { concurrency });
+    const job = await this.followJob(await this.call<JobBody>('POST', `/v1/servers/${encodeURIComponent(name)}/drain`, { concurrency }), 'drain');
+    const result = job as unknown as Awaited<Out<'drainServer'>>;
     const total = result.moved.length + result.failed.length;
     let done = 0;
     for (const m of result.moved) onTenant?.({ tenant: m.tenant, outcome: 'moved', to: m.to, durationMs: m.durationMs, done: ++done, total });
     for (const f of result.failed) onTenant?.({ tenant: f.tenant, outcome: 'failed', error: f.error, durationMs: 0, done: ++done, total });
     return result;
   }
+  /** A rebalance is a durable job of the control plane, followed as a drain is. */
   async applyRebalance(concurrency: number, onMove?: Parameters<TenantService['applyRebalance']>[1]): Out<'applyRebalance'> {
-    const result = await this.call<Awaited<Out<'applyRebalance'>>>('POST', '/v1/rebalance', { concurrency });
+    const result = (await this.followJob(await this.call<JobBody>('POST', '/v1/rebalance', { concurrency }), 'rebalance')) as unknown as Awaited<Out<'applyRebalance'>>;
     const total = result.moved.length + result.failed.length;
     let done = 0;
     for (const { durationMs, ...move } of result.moved) onMove?.({ move, outcome: 'moved', durationMs, done: ++done, total });
@@ -123,15 +126,20 @@ export class ApiTenantService implements TenantService {
    */
   async move(input: Parameters<TenantService['move']>[0], onPhase?: (e: StepEvent) => void): Out<'move'> {
     const { id, ...body } = input;
-    let job = await this.call<JobBody>('POST', `/v1/tenants/${encodeURIComponent(id)}/move`, body);
+    const result = (await this.followJob(await this.call<JobBody>('POST', `/v1/tenants/${encodeURIComponent(id)}/move`, body), 'move')) as unknown as Awaited<Out<'move'>>;
+    for (const p of result.phases) onPhase?.({ step: p.phase, status: 'sucesso', durationMs: p.durationMs });
+    return result;
+  }
+
+  /** Polls a queued job until it is over: its result, or MOVE_FAILED with the job's error. */
+  private async followJob(queued: JobBody, what: string): Promise<Row> {
+    let job = queued;
     while (job.status === 'queued' || job.status === 'running') {
       await new Promise((resolve) => setTimeout(resolve, 250));
       job = await this.call<JobBody>('GET', `/v1/jobs/${encodeURIComponent(job.id)}`);
     }
-    if (job.status !== 'succeeded' || !job.result) throw new KryonixError('MOVE_FAILED', job.error ?? `The move job ${job.id} ended ${job.status}.`);
-    const result = job.result as unknown as Awaited<Out<'move'>>;
-    for (const p of result.phases) onPhase?.({ step: p.phase, status: 'sucesso', durationMs: p.durationMs });
-    return result;
+    if (job.status !== 'succeeded' || !job.result) throw new KryonixError('MOVE_FAILED', job.error ?? `The ${what} job ${job.id} ended ${job.status}.`);
+    return job.result;
   }
 
   /** One request; its JSON body is taken to be `T` (the control plane's answer to this route). */

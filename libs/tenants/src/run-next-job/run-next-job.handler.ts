@@ -8,7 +8,9 @@ import { JobView, toJobView } from '../get-job/get-job.query';
 import { ChangeModulesCommand } from '../change-modules/change-modules.command';
 import { DeleteTenantCommand } from '../delete-tenant/delete-tenant.command';
 import { MigrateFleetCommand } from '../migrate-fleet/migrate-fleet.command';
-import { ChangeModulesPayload, CreateTenantPayload, JOB_KINDS, MoveTenantPayload, PurgeTenantPayload } from '../jobs';
+import { ChangeModulesPayload, CreateTenantPayload, DrainServerPayload, JOB_KINDS, MoveTenantPayload, PurgeTenantPayload, RebalancePayload } from '../jobs';
+import { DrainServerCommand } from '../drain-server/drain-server.command';
+import { ApplyRebalanceCommand } from '../apply-rebalance/apply-rebalance.command';
 import { MoveTenantCommand } from '../move-tenant/move-tenant.command';
 import { RunNextJobCommand } from './run-next-job.command';
 
@@ -98,6 +100,16 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
       case JOB_KINDS.moveTenant: {
         const { id, to, attempts } = job.payload as unknown as MoveTenantPayload;
         return { ...(await this.commands.execute(new MoveTenantCommand({ id, to, attempts }, undefined, job.id))) };
+      }
+      case JOB_KINDS.drainServer: {
+        // a retry (the worker died) goes on with the tenants left, the moves it left finished or rolled back first;
+        // tenants that could not be moved are in the result (state stays draining), not a failed job
+        const { name, concurrency } = job.payload as unknown as DrainServerPayload;
+        return { ...(await this.commands.execute(new DrainServerCommand(name, concurrency, undefined, job.id))) };
+      }
+      case JOB_KINDS.rebalance: {
+        const { concurrency } = job.payload as unknown as RebalancePayload;
+        return { ...(await this.commands.execute(new ApplyRebalanceCommand(concurrency, undefined, job.id))) };
       }
       default:
         throw new InvalidInput(`Unknown job kind "${job.kind}".`);

@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { Client } from 'pg';
+import { projectPath } from '@kryonix/platform';
 import { moveObjectName } from '@kryonix/fleet';
-import { AddServerCommand } from '@kryonix/tenants';
+import { AddServerCommand, type CopyProgress, MoveTenantCommand, ShowTenantQuery } from '@kryonix/tenants';
 import { ExtraPostgres, TestCore, TestEnv, createTestEnv, spawnControlPlane, startExtraPostgres, withAdmin } from '@kryonix/testing';
 
 /**
@@ -66,10 +68,57 @@ describe('placement under concurrent creates', () => {
   });
 });
 
+describe('a move\'s copy', () => {
+  it('reports its progress (tables done of the total, rows, lag) every KRYONIX_MOVE_PROGRESS_MS and once complete; kept on the move row', async () => {
+    await core.provisioner.create({ id: 'dj-p', name: 'progress', modules: ['crm', 'agendamento'], mode: 'database' });
+    await withAdmin((cl) => cl.query(`INSERT INTO crm.leads (nome) SELECT 'lead ' || g FROM generate_series(1, 5000) g`), 'kryonix_cliente_dj_p');
+    const quick = await env.open({ KRYONIX_MOVE_PROGRESS_MS: '100' });
+    const events: CopyProgress[] = [];
+    try {
+      const result = await quick.commands.execute(new MoveTenantCommand({ id: 'dj-p', to: 'pg-b' }, undefined, undefined, (p) => events.push(p)));
+      expect(result).toMatchObject({ outcome: 'moved', target: 'pg-b' });
+    } finally {
+      await quick.close();
+    }
+    expect(events.length).toBeGreaterThan(0);
+    const last = events.at(-1)!;
+    expect(last).toMatchObject({ tenant: 'dj-p', tablesDone: last.tablesTotal, rows: 5000 });
+    expect(last.tablesTotal).toBeGreaterThan(1);
+    for (const e of events) {
+      expect(e.tablesDone).toBeLessThanOrEqual(e.tablesTotal);
+      expect(e.lagBytes === null || e.lagBytes >= 0).toBe(true);
+    }
+    const [row] = await registry<{ details: { copyProgress: CopyProgress } }>(`SELECT details FROM tenant_management.moves WHERE tenant_id = 'dj-p'`);
+    expect(row!.details.copyProgress).toEqual(last);
+  });
+
+  it('past KRYONIX_MOVE_COPY_TIMEOUT the move fails with MOVE_FAILED naming the setting, and is rolled back (served from its source, nothing left)', async () => {
+    await core.provisioner.create({ id: 'dj-t', name: 'timeout', modules: ['crm'], mode: 'database' });
+    const hasty = await env.open({ KRYONIX_MOVE_COPY_TIMEOUT: '1ms' });
+    try {
+      await expect(hasty.commands.execute(new MoveTenantCommand({ id: 'dj-t', to: 'pg-b' }))).rejects.toMatchObject({
+        code: 'MOVE_FAILED',
+        message: expect.stringMatching(/^The copy of tenant "dj-t" to "pg-b" did not finish within KRYONIX_MOVE_COPY_TIMEOUT \(1 ms\): \d+ of \d+ tables copied.*nothing was moved/),
+      });
+    } finally {
+      await hasty.close();
+    }
+    expect(await registry(`SELECT server_name, status FROM tenant_management.clientes WHERE id = 'dj-t'`)).toEqual([{ server_name: 'default', status: 'active' }]);
+    const [move] = await registry<{ id: string; phase: string }>(`SELECT id, phase FROM tenant_management.moves WHERE tenant_id = 'dj-t'`);
+    expect(move!.phase).toBe('failed');
+    const name = moveObjectName(move!.id);
+    expect(await on(b.url, `SELECT subname FROM pg_subscription`)).toEqual([]);
+    expect((await withAdmin((cl) => cl.query(`SELECT slot_name FROM pg_replication_slots WHERE slot_name = $1`, [name]))).rows).toEqual([]);
+    expect((await withAdmin((cl) => cl.query(`SELECT rolname FROM pg_roles WHERE rolname = $1`, [name]))).rows).toEqual([]);
+    expect(await on(b.url, `SELECT datname FROM pg_database WHERE datname = 'kryonix_cliente_dj_t'`)).toEqual([]);
+  });
+});
+
 describe('drain as a durable job', () => {
   it('POST /v1/servers/:name/drain queues a job; a control plane killed (-9) mid-move: the next one finishes the drain, nothing left behind', async () => {
-    const ids = ['dj-d-0', 'dj-d-1', 'dj-d-2'];
-    for (const id of ids) await core.provisioner.create({ id, name: id, modules: ['crm'], mode: 'database', server: 'pg-b' });
+    // dj-p is there already (moved in by the progress test)
+    const ids = ['dj-d-0', 'dj-d-1', 'dj-d-2', 'dj-p'];
+    for (const id of ids.slice(0, 3)) await core.provisioner.create({ id, name: id, modules: ['crm'], mode: 'database', server: 'pg-b' });
     // the first control plane's move hangs once its copy is done (a slot on pg-b, a subscription on default)
     const first = await spawnControlPlane({ ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_JOB_POLL_MS: '50', KRYONIX_FAILPOINTS: 'copy=hang' });
     let jobId: string;
@@ -119,6 +168,21 @@ describe('drain as a durable job', () => {
     for (const id of ids) expect(await on(new URL(`/kryonix_cliente_${id.replace(/-/g, '_')}`, b.url).toString(), `SELECT pubname FROM pg_publication`)).toEqual([]);
     expect((await withAdmin((cl) => cl.query(`SELECT subname FROM pg_subscription WHERE subname = ANY($1)`, [names]))).rows).toEqual([]);
     expect((await withAdmin((cl) => cl.query(`SELECT rolname FROM pg_roles WHERE rolname = ANY($1)`, [names]))).rows).toEqual([]);
+
+    // `tenant show` lists a tenant's moves, the latest first, with each phase's duration
+    const shown = await core.queries.execute(new ShowTenantQuery('dj-p'));
+    expect(shown.moves.map((m) => [m.from, m.to, m.state])).toEqual([
+      ['pg-b', 'default', 'done'],
+      ['default', 'pg-b', 'done'],
+    ]);
+    expect(shown.moves[0]!.phases.map((p) => p.phase)).toEqual(['prepare_target', 'copy', 'cut_over', 'verify', 'clean_up']);
+    const cli = spawnSync(process.execPath, [projectPath('bin', 'kryonix.js'), 'tenant', 'show', 'dj-p'], { env: { ...process.env, ...env.env }, encoding: 'utf8', timeout: 60_000 });
+    expect(cli.status).toBe(0);
+    const lines = cli.stdout.split('\n');
+    const at = lines.indexOf('  moves');
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toMatch(/^    \d{4}-\d\d-\d\dT\S+  pg-b → default  done  \(prepare_target [\d.]+ m?s, copy [\d.]+ m?s, cut_over [\d.]+ m?s, verify [\d.]+ m?s, clean_up [\d.]+ m?s\)$/);
+    expect(lines[at + 2]).toMatch(/^    \S+  default → pg-b  done  \(prepare_target /);
   });
 
   it('POST /v1/rebalance queues a job whose result lists the moves; a bad concurrency is refused with nothing queued', async () => {

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandBus, CommandHandler, ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { validateServerName } from '@kryonix/domain';
-import { KRYONIX_CONFIG, type KryonixConfig } from '@kryonix/platform';
+import { KRYONIX_CONFIG, type KryonixConfig, ServerRepository, within } from '@kryonix/platform';
 import { TenantServers, placeTenant } from '@kryonix/provisioning';
 import { MoveRepository, ServerDirectory, ServerRecordRepository, TenantRepository } from '@kryonix/registry';
 import { CollectUsageQuery } from '../collect-usage/collect-usage.query';
@@ -28,13 +28,14 @@ export class DrainServerHandler implements ICommandHandler<DrainServerCommand, D
     private readonly tenants: TenantRepository,
     private readonly moves: MoveRepository,
     private readonly servers: TenantServers,
+    private readonly facts: ServerRepository,
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
     @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
   ) {}
 
   async execute({ name, concurrency, onTenant, jobId }: DrainServerCommand): Promise<DrainResult> {
-    const workers = moveConcurrency(concurrency);
+    const asked = moveConcurrency(concurrency);
     const server = await this.directory.record(validateServerName(name));
     if (server.state !== 'draining') await this.records.setState(server.name, 'draining');
     // what this job's dead worker left under way goes first, to the server it was going to
@@ -47,6 +48,23 @@ export class DrainServerHandler implements ICommandHandler<DrainServerCommand, D
     // storage: each other server's now (null: it does not answer), plus the tenants sent there
     const storage = new Map(await Promise.all(others.map(async (s) => [s.name, (await this.servers.usageOrNull(s.name, this.config.acquireTimeoutMs))?.storageBytes ?? null] as const)));
     const sizes = new Map((await this.queries.execute(new CollectUsageQuery())).tenants.map((t) => [t.tenant, t.storageBytes]));
+    // within the servers' replication limits: moves at once on the source, and into each target
+    const caps = new Map(await Promise.all(others.map(async (s) => [s.name, (await this.capacity(s.name)).target] as const)));
+    const workers = Math.min(asked, (await this.capacity(server.name)).source);
+    const inflight = new Map<string, number>();
+    const candidates = (list: typeof others) => list.map((s) => ({ server: s, tenants: counts.get(s.name) ?? 0, storageBytes: storage.get(s.name) ?? null }));
+    /** Placement among the targets with a move to spare; while every fit one is busy, wait for one. */
+    const pick = async (): Promise<string> => {
+      for (;;) {
+        const open = others.filter((s) => (inflight.get(s.name) ?? 0) < (caps.get(s.name) ?? 1));
+        try {
+          return placeTenant(candidates(open)).server;
+        } catch {
+          placeTenant(candidates(others)); // no server at all can take it: that refusal
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+    };
     const result: DrainResult = { name: server.name, state: 'draining', moved: [], failed: [] };
     const done = () => result.moved.length + result.failed.length;
     const started = new Map<string, number>();
@@ -56,12 +74,17 @@ export class DrainServerHandler implements ICommandHandler<DrainServerCommand, D
       workers,
       async (tenant) => {
         started.set(tenant, performance.now());
-        const to = resumed.get(tenant) ?? placeTenant(others.map((s) => ({ server: s, tenants: counts.get(s.name) ?? 0, storageBytes: storage.get(s.name) ?? null }))).server;
+        const to = resumed.get(tenant) ?? (await pick());
         counts.set(to, (counts.get(to) ?? 0) + 1);
         const bytes = storage.get(to);
         if (bytes !== null && bytes !== undefined) storage.set(to, bytes + (sizes.get(tenant) ?? 0));
         placed.set(tenant, to);
-        await this.commands.execute(new MoveTenantCommand({ id: tenant, to }, undefined, jobId));
+        inflight.set(to, (inflight.get(to) ?? 0) + 1);
+        try {
+          await this.commands.execute(new MoveTenantCommand({ id: tenant, to }, undefined, jobId));
+        } finally {
+          inflight.set(to, (inflight.get(to) ?? 1) - 1);
+        }
         const durationMs = Math.round(performance.now() - started.get(tenant)!);
         result.moved.push({ tenant, to, durationMs });
         onTenant?.({ tenant, outcome: 'moved', to, durationMs, done: done(), total });
@@ -82,5 +105,25 @@ export class DrainServerHandler implements ICommandHandler<DrainServerCommand, D
       result.state = 'cordoned';
     }
     return result;
+  }
+
+  /**
+   * How many moves a server can carry at once. Into it (the target): each needs an apply
+   * worker and at least one table-sync worker of max_logical_replication_workers (with all
+   * taken by apply workers, no copy would ever start). Out of it (the source): each holds a
+   * slot and a WAL sender, and up to max_sync_workers_per_subscription more while it copies.
+   * A server that does not answer now: one.
+   */
+  private async capacity(name: string): Promise<{ source: number; target: number }> {
+    try {
+      const facts = await within(this.facts.inspect((await this.servers.get(name)).admin), this.config.acquireTimeoutMs, () => new Error('timeout'));
+      const perMove = 1 + Math.max(1, facts.maxSyncWorkersPerSubscription);
+      return {
+        target: Math.max(1, Math.floor(facts.maxLogicalReplicationWorkers / 2)),
+        source: Math.max(1, Math.floor(Math.min(facts.maxReplicationSlots - facts.replicationSlotsUsed, facts.maxWalSenders - facts.walSendersUsed) / perMove)),
+      };
+    } catch {
+      return { source: 1, target: 1 };
+    }
   }
 }

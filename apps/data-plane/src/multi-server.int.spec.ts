@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
-import { ensureSelfSignedCertificate } from '@kryonix/platform';
+import { DatabaseConnector, GatewayAccess, ServerRepository, ensureSelfSignedCertificate } from '@kryonix/platform';
 import { AddServerCommand } from '@kryonix/tenants';
 import { ExtraPostgres, TestCore, TestEnv, createTestEnv, httpsRequest, startExtraPostgres, withAdmin } from '@kryonix/testing';
 import { DataPlaneServer, startDataPlane } from './server';
@@ -20,6 +20,7 @@ let b: ExtraPostgres;
 let core: TestCore;
 let server: DataPlaneServer;
 let ca: string;
+let tlsSettings: Record<string, string>;
 const keys: Record<string, string> = {};
 /** The data plane's warnings (outage lines), as its logger got them. */
 const logged: string[] = [];
@@ -35,8 +36,9 @@ beforeAll(async () => {
   }
   const tls = await ensureSelfSignedCertificate(join(env.home, 'tls'), 'kryonix.test');
   ca = readFileSync(tls.cert, 'utf8');
+  tlsSettings = { KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key };
   server = await startDataPlane({
-    env: { ...env.env, KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key, KRYONIX_LOG_LEVEL: 'warn', KRYONIX_ACQUIRE_TIMEOUT_MS: String(ACQUIRE_TIMEOUT_MS), KRYONIX_DATA_APPLICATION_NAME: APPLICATION },
+    env: { ...env.env, ...tlsSettings, KRYONIX_LOG_LEVEL: 'warn', KRYONIX_ACQUIRE_TIMEOUT_MS: String(ACQUIRE_TIMEOUT_MS), KRYONIX_DATA_APPLICATION_NAME: APPLICATION },
     port: 0,
   });
   const record = (message: unknown) => void logged.push(String(message));
@@ -115,4 +117,36 @@ it('pg-b stopped: only its tenants get 503 UNAVAILABLE with Retry-After, at once
   expect(back).toEqual({ 'dm-b-db': 200, 'dm-b-sc': 200 });
   expect(lines(/PostgreSQL server "pg-b" \(tenant connections\) available again/)).toHaveLength(1);
   expect(await metrics()).toContain('kryonix_data_server_up{server="pg-b"} 1');
+});
+
+it('two data planes started at once, each setting pg-b\'s gateway up at the same moment on its first requests: every request is served', async () => {
+  const settings = { ...env.env, ...tlsSettings, KRYONIX_LOG_LEVEL: 'warn', KRYONIX_RATE_LIMIT: '1000000' };
+  const planes = await Promise.all([startDataPlane({ env: settings, port: 0 }), startDataPlane({ env: settings, port: 0 })]);
+  try {
+    // neither has opened pg-b yet: each of these requests may be the one that sets its gateway's password
+    const results = await Promise.all(
+      planes.flatMap((plane) =>
+        ['dm-b-db', 'dm-b-sc', 'dm-b-db', 'dm-b-sc'].map(async (id) => {
+          const res = await httpsRequest({ port: plane.port, host: `${id}.kryonix.test`, path: '/api/crm/leads', headers: { authorization: `Bearer ${keys[id]}` }, ca });
+          return res.status === 200 ? 200 : { status: res.status, body: res.body };
+        }),
+      ),
+    );
+    expect(results).toEqual(Array(8).fill(200));
+  } finally {
+    await Promise.all(planes.map((p) => p.close()));
+  }
+});
+
+it('the gateway role set up by many connections at once on one server (what many data planes starting do): none fails, and the password is the derived one', async () => {
+  const verifier = core.app.get(GatewayAccess).verifier();
+  const repository = new ServerRepository();
+  const connectors = Array.from({ length: 8 }, () => new DatabaseConnector(b.url));
+  try {
+    const results = await Promise.allSettled(connectors.map((c) => c.once('postgres', (admin) => repository.ensureGatewayRole(admin, verifier, true))));
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+  } finally {
+    await Promise.all(connectors.map((c) => c.close()));
+  }
+  expect(await statuses(['dm-b-db', 'dm-b-sc'])).toEqual({ 'dm-b-db': 200, 'dm-b-sc': 200 });
 });

@@ -25,7 +25,7 @@ import { TenantMover } from './moves/tenant-mover';
     {
       provide: TenantMover,
       useFactory: (registry: Kysely<RegistryDatabase>, servers: TenantServers, directory: ServerDirectory, catalog: ModuleCatalog, secrets: SecretBox, config: KryonixConfig) =>
-        new TenantMover(registry, servers, directory, catalog, secrets, { maxPauseMs: config.moveMaxPauseMs, keepMs: config.moveKeepMs, failpoints: config.failpoints }),
+        new TenantMover(registry, servers, directory, catalog, secrets, { maxPauseMs: config.moveMaxPauseMs, keepMs: config.moveKeepMs, copyTimeoutMs: config.moveCopyTimeoutMs, progressMs: config.moveProgressMs, failpoints: config.failpoints }),
       inject: [REGISTRY_DB, TenantServers, ServerDirectory, ModuleCatalog, SecretBox, KRYONIX_CONFIG],
     },
   ],

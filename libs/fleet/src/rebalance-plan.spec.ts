@@ -43,4 +43,23 @@ describe('rebalance plan', () => {
     ]);
     expect(storage).toEqual([{ tenant: 'big1', from: 'a', to: 'b', why: 'storage' }]);
   });
+
+  it('never plans to move a tenant that a move would refuse (suspended, being moved); those still weigh on their server', () => {
+    const held = tenants('h', 6).map((t) => ({ ...t, movable: false }));
+    const moves = planRebalance([
+      { name: 'a', maxTenants: null, tenants: [...held, ...tenants('a', 4)] },
+      { name: 'b', maxTenants: null, tenants: [] },
+    ]);
+    // 10 on a, 0 on b: 5 each would take 5 moves, but only the 4 movable ones can go
+    expect(moves.map((m) => m.tenant).sort()).toEqual(['a0', 'a1', 'a2', 'a3']);
+    expect(planRebalance([{ name: 'a', maxTenants: null, tenants: held }, { name: 'b', maxTenants: null, tenants: [] }])).toEqual([]);
+  });
+
+  it('never plans a move to a server at its max tenants', () => {
+    const moves = planRebalance([
+      { name: 'a', maxTenants: null, tenants: [{ id: 'big', storageBytes: 1000 }, { id: 'a1', storageBytes: 300 }, { id: 'a2', storageBytes: 300 }] },
+      { name: 'full', maxTenants: 2, tenants: [{ id: 'f1', storageBytes: 10 }, { id: 'f2', storageBytes: 10 }] },
+    ]);
+    expect(moves).toEqual([]);
+  });
 });

@@ -8,6 +8,7 @@ import {
   KryonixError,
   MigrationChanged,
   ProvisioningFailed,
+  ServerUnfit,
   TenantAlreadyExists,
   TenantNotFound,
   tenantDatabaseName,
@@ -20,7 +21,7 @@ import {
   validateTenantName,
 } from '@kryonix/domain';
 import { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
-import { DatabaseConnector, SecretBox, ServerRepository, generatePassword, within } from '@kryonix/platform';
+import { DatabaseConnector, SecretBox, generatePassword } from '@kryonix/platform';
 import { ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, RegistryDatabase, ServerRecordRepository, TenantRecord, TenantRepository } from '@kryonix/registry';
 import { Placement, placeTenant } from './placement';
 import { TenantServer, TenantServers } from './tenant-servers';
@@ -29,6 +30,9 @@ import { TenantCertificates } from './tenant-certificates';
 import { FailpointAction, PlanFailure, StepEvent, runPlan, undoPlan } from './plan';
 import { RestoreSource, RunContext, StepDeps, TenantPlan, createSteps, repairSteps, restoreSteps } from './steps';
 import { withTenantLock } from './tenant-lock.repository';
+
+/** Placements a create makes when concurrent creates filled the server it picked (see `placed`). */
+const PLACEMENT_ATTEMPTS = 3;
 import { TenantStorageRepository } from './tenant-storage.repository';
 import { WarmSpares } from './warm-spares/warm-spares';
 
@@ -142,15 +146,29 @@ export class Provisioner implements OnModuleDestroy {
     const counts = await records.tenantCounts();
     const candidates = await Promise.all(
       servers.map(async (server) => {
-        const storageBytes = await this.deps.servers
-          .get(server.name)
-          .then((s) => within(new ServerRepository().usage(s.admin), this.deps.acquireTimeoutMs ?? 5000, () => new Error('timeout')))
-          .then((u) => u.storageBytes)
-          .catch(() => null);
+        const storageBytes = (await this.deps.servers.usageOrNull(server.name, this.deps.acquireTimeoutMs ?? 5000))?.storageBytes ?? null;
         return { server, tenants: counts.get(server.name) ?? 0, storageBytes };
       }),
     );
     return placeTenant(candidates, wanted);
+  }
+
+  /**
+   * `make` on the server placement picks. The register step takes the place under that
+   * server's lock: when concurrent creates filled it meanwhile (SERVER_UNFIT `full`), a
+   * placement of our own choosing is made again with the counts as they are now.
+   */
+  private async placed<R>(want: { server?: string; tags?: Record<string, string> }, make: (placement: Placement & { durationMs: number }) => Promise<R>): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      const placing = performance.now();
+      const placement = { ...(await this.place(want)), durationMs: performance.now() - placing };
+      try {
+        return await make(placement);
+      } catch (error) {
+        const full = error instanceof ServerUnfit && error.details?.['full'] === true;
+        if (!full || want.server !== undefined || attempt >= PLACEMENT_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /** Checks a create request without touching anything; returns it normalised. */
@@ -171,18 +189,18 @@ export class Provisioner implements OnModuleDestroy {
     const { id } = valid;
     const modules = this.deps.catalog.resolve(valid.modules);
     await this.refuseEditedFiles(id, modules);
-    const placing = performance.now();
-    const placement = { ...(await this.place(valid)), durationMs: performance.now() - placing };
-    const tenant = await withTenantLock(this.deps.registry, id, async (admin) => {
-      const existing = await new TenantRepository(admin).findById(id);
-      if (existing) {
-        // A create killed mid-way is finished by re-running the same create (on the server it started on).
-        const plan = this.plan(id, valid.name, valid.mode, modules, existing.serverName);
-        if (existing.status !== 'provisioning' || !sameRequest(existing, plan)) throw new TenantAlreadyExists(id);
-        return this.execute(admin, plan, existing, 'resume', options);
-      }
-      return this.execute(admin, this.plan(id, valid.name, valid.mode, modules, placement.server), undefined, 'create', options, placement);
-    });
+    const tenant = await this.placed(valid, (placement) =>
+      withTenantLock(this.deps.registry, id, async (admin) => {
+        const existing = await new TenantRepository(admin).findById(id);
+        if (existing) {
+          // A create killed mid-way is finished by re-running the same create (on the server it started on).
+          const plan = this.plan(id, valid.name, valid.mode, modules, existing.serverName);
+          if (existing.status !== 'provisioning' || !sameRequest(existing, plan)) throw new TenantAlreadyExists(id);
+          return this.execute(admin, plan, existing, 'resume', options);
+        }
+        return this.execute(admin, this.plan(id, valid.name, valid.mode, modules, placement.server), undefined, 'create', options, placement);
+      }),
+    );
     this.sparesOf(await this.deps.servers.get(tenant.server)).replenish(tenant.mode, modules);
     return tenant;
   }
@@ -198,13 +216,13 @@ export class Provisioner implements OnModuleDestroy {
     const name = validateTenantName(input.name);
     const mode = validateIsolationMode(input.mode);
     const server = input.server === undefined ? undefined : validateServerName(input.server);
-    const placing = performance.now();
-    const placement = { ...(await this.place(server ? { server } : {})), durationMs: performance.now() - placing };
     const restore: RestoreSource = { load: input.load, current: input.modules.map((m) => this.deps.catalog.get(m.name)) };
-    return withTenantLock(this.deps.registry, id, async (admin) => {
-      if (await new TenantRepository(admin).findById(id)) throw new TenantAlreadyExists(id, 'Restore (or clone) it under another id: --as <new-id>, or another <new-id>.');
-      return this.execute(admin, this.plan(id, name, mode, input.modules, placement.server), undefined, 'create', { ...options, restore }, placement);
-    });
+    return this.placed(server ? { server } : {}, (placement) =>
+      withTenantLock(this.deps.registry, id, async (admin) => {
+        if (await new TenantRepository(admin).findById(id)) throw new TenantAlreadyExists(id, 'Restore (or clone) it under another id: --as <new-id>, or another <new-id>.');
+        return this.execute(admin, this.plan(id, name, mode, input.modules, placement.server), undefined, 'create', { ...options, restore }, placement);
+      }),
+    );
   }
 
   /**

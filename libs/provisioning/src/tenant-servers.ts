@@ -1,8 +1,14 @@
 import type { Kysely } from 'kysely';
-import { DEFAULT_SERVER } from '@kryonix/domain';
-import { DatabaseConnector, ServerRepository, type SessionTimeouts } from '@kryonix/platform';
+import { DEFAULT_SERVER, Unavailable } from '@kryonix/domain';
+import { DatabaseConnector, ServerRepository, type SessionTimeouts, within } from '@kryonix/platform';
 import { RegistryDatabase, ServerDirectory } from '@kryonix/registry';
 import { TenantStorageRepository } from './tenant-storage.repository';
+
+/** A server's Kryonix storage (its tenant databases) and client connections. */
+export interface ServerUsage {
+  storageBytes: number;
+  connections: number;
+}
 
 /** One PostgreSQL server as the code that shapes tenants uses it. */
 export interface TenantServer {
@@ -49,6 +55,26 @@ export class TenantServers {
       this.storages.set(connector, storage);
     }
     return { name, connector, storage, admin: this.directory.adminDb(record) };
+  }
+
+  /**
+   * Server `name`'s Kryonix storage and client connections now, asked within `timeoutMs`
+   * (KRYONIX_ACQUIRE_TIMEOUT_MS); when it does not answer, why (never a URL). Placement and
+   * `server list` ask each server this way.
+   */
+  async usageNow(name: string, timeoutMs: number): Promise<ServerUsage | { error: string }> {
+    try {
+      const server = await this.get(name);
+      return await within(this.servers.usage(server.admin), timeoutMs, () => new Unavailable(`Server "${name}" did not answer within ${timeoutMs} ms.`));
+    } catch (error) {
+      return { error: (error as Error).message || (error as { code?: string }).code || 'unreachable' };
+    }
+  }
+
+  /** usageNow, or null when the server does not answer in time. */
+  async usageOrNull(name: string, timeoutMs: number): Promise<ServerUsage | null> {
+    const usage = await this.usageNow(name, timeoutMs);
+    return 'error' in usage ? null : usage;
   }
 
   /** The admin URL of a server (a secret), for the host and port a direct login uses. */

@@ -140,6 +140,18 @@ export class JobRepository {
     return row && toRecord(row);
   }
 
+  /** A queued or running job of this kind whose payload holds `match` (e.g. the drain of one server), if any. */
+  async findPendingWith(kind: string, match: Record<string, string>): Promise<JobRecord | undefined> {
+    const row = await this.db
+      .selectFrom('tenant_management.jobs')
+      .select(COLUMNS)
+      .where('kind', '=', kind)
+      .where(sql<boolean>`payload @> ${JSON.stringify(match)}::jsonb`)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
   async find(id: string): Promise<JobRecord | undefined> {
     const row = await this.db.selectFrom('tenant_management.jobs').select(COLUMNS).where('id', '=', id).executeTakeFirst();
     return row && toRecord(row);

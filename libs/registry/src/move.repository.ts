@@ -89,6 +89,11 @@ export class MoveRepository {
     return (await this.db.selectFrom(TABLE).selectAll().where('tenant_id', 'in', [...tenantIds]).where('phase', 'in', [...OPEN_MOVE_PHASES]).execute()).map(toRecord);
   }
 
+  /** Open moves that a durable job (a drain, a rebalance) started: its retry finishes or rolls them back first. */
+  async openForJob(jobId: string): Promise<MoveRecord[]> {
+    return (await this.db.selectFrom(TABLE).selectAll().where('job_id', '=', jobId).where('phase', 'in', [...OPEN_MOVE_PHASES]).orderBy('created_at').execute()).map(toRecord);
+  }
+
   async setPhase(id: string, phase: MovePhase, patch: { subscriptionOid?: number; details?: Record<string, unknown> } = {}): Promise<void> {
     await this.db
       .updateTable(TABLE)

@@ -91,6 +91,17 @@ export class ServerRecordRepository {
     }
   }
 
+  /**
+   * Tenants on server `name` now, counted under a transaction-level lock of that server's
+   * placement: run in the transaction that inserts a tenant there, two creates never both
+   * take its last place (the second counts the first's row once it has committed).
+   */
+  async countForPlacement(name: string): Promise<number> {
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${`kryonix:placement:${name}`}))`.execute(this.db);
+    const row = await this.db.selectFrom('tenant_management.clientes').select((eb) => eb.fn.countAll<string>().as('n')).where('server_name', '=', name).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** server → tenants on it (every status but purged rows, which are gone). */
   async tenantCounts(): Promise<Map<string, number>> {
     const rows = await this.db

@@ -40,6 +40,7 @@ export * from './publish-events/tenant-events.publisher';
 export * from './migrate-fleet/migrate-fleet.command';
 export * from './detect-drift/detect-drift.query';
 export * from './submit-migration/submit-migration.command';
+export * from './submit-fleet-job/submit-fleet-job.command';
 export * from './set-rate-limit/set-rate-limit.command';
 export * from './core';
 export * from './audit';

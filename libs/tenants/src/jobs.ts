@@ -9,6 +9,8 @@ export const JOB_KINDS = {
   backupTenant: 'backup_tenant',
   restoreTenant: 'restore_tenant',
   cloneTenant: 'clone_tenant',
+  drainServer: 'drain_server',
+  rebalance: 'rebalance',
 } as const;
 
 export interface CreateTenantPayload {
@@ -61,3 +63,11 @@ export interface CloneTenantPayload {
 
 /** The SecretBox context of a job's sealed passphrase. */
 export const passphraseContext = (jobId: string) => `job:${jobId}:passphrase`;
+
+export interface DrainServerPayload {
+  name: string;
+  concurrency: number;
+}
+export interface RebalancePayload {
+  concurrency: number;
+}

@@ -46,6 +46,7 @@ import { SubmitTenantJobHandler } from './submit-tenant-job/submit-tenant-job.ha
 import { MigrateFleetHandler } from './migrate-fleet/migrate-fleet.handler';
 import { DetectDriftHandler } from './detect-drift/detect-drift.handler';
 import { SubmitMigrationHandler } from './submit-migration/submit-migration.handler';
+import { SubmitFleetJobHandler } from './submit-fleet-job/submit-fleet-job.handler';
 import { SetRateLimitHandler } from './set-rate-limit/set-rate-limit.handler';
 import { RunNextJobHandler } from './run-next-job/run-next-job.handler';
 import { ApplySessionTimeoutsHandler } from './apply-session-timeouts/apply-session-timeouts.handler';
@@ -126,6 +127,7 @@ export class TenantsModule {
         MigrateFleetHandler,
         DetectDriftHandler,
         SubmitMigrationHandler,
+        SubmitFleetJobHandler,
         SetRateLimitHandler,
         MoveRefusals,
         MoveTenantHandler,

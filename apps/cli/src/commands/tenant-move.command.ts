@@ -1,7 +1,19 @@
 import { Command, Option } from 'commander';
+import { formatBytes } from '@kryonix/domain';
+import type { CopyProgress } from '@kryonix/tenants';
 import { ms, printJson, stepPrinter } from '../output';
 import { action, jsonOption } from './shared';
 import { serviceFor } from '../transport';
+
+/** A line while the copy runs (every KRYONIX_MOVE_PROGRESS_MS), under the phases. */
+function progressLine(p: CopyProgress): void {
+  process.stdout.write(`    copy ${p.tablesDone}/${p.tablesTotal} tables, ${p.rows} rows, lag ${p.lagBytes === null ? '?' : formatBytes(p.lagBytes)}, ${ms(p.elapsedMs)}\n`);
+}
+
+/** With --json the result alone is on stdout; the progress goes to stderr, one JSON event a line. */
+function progressEvent(p: CopyProgress): void {
+  process.stderr.write(`${JSON.stringify({ event: 'copy_progress', ...p })}\n`);
+}
 
 export function tenantMoveCommand(): Command {
   return new Command('move')
@@ -13,7 +25,7 @@ export function tenantMoveCommand(): Command {
     .action(
       action(async (command, id: string, opts: { to: string; attempts: string; json?: boolean }) => {
         const service = await serviceFor(command);
-        const result = await service.move({ id, to: opts.to, attempts: Number(opts.attempts) }, stepPrinter(!opts.json, `Moving tenant ${id} to ${opts.to}`));
+        const result = await service.move({ id, to: opts.to, attempts: Number(opts.attempts) }, stepPrinter(!opts.json, `Moving tenant ${id} to ${opts.to}`), opts.json ? progressEvent : progressLine);
         if (opts.json) return printJson(result);
         const lines = [
           '',

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { formatBytes } from '@kryonix/domain';
-import { printJson } from '../output';
+import type { TenantDetails } from '@kryonix/tenants';
+import { ms, printJson } from '../output';
 import { action, jsonOption } from './shared';
 import { serviceFor } from '../transport';
 
@@ -28,10 +29,23 @@ export function tenantShowCommand(): Command {
           `  storage   ${formatBytes(t.storage.usedBytes)} of ${formatBytes(t.storage.quotaBytes)} (${((100 * t.storage.usedBytes) / Math.max(1, t.storage.quotaBytes)).toFixed(1)}%)`,
           `  API keys  ${t.apiKeys.map((k) => `${k.prefix}… ${keyState(k.revokedAt)}`).join(', ') || 'none'}`,
           `  created   ${t.createdAt.toISOString()}`,
+          ...moveLines(t.moves),
         ];
         process.stdout.write(lines.join('\n') + '\n');
       }),
     );
+}
+
+/** The tenant's moves, the latest first: from, to, state, when, each phase's duration. */
+function moveLines(moves: TenantDetails['moves']): string[] {
+  if (!moves.length) return ['  moves     none'];
+  return [
+    '  moves',
+    ...moves.map((m) => {
+      const phases = m.phases.map((p) => `${p.phase} ${ms(p.durationMs)}`).join(', ');
+      return `    ${new Date(m.startedAt).toISOString()}  ${m.from} → ${m.to}  ${m.state}${phases ? `  (${phases})` : ''}${m.error ? `: ${m.error}` : ''}`;
+    }),
+  ];
 }
 
 /** A key revoked with --overlap still works until its revocation time. */

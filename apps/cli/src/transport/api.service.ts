@@ -115,16 +115,19 @@ export class ApiTenantService implements TenantService {
   removeServer(name: string): Out<'removeServer'> {
     return this.call('DELETE', `/v1/servers/${encodeURIComponent(name)}`);
   }
+  /** A drain is a durable job of the control plane: queued, then followed until it is over (a CLI stopped meanwhile leaves it running there). */
   async drainServer(name: string, concurrency: number, onTenant?: Parameters<TenantService['drainServer']>[2]): Out<'drainServer'> {
-    const result = await this.call<Awaited<Out<'drainServer'>>>('POST', `/v1/servers/${encodeURIComponent(name)}/drain`, { concurrency });
+    const job = await this.finished(await this.call<JobBody>('POST', `/v1/servers/${encodeURIComponent(name)}/drain`, { concurrency }), 'MOVE_FAILED', 'drain');
+    const result = job as unknown as Awaited<Out<'drainServer'>>;
     const total = result.moved.length + result.failed.length;
     let done = 0;
     for (const m of result.moved) onTenant?.({ tenant: m.tenant, outcome: 'moved', to: m.to, durationMs: m.durationMs, done: ++done, total });
     for (const f of result.failed) onTenant?.({ tenant: f.tenant, outcome: 'failed', error: f.error, durationMs: 0, done: ++done, total });
     return result;
   }
+  /** A rebalance is a durable job of the control plane, followed as a drain is. */
   async applyRebalance(concurrency: number, onMove?: Parameters<TenantService['applyRebalance']>[1]): Out<'applyRebalance'> {
-    const result = await this.call<Awaited<Out<'applyRebalance'>>>('POST', '/v1/rebalance', { concurrency });
+    const result = (await this.finished(await this.call<JobBody>('POST', '/v1/rebalance', { concurrency }), 'MOVE_FAILED', 'rebalance')) as unknown as Awaited<Out<'applyRebalance'>>;
     const total = result.moved.length + result.failed.length;
     let done = 0;
     for (const { durationMs, ...move } of result.moved) onMove?.({ move, outcome: 'moved', durationMs, done: ++done, total });

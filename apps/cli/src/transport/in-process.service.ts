@@ -106,8 +106,8 @@ export class InProcessTenantService implements TenantService {
     return withCore((core) => core.queries.execute(new PlanRebalanceQuery()));
   }
 
-  move(input: Parameters<TenantService['move']>[0], onPhase?: Parameters<TenantService['move']>[1]) {
-    return this.command(new MoveTenantCommand(input, onPhase));
+  move(input: Parameters<TenantService['move']>[0], onPhase?: Parameters<TenantService['move']>[1], onProgress?: Parameters<TenantService['move']>[2]) {
+    return this.command(new MoveTenantCommand(input, onPhase, undefined, onProgress));
   }
 
   private command<R>(command: CqrsCommand<R>): Promise<R> {

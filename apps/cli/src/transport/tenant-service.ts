@@ -1,5 +1,5 @@
 import type { StepEvent } from '@kryonix/provisioning';
-import type { BackupEntry, BackupFilter, AddServerInput, DrainProgress, DrainResult, RebalanceProgress, RebalanceResult, MoveResult, RebalancePlan, ServerSummary, CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantConnection, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
+import type { BackupEntry, BackupFilter, AddServerInput, CopyProgress, DrainProgress, DrainResult, RebalanceProgress, RebalanceResult, MoveResult, RebalancePlan, ServerSummary, CreatedTenant, DeletionResult, ModuleSummary, ModulesChange, ProvisioningLogRecord, RotatedApiKey, StatusChange, TenantConnection, TenantDetails, TenantFilter, TenantSummary } from '@kryonix/tenants';
 
 export type { CreatedTenant };
 
@@ -35,6 +35,6 @@ export interface TenantService {
   planRebalance(): Promise<RebalancePlan>;
   /** Plans and carries out the moves; `onMove` sees each as it ends (through --api: once all are over). */
   applyRebalance(concurrency: number, onMove?: (p: RebalanceProgress) => void): Promise<RebalanceResult>;
-  /** Moves a tenant to another server; `onPhase` sees each phase as it ends (through --api: once the job is over). */
-  move(input: { id: string; to: string; attempts?: number }, onPhase?: (e: StepEvent) => void): Promise<MoveResult>;
+  /** Moves a tenant to another server; `onPhase` sees each phase as it ends (through --api: once the job is over), `onProgress` the copy's progress (in-process only). */
+  move(input: { id: string; to: string; attempts?: number }, onPhase?: (e: StepEvent) => void, onProgress?: (p: CopyProgress) => void): Promise<MoveResult>;
 }

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApplyRebalanceCommand, AuditedCommands, PlanRebalanceQuery } from '@kryonix/tenants';
+import { AuditedCommands, PlanRebalanceQuery, SubmitFleetJobCommand } from '@kryonix/tenants';
+import { Job } from '../docs/openapi.schemas';
 
 /** `kryonix rebalance` over HTTP: the plan (`--dry-run`), and carrying it out (`--yes`). */
 @ApiTags('servers')
@@ -20,11 +21,17 @@ export class RebalanceController {
   }
 
   @Post()
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Plan now and carry the moves out (body { concurrency? }, 1-16, default 1); runs within the request (not a durable job)' })
-  @ApiResponse({ status: 200, description: '{ moved: [{ tenant, from, to, why, durationMs }], failed: [{ tenant, from, to, why, error }] }' })
-  apply(@Body() body: unknown) {
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Plan and carry the moves out (body { concurrency? }, 1-16, default 1), as a durable job',
+    description:
+      'Queued (202; a rebalance already queued or running is that job); poll the Location (/v1/jobs/:id). The plan is made when the job runs. The job\'s result: { moved: [{ tenant, from, to, why, durationMs }], failed: [{ tenant, from, to, why, error }] }. A control plane killed meanwhile: the next worker finishes or rolls back the moves under way, then plans again.',
+  })
+  @ApiResponse({ status: 202, schema: Job, description: 'Queued; poll the Location (/v1/jobs/:id).' })
+  async apply(@Body() body: unknown, @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown }) {
     const concurrency = body && typeof body === 'object' && 'concurrency' in body ? (body as { concurrency: unknown }).concurrency : 1;
-    return this.commands.execute(new ApplyRebalanceCommand(concurrency));
+    const job = await this.commands.execute(new SubmitFleetJobCommand({ kind: 'rebalance', concurrency }));
+    reply.header('location', `/v1/jobs/${job.id}`);
+    return job;
   }
 }

@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, applyDecorators } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res, applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { QueryBus } from '@nestjs/cqrs';
 import { parseTagRecord } from '@kryonix/domain';
-import { AddServerCommand, AuditedCommands, DrainServerCommand, ListServersQuery, RemoveServerCommand, SetServerStateCommand } from '@kryonix/tenants';
+import { AddServerCommand, AuditedCommands, ListServersQuery, RemoveServerCommand, SetServerStateCommand, SubmitFleetJobCommand } from '@kryonix/tenants';
 import * as S from '../docs/openapi.schemas';
 import { parse } from '../tenants/tenant.dto';
 import { addServerBody } from './server.dto';
@@ -60,19 +60,23 @@ export class ServersController {
     return this.commands.execute(new SetServerStateCommand(name, 'active'));
   }
 
+  /** A durable job: a drain takes as long as its moves, and a control plane that dies meanwhile leaves it to the next worker. */
   @Post(':name/drain')
-  @HttpCode(200)
+  @HttpCode(202)
   @apply(
     ApiOperation({
-      summary:
-        'Move every tenant off the server (placement picks where; body { concurrency? }, 1-16, default 1); it ends cordoned when none is left, else stays draining and a new call goes on. Runs within the request (not a durable job): the answer lists the moved and the failed tenants',
+      summary: 'Move every tenant off the server (placement picks where; body { concurrency? }, 1-16, default 1), as a durable job',
+      description:
+        'Checked now (400/404, nothing queued), then queued (202; the same drain already queued or running is that job); poll the Location (/v1/jobs/:id). The job\'s result: { name, state, moved: [{ tenant, to, durationMs }], failed: [{ tenant, error }] }; state is cordoned when no tenant is left, else draining (a new drain goes on). A control plane killed mid-drain: the next worker finishes or rolls back the moves under way and goes on.',
     }),
-    ApiResponse({ status: 200, description: '{ name, state, moved: [{ tenant, to, durationMs }], failed: [{ tenant, error }] }' }),
+    ApiResponse({ status: 202, schema: S.Job, description: 'Queued; poll the Location (/v1/jobs/:id).' }),
     ...errors(400, 401, 404),
   )
-  drain(@Param('name') name: string, @Body() body: unknown) {
+  async drain(@Param('name') name: string, @Body() body: unknown, @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown }) {
     const concurrency = body && typeof body === 'object' && 'concurrency' in body ? (body as { concurrency: unknown }).concurrency : 1;
-    return this.commands.execute(new DrainServerCommand(name, concurrency));
+    const job = await this.commands.execute(new SubmitFleetJobCommand({ kind: 'drain_server', name, concurrency }));
+    reply.header('location', `/v1/jobs/${job.id}`);
+    return job;
   }
 
   @Delete(':name')

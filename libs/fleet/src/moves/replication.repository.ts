@@ -146,6 +146,37 @@ export class ReplicationRepository {
   }
 
   /**
+   * Rows of the tenant's tables on the target now (`db`: its database there): those of the
+   * tables whose copy committed (pg_stat_user_tables, truncated before the copy) plus those a
+   * table-sync COPY under way has written (pg_stat_progress_copy). An estimate: statistics
+   * reach other sessions within a second or so.
+   */
+  async copiedRows<DB>(db: Kysely<DB>, schemas: readonly string[]): Promise<number> {
+    if (schemas.length === 0) return 0;
+    const { rows } = await sql<{ n: string }>`
+      SELECT ((SELECT coalesce(sum(n_live_tup), 0) FROM pg_catalog.pg_stat_user_tables WHERE schemaname = ANY(${[...schemas]}::text[]))
+            + (SELECT coalesce(sum(p.tuples_processed), 0) FROM pg_catalog.pg_stat_progress_copy p
+                 JOIN pg_catalog.pg_class c ON c.oid = p.relid JOIN pg_catalog.pg_namespace ns ON ns.oid = c.relnamespace
+                WHERE p.datid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+                  AND p.type = 'COPY FROM' AND ns.nspname = ANY(${[...schemas]}::text[])))::text AS n`.execute(db);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * How far the move's subscription is behind the source, in bytes of WAL: the source's
+   * position now less what its slots (the subscription's and its table-sync slots)
+   * confirmed; null while no slot of the move has confirmed anything yet. Read on the source.
+   */
+  async lagBytes<DB>(admin: Kysely<DB>, name: string, subscriptionOid: number | null): Promise<number | null> {
+    const { rows } = await sql<{ lag: string | null }>`
+      SELECT max(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), confirmed_flush_lsn))::text AS lag
+        FROM pg_catalog.pg_replication_slots
+       WHERE slot_name = ${name} OR (${subscriptionOid}::bigint IS NOT NULL AND slot_name LIKE ${`pg\_${subscriptionOid ?? 0}\_sync\_%`})`.execute(admin);
+    const lag = rows[0]?.lag;
+    return lag === null || lag === undefined ? null : Math.max(0, Number(lag));
+  }
+
+  /**
    * Drops the subscription. `withSlot`: DROP SUBSCRIPTION also drops its slots on the source
    * (it connects there); without (the source does not answer), the slot is detached first and
    * left for dropSlots on the source.

@@ -15,6 +15,21 @@ export interface MoveHooks {
   hold(tenantId: string): void;
   /** The cut-over is over: held requests go to the target (`switched`) or on to the source. */
   release(tenantId: string, switched: boolean): void;
+  /** The copy's progress, every KRYONIX_MOVE_PROGRESS_MS and once when every table is copied. */
+  onProgress?: (progress: CopyProgress) => void;
+}
+
+/** How far a move's copy is (pg_subscription_rel and the target's statistics on the target, the slots on the source). */
+export interface CopyProgress {
+  tenant: string;
+  /** Tables whose initial copy is done (ready, streaming) of `tablesTotal`. */
+  tablesDone: number;
+  tablesTotal: number;
+  /** Rows on the target so far (an estimate from its statistics). */
+  rows: number;
+  /** WAL bytes the subscription is behind the source (null: not known yet). */
+  lagBytes: number | null;
+  elapsedMs: number;
 }
 
 export interface MoverOptions {
@@ -25,6 +40,10 @@ export interface MoverOptions {
   failpoints?: ReadonlyMap<string, FailpointAction>;
   /** How long a copy whose target reports errors may go without progress before the move gives up. */
   stalledCopyMs?: number;
+  /** KRYONIX_MOVE_COPY_TIMEOUT: the longest the copy phase may take. */
+  copyTimeoutMs?: number;
+  /** KRYONIX_MOVE_PROGRESS_MS: how often the copy reports its progress. */
+  progressMs?: number;
 }
 
 export interface MoveResult {
@@ -135,7 +154,7 @@ export class TenantMover {
     try {
       try {
         await this.phase(ctx, 'prepare_target', hooks, () => this.prepareTarget(ctx));
-        await this.phase(ctx, 'copy', hooks, () => this.copy(ctx));
+        await this.phase(ctx, 'copy', hooks, () => this.copy(ctx, hooks));
         await this.phase(ctx, 'cut_over', hooks, () => this.cutOver(ctx, hooks));
       } catch (error) {
         if (ctx.switched) return await this.finishAfterSwitch(ctx, hooks, started, error);
@@ -245,7 +264,7 @@ export class TenantMover {
   }
 
   /** Publication on the source, the move's replication role, subscription on the target; waits until every table is copied and streaming. */
-  private async copy(ctx: MoveContext): Promise<Record<string, unknown>> {
+  private async copy(ctx: MoveContext, hooks: MoveHooks): Promise<Record<string, unknown>> {
     const { move, source, name } = ctx;
     const targetDb = this.targetDb(ctx);
     const password = generatePassword();
@@ -265,12 +284,29 @@ export class TenantMover {
     await new MoveRepository(this.registry).setPhase(move.id, 'copy', { subscriptionOid: oid });
     ctx.move = { ...ctx.move, subscriptionOid: oid };
     const stalledMs = this.options.stalledCopyMs ?? 60_000;
+    const timeoutMs = this.options.copyTimeoutMs ?? 12 * 3600_000;
+    const everyMs = this.options.progressMs ?? 3_000;
+    const began = performance.now();
+    let reportedAt = began;
     let last = -1;
     let progressAt = performance.now();
     for (;;) {
       const { states, errors } = await this.sql.syncProgress(targetDb, name);
       const ready = states.r ?? 0;
-      if (ready === ctx.tables.length) break;
+      const done = ready === ctx.tables.length;
+      if (done || performance.now() - reportedAt >= everyMs) {
+        reportedAt = performance.now();
+        const progress = await this.progress(ctx, ready, performance.now() - began);
+        await new MoveRepository(this.registry).setPhase(move.id, 'copy', { details: { copyProgress: progress } }).catch(() => undefined);
+        hooks.onProgress?.(progress);
+      }
+      if (done) break;
+      if (performance.now() - began > timeoutMs) {
+        const rows = await this.sql.copiedRows(targetDb, move.schemas).catch(() => null);
+        throw new MoveFailed(
+          `The copy of tenant "${move.tenantId}" to "${move.target}" did not finish within KRYONIX_MOVE_COPY_TIMEOUT (${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}): ${ready} of ${ctx.tables.length} tables copied${rows === null ? '' : `, about ${rows} rows`}; nothing was moved (it is served from "${move.source}" as before). Raise KRYONIX_MOVE_COPY_TIMEOUT for a tenant this large.`,
+        );
+      }
       if (ready !== last) {
         last = ready;
         progressAt = performance.now();
@@ -280,6 +316,21 @@ export class TenantMover {
       await sleep(100);
     }
     return { tables: ctx.tables.length };
+  }
+
+  /**
+   * The copy's progress now: rows estimated from the target's statistics while it copies,
+   * counted once every table is copied. A figure a server cannot give right now is left out
+   * (0 rows, null lag), never a failure.
+   */
+  private async progress(ctx: MoveContext, ready: number, elapsedMs: number): Promise<CopyProgress> {
+    const targetDb = this.targetDb(ctx);
+    const counted = async () => Object.values(await this.sql.rowCounts(targetDb, ctx.tables)).reduce((n, c) => n + c, 0);
+    const [rows, lagBytes] = await Promise.all([
+      (ready === ctx.tables.length ? counted() : this.sql.copiedRows(targetDb, ctx.move.schemas)).catch(() => 0),
+      this.sql.lagBytes(ctx.source.admin, ctx.name, ctx.move.subscriptionOid).catch(() => null),
+    ]);
+    return { tenant: ctx.move.tenantId, tablesDone: ready, tablesTotal: ctx.tables.length, rows, lagBytes, elapsedMs: Math.round(elapsedMs) };
   }
 
   /** Cut-over attempts until one succeeds, up to the move's max_attempts (then the move fails, served from the source). */

@@ -1,6 +1,20 @@
 import { Kysely, sql } from 'kysely';
 import { GATEWAY_ROLE, assertSafeIdentifier } from '@kryonix/domain';
 
+/** How often a role's setup lost a race with another session before it gives up. */
+const ROLE_RACE_ATTEMPTS = 6;
+
+/**
+ * Another session changed or made the same role at the same moment: "tuple concurrently updated"
+ * (XX000), a serialization failure, duplicate_object, or the catalog's unique index. The next try
+ * sees the role that the other session made.
+ */
+function isRoleRace(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  if (code === 'XX000') return /concurrently/.test(message ?? '');
+  return code === '40001' || code === '42710' || code === '23505';
+}
+
 /** A quoted identifier, checked first: the only way a name enters SQL here. */
 const id = (name: string) => sql.id(assertSafeIdentifier(name));
 
@@ -54,15 +68,23 @@ export class ServerRepository {
    * always matches the master key of the process that logs in with it.
    */
   async ensureGatewayRole<DB>(admin: Kysely<DB>, scramVerifier: string, resetPassword = false): Promise<void> {
-    if (await this.roleExists(admin, GATEWAY_ROLE)) {
-      if (resetPassword) await sql`ALTER ROLE ${id(GATEWAY_ROLE)} WITH LOGIN PASSWORD ${sql.lit(scramVerifier)}`.execute(admin);
-    } else {
+    // Roles are cluster-wide rows: two sessions altering the same one at the same moment fail with "tuple
+    // concurrently updated". Sessions of one database (every data plane uses the admin URL's) take turns on an
+    // advisory lock; those of other databases (a process's own registry database) may still collide: tried again.
+    for (let attempt = 1; ; attempt++) {
       try {
-        await sql`CREATE ROLE ${id(GATEWAY_ROLE)} WITH LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${sql.lit(scramVerifier)}`.execute(admin);
+        await admin.transaction().execute(async (trx) => {
+          await sql`SELECT pg_advisory_xact_lock(hashtext(${`kryonix:role:${GATEWAY_ROLE}`}))`.execute(trx);
+          if (!(await this.roleExists(trx, GATEWAY_ROLE))) {
+            await sql`CREATE ROLE ${id(GATEWAY_ROLE)} WITH LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${sql.lit(scramVerifier)}`.execute(trx);
+          } else if (resetPassword) {
+            await sql`ALTER ROLE ${id(GATEWAY_ROLE)} WITH LOGIN PASSWORD ${sql.lit(scramVerifier)}`.execute(trx);
+          }
+        });
+        return;
       } catch (error) {
-        // Another process made it: duplicate_object, or the catalog's unique index when both raced.
-        const code = (error as { code?: string }).code;
-        if (code !== '42710' && code !== '23505') throw error;
+        if (attempt >= ROLE_RACE_ATTEMPTS || !isRoleRace(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 40));
       }
     }
   }

@@ -357,6 +357,20 @@ export const SETTINGS = {
     description:
       "The longest a tenant's requests are held at a move's cut-over: data planes hold its new requests for at most this long, and a cut-over that cannot finish within it is abandoned (writes resume on the source) and tried again (`tenant move --attempts`).",
   }),
+  moveCopyTimeoutMs: duration({
+    env: 'KRYONIX_MOVE_COPY_TIMEOUT',
+    default: '12h',
+    processes: CORE,
+    description:
+      "The longest a move's copy phase (the initial copy of every table, until each streams) may take: past it the move fails with MOVE_FAILED and is rolled back, the tenant served from its source as before.",
+  }),
+  moveProgressMs: millis({
+    env: 'KRYONIX_MOVE_PROGRESS_MS',
+    default: 3_000,
+    min: 100,
+    processes: CORE,
+    description: "How often a move's copy reports its progress (tables copied of the total, rows copied, lag in bytes): a line of `tenant move`, an event of `--json`.",
+  }),
   moveKeepMs: duration({
     env: 'KRYONIX_MOVE_KEEP',
     default: '24h',

@@ -23,6 +23,8 @@ export class ApplyRebalanceCommand extends Command<RebalanceResult> implements A
     /** Moves at a time (`--concurrency`, default 1). */
     readonly concurrency: unknown = 1,
     readonly onMove?: (progress: RebalanceProgress) => void,
+    /** Set when a durable job runs the rebalance: its moves carry it, and a retry finishes or rolls back those its dead worker left. */
+    readonly jobId?: string,
   ) {
     super();
   }

@@ -1,4 +1,6 @@
 import { CommandBus, CommandHandler, ICommandHandler, QueryBus } from '@nestjs/cqrs';
+import type { PlannedMove } from '@kryonix/fleet';
+import { MoveRepository } from '@kryonix/registry';
 import { moveConcurrency, moveMany } from '../drain-server/move-many';
 import { MoveTenantCommand } from '../move-tenant/move-tenant.command';
 import { PlanRebalanceQuery } from '../plan-rebalance/plan-rebalance.query';
@@ -7,20 +9,32 @@ import { ApplyRebalanceCommand, RebalanceResult } from './apply-rebalance.comman
 /**
  * `kryonix rebalance --yes`: the plan is made now (PlanRebalanceQuery) and each of its moves
  * run, `concurrency` at a time; a move that fails is reported and the others go on (a run
- * after it plans again from where the servers are then).
+ * after it plans again from where the servers are then). Run by a durable job (`jobId`), its
+ * moves carry the job's id; the job's retry after a crash first finishes or rolls back (and
+ * then makes again) the moves its dead worker left, then plans again from where the servers are.
  */
 @CommandHandler(ApplyRebalanceCommand)
 export class ApplyRebalanceHandler implements ICommandHandler<ApplyRebalanceCommand, RebalanceResult> {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
+    private readonly registered: MoveRepository,
   ) {}
 
-  async execute({ concurrency, onMove }: ApplyRebalanceCommand): Promise<RebalanceResult> {
+  async execute({ concurrency, onMove, jobId }: ApplyRebalanceCommand): Promise<RebalanceResult> {
     const workers = moveConcurrency(concurrency);
-    const { moves } = await this.queries.execute(new PlanRebalanceQuery());
     const result: RebalanceResult = { moved: [], failed: [] };
+    if (jobId) {
+      const left = (await this.registered.openForJob(jobId)).map((m): PlannedMove => ({ tenant: m.tenantId, from: m.source, to: m.target, why: 'tenants' }));
+      if (left.length) await this.run(left, workers, result, jobId, onMove);
+    }
+    await this.run((await this.queries.execute(new PlanRebalanceQuery())).moves, workers, result, jobId, onMove);
+    return result;
+  }
+
+  private async run(moves: readonly PlannedMove[], workers: number, result: RebalanceResult, jobId: string | undefined, onMove: ApplyRebalanceCommand['onMove']): Promise<void> {
     const done = () => result.moved.length + result.failed.length;
+    const total = done() + moves.length;
     const started = new Map<string, number>();
     const took = (tenant: string) => Math.round(performance.now() - (started.get(tenant) ?? performance.now()));
     await moveMany(
@@ -28,15 +42,14 @@ export class ApplyRebalanceHandler implements ICommandHandler<ApplyRebalanceComm
       workers,
       async (move) => {
         started.set(move.tenant, performance.now());
-        await this.commands.execute(new MoveTenantCommand({ id: move.tenant, to: move.to }));
+        await this.commands.execute(new MoveTenantCommand({ id: move.tenant, to: move.to }, undefined, jobId));
         result.moved.push({ ...move, durationMs: took(move.tenant) });
-        onMove?.({ move, outcome: 'moved', durationMs: took(move.tenant), done: done(), total: moves.length });
+        onMove?.({ move, outcome: 'moved', durationMs: took(move.tenant), done: done(), total });
       },
       (move, error) => {
         result.failed.push({ ...move, error });
-        onMove?.({ move, outcome: 'failed', error, durationMs: took(move.tenant), done: done(), total: moves.length });
+        onMove?.({ move, outcome: 'failed', error, durationMs: took(move.tenant), done: done(), total });
       },
     );
-    return result;
   }
 }

@@ -29,6 +29,8 @@ export class DrainServerCommand extends Command<DrainResult> implements AuditedC
     /** Moves at a time (`--concurrency`, default 1). */
     readonly concurrency: unknown = 1,
     readonly onTenant?: (progress: DrainProgress) => void,
+    /** Set when a durable job runs the drain: its moves carry it, and a retry finishes or rolls back those its dead worker left. */
+    readonly jobId?: string,
   ) {
     super();
   }

@@ -1,7 +1,10 @@
-import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Inject } from '@nestjs/common';
+import { CommandBus, CommandHandler, ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { validateServerName } from '@kryonix/domain';
-import { placeTenant } from '@kryonix/provisioning';
-import { ServerDirectory, ServerRecordRepository, TenantRepository } from '@kryonix/registry';
+import { KRYONIX_CONFIG, type KryonixConfig, ServerRepository, within } from '@kryonix/platform';
+import { TenantServers, placeTenant } from '@kryonix/provisioning';
+import { MoveRepository, ServerDirectory, ServerRecordRepository, TenantRepository } from '@kryonix/registry';
+import { CollectUsageQuery } from '../collect-usage/collect-usage.query';
 import { MoveTenantCommand } from '../move-tenant/move-tenant.command';
 import { DrainResult, DrainServerCommand } from './drain-server.command';
 import { moveConcurrency, moveMany } from './move-many';
@@ -9,10 +12,13 @@ import { moveConcurrency, moveMany } from './move-many';
 /**
  * `kryonix server drain <name>`: the server is marked `draining` (placement passes it over,
  * `cordon`/`uncordon` are refused), then every tenant on it is moved, `concurrency` at a
- * time, to the server placement picks among the others (the fewest tenants first, counting
- * the moves under way). A tenant that cannot be moved is reported and the others go on; the
- * server ends `cordoned` once none is left on it, else stays `draining` and a re-run goes on
- * with those left (the moved ones are no longer there).
+ * time, to the server placement picks among the others (the fewest tenants first, then the
+ * least storage, counting the moves under way and the tenants' sizes). A tenant that cannot
+ * be moved is reported and the others go on; the server ends `cordoned` once none is left
+ * on it, else stays `draining` and a re-run goes on with those left (the moved ones are no
+ * longer there). Run by a durable job (`jobId`), its moves carry the job's id, and the job's
+ * retry after a crash first finishes or rolls back the moves its dead worker left, each to
+ * the server it was going to.
  */
 @CommandHandler(DrainServerCommand)
 export class DrainServerHandler implements ICommandHandler<DrainServerCommand, DrainResult> {
@@ -20,17 +26,45 @@ export class DrainServerHandler implements ICommandHandler<DrainServerCommand, D
     private readonly records: ServerRecordRepository,
     private readonly directory: ServerDirectory,
     private readonly tenants: TenantRepository,
+    private readonly moves: MoveRepository,
+    private readonly servers: TenantServers,
+    private readonly facts: ServerRepository,
     private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
   ) {}
 
-  async execute({ name, concurrency, onTenant }: DrainServerCommand): Promise<DrainResult> {
-    const workers = moveConcurrency(concurrency);
+  async execute({ name, concurrency, onTenant, jobId }: DrainServerCommand): Promise<DrainResult> {
+    const asked = moveConcurrency(concurrency);
     const server = await this.directory.record(validateServerName(name));
     if (server.state !== 'draining') await this.records.setState(server.name, 'draining');
-    const tenants = (await this.tenants.list({ server: server.name })).map((t) => t.id);
+    // what this job's dead worker left under way goes first, to the server it was going to
+    const left = jobId ? (await this.moves.openForJob(jobId)).filter((m) => m.source === server.name) : [];
+    const resumed = new Map(left.map((m) => [m.tenantId, m.target]));
+    const tenants = [...new Set([...resumed.keys(), ...(await this.tenants.list({ server: server.name })).map((t) => t.id)])];
     const total = tenants.length;
     const others = (await this.records.list()).filter((s) => s.name !== server.name);
     const counts = await this.records.tenantCounts();
+    // storage: each other server's now (null: it does not answer), plus the tenants sent there
+    const storage = new Map(await Promise.all(others.map(async (s) => [s.name, (await this.servers.usageOrNull(s.name, this.config.acquireTimeoutMs))?.storageBytes ?? null] as const)));
+    const sizes = new Map((await this.queries.execute(new CollectUsageQuery())).tenants.map((t) => [t.tenant, t.storageBytes]));
+    // within the servers' replication limits: moves at once on the source, and into each target
+    const caps = new Map(await Promise.all(others.map(async (s) => [s.name, (await this.capacity(s.name)).target] as const)));
+    const workers = Math.min(asked, (await this.capacity(server.name)).source);
+    const inflight = new Map<string, number>();
+    const candidates = (list: typeof others) => list.map((s) => ({ server: s, tenants: counts.get(s.name) ?? 0, storageBytes: storage.get(s.name) ?? null }));
+    /** Placement among the targets with a move to spare; while every fit one is busy, wait for one. */
+    const pick = async (): Promise<string> => {
+      for (;;) {
+        const open = others.filter((s) => (inflight.get(s.name) ?? 0) < (caps.get(s.name) ?? 1));
+        try {
+          return placeTenant(candidates(open)).server;
+        } catch {
+          placeTenant(candidates(others)); // no server at all can take it: that refusal
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+    };
     const result: DrainResult = { name: server.name, state: 'draining', moved: [], failed: [] };
     const done = () => result.moved.length + result.failed.length;
     const started = new Map<string, number>();
@@ -40,17 +74,28 @@ export class DrainServerHandler implements ICommandHandler<DrainServerCommand, D
       workers,
       async (tenant) => {
         started.set(tenant, performance.now());
-        const to = placeTenant(others.map((s) => ({ server: s, tenants: counts.get(s.name) ?? 0, storageBytes: null }))).server;
+        const to = resumed.get(tenant) ?? (await pick());
         counts.set(to, (counts.get(to) ?? 0) + 1);
+        const bytes = storage.get(to);
+        if (bytes !== null && bytes !== undefined) storage.set(to, bytes + (sizes.get(tenant) ?? 0));
         placed.set(tenant, to);
-        await this.commands.execute(new MoveTenantCommand({ id: tenant, to }));
+        inflight.set(to, (inflight.get(to) ?? 0) + 1);
+        try {
+          await this.commands.execute(new MoveTenantCommand({ id: tenant, to }, undefined, jobId));
+        } finally {
+          inflight.set(to, (inflight.get(to) ?? 1) - 1);
+        }
         const durationMs = Math.round(performance.now() - started.get(tenant)!);
         result.moved.push({ tenant, to, durationMs });
         onTenant?.({ tenant, outcome: 'moved', to, durationMs, done: done(), total });
       },
       (tenant, error) => {
         const to = placed.get(tenant);
-        if (to !== undefined) counts.set(to, (counts.get(to) ?? 1) - 1);
+        if (to !== undefined) {
+          counts.set(to, (counts.get(to) ?? 1) - 1);
+          const bytes = storage.get(to);
+          if (bytes !== null && bytes !== undefined) storage.set(to, bytes - (sizes.get(tenant) ?? 0));
+        }
         result.failed.push({ tenant, error });
         onTenant?.({ tenant, outcome: 'failed', error, durationMs: Math.round(performance.now() - (started.get(tenant) ?? performance.now())), done: done(), total });
       },
@@ -60,5 +105,25 @@ export class DrainServerHandler implements ICommandHandler<DrainServerCommand, D
       result.state = 'cordoned';
     }
     return result;
+  }
+
+  /**
+   * How many moves a server can carry at once. Into it (the target): each needs an apply
+   * worker and at least one table-sync worker of max_logical_replication_workers (with all
+   * taken by apply workers, no copy would ever start). Out of it (the source): each holds a
+   * slot and a WAL sender, and up to max_sync_workers_per_subscription more while it copies.
+   * A server that does not answer now: one.
+   */
+  private async capacity(name: string): Promise<{ source: number; target: number }> {
+    try {
+      const facts = await within(this.facts.inspect((await this.servers.get(name)).admin), this.config.acquireTimeoutMs, () => new Error('timeout'));
+      const perMove = 1 + Math.max(1, facts.maxSyncWorkersPerSubscription);
+      return {
+        target: Math.max(1, Math.floor(facts.maxLogicalReplicationWorkers / 2)),
+        source: Math.max(1, Math.floor(Math.min(facts.maxReplicationSlots - facts.replicationSlotsUsed, facts.maxWalSenders - facts.walSendersUsed) / perMove)),
+      };
+    } catch {
+      return { source: 1, target: 1 };
+    }
   }
 }

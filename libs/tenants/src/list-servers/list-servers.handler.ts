@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { Unavailable, validateServerName } from '@kryonix/domain';
-import { KRYONIX_CONFIG, type KryonixConfig, ServerRepository, within } from '@kryonix/platform';
+import { validateServerName } from '@kryonix/domain';
+import { KRYONIX_CONFIG, type KryonixConfig } from '@kryonix/platform';
+import { TenantServers } from '@kryonix/provisioning';
 import { ServerDirectory, ServerRecord, ServerRecordRepository } from '@kryonix/registry';
 import { ListServersQuery, ServerSummary } from './list-servers.query';
 
@@ -10,7 +11,7 @@ export class ListServersHandler implements IQueryHandler<ListServersQuery, Serve
   constructor(
     private readonly records: ServerRecordRepository,
     private readonly directory: ServerDirectory,
-    private readonly servers: ServerRepository,
+    private readonly servers: TenantServers,
     @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
   ) {}
 
@@ -24,11 +25,8 @@ export class ListServersHandler implements IQueryHandler<ListServersQuery, Serve
     const { adminUrlEnc: _admin, replicationUrlEnc, ...rest } = record;
     const url = new URL(this.directory.adminUrl(record));
     const base = { ...rest, address: `${url.hostname}:${url.port || 5432}`, hasReplicationUrl: replicationUrlEnc !== null, tenants };
-    try {
-      const usage = await within(this.servers.usage(this.directory.adminDb(record)), this.config.acquireTimeoutMs, () => new Unavailable(`Server "${record.name}" did not answer within ${this.config.acquireTimeoutMs} ms.`));
-      return { ...base, reachable: true, ...usage, error: null };
-    } catch (error) {
-      return { ...base, reachable: false, storageBytes: null, connections: null, error: (error as Error).message || (error as { code?: string }).code || 'unreachable' };
-    }
+    const usage = await this.servers.usageNow(record.name, this.config.acquireTimeoutMs);
+    if ('error' in usage) return { ...base, reachable: false, storageBytes: null, connections: null, error: usage.error };
+    return { ...base, reachable: true, ...usage, error: null };
   }
 }

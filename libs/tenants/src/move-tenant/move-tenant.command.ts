@@ -1,9 +1,9 @@
 import { Command } from '@nestjs/cqrs';
-import type { MoveResult } from '@kryonix/fleet';
+import type { CopyProgress, MoveResult } from '@kryonix/fleet';
 import type { StepEvent } from '@kryonix/provisioning';
 import { AUDIT_ACTIONS, AuditFacts, AuditedCommand, auditTarget } from '../audit/audit-actions';
 
-export type { MoveResult };
+export type { CopyProgress, MoveResult };
 
 /** What a move asks for: the tenant, the server to move it to, how many cut-over attempts it may make. */
 export interface MoveRequest {
@@ -20,6 +20,8 @@ export class MoveTenantCommand extends Command<MoveResult> implements AuditedCom
     readonly onPhase?: (event: StepEvent) => void,
     /** Set when a durable job runs the move: a retry of that job finishes or rolls back what its dead worker left. */
     readonly jobId?: string,
+    /** The copy's progress (tables, rows, lag), every KRYONIX_MOVE_PROGRESS_MS. */
+    readonly onProgress?: (progress: CopyProgress) => void,
   ) {
     super();
   }

@@ -28,11 +28,11 @@ export class MoveTenantHandler implements ICommandHandler<MoveTenantCommand, Mov
     @Inject(REGISTRY_DB) private readonly registry: Kysely<RegistryDatabase>,
   ) {}
 
-  async execute({ request, onPhase, jobId }: MoveTenantCommand): Promise<MoveResult> {
+  async execute({ request, onPhase, jobId, onProgress }: MoveTenantCommand): Promise<MoveResult> {
     if (jobId) {
       const left = await this.moves.findOpen(validateTenantId(request.id));
       if (left?.jobId === jobId) {
-        const recovered = await withTenantLock(this.registry, left.tenantId, () => this.mover.recover(left, moveHooks(this.events, onPhase)));
+        const recovered = await withTenantLock(this.registry, left.tenantId, () => this.mover.recover(left, moveHooks(this.events, onPhase, onProgress)));
         if (recovered.outcome === 'moved') return recovered;
       }
     }
@@ -42,7 +42,7 @@ export class MoveTenantHandler implements ICommandHandler<MoveTenantCommand, Mov
       // what was checked may have changed before the lock was ours
       const now = await new TenantRepository(this.registry).findById(tenant.id);
       if (!now || now.status !== 'active' || now.serverName !== checked.source.name) throw new TenantStateConflict(tenant.id, now?.status ?? 'gone', 'move it (it changed meanwhile; try again)');
-      return this.mover.run(await this.record(checked, jobId), moveHooks(this.events, onPhase));
+      return this.mover.run(await this.record(checked, jobId), moveHooks(this.events, onPhase, onProgress));
     });
   }
 
@@ -67,9 +67,10 @@ export class MoveTenantHandler implements ICommandHandler<MoveTenantCommand, Mov
 }
 
 /** A move's cut-over as tenant events (NOTIFY on the control database, plus Redis when set), and its phases to `onPhase`. */
-export function moveHooks(events: EventBus, onPhase?: (event: StepEvent) => void): MoveHooks {
+export function moveHooks(events: EventBus, onPhase?: (event: StepEvent) => void, onProgress?: MoveHooks['onProgress']): MoveHooks {
   return {
     onPhase,
+    onProgress,
     hold: (tenantId) => events.publish(new TenantMovingEvent(tenantId)),
     release: (tenantId, switched) => events.publish(switched ? new TenantMovedEvent(tenantId) : new TenantMoveAbandonedEvent(tenantId)),
   };

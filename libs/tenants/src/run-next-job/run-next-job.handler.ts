@@ -11,10 +11,12 @@ import { ChangeModulesCommand } from '../change-modules/change-modules.command';
 import { DeleteTenantCommand } from '../delete-tenant/delete-tenant.command';
 import { MigrateFleetCommand } from '../migrate-fleet/migrate-fleet.command';
 import { RunScheduledBackupCommand } from '../run-scheduled-backup/run-scheduled-backup.command';
-import { BackupTenantPayload, ChangeModulesPayload, CloneTenantPayload, CreateTenantPayload, JOB_KINDS, MoveTenantPayload, PurgeTenantPayload, RestoreTenantPayload, ScheduledBackupPayload, passphraseContext } from '../jobs';
+import { BackupTenantPayload, ChangeModulesPayload, CloneTenantPayload, CreateTenantPayload, DrainServerPayload, JOB_KINDS, MoveTenantPayload, PurgeTenantPayload, RebalancePayload, RestoreTenantPayload, ScheduledBackupPayload, passphraseContext } from '../jobs';
 import { BackupTenantCommand } from '../backup-tenant/backup-tenant.command';
 import { RestoreTenantCommand } from '../restore-tenant/restore-tenant.command';
 import { CloneTenantCommand } from '../clone-tenant/clone-tenant.command';
+import { DrainServerCommand } from '../drain-server/drain-server.command';
+import { ApplyRebalanceCommand } from '../apply-rebalance/apply-rebalance.command';
 import { MoveTenantCommand } from '../move-tenant/move-tenant.command';
 import { RunNextJobCommand } from './run-next-job.command';
 
@@ -116,6 +118,16 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
       case JOB_KINDS.restoreTenant:
       case JOB_KINDS.cloneTenant:
         return this.restoreTenant(job);
+      case JOB_KINDS.drainServer: {
+        // a retry (the worker died) goes on with the tenants left, the moves it left finished or rolled back first;
+        // tenants that could not be moved are in the result (state stays draining), not a failed job
+        const { name, concurrency } = job.payload as unknown as DrainServerPayload;
+        return { ...(await this.commands.execute(new DrainServerCommand(name, concurrency, undefined, job.id))) };
+      }
+      case JOB_KINDS.rebalance: {
+        const { concurrency } = job.payload as unknown as RebalancePayload;
+        return { ...(await this.commands.execute(new ApplyRebalanceCommand(concurrency, undefined, job.id))) };
+      }
       default:
         throw new InvalidInput(`Unknown job kind "${job.kind}".`);
     }

@@ -3,8 +3,8 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { TenantNotFound, tenantSchemaName, validateTenantId } from '@kryonix/domain';
 import type { KryonixConfig } from '@kryonix/platform';
 import { TenantMetricsRepository, TenantServers } from '@kryonix/provisioning';
-import { ApiKeyRepository, ModuleLedgerRepository, TenantRepository } from '@kryonix/registry';
-import { ShowTenantQuery, TenantDetails } from './show-tenant.query';
+import { ApiKeyRepository, ModuleLedgerRepository, MoveRecord, MoveRepository, TenantRepository } from '@kryonix/registry';
+import { ShowTenantQuery, TenantDetails, TenantMoveSummary } from './show-tenant.query';
 import { KRYONIX_CONFIG, tenantUrl } from '@kryonix/platform';
 
 @QueryHandler(ShowTenantQuery)
@@ -13,6 +13,7 @@ export class ShowTenantHandler implements IQueryHandler<ShowTenantQuery, TenantD
     private readonly tenants: TenantRepository,
     private readonly ledger: ModuleLedgerRepository,
     private readonly apiKeys: ApiKeyRepository,
+    private readonly moves: MoveRepository,
     private readonly metrics: TenantMetricsRepository,
     private readonly servers: TenantServers,
     @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
@@ -23,9 +24,10 @@ export class ShowTenantHandler implements IQueryHandler<ShowTenantQuery, TenantD
     if (!tenant) throw new TenantNotFound(id);
     const { rolePasswordEnc: _secret, ...rest } = tenant;
     const schemas = tenant.modules.map((m) => tenantSchemaName(tenant.id, tenant.mode, m));
-    const [migrations, apiKeys, usage] = await Promise.all([
+    const [migrations, apiKeys, moves, usage] = await Promise.all([
       this.ledger.listFor(tenant.id),
       this.apiKeys.listFor(tenant.id),
+      this.moves.listFor(tenant.id),
       this.servers.get(tenant.serverName).then((server) => this.metrics.usage(server, [{ id: tenant.id, mode: tenant.mode, databaseName: tenant.databaseName, roleName: tenant.roleName, schemas }])),
     ]);
     return {
@@ -35,6 +37,18 @@ export class ShowTenantHandler implements IQueryHandler<ShowTenantQuery, TenantD
       url: tenantUrl(this.config, tenant.subdomain),
       migrations,
       apiKeys,
+      moves: moves.map(moveSummary),
     };
   }
+}
+
+const MOVE_PHASES = ['prepare_target', 'copy', 'cut_over', 'verify', 'clean_up'] as const;
+
+/** A move row as `tenant show` lists it: each phase's duration from what the mover recorded of it. */
+function moveSummary(move: MoveRecord): TenantMoveSummary {
+  const phases = MOVE_PHASES.flatMap((phase) => {
+    const recorded = move.details[phase] as { durationMs?: unknown } | undefined;
+    return typeof recorded?.durationMs === 'number' ? [{ phase, durationMs: recorded.durationMs }] : [];
+  });
+  return { id: move.id, from: move.source, to: move.target, state: move.phase, phases, attempts: move.attempts, error: move.error, startedAt: move.createdAt, finishedAt: move.finishedAt };
 }

@@ -274,8 +274,15 @@ export class TenantMover {
       if (ready !== last) {
         last = ready;
         progressAt = performance.now();
-      } else if (errors > 0 && performance.now() - progressAt > stalledMs) {
-        throw new MoveFailed(`The copy of tenant "${move.tenantId}" to "${move.target}" makes no progress (${ready} of ${ctx.tables.length} tables copied, ${errors} error(s) on the target: see its server log); nothing was moved.`);
+      } else if (performance.now() - progressAt > stalledMs) {
+        // errors on the target (the source away, a table it cannot copy), or no table being copied at all (no worker to spare there)
+        const workers = errors > 0 ? undefined : await this.sql.subscriptionWorkers(targetDb, name);
+        if (!workers || workers.copying === 0) {
+          const why = workers
+            ? `none being copied: "${move.target}" may have no logical replication worker to spare, max_logical_replication_workers = ${workers.max} with ${workers.running} running`
+            : `${errors} error(s) on the target: see its server log`;
+          throw new MoveFailed(`The copy of tenant "${move.tenantId}" to "${move.target}" makes no progress (${ready} of ${ctx.tables.length} tables copied, ${why}); nothing was moved.`);
+        }
       }
       await sleep(100);
     }

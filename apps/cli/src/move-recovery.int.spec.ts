@@ -159,3 +159,53 @@ describe('a move whose process is killed with -9 at each phase', () => {
     }
   }, 900_000);
 });
+
+describe('kryonix migrate across servers with a tenant whose move died', () => {
+  it('skips the moving tenant (reported as moving), migrates the others on both servers, and the next run picks it up once moved', async () => {
+    await seeded('mg-moving', 'database');
+    await seeded('mg-here', 'schema');
+    const there = s.kryonix(['tenant', 'create', 'mg-there', 'mg-there', '--modules', 'crm,contador', '--server', 'pg-b']);
+    expect(there.code).toBe(0);
+    const jobSettings = { KRYONIX_JOB_POLL_MS: '50', KRYONIX_JOB_HEARTBEAT_MS: '200' };
+    const first = await s.controlPlane({ ...jobSettings, KRYONIX_JOB_STALE_MS: '3600000', KRYONIX_FAILPOINTS: 'copy=hang' });
+    let job: string;
+    try {
+      const queued = await s.api(first.url, 'POST', '/v1/tenants/mg-moving/move', { to: 'pg-b' });
+      expect(queued.status).toBe(202);
+      job = (queued.body as { id: string }).id;
+      await until(() => s.registry(`SELECT 1 FROM tenant_management.moves WHERE tenant_id = 'mg-moving' AND phase = 'copy' AND details ? 'copy'`), 'the move never copied');
+    } finally {
+      first.child.kill('SIGKILL');
+    }
+
+    // a new migration of the module all three use (a move carries no DDL)
+    writeFileSync(join(modulesDir, 'contador', '0002_extra.sql.hbs'), 'ALTER TABLE {{schema}}.contagens ADD COLUMN extra text;\n');
+    const args = ['migrate', '--json', '--tenant', 'mg-moving', '--tenant', 'mg-here', '--tenant', 'mg-there'];
+    const run = s.kryonix(args);
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout) as { migrated: string[]; skipped: unknown[]; failed: unknown[] };
+    expect(report).toMatchObject({ skipped: [{ tenant: 'mg-moving', reason: 'moving' }], failed: [] });
+    expect([...report.migrated].sort()).toEqual(['mg-here', 'mg-there']);
+    const hasExtra = (server: string, database: string, schema: string) =>
+      s.on(server, `SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'contagens' AND column_name = 'extra'`, [schema], database);
+    expect(await hasExtra('default', 'kryonix_tenants', 'mg_here_contador')).toHaveLength(1);
+    expect(await hasExtra('pg-b', 'kryonix_cliente_mg_there', 'contador')).toHaveLength(1);
+    expect(await hasExtra('default', 'kryonix_cliente_mg_moving', 'contador')).toEqual([]);
+    expect(s.kryonix(args.filter((a) => a !== '--json')).stdout).toContain('Skipped (1), picked up by the next run: mg-moving (moving).');
+
+    // the next control plane rolls the dead move back and moves the tenant again (at its ledger's versions)
+    const second = await s.controlPlane({ ...jobSettings, KRYONIX_JOB_STALE_MS: '1500' });
+    try {
+      await until(async () => ((await s.api(second.url, 'GET', `/v1/jobs/${job}`)).body as { status: string }).status === 'succeeded' ? [1] : [], 'the move job never succeeded', 300_000);
+    } finally {
+      second.child.kill('SIGTERM');
+    }
+    expect(await s.serverOf('mg-moving')).toBe('pg-b');
+    expect(await hasExtra('pg-b', 'kryonix_cliente_mg_moving', 'contador')).toEqual([]);
+    const next = s.kryonix(args);
+    expect(next.stderr).toBe('');
+    expect(JSON.parse(next.stdout)).toMatchObject({ migrated: ['mg-moving'], skipped: [], failed: [] });
+    expect(await hasExtra('pg-b', 'kryonix_cliente_mg_moving', 'contador')).toHaveLength(1);
+    expect(await s.leftoversEverywhere('kryonix_cliente_mg_moving')).toEqual({ default: NONE, 'pg-b': NONE });
+  }, 600_000);
+});

@@ -41,7 +41,9 @@ async function moveUnderWay(id: string): Promise<{ moved: ReturnType<MoveServers
   await locker.query('LOCK TABLE crm.leads IN ACCESS EXCLUSIVE MODE');
   // the copy of crm.leads has begun, and waits for the lock
   await until(() => s.on('pg-a', `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND usename LIKE 'kryonix\\_move\\_%'`), 'the copy never reached the locked table');
-  expect(await s.on('pg-b', `SELECT r.srsubstate FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid WHERE r.srrelid = 'crm.leads'::regclass AND r.srsubstate <> 'r'`, [], database)).toHaveLength(1);
+  const states = await s.on<{ table: string; state: string }>('pg-b', `SELECT r.srrelid::regclass::text AS table, r.srsubstate AS state FROM pg_subscription_rel r ORDER BY 1`, [], database);
+  const waiting = await s.on<{ q: string }>('pg-a', `SELECT backend_type || ': ' || query AS q FROM pg_stat_activity WHERE wait_event_type = 'Lock'`);
+  expect({ states, waiting, copying: states.filter((r) => r.state !== 'r').length > 0 }).toMatchObject({ copying: true });
   return { moved, locker };
 }
 

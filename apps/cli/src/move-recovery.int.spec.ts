@@ -16,10 +16,12 @@ let s: MoveServers;
 let b: ExtraPostgres;
 let modulesDir: string;
 
-/** The phases, and what the registry says once the phase's work is done (the failpoint then hangs). */
+/** The phases (and a point within the cut-over), and what the registry says once that work is done (the failpoint then hangs). */
 const PHASES = [
   { phase: 'prepare_target', recorded: `phase = 'prepare_target' AND details ? 'prepare_target'`, switched: false },
   { phase: 'copy', recorded: `phase = 'copy' AND details ? 'copy'`, switched: false },
+  // within the cut-over: the source's writes stopped (the tenant role's rights there taken), the registry not yet switched
+  { phase: 'cut_over_switch', recorded: `phase = 'cut_over' AND attempts > 0`, switched: false },
   { phase: 'cut_over', recorded: `phase = 'verify' AND details ? 'cut_over'`, switched: true },
   { phase: 'verify', recorded: `phase = 'verify' AND details ? 'verify'`, switched: true },
   { phase: 'clean_up', recorded: `phase = 'clean_up' AND details ? 'clean_up'`, switched: true },
@@ -65,6 +67,14 @@ afterAll(async () => {
 const databaseOf = (id: string, mode: 'database' | 'schema') => (mode === 'database' ? `kryonix_cliente_${id.replace(/-/g, '_')}` : 'kryonix_tenants');
 const contagens = (id: string, mode: 'database' | 'schema') => (mode === 'database' ? 'contador.contagens' : `${id.replace(/-/g, '_')}_contador.contagens`);
 
+/** Whether a case's move has done its phase's work (and hangs at its failpoint). */
+async function reached(c: { id: string; mode: 'database' | 'schema'; phase: string; recorded: string }): Promise<unknown[]> {
+  const rows = await s.registry(`SELECT 1 FROM tenant_management.moves WHERE tenant_id = $1 AND ${c.recorded}`, [c.id]);
+  if (!rows.length || c.phase !== 'cut_over_switch') return rows;
+  const role = `cliente_${c.id.replace(/-/g, '_')}_user`;
+  return s.on('default', `SELECT 1 WHERE NOT has_table_privilege($1, $2, 'INSERT')`, [role, contagens(c.id, c.mode)], databaseOf(c.id, c.mode));
+}
+
 /** A tenant with 50 counted rows on `default`. */
 async function seeded(id: string, mode: 'database' | 'schema'): Promise<void> {
   const made = s.kryonix(['tenant', 'create', id, id, '--modules', 'crm,contador', '--mode', mode, '--server', 'default']);
@@ -98,7 +108,7 @@ describe('a move whose process is killed with -9 at each phase', () => {
     // each move in its own CLI process, hanging at its phase's end; all of them dead before any is repaired
     for (const c of cases) {
       const { child, exited } = s.spawn(['tenant', 'move', c.id, '--to', 'pg-b'], { KRYONIX_FAILPOINTS: `${c.phase}=hang` });
-      await until(() => s.registry(`SELECT 1 FROM tenant_management.moves WHERE tenant_id = $1 AND ${c.recorded}`, [c.id]), `the move of ${c.id} never ended ${c.phase}`).finally(() => child.kill('SIGKILL'));
+      await until(() => reached(c), `the move of ${c.id} never ended ${c.phase}`).finally(() => child.kill('SIGKILL'));
       await exited;
     }
     // a dead move is still under way: another one is refused until it is repaired
@@ -131,7 +141,7 @@ describe('a move whose process is killed with -9 at each phase', () => {
         const queued = await s.api(plane.url, 'POST', `/v1/tenants/${c.id}/move`, { to: 'pg-b' });
         expect(queued.status).toBe(202);
         jobs.push((queued.body as { id: string }).id);
-        await until(() => s.registry(`SELECT 1 FROM tenant_management.moves WHERE tenant_id = $1 AND ${c.recorded}`, [c.id]), `the job of ${c.id} never ended ${c.phase}`);
+        await until(() => reached(c), `the job of ${c.id} never ended ${c.phase}`);
       } finally {
         plane.child.kill('SIGKILL');
         await new Promise((resolve) => (plane.child.exitCode !== null ? resolve(null) : plane.child.once('exit', resolve)));

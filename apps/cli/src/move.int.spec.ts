@@ -384,10 +384,10 @@ describe('kryonix server drain', () => {
     expect(await registry(`SELECT outcome FROM tenant_management.audit_log WHERE action = 'server.drain' AND target = 'pg-c' ORDER BY at`)).toEqual([{ outcome: 'success' }, { outcome: 'success' }]);
     expect(await leftovers('pg-c', 'kryonix_tenants')).toEqual(NONE);
     expect(kryonix(['server', 'drain', 'pg-c', '--concurrency', '0']).code).toBe(2);
-    // the same over HTTP (within the request): nothing left to move, it stays cordoned
+    // the same over HTTP (a durable job): nothing left to move, it stays cordoned
     const plane = await controlPlane({});
     try {
-      expect(await api(plane.url, 'POST', '/v1/servers/pg-c/drain', { concurrency: 2 })).toEqual({ status: 200, body: { name: 'pg-c', state: 'cordoned', moved: [], failed: [] } });
+      expect(await jobResult(plane.url, await api(plane.url, 'POST', '/v1/servers/pg-c/drain', { concurrency: 2 }))).toEqual({ name: 'pg-c', state: 'cordoned', moved: [], failed: [] });
       expect((await api(plane.url, 'POST', '/v1/servers/pg-c/drain', { concurrency: 99 })).status).toBe(400);
     } finally {
       plane.child.kill('SIGTERM');
@@ -412,7 +412,7 @@ describe('kryonix rebalance --yes', () => {
     expect(await registry(`SELECT count(*)::int AS n FROM tenant_management.audit_log WHERE action = 'fleet.rebalance' AND outcome = 'success'`)).toEqual([{ n: 2 }]);
     const plane = await controlPlane({});
     try {
-      expect(await api(plane.url, 'POST', '/v1/rebalance', {})).toEqual({ status: 200, body: { moved: [], failed: [] } });
+      expect(await jobResult(plane.url, await api(plane.url, 'POST', '/v1/rebalance', {}))).toMatchObject({ moved: [], failed: [] });
       expect((await api(plane.url, 'POST', '/v1/rebalance', { concurrency: 'x' })).status).toBe(400);
     } finally {
       plane.child.kill('SIGTERM');
@@ -424,6 +424,18 @@ const TOKEN = 'move-operator-token-0123456789';
 
 /** The control plane as its own process, so it can be killed with -9. */
 const controlPlane = (extra: Record<string, string>) => spawnControlPlane({ ...env.env, KRYONIX_MODULES_DIR: modulesDir, KRYONIX_OPERATOR_TOKEN: TOKEN, ...extra });
+
+/** A job queued by a 202 answer, followed until it ends: its result (it must have succeeded). */
+async function jobResult(url: string, queued: { status: number; body: unknown }): Promise<unknown> {
+  expect(queued.status).toBe(202);
+  let job = queued.body as { id: string; status: string; result?: unknown; error?: string };
+  for (let i = 0; i < 600 && (job.status === 'queued' || job.status === 'running'); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    job = (await api(url, 'GET', `/v1/jobs/${encodeURIComponent(job.id)}`)).body as typeof job;
+  }
+  expect({ status: job.status, error: job.error ?? undefined }).toEqual({ status: 'succeeded', error: undefined });
+  return job.result;
+}
 
 async function api(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });

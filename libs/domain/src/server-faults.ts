@@ -56,6 +56,25 @@ export function isServerAway(error: unknown): boolean {
   return Array.isArray(errors) && errors.length > 0 && errors.every(isServerAway);
 }
 
+/** Why a first connection to a server failed: its credentials refused, or the server away; and a short reason to show. */
+export interface ConnectFault {
+  credentials: boolean;
+  away: boolean;
+  /** The network code (ECONNREFUSED, …), else the first line of the server's message; never the URL. */
+  reason: string;
+}
+
+/** What a failed first connection means (the one reading for every door that opens one: settings, `server add`, a move's checks). */
+export function connectFault(error: unknown): ConnectFault {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    credentials: code === '28P01' || code === '28000',
+    away: isServerAway(error),
+    reason: typeof code === 'string' && !/^\d/.test(code) ? code : (message.split('\n')[0] ?? message),
+  };
+}
+
 /**
  * The domain error a database fault stands for, or the error itself when it is none:
  * a server away → UNAVAILABLE (503, Retry-After 1 s, exit 1); a statement cancelled by

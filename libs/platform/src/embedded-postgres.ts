@@ -33,6 +33,8 @@ export interface EmbeddedOptions {
    * (tests: `pg15`). An existing folder keeps the package that made it.
    */
   binaries?: string;
+  /** wal_level when this call starts the server (default logical: its tenants can be moved); tests start `replica` ones. */
+  walLevel?: 'logical' | 'replica';
 }
 
 /**
@@ -72,7 +74,7 @@ export async function ensureEmbeddedPostgres(home: string, port: number, options
           `Port ${state.port} on 127.0.0.1 is taken by another program (another Kryonix home's PostgreSQL?), so the embedded PostgreSQL of ${home} cannot start. Set KRYONIX_EMBEDDED_PORT to a free port, or stop the other server.`,
         );
       }
-      await start(dataDir, state, options.maxConnections ?? 300);
+      await start(dataDir, state, options.maxConnections ?? 300, options.walLevel ?? 'logical');
     }
     await waitUntilReady(url, 30_000);
     return { url, dataDir };
@@ -113,7 +115,7 @@ async function initialise(dataDir: string, state: EmbeddedState): Promise<void> 
   }
 }
 
-async function start(dataDir: string, state: EmbeddedState, maxConnections: number): Promise<void> {
+async function start(dataDir: string, state: EmbeddedState, maxConnections: number, walLevel: 'logical' | 'replica'): Promise<void> {
   const { port } = state;
   const { pg_ctl } = await binaries(state.binaries);
   const logFile = join(dataDir, 'server.log');
@@ -123,7 +125,7 @@ async function start(dataDir: string, state: EmbeddedState, maxConnections: numb
   // for reuse at each checkpoint spares creating (and zero-filling) new ones.
   // wal_level=logical: a tenant on this server can be moved to another one online
   // (logical replication); it takes effect at a start, so it is set at every start.
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=${Math.trunc(maxConnections)} -c min_wal_size=1GB -c wal_level=logical`;
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=${Math.trunc(maxConnections)} -c min_wal_size=1GB -c wal_level=${walLevel}`;
   try {
     await asPostgres(pg_ctl, ['start', '-D', dataDir, '-l', logFile, '-o', options, '-w', '-t', '60']);
   } catch (error) {

@@ -11,17 +11,20 @@ export async function spawnControlPlane(env: Record<string, string>): Promise<{ 
   const port = await freePort();
   const child = spawn(process.execPath, [projectPath('dist', 'control-plane.js')], {
     env: { ...process.env, KRYONIX_LOG_LEVEL: 'warn', ...env, KRYONIX_CONTROL_PORT: String(port) },
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // the end of its error output, to say why it did not start
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000; // a loaded machine
   for (;;) {
     try {
       if ((await fetch(`${url}/readyz`)).ok) return { child, url };
     } catch {
       // starting
     }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error('control plane did not start');
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`control plane did not start (${child.exitCode === null ? 'no answer in 90 s' : `exit ${child.exitCode}`}): ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -13,8 +13,8 @@ export interface ExtraPostgres {
   home: string;
   /** pg_ctl stop -m fast (data kept). */
   stop(): Promise<void>;
-  /** Starts it again on the same port. */
-  start(): Promise<void>;
+  /** Starts it again on the same port (`walLevel`: default logical). */
+  start(options?: { walLevel?: 'logical' | 'replica' }): Promise<void>;
   /** Stops it and removes its folder. */
   destroy(): Promise<void>;
 }
@@ -35,7 +35,7 @@ export async function startExtraPostgres(label: string, binaries?: keyof typeof 
     port,
     home,
     stop: async () => void (await stopEmbeddedPostgres(home)),
-    start: async () => void (await ensureEmbeddedPostgres(home, port)),
+    start: async (options = {}) => void (await ensureEmbeddedPostgres(home, port, { maxConnections: 100, ...options })),
     destroy: async () => {
       await stopEmbeddedPostgres(home).catch(() => undefined);
       await rm(home, { recursive: true, force: true });

@@ -10,3 +10,4 @@ export * from './certificate-authority';
 export * from './rejection';
 export * from './control-plane-process';
 export * from './tenant-rows';
+export * from './move-servers';

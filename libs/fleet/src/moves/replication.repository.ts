@@ -145,6 +145,16 @@ export class ReplicationRepository {
     return { states: Object.fromEntries(rows.map((r) => [r.state, Number(r.n)])), errors: stats };
   }
 
+  /** The workers running for the subscription on its server (copy workers have a relid), and how many logical replication workers that server has in all. */
+  async subscriptionWorkers<DB>(db: Kysely<DB>, name: string): Promise<{ copying: number; running: number; max: number }> {
+    const { rows } = await sql<{ copying: string; running: string; max: string }>`
+      SELECT count(*) FILTER (WHERE s.subname = ${name} AND w.relid IS NOT NULL)::text AS copying,
+             count(*)::text AS running,
+             current_setting('max_logical_replication_workers') AS max
+        FROM pg_catalog.pg_stat_subscription w JOIN pg_catalog.pg_subscription s ON s.oid = w.subid WHERE w.pid IS NOT NULL`.execute(db);
+    return { copying: Number(rows[0]!.copying), running: Number(rows[0]!.running), max: Number(rows[0]!.max) };
+  }
+
   /**
    * Rows of the tenant's tables on the target now (`db`: its database there): those of the
    * tables whose copy committed (pg_stat_user_tables, truncated before the copy) plus those a

@@ -310,8 +310,15 @@ export class TenantMover {
       if (ready !== last) {
         last = ready;
         progressAt = performance.now();
-      } else if (errors > 0 && performance.now() - progressAt > stalledMs) {
-        throw new MoveFailed(`The copy of tenant "${move.tenantId}" to "${move.target}" makes no progress (${ready} of ${ctx.tables.length} tables copied, ${errors} error(s) on the target: see its server log); nothing was moved.`);
+      } else if (performance.now() - progressAt > stalledMs) {
+        // errors on the target (the source away, a table it cannot copy), or no table being copied at all (no worker to spare there)
+        const workers = errors > 0 ? undefined : await this.sql.subscriptionWorkers(targetDb, name);
+        if (!workers || workers.copying === 0) {
+          const why = workers
+            ? `none being copied: "${move.target}" may have no logical replication worker to spare, max_logical_replication_workers = ${workers.max} with ${workers.running} running`
+            : `${errors} error(s) on the target: see its server log`;
+          throw new MoveFailed(`The copy of tenant "${move.tenantId}" to "${move.target}" makes no progress (${ready} of ${ctx.tables.length} tables copied, ${why}); nothing was moved.`);
+        }
       }
       await sleep(100);
     }
@@ -394,6 +401,8 @@ export class TenantMover {
         await this.sql.revokeTables(trx, move.roleName, ctx.tables);
         ctx.rows = Object.values(sourceRows).reduce((a, b) => a + b, 0);
       });
+      // test hook: the source has stopped the tenant's writes, the registry has not switched yet
+      await failpoint(this.options.failpoints, 'cut_over_switch');
       try {
         await this.registry.transaction().execute(async (trx) => {
           await new TenantRepository(trx).setServer(move.tenantId, move.target);

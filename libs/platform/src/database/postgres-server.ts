@@ -1,4 +1,4 @@
-import { ConfigurationError, Unavailable } from '@kryonix/domain';
+import { ConfigurationError, Unavailable, connectFault } from '@kryonix/domain';
 import type { KryonixConfig } from '../config';
 import { ensureEmbeddedPostgres } from '../embedded-postgres';
 
@@ -22,10 +22,10 @@ export class PostgresServer {
 
   /** What a failed first connection means for the operator, in one sentence. */
   static explain(error: unknown): Error {
-    const code = (error as { code?: string }).code;
+    const fault = connectFault(error);
+    if (fault.credentials) return new ConfigurationError('PostgreSQL refused the credentials of KRYONIX_DATABASE_URL.');
     // Away (not misconfigured, as far as we can tell): exit 1 / 503, and it may come back.
-    if (code === 'ECONNREFUSED') return new Unavailable(`Cannot reach PostgreSQL at KRYONIX_DATABASE_URL (connection refused).`);
-    if (code === '28P01') return new ConfigurationError('PostgreSQL refused the credentials of KRYONIX_DATABASE_URL.');
+    if (fault.away) return new Unavailable(`Cannot reach PostgreSQL at KRYONIX_DATABASE_URL (${fault.reason}).`);
     return error instanceof Error ? error : new Error(String(error));
   }
 }

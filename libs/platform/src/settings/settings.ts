@@ -160,16 +160,26 @@ function url(spec: Spec<string | undefined> & { protocols: readonly string[] }):
     ...spec,
     parse(raw) {
       if (unset(raw)) return undefined;
-      let parsed: URL;
-      try {
-        parsed = new URL(raw);
-      } catch {
-        throw `a URL (${spec.protocols.map((p) => `${p}//…`).join(' or ')})`;
-      }
-      if (!spec.protocols.includes(parsed.protocol)) throw `a URL starting with ${spec.protocols.map((p) => `${p}//`).join(' or ')}`;
+      const parsed = checkedUrl(raw, spec.protocols);
+      if (typeof parsed === 'string') throw parsed;
       return raw;
     },
   };
+}
+
+/** The URLs of a PostgreSQL server (KRYONIX_DATABASE_URL, `server add`'s admin and replication URLs). */
+export const POSTGRES_PROTOCOLS: readonly string[] = ['postgres:', 'postgresql:'];
+
+/** `raw` parsed as a URL of one of `protocols`, or what is allowed instead (never echoing `raw`: it may hold a password). */
+export function checkedUrl(raw: string, protocols: readonly string[]): URL | string {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    return `a URL (${protocols.map((p) => `${p}//…`).join(' or ')})`;
+  }
+  if (!protocols.includes(parsed.protocol)) return `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`;
+  return parsed;
 }
 
 
@@ -245,7 +255,7 @@ export const SETTINGS = {
   databaseUrl: url({
     env: 'KRYONIX_DATABASE_URL',
     shown: 'unset: embedded',
-    protocols: ['postgres:', 'postgresql:'],
+    protocols: POSTGRES_PROTOCOLS,
     secret: true,
     processes: CORE,
     description:
@@ -610,7 +620,7 @@ export const SETTINGS = {
   testDatabaseUrl: url({
     env: 'KRYONIX_TEST_DATABASE_URL',
     shown: 'unset',
-    protocols: ['postgres:', 'postgresql:'],
+    protocols: POSTGRES_PROTOCOLS,
     secret: true,
     perCommand: true,
     processes: ['tests'],

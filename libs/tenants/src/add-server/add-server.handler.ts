@@ -1,6 +1,6 @@
 import { CommandHandler, ICommandHandler, QueryBus } from '@nestjs/cqrs';
-import { DEFAULT_SERVER, InvalidInput, ServerExists, ServerUnfit, Unavailable, validateServerName } from '@kryonix/domain';
-import { DatabaseConnector, GatewayAccess, SecretBox, ServerRepository, serverProblems } from '@kryonix/platform';
+import { DEFAULT_SERVER, InvalidInput, ServerExists, ServerUnfit, Unavailable, connectFault, validateServerName } from '@kryonix/domain';
+import { DatabaseConnector, GatewayAccess, POSTGRES_PROTOCOLS, SecretBox, ServerRepository, checkedUrl, serverProblems } from '@kryonix/platform';
 import { ServerRecordRepository, serverSecretContext } from '@kryonix/registry';
 import { ListServersQuery, ServerSummary } from '../list-servers/list-servers.query';
 import { AddServerCommand } from './add-server.command';
@@ -60,21 +60,15 @@ export class AddServerHandler implements ICommandHandler<AddServerCommand, Serve
 
 /** A PostgreSQL URL, without saying what it holds (it has a password). */
 function postgresUrl(raw: unknown, what: string): string {
-  let url: URL | undefined;
-  try {
-    url = typeof raw === 'string' ? new URL(raw) : undefined;
-  } catch {
-    url = undefined;
-  }
-  if (!url || !['postgres:', 'postgresql:'].includes(url.protocol) || !url.hostname) {
+  const url = typeof raw === 'string' ? checkedUrl(raw, POSTGRES_PROTOCOLS) : undefined;
+  if (typeof url !== 'object' || !url.hostname) {
     throw new InvalidInput(`Invalid ${what}: give a PostgreSQL URL, postgres://<user>:<password>@<host>:<port>/<database>.`, { field: what });
   }
   return url.toString();
 }
 
 function unreachable(name: string, error: unknown): Error {
-  const code = (error as { code?: string }).code;
-  if (code === '28P01' || code === '28000') return new ServerUnfit(name, `Server "${name}" refused the credentials of its admin URL.`);
-  const reason = code && !/^\d/.test(code) ? code : ((error as Error).message ?? String(error)).split('\n')[0];
-  return new Unavailable(`Cannot reach server "${name}" at its admin URL (${reason}); nothing was recorded.`);
+  const fault = connectFault(error);
+  if (fault.credentials) return new ServerUnfit(name, `Server "${name}" refused the credentials of its admin URL.`);
+  return new Unavailable(`Cannot reach server "${name}" at its admin URL (${fault.reason}); nothing was recorded.`);
 }

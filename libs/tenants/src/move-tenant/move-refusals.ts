@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InvalidInput, MigrationChanged, ServerUnfit, TenantMoving, TenantNotFound, TenantStateConflict, Unavailable, Unprocessable, tenantDatabaseName, validateServerName, validateTenantId } from '@kryonix/domain';
+import { InvalidInput, MigrationChanged, connectFault, ServerUnfit, TenantMoving, TenantNotFound, TenantStateConflict, Unavailable, Unprocessable, tenantDatabaseName, validateServerName, validateTenantId } from '@kryonix/domain';
 import { TenantMover, refuseTakenStorage, tableName } from '@kryonix/fleet';
 import { ModuleCatalog } from '@kryonix/modules';
 import { KRYONIX_CONFIG, type KryonixConfig, ServerRepository, serverProblems, within } from '@kryonix/platform';
@@ -96,8 +96,7 @@ export class MoveRefusals {
     try {
       facts = await within(this.serverSql.inspect(side.admin), this.config.acquireTimeoutMs, () => new Error(`no answer within ${this.config.acquireTimeoutMs} ms`));
     } catch (error) {
-      const reason = (error as { code?: string }).code ?? ((error as Error).message ?? String(error)).split('\n')[0];
-      throw new Unavailable(`Cannot reach server "${server.name}" (${reason}); nothing was moved.`, { server: server.name });
+      throw new Unavailable(`Cannot reach server "${server.name}" (${connectFault(error).reason}); nothing was moved.`, { server: server.name });
     }
     const problems = serverProblems(facts, true);
     if (problems.length) throw new ServerUnfit(server.name, `Server "${server.name}" cannot take part in a move: ${problems.join('; ')}.`, { problems });

@@ -17,6 +17,7 @@ export const NEVER_LOGGED: readonly string[] = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers.cookie',
+  'res.headers["set-cookie"]',
   '*.apiKey',
   '*.password',
   '*.rolePassword',

@@ -9,3 +9,4 @@ export * from './extra-postgres';
 export * from './certificate-authority';
 export * from './rejection';
 export * from './control-plane-process';
+export * from './browser';

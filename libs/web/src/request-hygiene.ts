@@ -22,8 +22,21 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * header on every request). Create the Nest app with `bodyParser: false`, then call
  * this before it listens.
  */
-export function installRequestHygiene(fastify: FastifyInstance): void {
+export function installRequestHygiene(fastify: FastifyInstance, options: { formPaths?: readonly string[] } = {}): void {
   fastify.removeAllContentTypeParsers();
+  const formPaths = options.formPaths ?? [];
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (request, body, done) => {
+    const path = (request.raw.url ?? '').split('?')[0]!;
+    if (!formPaths.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))) {
+      done(new UnsupportedMediaType(`Only JSON bodies are accepted (Content-Type: application/json), not ${JSON.stringify(request.headers['content-type'] ?? '(none)')}.`));
+      return;
+    }
+    try {
+      done(null, parseFormBody(body as Buffer));
+    } catch (error) {
+      done(error as Error);
+    }
+  });
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     try {
       done(null, parseJsonBody(request.headers['content-type'], body as Buffer));
@@ -73,6 +86,28 @@ export function parseJsonBody(contentType: string | undefined, body: Buffer): un
   }
   checkJson(value, '', 0);
   return value;
+}
+
+/**
+ * An HTML form's body (only on `formPaths`: the console's pages): the same rules as JSON
+ * (UTF-8, no NUL, no `__proto__`/`constructor`); a name given twice becomes a list.
+ */
+export function parseFormBody(body: Buffer): Record<string, string | string[]> {
+  let text: string;
+  try {
+    text = UTF8.decode(body);
+  } catch {
+    throw new InvalidInput('The body is not valid UTF-8.');
+  }
+  const fields: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(text)) {
+    if (FORBIDDEN_KEYS.has(key)) throw new InvalidInput(`Field "${key}" is refused: the names __proto__ and constructor are not accepted in a form.`, { field: key });
+    if (key.includes('\u0000')) throw nulIn(`The field name ${JSON.stringify(key)}`, key);
+    if (value.includes('\u0000')) throw nulIn(`Field "${key}"`, key);
+    const seen = fields[key];
+    fields[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+  }
+  return fields;
 }
 
 function checkJson(value: unknown, path: string, depth: number): void {

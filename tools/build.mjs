@@ -105,6 +105,7 @@ await build({
     'bench-data-plane': resolve(root, 'tools/bench/data-plane.bench.ts'),
     'bench-migrate': resolve(root, 'tools/bench/migrate.bench.ts'),
     'bench-move': resolve(root, 'tools/bench/move.bench.ts'),
+    'bench-console': resolve(root, 'tools/bench/console.bench.ts'),
   },
 });
 // A content hash per bundle: the CLI's code cache and its agent are keyed by it, so a

@@ -52,3 +52,7 @@ export * from './close-console-session/close-console-session.command';
 export * from './browse-tenants/browse-tenants.query';
 export * from './tenant-audit/tenant-audit.query';
 export * from './tenant-gauges/tenant-gauges.query';
+export * from './list-jobs/list-jobs.query';
+export * from './list-moves/list-moves.query';
+export * from './pending-versions/pending-versions.query';
+export * from './submit-drift-check/submit-drift-check.command';

@@ -5,6 +5,7 @@ export const JOB_KINDS = {
   purgeTenant: 'purge_tenant',
   migrateFleet: 'migrate_fleet',
   moveTenant: 'move_tenant',
+  detectDrift: 'detect_drift',
 } as const;
 
 export interface CreateTenantPayload {

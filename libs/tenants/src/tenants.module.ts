@@ -13,6 +13,10 @@ import { CheckConsoleSessionHandler } from './check-console-session/check-consol
 import { CloseConsoleSessionHandler } from './close-console-session/close-console-session.handler';
 import { BrowseTenantsHandler } from './browse-tenants/browse-tenants.handler';
 import { TenantGaugesHandler } from './tenant-gauges/tenant-gauges.handler';
+import { ListJobsHandler } from './list-jobs/list-jobs.handler';
+import { ListMovesHandler } from './list-moves/list-moves.handler';
+import { PendingVersionsHandler } from './pending-versions/pending-versions.handler';
+import { SubmitDriftCheckHandler } from './submit-drift-check/submit-drift-check.handler';
 import { TenantAuditHandler } from './tenant-audit/tenant-audit.handler';
 import { CreateTenantHandler } from './create-tenant/create-tenant.handler';
 import { BackupTenantHandler } from './backup-tenant/backup-tenant.handler';
@@ -88,6 +92,10 @@ export class TenantsModule {
         CloseConsoleSessionHandler,
         BrowseTenantsHandler,
         TenantAuditHandler,
+        ListJobsHandler,
+        ListMovesHandler,
+        PendingVersionsHandler,
+        SubmitDriftCheckHandler,
         TenantGaugesHandler,
         BackupTenantHandler,
         RestoreTenantHandler,

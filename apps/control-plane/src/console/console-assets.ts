@@ -12,7 +12,7 @@ header.top { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: cen
 header.top a { color: #fff; }
 header.top nav ul { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; margin: 0; padding: 0; }
 header.top form { margin-left: auto; }
-main { max-width: 1360px; margin: 0 auto; padding: 1rem; }
+main { max-width: 1360px; margin: 0 auto; padding: 1rem; overflow-wrap: anywhere; }
 h1 { font-size: 1.5rem; margin: .5rem 0 1rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; margin: 0 0 1rem; }

@@ -1,11 +1,17 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { createTestEnv, inspectPage, launchChromium, TestBrowser, TestEnv } from '@kryonix/testing';
+import { projectPath } from '@kryonix/platform';
+import { createTestEnv, inspectPage, launchChromium, TestBrowser, TestEnv, withAdmin } from '@kryonix/testing';
 import { ControlPlaneServer, startControlPlane } from '../server';
 
 /**
  * The operator console in a real browser (Debian's Chromium driven by playwright-core):
  * sign in, create a tenant with the keyboard alone and watch its steps, its key once and
- * never again, suspend, change modules, rotate the key, sign out. Every page is checked
+ * never again, suspend, change modules, rotate the key, follow a migration rollout (one
+ * tenant's data breaks the new version: its SQL error is shown), queue a drift check,
+ * sign out. Every page is checked
  * with axe-core and at 390 px, and photographed (test-output/console-screenshots/).
  */
 const TOKEN = 'console-browser-token-0123456789';
@@ -14,11 +20,19 @@ let server: ControlPlaneServer;
 let browser: TestBrowser;
 let page: Page;
 const problems: string[] = [];
+const modulesDir = mkdtempSync(join(tmpdir(), 'kx-console-modules-'));
 
 beforeAll(async () => {
+  cpSync(projectPath('sql', 'modules'), modulesDir, { recursive: true });
   env = await createTestEnv('consolebr');
+  // two tenants at crm's current version, then a new crm version that one tenant's data breaks
+  const v1 = await env.open({ KRYONIX_MODULES_DIR: modulesDir });
+  await v1.provisioner.create({ id: 'cb-good', name: 'Good', modules: ['crm'], mode: 'database' });
+  await v1.provisioner.create({ id: 'cb-bad', name: 'Bad', modules: ['crm'], mode: 'schema' });
+  await withAdmin((c) => c.query(`INSERT INTO cb_bad_crm.leads (nome, email) VALUES ('a', 'same@x.com'), ('b', 'same@x.com')`), 'kryonix_tenants');
+  writeFileSync(join(modulesDir, 'crm', '0003_email_unique.sql.hbs'), `ALTER TABLE {{schema}}.leads ADD COLUMN canal_preferido varchar(20);\nALTER TABLE {{schema}}.leads ADD CONSTRAINT leads_email_unique UNIQUE (email);\n`);
   server = await startControlPlane({
-    env: { ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_WORKER_INTERVAL_MS: '0', KRYONIX_METRICS_INTERVAL_MS: '0', KRYONIX_JOB_POLL_MS: '100' },
+    env: { ...env.env, KRYONIX_MODULES_DIR: modulesDir, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_LOG_LEVEL: 'silent', KRYONIX_WORKER_INTERVAL_MS: '0', KRYONIX_METRICS_INTERVAL_MS: '0', KRYONIX_JOB_POLL_MS: '100' },
     port: 0,
   });
   browser = await launchChromium();
@@ -28,6 +42,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
   await env?.cleanup();
+  rmSync(modulesDir, { recursive: true, force: true });
 });
 
 const at = (path: string) => `${server.url}${path}`;
@@ -133,6 +148,33 @@ describe('operator console in Chromium', () => {
     await page.goto(at('/console/tenants?q=acme'));
     expect(await page.textContent('table')).toContain('acme-br');
     problems.push(...(await inspectPage(page, 'tenants')));
+  });
+
+  it('follows a migration rollout live on the Fleet page, failures with their SQL error, and queues a drift check', async () => {
+    await page.goto(at('/console/fleet'));
+    const pending = await page.textContent('section[aria-labelledby="pending-title"] tbody');
+    expect(pending).toMatch(/crm\s*3\s*2/);
+    problems.push(...(await inspectPage(page, 'fleet')));
+    await page.click('button:has-text("Start a rollout")');
+    await page.waitForURL(/\/console\/fleet\?job=/);
+    // the page follows the job over server-sent events until it has finished
+    await page.waitForFunction('["succeeded", "failed"].includes(document.getElementById("rollout-status").textContent)', undefined, { timeout: 90_000 });
+    expect(await page.textContent('#rollout-status')).toBe('failed');
+    expect(await page.textContent('#rollout-done')).toBe('1');
+    expect(await page.textContent('#rollout-failed')).toBe('1');
+    expect(await page.textContent('#rollout-total')).toBe('2');
+    expect(await page.textContent('#rollout-failures')).toMatch(/cb-bad: .*(unique|duplicate|leads_email_unique)/i);
+    problems.push(...(await inspectPage(page, 'fleet-rollout')));
+
+    await page.click('button:has-text("Run a drift check")');
+    await page.waitForSelector('text=Drift check queued');
+    for (let i = 0; i < 90 && !(await page.textContent('section[aria-labelledby="drift-title"]'))!.includes('Last check: succeeded'); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      await page.goto(at('/console/fleet'));
+    }
+    expect(await page.textContent('section[aria-labelledby="drift-title"]')).toMatch(/Last check: succeeded.*\d+ tenants checked/s);
+    expect(await page.textContent('section[aria-labelledby="jobs-title"]')).toContain('detect_drift');
+    expect(await page.textContent('section[aria-labelledby="servers-title"]')).toContain('default');
   });
 
   it('signs out and is refused afterwards', async () => {

@@ -24,3 +24,10 @@ export const modulesForm = z.object({ _csrf: csrf, modules: list, purge: z.liter
 export const newTenantForm = z
   .object({ _csrf: csrf, id: z.string().max(200).default(''), name: z.string().max(1000).default(''), modules: list, mode: optional(z.string().max(20)), server: optional(z.string().max(63)) })
   .strict();
+
+export const fleetQuery = z
+  .object({
+    job: optional(z.string().uuid('not a job id (a UUID)')),
+    queued: optional(z.enum(['drift', 'rollout'])),
+  })
+  .strict();

@@ -126,6 +126,31 @@ describe('operator console over HTTP', () => {
     expect(sessionId.rows.map((r) => r.id)).toContain(audit.rows[0].details.sessionId);
   });
 
+  it('queues a drift check from the Fleet page as a durable job, audited as the console; hostile forms are refused with 400', async () => {
+    const { cookie, csrf } = await consoleSession(url, TOKEN);
+    const fleet = await get('/console/fleet', cookie);
+    expect(fleet.status).toBe(200);
+    expect(await fleet.text()).toContain('No drift check has run yet.');
+    const queued = await post('/console/fleet/drift', { _csrf: csrf }, cookie);
+    expect(queued.status).toBe(303);
+    expect(queued.headers.get('location')).toBe('/console/fleet?queued=drift');
+    const jobs = await registry((c) => c.query(`SELECT kind, status FROM tenant_management.jobs WHERE kind = 'detect_drift'`));
+    expect(jobs.rows).toEqual([{ kind: 'detect_drift', status: 'queued' }]);
+    const audit = await registry((c) => c.query(`SELECT actor, door, outcome, status_code FROM tenant_management.audit_log WHERE action = 'fleet.detect_drift'`));
+    expect(audit.rows).toEqual([{ actor: 'console', door: 'console', outcome: 'success', status_code: 303 }]);
+    expect(await (await get('/console/fleet', cookie)).text()).toContain('Last check: queued');
+
+    // the form parser: the same rules as JSON bodies
+    const proto = await fetch(`${url}/console/fleet/drift`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie }, body: `_csrf=${csrf}&__proto__=x` });
+    expect(proto.status).toBe(400);
+    expect(await proto.text()).toContain('__proto__');
+    const nul = await fetch(`${url}/console/fleet/drift`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie }, body: `_csrf=${csrf}&x=%00` });
+    expect(nul.status).toBe(400);
+    const extra = await post('/console/fleet/drift', { _csrf: csrf, surprise: '1' }, cookie);
+    expect(extra.status).toBe(400);
+    expect(await extra.text()).toContain('surprise');
+  });
+
   it('ends a session at sign-out, when idle too long and at its absolute expiry', async () => {
     const a = await consoleSession(url, TOKEN);
     expect((await get('/console/tenants', a.cookie)).status).toBe(200);

@@ -1,13 +1,12 @@
-import { Body, Controller, Get, Header, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { Body, Get, Header, Param, Post, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { KryonixError, NotFound } from '@kryonix/domain';
 import { AuditedCommands, CreateTenantCommand, ListModulesQuery, ListServersQuery } from '@kryonix/tenants';
-import { Public, describe } from '@kryonix/web';
+import { describe } from '@kryonix/web';
 import { parse } from '../tenants/tenant.dto';
 import { newTenantForm } from './console.dto';
-import { ConsoleExceptionFilter } from './console-filter';
-import { CONSOLE_PATH, type ConsoleRequest, ConsoleSessionGuard } from './console-session';
+import { ConsoleController, HtmlPage } from './console-controller';
+import { CONSOLE_PATH, type ConsoleRequest } from './console-session';
 import { renderPage } from './console-views';
 import { CreateRuns } from './create-runs';
 import { type EventStreamReply, openEventStream } from './event-stream';
@@ -29,11 +28,7 @@ function fieldOf(error: unknown): string | undefined {
  * their fields; then the steps live (server-sent events) as CreateTenantCommand runs them,
  * ending on the new key, shown once.
  */
-@ApiExcludeController()
-@Public()
-@UseGuards(ConsoleSessionGuard)
-@UseFilters(ConsoleExceptionFilter)
-@Controller('console/tenants/new')
+@ConsoleController('console/tenants/new')
 export class NewTenantController {
   constructor(
     private readonly commands: AuditedCommands,
@@ -42,8 +37,7 @@ export class NewTenantController {
   ) {}
 
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
+  @HtmlPage()
   async form(@Req() request: ConsoleRequest): Promise<string> {
     return this.page(request, { values: { mode: 'database', modules: [] }, errors: {} });
   }
@@ -67,8 +61,7 @@ export class NewTenantController {
   }
 
   @Get('runs/:run')
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
+  @HtmlPage()
   run(@Req() request: ConsoleRequest, @Param('run') runId: string): string {
     const run = this.runs.find(runId, request.consoleSession!.id);
     if (!run) throw new NotFound('No such create in this session (it finished more than 10 minutes ago, or another session started it).');

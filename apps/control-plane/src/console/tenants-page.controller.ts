@@ -1,5 +1,4 @@
-import { Body, Controller, Get, Header, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { Body, Get, Header, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { InvalidInput, validateTenantId } from '@kryonix/domain';
 import {
@@ -17,11 +16,10 @@ import {
   TenantGaugesQuery,
   TenantLogQuery,
 } from '@kryonix/tenants';
-import { Public } from '@kryonix/web';
 import { parse } from '../tenants/tenant.dto';
 import { csrfOnly, deleteForm, modulesForm, tenantsFilter } from './console.dto';
-import { ConsoleExceptionFilter } from './console-filter';
-import { CONSOLE_PATH, type ConsoleRequest, ConsoleSessionGuard } from './console-session';
+import { ConsoleController, HtmlPage } from './console-controller';
+import { CONSOLE_PATH, type ConsoleRequest } from './console-session';
 import { formatSize, renderPage } from './console-views';
 import { type ConsoleReply, seeOther } from './sign-in.controller';
 
@@ -47,11 +45,7 @@ function actionOf(name: string): Action {
 }
 
 /** The Tenants page (search, filters, keyset paging) and the Tenant page with its actions. */
-@ApiExcludeController()
-@Public()
-@UseGuards(ConsoleSessionGuard)
-@UseFilters(ConsoleExceptionFilter)
-@Controller('console/tenants')
+@ConsoleController('console/tenants')
 export class TenantsPageController {
   constructor(
     private readonly commands: AuditedCommands,
@@ -59,8 +53,7 @@ export class TenantsPageController {
   ) {}
 
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
+  @HtmlPage()
   async list(@Req() request: ConsoleRequest, @Query() query: unknown, @Res({ passthrough: true }) reply: ConsoleReply): Promise<string> {
     const [modules, servers] = await Promise.all([this.queries.execute(new ListModulesQuery()), this.queries.execute(new ListServersQuery())]);
     const options = { statuses: STATUSES, modes: MODES, modules: modules.map((m) => m.name), servers: servers.map((s) => s.name) };
@@ -83,8 +76,7 @@ export class TenantsPageController {
   }
 
   @Get(':id')
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
+  @HtmlPage()
   async show(@Req() request: ConsoleRequest, @Param('id') id: string, @Query('done') done?: string): Promise<string> {
     const tenant = await this.queries.execute(new ShowTenantQuery(id));
     const [log, audit, gauges] = await Promise.all([
@@ -115,8 +107,7 @@ export class TenantsPageController {
 
   /** The confirmation page of an action: it names the tenant; the action runs only from its form. */
   @Get(':id/:action')
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
+  @HtmlPage()
   async confirm(@Req() request: ConsoleRequest, @Param('id') id: string, @Param('action') name: string): Promise<string> {
     const action = actionOf(name);
     const tenant = await this.queries.execute(new ShowTenantQuery(id));

@@ -6,7 +6,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { projectRoot } from '@kryonix/platform';
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run checks it is there): no browser is downloaded. */
-export const CHROMIUM = process.env.KRYONIX_TEST_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM = '/usr/bin/chromium';
 
 /** Where the browser tests write their screenshots (git ignores test-output/). */
 export const SCREENSHOTS = join(projectRoot(), 'test-output', 'console-screenshots');

@@ -106,6 +106,7 @@ await build({
     'bench-migrate': resolve(root, 'tools/bench/migrate.bench.ts'),
     'bench-move': resolve(root, 'tools/bench/move.bench.ts'),
     'bench-backup': resolve(root, 'tools/bench/backup.bench.ts'),
+    'bench-console': resolve(root, 'tools/bench/console.bench.ts'),
   },
 });
 // A content hash per bundle: the CLI's code cache and its agent are keyed by it, so a

@@ -69,6 +69,8 @@ describe('kryonix up (embedded PostgreSQL)', () => {
     const tokenFile = join(home, 'operator-token');
     expect(first.output()).toContain(tokenFile);
     expect(first.output()).toContain(`http://127.0.0.1:${controlPort}`);
+    expect(first.output()).toContain(`console        http://127.0.0.1:${controlPort}/console`);
+    expect((await fetch(`http://127.0.0.1:${controlPort}/console/sign-in`)).status).toBe(200);
     expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
     expect(statSync(join(home, 'master.key')).mode & 0o777).toBe(0o600);
     const token = readFileSync(tokenFile, 'utf8').trim();

@@ -13,6 +13,7 @@ import { PurgeWorker, WORKER_INTERVAL_MS } from './worker/purge.worker';
 import { JOB_WORKER_OPTIONS, JobWorker, JobWorkerOptions } from './worker/job.worker';
 import { StartupTasks } from './worker/startup-tasks';
 import { BackupScheduler } from './worker/backup-scheduler';
+import { CONSOLE_CONTROLLERS, CreateRuns } from './console';
 import { METRICS_INTERVAL_MS, TenantMetrics } from './metrics/tenant-metrics';
 
 export interface ControlPlaneOptions {
@@ -55,7 +56,7 @@ export class ControlPlaneModule {
           ],
         }),
       ],
-      controllers: [...API_CONTROLLERS, DocsController],
+      controllers: [...API_CONTROLLERS, DocsController, ...CONSOLE_CONTROLLERS],
       providers: [
         { provide: OPERATOR_TOKEN, useValue: options.operatorToken },
         { provide: WORKER_INTERVAL_MS, useValue: options.workerIntervalMs },
@@ -78,7 +79,7 @@ export class ControlPlaneModule {
               // The local agent's socket (mode 0600) is reached by its own user only: nothing to guess there.
               exempt: Boolean(options.trustActorHeader),
               registry: m.registry,
-              surfaces: ['operator', 'metrics'],
+              surfaces: ['operator', 'metrics', 'console'],
             }),
           inject: [TenantMetrics],
         },
@@ -86,6 +87,7 @@ export class ControlPlaneModule {
         JobWorker,
         BackupScheduler,
         StartupTasks,
+        CreateRuns,
       ],
     };
   }

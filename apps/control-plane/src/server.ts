@@ -10,6 +10,7 @@ import { ModuleCatalog } from '@kryonix/modules';
 import { KryonixConfig, closePlatform, loadConfig, withFileLock } from '@kryonix/platform';
 import { RouteEntry, answerFrameworkError, installRequestHygiene, recordRoutes } from '@kryonix/web';
 import { ControlPlaneModule } from './app.module';
+import { CONSOLE_PATH } from './console/console-session';
 import { controlPlaneOpenApi } from './docs/openapi.document';
 import { STREAM_ROUTES } from './backups/backups.controller';
 
@@ -65,7 +66,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       // Bodies are read by installRequestHygiene: JSON only.
       { bufferLogs: true, abortOnError: false, bodyParser: false },
     );
-    installRequestHygiene(app.getHttpAdapter().getInstance(), { streamRoutes: STREAM_ROUTES });
+    installRequestHygiene(app.getHttpAdapter().getInstance(), { streamRoutes: STREAM_ROUTES, formPaths: [CONSOLE_PATH] });
     const routes = recordRoutes(app.getHttpAdapter().getInstance());
     app.useLogger(app.get(PinoLogger));
     // the same function writes docs/openapi/control-plane.json (npm run generate)

@@ -16,7 +16,7 @@ export interface MigrateOptions {
   /** Migrate this many tenants first, one by one; stop everything if one fails. */
   canary?: number;
   continueOnError?: boolean;
-  onProgress?: (event: { tenant: string; status: 'migrated' | 'failed'; done: number; total: number }) => void;
+  onProgress?: (event: { tenant: string; status: 'migrated' | 'failed'; done: number; total: number; error?: string }) => void;
   /** Called once the plan is known, before any tenant is migrated (not on a dry run or an empty plan). */
   onPlan?: (plan: Pick<MigrateReport, 'target' | 'selected' | 'upToDate' | 'planned'>) => void;
 }
@@ -115,7 +115,7 @@ export class FleetMigrator {
         options.onProgress?.({ tenant: plan.tenant, status: 'migrated', done: ++done, total: planned.length });
       } catch (error) {
         report.failed.push({ tenant: plan.tenant, error: (error as Error).message });
-        options.onProgress?.({ tenant: plan.tenant, status: 'failed', done: ++done, total: planned.length });
+        options.onProgress?.({ tenant: plan.tenant, status: 'failed', done: ++done, total: planned.length, error: (error as Error).message });
         if (!options.continueOnError) stop = true;
       }
     };

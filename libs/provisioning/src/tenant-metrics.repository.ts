@@ -1,5 +1,5 @@
 import { Kysely, sql } from 'kysely';
-import { SHARED_TENANTS_DATABASE } from '@kryonix/domain';
+import { SHARED_TENANTS_DATABASE, tenantSchemaName } from '@kryonix/domain';
 import { DatabaseConnector } from '@kryonix/platform';
 
 export interface TenantUsage {
@@ -15,6 +15,11 @@ export interface TenantRef {
   databaseName: string;
   roleName: string;
   schemas: string[];
+}
+
+/** What usage is read by, of a tenant as the registry has it. */
+export function usageRef(t: { id: string; mode: 'database' | 'schema'; databaseName: string; roleName: string; modules: readonly string[] }): TenantRef {
+  return { id: t.id, mode: t.mode, databaseName: t.databaseName, roleName: t.roleName, schemas: t.modules.map((m) => tenantSchemaName(t.id, t.mode, m)) };
 }
 
 /** Reads per-tenant usage from PostgreSQL's catalogs: storage, open connections, longest running query. */

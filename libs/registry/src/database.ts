@@ -84,7 +84,18 @@ export interface AuditLogTable {
   door: ColumnType<AuditDoor | null, AuditDoor | null | undefined, AuditDoor | null>;
 }
 
-export type AuditDoor = 'http' | 'cli' | 'agent';
+export type AuditDoor = 'http' | 'cli' | 'agent' | 'console';
+
+/** An operator console session (0010): the cookie's secret only as its SHA-256. */
+export interface ConsoleSessionsTable {
+  id: string;
+  secret_hash: Buffer;
+  csrf_secret_enc: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  client_address: string | null;
+}
 
 export interface JobsTable {
   id: string;
@@ -142,4 +153,5 @@ export interface RegistryDatabase {
   'tenant_management.tenant_module_migrations': TenantModuleMigrationsTable;
   'tenant_management.api_keys': ApiKeysTable;
   'tenant_management.servers': ServersTable;
+  'tenant_management.console_sessions': ConsoleSessionsTable;
 }

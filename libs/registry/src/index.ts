@@ -12,3 +12,4 @@ export * from './registry.module';
 export * from './server-record.repository';
 export * from './server-directory';
 export * from './move.repository';
+export * from './console-session.repository';

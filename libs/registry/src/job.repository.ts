@@ -152,6 +152,24 @@ export class JobRepository {
     return row && toRecord(row);
   }
 
+  /** A running job's progress so far, in its result (its worker only; the final result replaces it). */
+  async progress(id: string, workerId: string, result: Record<string, unknown>): Promise<void> {
+    await this.db
+      .updateTable('tenant_management.jobs')
+      .set({ result: JSON.stringify(result) })
+      .where('id', '=', id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
+      .execute();
+  }
+
+  /** The newest jobs (of one kind, when given), newest first. */
+  async recent(limit: number, kind?: string): Promise<JobRecord[]> {
+    let query = this.db.selectFrom('tenant_management.jobs').select(COLUMNS).orderBy('created_at', 'desc').limit(limit);
+    if (kind) query = query.where('kind', '=', kind);
+    return (await query.execute()).map(toRecord);
+  }
+
   async find(id: string): Promise<JobRecord | undefined> {
     const row = await this.db.selectFrom('tenant_management.jobs').select(COLUMNS).where('id', '=', id).executeTakeFirst();
     return row && toRecord(row);

@@ -85,4 +85,25 @@ export class ModuleLedgerRepository {
     if (module) query = query.where('module', '=', module);
     await query.execute();
   }
+
+  /**
+   * Per module, how many live tenants (active or suspended) that have it are behind
+   * `latest` (their highest recorded version is lower, or none is recorded).
+   */
+  async behind(latest: Readonly<Record<string, number>>): Promise<Array<{ module: string; tenants: number }>> {
+    const modules = Object.keys(latest);
+    if (modules.length === 0) return [];
+    // Holders minus those at the latest version (a ledger row per tenant, module and version;
+    // none is above the catalog's): two counts per module over indexes, not a join of the whole
+    // ledger — the Fleet page reads this at 10,000 tenants.
+    const { rows } = await sql<{ module: string; tenants: number }>`
+      WITH wanted AS (SELECT * FROM unnest(${modules}::text[], ${modules.map((m) => latest[m])}::int[]) AS w(module, version)),
+           live AS (SELECT id, modulos_contratados FROM tenant_management.clientes WHERE status IN ('active', 'suspended'))
+      SELECT w.module,
+             ((SELECT count(*) FROM live c WHERE c.modulos_contratados ? w.module)
+              - (SELECT count(*) FROM tenant_management.tenant_module_migrations l JOIN live c ON c.id = l.cliente_id
+                 WHERE l.module = w.module AND l.version = w.version AND c.modulos_contratados ? w.module))::int AS tenants
+      FROM wanted w ORDER BY w.module`.execute(this.db);
+    return rows.filter((r) => r.tenants > 0);
+  }
 }

@@ -83,6 +83,11 @@ export class MoveRepository {
     return (await this.db.selectFrom(TABLE).selectAll().where('tenant_id', '=', tenantId).orderBy('created_at', 'desc').execute()).map(toRecord);
   }
 
+  /** Every move under way, oldest first. */
+  async open(): Promise<MoveRecord[]> {
+    return (await this.db.selectFrom(TABLE).selectAll().where('phase', 'in', [...OPEN_MOVE_PHASES]).orderBy('created_at').execute()).map(toRecord);
+  }
+
   /** Open moves of these tenants (one query, for a fleet run). */
   async openFor(tenantIds: readonly string[]): Promise<MoveRecord[]> {
     if (tenantIds.length === 0) return [];

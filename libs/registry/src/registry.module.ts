@@ -11,12 +11,13 @@ import { ProvisioningLogRepository } from './provisioning-log.repository';
 import { TenantRepository } from './tenant.repository';
 import { ServerRecordRepository } from './server-record.repository';
 import { MoveRepository } from './move.repository';
+import { ConsoleSessionRepository } from './console-session.repository';
 import { TenantEventsRepository } from './tenant-events.repository';
 import { REGISTRY_DB } from './tokens';
 import { ServerDirectory } from './server-directory';
 
 type Registry = Kysely<RegistryDatabase>;
-const REPOSITORIES = [TenantRepository, ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, AuditRepository, JobRepository, TenantEventsRepository, ServerRecordRepository, MoveRepository] as const;
+const REPOSITORIES = [TenantRepository, ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, AuditRepository, JobRepository, TenantEventsRepository, ServerRecordRepository, MoveRepository, ConsoleSessionRepository] as const;
 
 /**
  * The registry (tenant_management in the control database), migrated when the process

@@ -31,6 +31,8 @@ export interface TenantFilter {
   mode?: IsolationMode;
   /** The tenants on this server only. */
   server?: string;
+  /** Ids starting with it, or names containing it (case-insensitive). */
+  search?: string;
   /** Keyset pagination: ids after this one. */
   after?: string;
   limit?: number;
@@ -93,6 +95,10 @@ export class TenantRepository {
     if (filter.module) query = query.where(sql<boolean>`modulos_contratados ? ${filter.module}`);
     if (filter.mode) query = query.where('isolation_mode', '=', filter.mode);
     if (filter.server) query = query.where('server_name', '=', filter.server);
+    if (filter.search) {
+      const text = likeEscaped(filter.search);
+      query = query.where((eb) => eb.or([eb('id', 'like', `${text.toLowerCase()}%`), eb('nome', 'ilike', `%${text}%`)]));
+    }
     if (filter.after) query = query.where('id', '>', filter.after);
     if (filter.limit) query = query.limit(filter.limit);
     return (await query.execute()).map(toRecord);
@@ -224,4 +230,9 @@ function toRecord(row: Row): TenantRecord {
     rateLimitPerMinute: row.rate_limit_per_minute,
     serverName: row.server_name,
   };
+}
+
+/** `text` as a LIKE pattern that matches itself only (%, _ and the escape character escaped). */
+function likeEscaped(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -19,6 +19,7 @@ export const NEVER_LOGGED: readonly string[] = [
   'req.headers.cookie',
   'req.headers["x-kryonix-passphrase"]',
   '*.passphrase',
+  'res.headers["set-cookie"]',
   '*.apiKey',
   '*.password',
   '*.rolePassword',

@@ -11,6 +11,7 @@ export const JOB_KINDS = {
   cloneTenant: 'clone_tenant',
   drainServer: 'drain_server',
   rebalance: 'rebalance',
+  detectDrift: 'detect_drift',
 } as const;
 
 export interface CreateTenantPayload {

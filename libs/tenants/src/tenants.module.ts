@@ -8,6 +8,16 @@ import { ProvisioningModule, type ProvisioningOptions } from '@kryonix/provision
 import { RegistryModule } from '@kryonix/registry';
 import { RoutesModule } from '@kryonix/routes';
 import { AuditedCommands } from './audit/audited-commands';
+import { OpenConsoleSessionHandler } from './open-console-session/open-console-session.handler';
+import { CheckConsoleSessionHandler } from './check-console-session/check-console-session.handler';
+import { CloseConsoleSessionHandler } from './close-console-session/close-console-session.handler';
+import { BrowseTenantsHandler } from './browse-tenants/browse-tenants.handler';
+import { TenantGaugesHandler } from './tenant-gauges/tenant-gauges.handler';
+import { ListJobsHandler } from './list-jobs/list-jobs.handler';
+import { ListMovesHandler } from './list-moves/list-moves.handler';
+import { PendingVersionsHandler } from './pending-versions/pending-versions.handler';
+import { SubmitDriftCheckHandler } from './submit-drift-check/submit-drift-check.handler';
+import { TenantAuditHandler } from './tenant-audit/tenant-audit.handler';
 import { CreateTenantHandler } from './create-tenant/create-tenant.handler';
 import { BackupTenantHandler } from './backup-tenant/backup-tenant.handler';
 import { RestoreTenantHandler } from './restore-tenant/restore-tenant.handler';
@@ -85,6 +95,16 @@ export class TenantsModule {
         TenantEventsPublisher,
         AuditedCommands,
         CreateTenantHandler,
+        OpenConsoleSessionHandler,
+        CheckConsoleSessionHandler,
+        CloseConsoleSessionHandler,
+        BrowseTenantsHandler,
+        TenantAuditHandler,
+        ListJobsHandler,
+        ListMovesHandler,
+        PendingVersionsHandler,
+        SubmitDriftCheckHandler,
+        TenantGaugesHandler,
         BackupTenantHandler,
         RestoreTenantHandler,
         CloneTenantHandler,

@@ -11,3 +11,4 @@ export * from './rejection';
 export * from './control-plane-process';
 export * from './tenant-rows';
 export * from './move-servers';
+export * from './browser';

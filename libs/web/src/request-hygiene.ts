@@ -19,11 +19,11 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * cannot store one), two copies of Host, Authorization or X-API-Key; and for bodies,
  * JSON only (415 otherwise), valid UTF-8, no NUL, no `__proto__`/`constructor` keys, at
  * most MAX_JSON_DEPTH levels. An empty JSON body is no body (many clients send the
- * header on every request). `application/octet-stream` only where `streamRoutes` says (an upload).
+ * header on every request). `application/octet-stream` only where `streamRoutes` says (an upload); HTML form bodies only under `formPaths` (the console).
  * Create the Nest app with `bodyParser: false`, then call
  * this before it listens.
  */
-export function installRequestHygiene(fastify: FastifyInstance, options: { streamRoutes?: readonly string[] } = {}): void {
+export function installRequestHygiene(fastify: FastifyInstance, options: { streamRoutes?: readonly string[]; formPaths?: readonly string[] } = {}): void {
   fastify.removeAllContentTypeParsers();
   // A route listed in streamRoutes (`METHOD /url` as routed) takes an `application/octet-stream`
   // body as the request's stream, unread: its handler streams it and enforces its own limit.
@@ -31,6 +31,20 @@ export function installRequestHygiene(fastify: FastifyInstance, options: { strea
   fastify.addContentTypeParser('application/octet-stream', (request, payload, done) => {
     if (streamRoutes.has(`${request.method} ${request.routeOptions.url ?? ''}`)) return done(null, payload);
     done(new UnsupportedMediaType(`Only JSON bodies are accepted here (Content-Type: application/json), not ${JSON.stringify(request.headers['content-type'] ?? '(none)')}.`));
+  });
+  // HTML forms (the console's pages) under formPaths only, with the same checks as JSON bodies.
+  const formPaths = options.formPaths ?? [];
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (request, body, done) => {
+    const path = (request.raw.url ?? '').split('?')[0]!;
+    if (!formPaths.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))) {
+      done(new UnsupportedMediaType(`Only JSON bodies are accepted (Content-Type: application/json), not ${JSON.stringify(request.headers['content-type'] ?? '(none)')}.`));
+      return;
+    }
+    try {
+      done(null, parseFormBody(body as Buffer));
+    } catch (error) {
+      done(error as Error);
+    }
   });
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     try {
@@ -81,6 +95,28 @@ export function parseJsonBody(contentType: string | undefined, body: Buffer): un
   }
   checkJson(value, '', 0);
   return value;
+}
+
+/**
+ * An HTML form's body (only on `formPaths`: the console's pages): the same rules as JSON
+ * (UTF-8, no NUL, no `__proto__`/`constructor`); a name given twice becomes a list.
+ */
+export function parseFormBody(body: Buffer): Record<string, string | string[]> {
+  let text: string;
+  try {
+    text = UTF8.decode(body);
+  } catch {
+    throw new InvalidInput('The body is not valid UTF-8.');
+  }
+  const fields: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(text)) {
+    if (FORBIDDEN_KEYS.has(key)) throw new InvalidInput(`Field "${key}" is refused: the names __proto__ and constructor are not accepted in a form.`, { field: key });
+    if (key.includes('\u0000')) throw nulIn(`The field name ${JSON.stringify(key)}`, key);
+    if (value.includes('\u0000')) throw nulIn(`Field "${key}"`, key);
+    const seen = fields[key];
+    fields[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+  }
+  return fields;
 }
 
 function checkJson(value: unknown, path: string, depth: number): void {

@@ -90,6 +90,7 @@ async function runUp(config: KryonixConfig, metricsToken: string | undefined): P
     [
       `Kryonix is up (${embedded ? `embedded PostgreSQL in ${join(config.home, 'postgres')}` : 'PostgreSQL at KRYONIX_DATABASE_URL'}).`,
       `  control plane  http://${host}:${controlPort}   (API under /v1, docs /docs, health /healthz, readiness /readyz)`,
+      `  console        http://${host}:${controlPort}/console   (sign in with the operator token)`,
       `  data plane     https://<tenant>.${config.baseDomain}:${dataPort}/api/<module>/<table>   (${tls.certificates})`,
       ...(tls.ca ? [`  local CA       ${tls.ca}${tls.caMade ? ` (made now: ${tls.caMade})` : ''}   (trust it: curl --cacert ${tls.ca} https://<tenant>.${config.baseDomain}:${dataPort}/…; Node: the https \`ca\` option or NODE_EXTRA_CA_CERTS)`] : []),
       `  metrics        ${metricsUrl} (data plane), http://${host}:${controlPort}/metrics (control plane)${metricsToken ? '   (Authorization: Bearer <KRYONIX_METRICS_TOKEN>)' : ''}`,

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
 import { AuditOrigin, AuditedCommands, auditTarget, withAuditOrigin } from '@kryonix/tenants';
 import { describe } from '@kryonix/web';
+import { type ConsoleRequest, isConsolePath } from '../console/console-session';
 
 interface Request {
   method: string;
@@ -26,9 +27,11 @@ const CLAIMED_ACTOR = /^cli:[A-Za-z0-9._@-]{1,64}$/;
  * token's holder, `operator`. The CLI's local agent (a Unix socket only its user reaches)
  * is the `agent` door, and the OS user the CLI names in `X-Kryonix-Actor` is the actor,
  * `cli:<user>`, as an in-process command's would be; on TCP that claim is only kept in
- * the details.
+ * the details. Through the console's pages, the actor is `console` with the session's id.
  */
 function originOf(req: Request, agent: boolean): AuditOrigin {
+  // The console's pages: the actor is `console`, and the session (its public id) says which one.
+  if (isConsolePath(req.url)) return { actor: 'console', door: 'console', details: { requestId: req.id, sessionId: (req as ConsoleRequest).consoleSession?.id } };
   const claimed = req.headers?.['x-kryonix-actor'];
   const valid = typeof claimed === 'string' && CLAIMED_ACTOR.test(claimed) ? claimed : undefined;
   const details = { requestId: req.id, ...(valid && !agent ? { claimedActor: valid } : {}) };

@@ -56,7 +56,7 @@ export function parse<T extends z.ZodTypeAny>(schema: T, value: unknown, what: s
   const result = schema.safeParse(value ?? {});
   if (!result.success) {
     const issues = result.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; ');
-    throw new InvalidInput(`Invalid ${what}: ${issues}.`);
+    throw new InvalidInput(`Invalid ${what}: ${issues}.`, { field: String(result.error.issues[0]?.path[0] ?? '') || undefined });
   }
   return result.data;
 }

@@ -425,6 +425,20 @@ export const SETTINGS = {
     description: 'Bearer token of the HTTP API (≥ 16 chars); also the CLI\'s token with `--api`.',
   }),
   controlPort: port({ env: 'KRYONIX_CONTROL_PORT', default: 3000, processes: ['control-plane', 'up'], description: 'Where the control plane listens.' }),
+  consoleIdleTimeoutMs: duration({
+    env: 'KRYONIX_CONSOLE_IDLE_TIMEOUT',
+    default: '30m',
+    max: { ms: 7 * 86_400_000, shown: '7d' },
+    processes: ['control-plane'],
+    description: 'A console session unused for this long is over (signed in again with the operator token).',
+  }),
+  consoleSessionMaxMs: duration({
+    env: 'KRYONIX_CONSOLE_SESSION_MAX',
+    default: '12h',
+    max: { ms: 30 * 86_400_000, shown: '30d' },
+    processes: ['control-plane'],
+    description: 'A console session ends this long after its sign-in, used or not (the absolute expiry).',
+  }),
   controlHost: text({ env: 'KRYONIX_CONTROL_HOST', default: '127.0.0.1', processes: ['control-plane'], description: 'Address the control plane listens on.' }),
   controlSocket: path({
     env: 'KRYONIX_CONTROL_SOCKET',

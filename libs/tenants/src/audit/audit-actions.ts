@@ -33,6 +33,9 @@ export const AUDIT_ACTIONS = {
   removeServer: 'server.remove',
   drainServer: 'server.drain',
   rebalance: 'fleet.rebalance',
+  consoleSignIn: 'console.sign_in',
+  consoleSignOut: 'console.sign_out',
+  detectDrift: 'fleet.detect_drift',
   /** A call refused before it reached a use case (its body did not parse, say): details name the route. */
   rejected: 'request.rejected',
 } as const;

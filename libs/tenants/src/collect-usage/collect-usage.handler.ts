@@ -1,8 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { tenantSchemaName } from '@kryonix/domain';
 import type { KryonixConfig } from '@kryonix/platform';
-import { TenantMetricsRepository, TenantServers } from '@kryonix/provisioning';
+import { TenantMetricsRepository, TenantServers, usageRef } from '@kryonix/provisioning';
 import { TenantRepository } from '@kryonix/registry';
 import { KRYONIX_CONFIG } from '@kryonix/platform';
 import { CollectUsageQuery, TenantUsageReport } from './collect-usage.query';
@@ -28,7 +27,7 @@ export class CollectUsageHandler implements IQueryHandler<CollectUsageQuery, Ten
       await Promise.all(
         [...byServer].map(async ([name, tenants]) =>
           this.metrics
-            .usage(await this.servers.get(name), tenants.map((t) => ({ id: t.id, mode: t.mode, databaseName: t.databaseName, roleName: t.roleName, schemas: t.modules.map((m) => tenantSchemaName(t.id, t.mode, m)) })))
+            .usage(await this.servers.get(name), tenants.map(usageRef))
             .catch((error: unknown) => {
               if (byServer.size === 1) throw error; // one server: its fault is the report's
               return [];

@@ -1,5 +1,7 @@
 import { Inject } from '@nestjs/common';
-import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { CommandBus, CommandHandler, ICommandHandler, QueryBus } from '@nestjs/cqrs';
+import type { MigrateOptions } from '@kryonix/fleet';
+import { DetectDriftQuery } from '../detect-drift/detect-drift.query';
 import { type ErrorCode, KryonixError, describeError, isServerAway, TenantAlreadyExists, TenantNotFound, Unprocessable, InvalidInput } from '@kryonix/domain';
 import { KRYONIX_CONFIG, type KryonixConfig, SecretBox } from '@kryonix/platform';
 import { type StepEvent, type TableProgress, backupPath, fileSha256 } from '@kryonix/provisioning';
@@ -32,6 +34,7 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
     private readonly jobs: JobRepository,
     private readonly tenants: TenantRepository,
     private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
     private readonly secrets: SecretBox,
     private readonly log: ProvisioningLogRepository,
     @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
@@ -42,7 +45,7 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
     if (!job) return undefined;
     const beat = setInterval(() => void this.jobs.heartbeat(job.id, workerId).catch(() => undefined), heartbeatMs);
     try {
-      const result = await this.run(job);
+      const result = await this.run(job, workerId);
       await this.jobs.succeed(job.id, workerId, result);
     } catch (error) {
       if (isServerAway(error)) {
@@ -81,7 +84,7 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
     }
   }
 
-  private async run(job: JobRecord): Promise<Record<string, unknown>> {
+  private async run(job: JobRecord, workerId: string): Promise<Record<string, unknown>> {
     switch (job.kind) {
       case JOB_KINDS.createTenant:
         return this.createTenant(job);
@@ -101,11 +104,18 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
       }
       case JOB_KINDS.migrateFleet: {
         const options = job.payload as { tenants?: string[]; modules?: string[]; concurrency?: number; concurrencyPerServer?: number; canary?: number; continueOnError?: boolean };
-        const report = await this.commands.execute(new MigrateFleetCommand(options));
+        const report = await this.commands.execute(new MigrateFleetCommand({ ...options, ...this.rolloutProgress(job, workerId) }));
         const summary = { target: report.target, selected: report.selected, upToDate: report.upToDate, migrated: report.migrated.length, failed: report.failed, notAttempted: report.notAttempted.length, skipped: report.skipped, durationMs: report.durationMs };
         // Not every tenant at the target: the job failed (its result says which and why); no blind retry.
         if (report.failed.length || report.notAttempted.length) throw new Unprocessable(`Migration incomplete: ${JSON.stringify(summary)}`);
         return summary;
+      }
+      case JOB_KINDS.detectDrift: {
+        const report = await this.queries.execute(new DetectDriftQuery());
+        const byTenant = new Map<string, number>();
+        for (const d of report.drifted) byTenant.set(d.tenant, (byTenant.get(d.tenant) ?? 0) + d.missing.length + d.unexpected.length);
+        // A summary (the full differences are `kryonix drift`'s): the result stays small for a large fleet.
+        return { checked: report.checked, drifted: byTenant.size, tenants: [...byTenant].slice(0, 100).map(([tenant, differences]) => ({ tenant, differences })) };
       }
       case JOB_KINDS.moveTenant: {
         const { id, to, attempts } = job.payload as unknown as MoveTenantPayload;
@@ -131,6 +141,34 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
       default:
         throw new InvalidInput(`Unknown job kind "${job.kind}".`);
     }
+  }
+
+  /**
+   * A rollout's progress (done / failed / total, the failures with their error) written to
+   * its job's result as it goes, for whoever follows it (the console's Fleet page).
+   */
+  private rolloutProgress(job: JobRecord, workerId: string): Pick<MigrateOptions, 'onPlan' | 'onProgress'> {
+    const progress = { done: 0, failed: 0, total: 0, failures: [] as Array<{ tenant: string; error: string }> };
+    let writing = Promise.resolve();
+    const write = () => {
+      const snapshot = { progress: { ...progress, failures: progress.failures.slice(0, 50) } };
+      writing = writing.then(() => this.jobs.progress(job.id, workerId, snapshot)).catch(() => undefined);
+    };
+    return {
+      onPlan: (plan) => {
+        progress.total = plan.planned.length;
+        write();
+      },
+      onProgress: (event) => {
+        if (event.status === 'migrated') progress.done++;
+        else {
+          progress.failed++;
+          progress.failures.push({ tenant: event.tenant, error: event.error ?? 'failed' });
+        }
+        progress.total = event.total;
+        write();
+      },
+    };
   }
 
   private async createTenant(job: JobRecord): Promise<Record<string, unknown>> {

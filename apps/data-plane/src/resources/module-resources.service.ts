@@ -27,8 +27,8 @@ interface Target {
 /** The module REST API, generated from the module manifests: list, get, create, update, delete. */
 @Injectable()
 export class ModuleResources {
-  /** Columns per schema.table, read from the catalog once (they change only with a migration). */
-  private readonly columns = new LRUCache<string, ColumnInfo[]>({ max: 10_000, ttl: 60_000 });
+  /** Columns per schema.table, read from the catalog once a minute (they change only with a migration); room for 10,000 tenants' tables. */
+  private readonly columns = new LRUCache<string, ColumnInfo[]>({ max: 100_000, ttl: 60_000 });
 
   constructor(
     private readonly catalog: ModuleCatalog,

@@ -1,5 +1,5 @@
 import { Query, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
-import { Unavailable } from '@kryonix/domain';
+import { Unavailable, isServerAway } from '@kryonix/domain';
 
 /** The part of pg's connection the extended protocol's messages go through. */
 interface Wire {
@@ -58,7 +58,8 @@ class SwitchedQuery extends Query {
 export function switchedQuery<R extends QueryResultRow>(client: PoolClient, preamble: readonly string[], text: string, values?: unknown[]): Promise<QueryResult<R>> {
   return new Promise((resolve, reject) => {
     const query = new SwitchedQuery(preamble, text, values, (error, results) => {
-      if (error && (error as { code?: string }).code !== undefined && query.completed < preamble.length) {
+      // (a server going away is left as it is: the pool discards the connection, the fault turns into a 503 as before)
+      if (error && (error as { code?: string }).code !== undefined && !isServerAway(error) && query.completed < preamble.length) {
         const refused = new Unavailable("The tenant's database session could not be set up; try again shortly.", { retryAfterSeconds: 1 });
         Object.defineProperty(refused, 'cause', { value: error, enumerable: false }); // for the log, never the response
         return reject(refused);

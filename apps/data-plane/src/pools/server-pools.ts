@@ -67,6 +67,8 @@ export class ServerPools {
   private readonly open = new Map<Pool, number>();
   /** Acquisitions under way that may open a new server connection (not yet counted in `open`). */
   private starting = 0;
+  /** Requests whose connection had to be switched to their tenant (the others found one carrying it). */
+  private switches = 0;
 
   constructor(
     /** The server's registered name. */
@@ -109,6 +111,7 @@ export class ServerPools {
       let preamble: readonly string[] | undefined;
       if (this.carries.get(client) !== route.id) {
         this.carries.delete(client);
+        this.switches++;
         preamble = actAsStatements(route.role, Object.values(route.schemas));
       }
       return await fn(new TenantSession(client, preamble, () => this.carries.set(client, route.id)));
@@ -128,7 +131,7 @@ export class ServerPools {
   stats() {
     const tenantPools = [...this.pools.values()].map((p) => p.pool);
     const sum = (f: (p: Pool) => number) => [this.shared, ...tenantPools].reduce((n, p) => n + f(p), 0);
-    return { cap: this.maxConnections, pools: tenantPools.length + 1, total: sum((p) => p.totalCount), idle: sum((p) => p.idleCount), waiting: sum((p) => p.waitingCount) };
+    return { cap: this.maxConnections, switches: this.switches, pools: tenantPools.length + 1, total: sum((p) => p.totalCount), idle: sum((p) => p.idleCount), waiting: sum((p) => p.waitingCount) };
   }
 
   /**
@@ -165,19 +168,23 @@ export class ServerPools {
 
   /**
    * Affinity: an idle connection already carrying `tenant` is put where pg.Pool takes the
-   * next one from (the end of its idle list), so that request needs no switch. A preference
-   * only (what a connection carries is checked again at use): if pg.Pool's list is not
-   * there or another request takes that connection first, any idle one serves.
+   * next one from (the end of its idle list), so that request needs no switch; when none
+   * does, the one idle longest (whose tenant has not been back for the longest) is, rather
+   * than the one just released (most likely a tenant that is busy now). A preference only
+   * (what a connection carries is checked again at use): if pg.Pool's list is not there or
+   * another request takes that connection first, any idle one serves.
    */
   private preferCarrier(pool: Pool, tenant: string): void {
     const idle = (pool as unknown as { _idle?: Array<{ client: PoolClient }> })._idle;
     if (!Array.isArray(idle) || idle.length < 2 || this.carries.get(idle[idle.length - 1]!.client) === tenant) return;
+    let pick = 0;
     for (let i = idle.length - 2; i >= 0; i--) {
       if (this.carries.get(idle[i]!.client) === tenant) {
-        idle.push(idle.splice(i, 1)[0]!);
-        return;
+        pick = i;
+        break;
       }
     }
+    idle.push(idle.splice(pick, 1)[0]!);
   }
 
   private serverConnections(): number {

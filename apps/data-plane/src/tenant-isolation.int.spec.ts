@@ -149,4 +149,6 @@ it('prefers an idle connection that already carries the tenant: two tenants taki
   }
   // without affinity pg.Pool hands out the connection released last (the other tenant's): 20 switches
   expect(switches() - before).toBeLessThanOrEqual(2);
+  // and the metrics say how many there were
+  expect(await (await fetch(server.metrics.url)).text()).toContain(`kryonix_data_pool_switches{server="default"} ${switches()}`);
 });

@@ -466,10 +466,13 @@ async function main(): Promise<void> {
     }
     console.log(`\n${wrongTotal === 0 ? 'No' : `${wrongTotal}`} response${wrongTotal === 1 ? '' : 's'} served with another tenant's rows. Total time ${((Date.now() - started) / 1000).toFixed(0)} s.`);
     if (wrongTotal > 0) process.exitCode = 1;
+  } catch (error) {
+    console.error(error); // before the clean-up, which may fail too
+    process.exitCode = 1;
   } finally {
     for (const p of processes) await p.stop();
     rmSync(dir, { recursive: true, force: true });
-    await stopEmbeddedPostgres(home);
+    await stopEmbeddedPostgres(home).catch((error: unknown) => console.error(`PostgreSQL under ${home} did not stop: ${String(error)}`));
     if (!HOME) rmSync(home, { recursive: true, force: true });
   }
 }

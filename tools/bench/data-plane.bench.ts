@@ -438,7 +438,8 @@ async function main(): Promise<void> {
       }
     }
     if (SCENARIOS.has('database')) {
-      const dp = await startDataPlaneProcess(env, DB_CAP, undefined, `database-${DB_TENANTS}`);
+      // each tenant's one connection kept open across the rounds (the bare runs between them leave it idle)
+      const dp = await startDataPlaneProcess({ ...env, KRYONIX_POOL_IDLE_MS: '600000' }, DB_CAP, undefined, `database-${DB_TENANTS}`);
       processes.push(dp);
       await touchEveryTenant(dp.url, dbTenants, false); // opens the one connection of each tenant's pool
       await rounds(`database mode, ${DB_TENANTS} tenants, cap ${DB_CAP}`, 'database', dp, bareHttp, dbTenants, undefined, false);

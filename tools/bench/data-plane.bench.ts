@@ -264,7 +264,7 @@ async function startDataPlaneProcess(env: Record<string, string>, cap: number, t
     stdio: 'ignore',
   });
   const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
-  await waitHealthy(`${url}/healthz`);
+  await waitHealthy(`${url}/healthz`).catch((error: unknown) => stopper(child)().then(() => Promise.reject(error)));
   return { url, child, stop: stopper(child) };
 }
 
@@ -272,7 +272,7 @@ async function startBare(databaseUrl: string, schema: string, tls: Tls | undefin
   const port = await freePort();
   const child = spawn(process.execPath, [projectPath('tools', 'bench', 'bare-server.mjs'), String(port), databaseUrl, schema, ...(tls ? [tls.cert, tls.key] : [])], { stdio: 'ignore' });
   const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
-  await waitHealthy(`${url}/api/crm/leads`);
+  await waitHealthy(`${url}/api/crm/leads`).catch((error: unknown) => stopper(child)().then(() => Promise.reject(error)));
   return { url, child, stop: stopper(child) };
 }
 

@@ -100,7 +100,7 @@ describe('kryonix CLI', () => {
 
   it('the servers refuse a bad setting at start with one line and exit code 2', () => {
     for (const [file, name, value, message] of [
-      ['data-plane.js', 'KRYONIX_MAX_CONNECTIONS', 'abc', 'kryonix data plane: KRYONIX_MAX_CONNECTIONS must be a whole number from 2 to 100000; got "abc".'],
+      ['data-plane.js', 'KRYONIX_MAX_CONNECTIONS', 'abc', 'kryonix data plane: KRYONIX_MAX_CONNECTIONS must be a whole number from 2 to 100000, or unset to follow each server\'s max_connections; got "abc".'],
       ['control-plane.js', 'KRYONIX_JOB_POLL_MS', '-5', 'kryonix control plane: KRYONIX_JOB_POLL_MS must be a number of milliseconds from 0 to 604800000; got "-5".'],
     ]) {
       const r = spawnSync(process.execPath, [projectPath('dist', file!)], { env: { ...process.env, ...env.env, KRYONIX_OPERATOR_TOKEN: 'a-token-of-enough-length', [name!]: value }, encoding: 'utf8', timeout: 30_000 });

@@ -43,6 +43,7 @@ export async function startDataPlane(options: StartDataPlaneOptions = {}): Promi
       DataPlaneModule.forRoot(config, {
         connections: {
           maxConnections: config.maxConnections,
+          cap: { reservedForOthers: config.reservedConnections, dataPlanes: config.dataPlanes },
           perTenantPool: config.tenantPoolSize,
           idleMs: config.poolIdleMs,
           acquireTimeoutMs: config.acquireTimeoutMs,

@@ -33,6 +33,10 @@ export class DataPlaneMetrics {
         this.set({ server: s.server, state: 'waiting_requests' }, s.waiting);
       }
     } });
+    new Gauge({ name: 'kryonix_data_pool_switches', help: "Requests whose connection had to be switched to their tenant (the others found an idle one carrying it), by PostgreSQL server, since start.", labelNames: ['server'], registers: [this.registry], collect() {
+      this.reset();
+      for (const s of connections.byServer()) this.set({ server: s.server }, s.switches);
+    } });
     new Gauge({ name: 'kryonix_data_server_up', help: 'Whether each PostgreSQL server this process serves tenants on was reachable when last used (1) or not (0).', labelNames: ['server'], registers: [this.registry], collect() {
       this.reset();
       for (const s of connections.byServer()) this.set({ server: s.server }, s.up ? 1 : 0);

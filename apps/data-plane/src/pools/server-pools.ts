@@ -2,7 +2,8 @@ import { Pool, PoolClient, types } from 'pg';
 import { SHARED_TENANTS_DATABASE, Unavailable, isServerAway } from '@kryonix/domain';
 import { type OutageLog, type SessionTimeouts, sessionTimeoutSettings, watchPool, within } from '@kryonix/platform';
 import type { TenantRoute } from '@kryonix/routes';
-import { actAs } from './session.repository';
+import { actAsStatements } from './session.repository';
+import { type TenantQueryable, TenantSession } from './tenant-session';
 
 /** Dates and times go back to the app exactly as stored ("2026-11-22", "14:30:00"), not shifted through a JS Date. */
 const RAW_DATES = {
@@ -11,8 +12,10 @@ const RAW_DATES = {
 };
 
 export interface ConnectionOptions {
-  /** KRYONIX_MAX_CONNECTIONS: connections this process may hold on one server, all its pools together. */
-  maxConnections: number;
+  /** KRYONIX_MAX_CONNECTIONS: connections this process may hold on one server, all its pools together (unset: from the server, see `cap`). */
+  maxConnections?: number;
+  /** Without maxConnections, each server's cap follows its max_connections: these are left to others and it is shared among the data planes. */
+  cap: { reservedForOthers: number; dataPlanes: number };
   /** Connections of one database-mode tenant's pool. */
   perTenantPool: number;
   /** Idle connections (and idle tenant pools) are closed after this. */
@@ -50,8 +53,9 @@ interface TenantPool {
  *    budget is used up, the least recently used idle pool is closed; when none is
  *    idle, the request waits (bounded) for one.
  * The pools' `max` always sum to at most maxConnections.
- * Each connection is the gateway role; before a tenant uses it, it is switched
- * (SET ROLE + search_path, one round trip) unless it already carries that tenant.
+ * Each connection is the gateway role; a tenant's request prefers an idle connection that
+ * already carries it (affinity), else its first statement goes out behind the switch (SET
+ * ROLE + search_path) in one round trip.
  */
 export class ServerPools {
   private readonly shared: Pool;
@@ -63,6 +67,8 @@ export class ServerPools {
   private readonly open = new Map<Pool, number>();
   /** Acquisitions under way that may open a new server connection (not yet counted in `open`). */
   private starting = 0;
+  /** Requests whose connection had to be switched to their tenant (the others found one carrying it). */
+  private switches = 0;
 
   constructor(
     /** The server's registered name. */
@@ -71,9 +77,11 @@ export class ServerPools {
     private readonly options: ConnectionOptions,
     /** One warning when this server goes away, one line when it is back. */
     readonly outage: OutageLog,
+    /** Connections this process may hold on this server, all its pools together. */
+    readonly maxConnections: number,
   ) {
     // The shared pool gets a quarter of the budget (at least 2); tenant pools share the rest.
-    this.sharedMax = Math.max(2, Math.floor(options.maxConnections / 4));
+    this.sharedMax = Math.max(2, Math.floor(maxConnections / 4));
     this.shared = this.makePool(SHARED_TENANTS_DATABASE, this.sharedMax);
   }
 
@@ -81,29 +89,35 @@ export class ServerPools {
     await Promise.all([this.shared.end(), ...[...this.pools.values()].map((p) => p.pool.end())]);
   }
 
-  /** Runs `fn` on a connection acting as the tenant (its role, its schemas first on the search path). */
-  async withTenant<R>(route: TenantRoute, fn: (client: PoolClient) => Promise<R>): Promise<R> {
+  /**
+   * Runs `fn` on a connection acting as the tenant (its role, its schemas first on the
+   * search path). A connection that does not carry the tenant is switched in the round trip
+   * of `fn`'s first statement (TenantSession); until that has worked, it is known to carry
+   * nobody, so any later use switches it again.
+   */
+  async withTenant<R>(route: TenantRoute, fn: (session: TenantQueryable) => Promise<R>): Promise<R> {
     let client: PoolClient;
-    if (route.mode === 'schema') client = await this.acquire(this.shared, this.sharedMax);
+    if (route.mode === 'schema') client = await this.acquire(this.shared, this.sharedMax, route.id);
     else {
       const entry = await this.tenantPool(route.database);
       try {
-        client = await this.acquire(entry.pool, this.options.perTenantPool);
+        client = await this.acquire(entry.pool, this.options.perTenantPool, route.id);
       } finally {
         entry.pending--;
       }
     }
     let broken = false;
     try {
+      let preamble: readonly string[] | undefined;
       if (this.carries.get(client) !== route.id) {
         this.carries.delete(client);
-        await actAs(client, route.role, Object.values(route.schemas));
-        this.carries.set(client, route.id);
+        this.switches++;
+        preamble = actAsStatements(route.role, Object.values(route.schemas));
       }
-      return await fn(client);
+      return await fn(new TenantSession(client, preamble, () => this.carries.set(client, route.id)));
     } catch (error) {
       // A connection whose state we are not sure of (or whose server went away) is not reused.
-      broken = !(error as { code?: string }).code || isServerAway(error) || this.carries.get(client) !== route.id;
+      broken = !(error as { code?: string }).code || isServerAway(error);
       throw error;
     } finally {
       if (broken) {
@@ -117,7 +131,7 @@ export class ServerPools {
   stats() {
     const tenantPools = [...this.pools.values()].map((p) => p.pool);
     const sum = (f: (p: Pool) => number) => [this.shared, ...tenantPools].reduce((n, p) => n + f(p), 0);
-    return { pools: tenantPools.length + 1, total: sum((p) => p.totalCount), idle: sum((p) => p.idleCount), waiting: sum((p) => p.waitingCount) };
+    return { cap: this.maxConnections, switches: this.switches, pools: tenantPools.length + 1, total: sum((p) => p.totalCount), idle: sum((p) => p.idleCount), waiting: sum((p) => p.waitingCount) };
   }
 
   /**
@@ -126,9 +140,9 @@ export class ServerPools {
    * already forgotten but the server still has, and other openings under way) leave
    * room under the budget: the pools' maxima alone do not see a closing connection.
    */
-  private async acquire(pool: Pool, max: number): Promise<PoolClient> {
+  private async acquire(pool: Pool, max: number, tenant: string): Promise<PoolClient> {
     const deadline = Date.now() + this.options.acquireTimeoutMs;
-    while (pool.idleCount === 0 && pool.totalCount < max && this.serverConnections() >= this.options.maxConnections) {
+    while (pool.idleCount === 0 && pool.totalCount < max && this.serverConnections() >= this.maxConnections) {
       if (Date.now() > deadline) throw busy();
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
@@ -137,6 +151,7 @@ export class ServerPools {
     }
     const opens = pool.idleCount === 0 && pool.totalCount < max;
     if (opens) this.starting++;
+    else this.preferCarrier(pool, tenant);
     try {
       return await pool.connect();
     } catch (error) {
@@ -149,6 +164,27 @@ export class ServerPools {
     } finally {
       if (opens) this.starting--;
     }
+  }
+
+  /**
+   * Affinity: an idle connection already carrying `tenant` is put where pg.Pool takes the
+   * next one from (the end of its idle list), so that request needs no switch; when none
+   * does, the one idle longest (whose tenant has not been back for the longest) is, rather
+   * than the one just released (most likely a tenant that is busy now). A preference only
+   * (what a connection carries is checked again at use): if pg.Pool's list is not there or
+   * another request takes that connection first, any idle one serves.
+   */
+  private preferCarrier(pool: Pool, tenant: string): void {
+    const idle = (pool as unknown as { _idle?: Array<{ client: PoolClient }> })._idle;
+    if (!Array.isArray(idle) || idle.length < 2 || this.carries.get(idle[idle.length - 1]!.client) === tenant) return;
+    let pick = 0;
+    for (let i = idle.length - 2; i >= 0; i--) {
+      if (this.carries.get(idle[i]!.client) === tenant) {
+        pick = i;
+        break;
+      }
+    }
+    idle.push(idle.splice(pick, 1)[0]!);
   }
 
   private serverConnections(): number {
@@ -185,7 +221,7 @@ export class ServerPools {
   }
 
   private maxTenantPools(): number {
-    return Math.max(1, Math.floor((this.options.maxConnections - this.sharedMax) / this.options.perTenantPool));
+    return Math.max(1, Math.floor((this.maxConnections - this.sharedMax) / this.options.perTenantPool));
   }
 
   /** Closes the least recently used pool that nobody is using. */

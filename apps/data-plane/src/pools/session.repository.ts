@@ -1,11 +1,11 @@
-import type { PoolClient } from 'pg';
 import { quoteIdent } from '@kryonix/domain';
 
 /**
- * Makes a gateway connection act as one tenant: its role and its schemas, at session
- * level, in one simple-query message (one round trip). Names are quoted identifiers.
+ * The statements that make a gateway connection act as one tenant: its role and its
+ * schemas, at session level. Names are quoted identifiers. They are sent in the same round
+ * trip as the tenant's first statement on that connection (`switchedQuery`), never on their own.
  */
-export async function actAs(client: PoolClient, role: string, schemas: readonly string[]): Promise<void> {
+export function actAsStatements(role: string, schemas: readonly string[]): readonly string[] {
   const path = schemas.map(quoteIdent).join(', ');
-  await client.query(`SET ROLE ${quoteIdent(role)}; SET search_path TO ${path || "''"}`);
+  return [`SET ROLE ${quoteIdent(role)}`, `SET search_path TO ${path || "''"}`];
 }

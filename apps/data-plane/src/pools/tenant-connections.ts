@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import type { PoolClient } from 'pg';
+import { DEFAULT_SERVER, Unavailable } from '@kryonix/domain';
 import { OutageLog } from '@kryonix/platform';
 import type { TenantRoute } from '@kryonix/routes';
 import { type ServerGateway, ServerGateways } from './server-gateways';
 import { CONNECTION_OPTIONS, type ConnectionOptions, ServerPools } from './server-pools';
+import { capFromLimits, readServerLimits } from './server-limits.repository';
+import type { TenantQueryable } from './tenant-session';
 
 export { CONNECTION_OPTIONS, type ConnectionOptions } from './server-pools';
 
@@ -18,7 +20,7 @@ interface Served {
 
 /**
  * Tenant connections on every registered server: each server has its own pools and its own
- * budget (KRYONIX_MAX_CONNECTIONS per server, see ServerPools), so a server that is down or
+ * budget (KRYONIX_MAX_CONNECTIONS per server, or what its max_connections allows; see ServerPools), so a server that is down or
  * busy costs only its own tenants. A server is opened when the first of its tenants is
  * served (ServerGateways: its URL, the gateway's password there); until that works, its
  * tenants get 503 and the next request tries again. The route carries the server's name:
@@ -36,7 +38,8 @@ export class TenantConnections implements OnModuleDestroy {
     @Inject(CONNECTION_OPTIONS) private readonly options: ConnectionOptions,
     private readonly gateways: ServerGateways,
   ) {
-    this.add(gateways.defaultGateway(), Infinity);
+    // with a fixed cap, the default server's pools exist from the start; else they are made once its max_connections is read
+    if (options.maxConnections !== undefined) this.add(gateways.defaultGateway(), Infinity, options.maxConnections);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -45,7 +48,7 @@ export class TenantConnections implements OnModuleDestroy {
   }
 
   /** Runs `fn` on a connection of the tenant's server acting as the tenant (its role, its schemas first on the search path). */
-  withTenant<R>(route: TenantRoute, fn: (client: PoolClient) => Promise<R>): Promise<R> {
+  withTenant<R>(route: TenantRoute, fn: (session: TenantQueryable) => Promise<R>): Promise<R> {
     const served = this.servers.get(route.server);
     if (served === undefined) return this.open(route.server).then((s) => s.pools.withTenant(route, fn));
     if (served.checkAfter < Date.now()) this.recheck(served);
@@ -69,15 +72,37 @@ export class TenantConnections implements OnModuleDestroy {
     if (!pending) {
       pending = this.gateways
         .open(name, this.outageOf(name))
-        .then((gateway) => this.servers.get(name) ?? this.add(gateway, Date.now() + RECHECK_MS))
+        .then(async (gateway) => {
+          const cap = await this.capOf(gateway);
+          return this.servers.get(name) ?? this.add(gateway, name === DEFAULT_SERVER ? Infinity : Date.now() + RECHECK_MS, cap);
+        })
         .finally(() => this.opening.delete(name));
       this.opening.set(name, pending);
     }
     return pending;
   }
 
-  private add(gateway: ServerGateway, checkAfter: number): Served {
-    const served: Served = { gateway, checkAfter, pools: new ServerPools(gateway.name, gateway.urlFor, this.options, this.outageOf(gateway.name)) };
+  /**
+   * KRYONIX_MAX_CONNECTIONS when set; else what the server's max_connections leaves after its
+   * reserved slots and KRYONIX_RESERVED_CONNECTIONS, shared among KRYONIX_DATA_PLANES. A server
+   * that cannot say is a 503 for this request (the next one asks again).
+   */
+  private async capOf(gateway: ServerGateway): Promise<number> {
+    if (this.options.maxConnections !== undefined) return this.options.maxConnections;
+    const outage = this.outageOf(gateway.name);
+    try {
+      const limits = await readServerLimits(gateway.urlFor, this.options.acquireTimeoutMs);
+      const cap = capFromLimits(limits, this.options.cap.reservedForOthers, this.options.cap.dataPlanes);
+      this.logger.log(`PostgreSQL server "${gateway.name}": max_connections ${limits.maxConnections}, ${limits.reservedSlots} reserved there: up to ${cap} connections from this data plane.`);
+      return cap;
+    } catch (error) {
+      outage.failed(error);
+      throw new Unavailable('The tenant\'s database server cannot be used right now; try again shortly.', { retryAfterSeconds: 1 });
+    }
+  }
+
+  private add(gateway: ServerGateway, checkAfter: number, cap: number): Served {
+    const served: Served = { gateway, checkAfter, pools: new ServerPools(gateway.name, gateway.urlFor, this.options, this.outageOf(gateway.name), cap) };
     this.servers.set(gateway.name, served);
     return served;
   }

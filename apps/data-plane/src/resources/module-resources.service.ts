@@ -27,15 +27,21 @@ interface Target {
 /** The module REST API, generated from the module manifests: list, get, create, update, delete. */
 @Injectable()
 export class ModuleResources {
-  /** Columns per schema.table, read from the catalog once (they change only with a migration). */
-  private readonly columns = new LRUCache<string, ColumnInfo[]>({ max: 10_000, ttl: 60_000 });
+  /**
+   * Columns of each tenant's tables (by server, database, schema.table), read from the catalog
+   * once: they change only with a migration or a change of modules, whose events drop the
+   * tenant's route and, with it, these (RouteCache.onInvalidate); the TTL is a safety net.
+   */
+  private readonly columns = new LRUCache<string, Map<string, ColumnInfo[]>>({ max: 100_000, ttl: 600_000 });
 
   constructor(
     private readonly catalog: ModuleCatalog,
     private readonly connections: TenantConnections,
     private readonly moves: MoveHold,
     private readonly routes: RouteCache,
-  ) {}
+  ) {
+    routes.onInvalidate((id) => (id === undefined ? this.columns.clear() : this.columns.delete(id)));
+  }
 
   async list(route: TenantRoute, module: string, table: string, query: Record<string, string | string[] | undefined>) {
     const target = this.target(route, module, table);
@@ -125,10 +131,12 @@ export class ModuleResources {
     return this.connections.withTenant(route, async (client) => {
       const repo = new TableRepository(client, target.schema, target.table, target.manifest.primaryKey);
       const key = `${route.server}/${route.database}/${target.schema}.${target.table}`;
-      let cols = this.columns.get(key);
+      let tables = this.columns.get(route.id);
+      let cols = tables?.get(key);
       if (!cols) {
         cols = await repo.columns();
-        this.columns.set(key, cols);
+        if (!tables) this.columns.set(route.id, (tables = new Map()));
+        tables.set(key, cols);
       }
       try {
         return await fn(repo, cols);

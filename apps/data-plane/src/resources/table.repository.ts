@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import type { TenantQueryable } from '../pools/tenant-session';
 import { quoteIdent } from '@kryonix/domain';
 import type { ListQuery } from './list-query';
 import type { ColumnInfo } from './table-columns';
@@ -8,12 +8,14 @@ const COMPARISON = { eq: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 /**
  * The only SQL of the module REST API. Table and column names come from the
  * module manifest and the catalog (never from the request) and are quoted;
- * every value is a parameter. Runs on a connection already acting as the tenant,
- * so `table` resolves in the tenant's own schema.
+ * every value is a parameter. Every statement names its schema (`qualified`), never
+ * resting on the search path: it runs on a connection acting as the tenant, whose switch
+ * goes out in the same round trip as the first statement (TenantSession), and a statement
+ * that named no schema would find whatever the path says.
  */
 export class TableRepository {
   constructor(
-    private readonly client: PoolClient,
+    private readonly client: TenantQueryable,
     private readonly schema: string,
     private readonly table: string,
     private readonly primaryKey: string,

@@ -76,6 +76,8 @@ export class RouteCache implements OnModuleInit, OnModuleDestroy {
   private readonly cache: LRUCache<string, Entry>;
   private readonly unknown: LRUCache<string, true>;
   private readonly loading = new Map<string, Promise<TenantRoute | undefined>>();
+  /** What else is dropped with a route (ModuleResources' columns). */
+  private readonly listeners: Array<(id: string | undefined) => void> = [];
   /** Bumped by every invalidation: a registry read that started before it must not be cached. */
   private epoch = 0;
   /** Bumped when everything must be read again (events missed, the registry back): older entries are last known routes only. */
@@ -253,8 +255,14 @@ export class RouteCache implements OnModuleInit, OnModuleDestroy {
     await this.shared.set(routeKey(id), JSON.stringify(entry), 'PX', this.options.ttlMs).catch(() => undefined);
   }
 
+  /** `listener` is told whenever what is known of a tenant (its id) or of every tenant (undefined) must be read again. */
+  onInvalidate(listener: (id: string | undefined) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** A tenant changed: what we know of it is dropped, last known route included. */
   invalidate(id: string): void {
+    for (const listener of this.listeners) listener(id);
     this.epoch++;
     this.cache.delete(id);
     this.unknown.delete(id);
@@ -266,6 +274,7 @@ export class RouteCache implements OnModuleInit, OnModuleDestroy {
    * is unknown. Routes are kept only as last known ones, for when the registry cannot be read.
    */
   clear(): void {
+    for (const listener of this.listeners) listener(undefined);
     this.epoch++;
     this.generation++;
     this.unknown.clear();

@@ -22,7 +22,9 @@ describe('the one schema of settings', () => {
     const s = loadSettings({}, 'data-plane', '/srv/app');
     expect(s.home).toBe('/srv/app/.kryonix');
     expect(s.outputDir).toBe('/srv/app/.kryonix/generated');
-    expect(s.maxConnections).toBe(100);
+    expect(s.maxConnections).toBeUndefined(); // follows each server's max_connections
+    expect(s.reservedConnections).toBe(20);
+    expect(s.dataPlanes).toBe(1);
     expect(s.deleteGraceMs).toBe(7 * 24 * 3600 * 1000);
     expect(s.storageQuotaBytes).toBe(5 * 1024 ** 3);
     expect(s.databaseUrl).toBeUndefined();
@@ -48,7 +50,7 @@ describe('the one schema of settings', () => {
   });
 
   it.each([
-    ['KRYONIX_MAX_CONNECTIONS', 'abc', 'data-plane', 'KRYONIX_MAX_CONNECTIONS must be a whole number from 2 to 100000; got "abc".'],
+    ['KRYONIX_MAX_CONNECTIONS', 'abc', 'data-plane', 'KRYONIX_MAX_CONNECTIONS must be a whole number from 2 to 100000, or unset to follow each server\'s max_connections; got "abc".'],
     ['KRYONIX_DATA_PORT', '70000', 'data-plane', 'KRYONIX_DATA_PORT must be a port number (1-65535); got "70000".'],
     ['KRYONIX_DATA_METRICS_PORT', '65536', 'up', 'KRYONIX_DATA_METRICS_PORT must be a port number (1-65535), or 0 for any free port; got "65536".'],
     ['KRYONIX_TRUSTED_PROXIES', '10.0.0.0/33', 'control-plane', 'KRYONIX_TRUSTED_PROXIES must be a comma-separated list of IP addresses or CIDR ranges such as "10.0.0.0/8,192.168.1.5"; got "10.0.0.0/33".'],

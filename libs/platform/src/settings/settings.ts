@@ -537,14 +537,36 @@ export const SETTINGS = {
     description:
       "`auto`: `kryonix up` without `KRYONIX_TLS_CERT/KEY` makes a local certificate authority once (`$KRYONIX_HOME/tls/ca.crt`, key `ca.key` 0600), and wherever that CA exists the CLI and the control plane issue each tenant's leaf when it is created (and at start for existing ones); a deployment with its own certificates has no CA there and issues nothing. `off`: no leaf is issued (`up` then needs `KRYONIX_TLS_CERT/KEY`).",
   }),
-  maxConnections: integer({
+  maxConnections: {
     env: 'KRYONIX_MAX_CONNECTIONS',
-    default: 100,
-    min: 2,
+    type: 'integer',
+    shown: 'unset (follows each server\'s `max_connections`)',
+    processes: ['data-plane'],
+    description:
+      "Data plane: connections one process holds on each PostgreSQL server (a budget per registered server, all its pools together: a quarter for its shared schema-mode pool, the rest for database-mode tenant pools); a server that is busy or down costs only its own tenants. Unset: each server's own `(max_connections - superuser_reserved_connections - reserved_connections - KRYONIX_RESERVED_CONNECTIONS) / KRYONIX_DATA_PLANES`, read when the data plane first serves one of its tenants (at least 2).",
+    parse(raw: string | undefined): number | undefined {
+      if (unset(raw)) return undefined;
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 2 || n > 100_000) throw "a whole number from 2 to 100000, or unset to follow each server's max_connections";
+      return n;
+    },
+  } satisfies SettingSpec<number | undefined>,
+  reservedConnections: integer({
+    env: 'KRYONIX_RESERVED_CONNECTIONS',
+    default: 20,
+    min: 0,
     max: 100_000,
     processes: ['data-plane'],
     description:
-      'Data plane: connections one process holds on each PostgreSQL server (a budget per registered server, all its pools together: a quarter for its shared schema-mode pool, the rest for database-mode tenant pools); a server that is busy or down costs only its own tenants.',
+      "Data plane: connections of each PostgreSQL server left to others when the cap follows its max_connections (`KRYONIX_MAX_CONNECTIONS` unset): the control plane, the CLI, migrations, backups, monitoring.",
+  }),
+  dataPlanes: integer({
+    env: 'KRYONIX_DATA_PLANES',
+    default: 1,
+    min: 1,
+    max: 1_000,
+    processes: ['data-plane'],
+    description: "Data plane: how many data-plane processes share each PostgreSQL server; the cap that follows a server's max_connections is divided among them.",
   }),
   tenantPoolSize: integer({ env: 'KRYONIX_TENANT_POOL_SIZE', default: 1, min: 1, max: 100, processes: ['data-plane'], description: "Data plane: connections of one database-mode tenant's pool." }),
   poolIdleMs: millis({ env: 'KRYONIX_POOL_IDLE_MS', default: 30_000, min: 100, processes: ['data-plane'], description: 'Data plane: idle connections are closed after this long.' }),
@@ -587,11 +609,12 @@ export const SETTINGS = {
   }),
   routeTtlMs: millis({
     env: 'KRYONIX_ROUTE_TTL_MS',
-    default: 5_000,
+    default: 600_000,
     min: 0,
     max: 3_600_000,
     processes: ['data-plane'],
-    description: "Data plane: how long a tenant's route (server, status, keys, schemas) is used before the registry is read again (0: at every request); tenant events drop entries at once.",
+    description:
+      "Data plane: how long a tenant's route (server, status, keys, schemas) is used before the registry is read again (0: at every request). A safety net only: every change of a tenant reaches each data plane as an event (PostgreSQL `NOTIFY`, and Redis when set) that drops its route at once, and a data plane whose event channel reconnected reads every route again.",
   }),
   routeStaleMaxMs: duration({
     env: 'KRYONIX_ROUTE_STALE_MAX',

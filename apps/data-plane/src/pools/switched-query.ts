@@ -1,0 +1,74 @@
+import { Query, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
+import { Unavailable, isServerAway } from '@kryonix/domain';
+
+/** The part of pg's connection the extended protocol's messages go through. */
+interface Wire {
+  parse(message: { text: string }): void;
+  bind(message: Record<string, never>): void;
+  execute(message: Record<string, never>): void;
+}
+
+/** pg.Query's own sending of a statement (Parse, Bind, Describe, Execute, Sync): not in its typings. */
+type Preparing = { prepare(connection: Wire): void };
+
+/**
+ * A statement behind the statements that switch its connection to a tenant, in one round
+ * trip: Parse/Bind/Execute of each switch statement, then the statement's own Parse, Bind,
+ * Describe and Execute, then a single Sync. One Sync makes them one implicit transaction:
+ *  - a switch that fails makes the server skip everything up to the Sync: the statement
+ *    behind it never runs (under the previous tenant's role, or any other);
+ *  - a statement that fails rolls the switch back with it: the connection is as it was.
+ * The results of the switch statements come first; the caller gets the last one, the statement's.
+ */
+class SwitchedQuery extends Query {
+  /** Statements of this round trip that have completed: fewer than the preamble's when an error comes, the switch is what failed. */
+  completed = 0;
+
+  constructor(
+    private readonly preamble: readonly string[],
+    text: string,
+    values: unknown[] | undefined,
+    callback: (error: Error | null, results: QueryResult | QueryResult[]) => void,
+  ) {
+    // extended even without values: a simple Query message would bring its own Sync
+    super({ text, values, queryMode: 'extended', callback } as unknown as ConstructorParameters<typeof Query>[0]);
+  }
+
+  handleCommandComplete(message: unknown, connection: unknown): void {
+    this.completed++;
+    (Query.prototype as unknown as { handleCommandComplete(m: unknown, c: unknown): void }).handleCommandComplete.call(this, message, connection);
+  }
+
+  prepare(connection: Wire): void {
+    for (const text of this.preamble) {
+      connection.parse({ text });
+      connection.bind({});
+      connection.execute({});
+    }
+    (Query.prototype as unknown as Preparing).prepare.call(this, connection);
+  }
+}
+
+/**
+ * `text` run on `client` right after `preamble` (no values), in the same round trip; its
+ * result only. A switch that fails is a 503 (the tenant's role cannot be taken on right now:
+ * e.g. its grants are being changed; the server's error as its non-enumerable `cause`); the
+ * statement's own errors are its own.
+ */
+export function switchedQuery<R extends QueryResultRow>(client: PoolClient, preamble: readonly string[], text: string, values?: unknown[]): Promise<QueryResult<R>> {
+  return new Promise((resolve, reject) => {
+    const query = new SwitchedQuery(preamble, text, values, (error, results) => {
+      // (a server going away is left as it is: the pool discards the connection, the fault turns into a 503 as before)
+      if (error && (error as { code?: string }).code !== undefined && !isServerAway(error) && query.completed < preamble.length) {
+        const refused = new Unavailable("The tenant's database session could not be set up; try again shortly.", { retryAfterSeconds: 1 });
+        Object.defineProperty(refused, 'cause', { value: error, enumerable: false }); // for the log, never the response
+        return reject(refused);
+      }
+      if (error) return reject(error);
+      const all = Array.isArray(results) ? results : [results];
+      resolve(all[all.length - 1] as QueryResult<R>);
+    });
+    // pg runs a submittable as it is given: its callback is how the result comes back
+    void (client.query(query as never) as unknown);
+  });
+}

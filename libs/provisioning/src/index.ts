@@ -15,3 +15,4 @@ export * from './backup/backup-manifest';
 export * from './backup/backup-records';
 export * from './backup/tenant-backups';
 export * from './export/tenant-exports';
+export * from './replace/tenant-replacer';

@@ -47,3 +47,4 @@ export * from './remove-server/remove-server.command';
 export * from './plan-rebalance/plan-rebalance.query';
 export * from './move-tenant/move-tenant.command';
 export * from './purge-kept-copies/purge-kept-copies.command';
+export * from './purge-replaced-copy/purge-replaced-copy.command';

@@ -5,6 +5,8 @@ export const JOB_KINDS = {
   purgeTenant: 'purge_tenant',
   migrateFleet: 'migrate_fleet',
   moveTenant: 'move_tenant',
+  /** PURGE_REPLACED_COPY_JOB of @kryonix/provisioning: queued by a replace, due after KRYONIX_DELETE_GRACE. */
+  purgeReplacedCopy: 'purge_replaced_copy',
 } as const;
 
 export interface CreateTenantPayload {

@@ -49,21 +49,23 @@ export function tenantRestoreCommand(): Command {
     .option('--as <new-id>', "the new tenant's id (default: the backup's, when no tenant has it)")
     .addOption(new Option('--mode <mode>', "isolation of the new tenant (default: the backup's)").choices(['database', 'schema']))
     .option('--server <name>', 'the PostgreSQL server to make it on (default: placement, as for create)')
+    .option('--replace <id>', "restore over this existing tenant (its own backup only): restored beside it, then swapped in; same id, role and API keys; the replaced copy kept without access for KRYONIX_DELETE_GRACE")
     .addOption(passphraseOption())
     .addOption(jsonOption())
     .action(
-      action(async (command, file: string, opts: { as?: string; mode?: string; server?: string; passphraseFile?: string; json?: boolean }) => {
+      action(async (command, file: string, opts: { as?: string; mode?: string; server?: string; replace?: string; passphraseFile?: string; json?: boolean }) => {
         refuseApi(command, 'tenant restore', 'POST /v1/tenants/restore');
         const passphrase = passphraseFrom(opts.passphraseFile);
         const { withCore, withAuditOrigin, RestoreTenantCommand } = await import('../transport/in-process');
-        const input = { file, ...(opts.as ? { as: opts.as } : {}), ...(opts.mode ? { mode: opts.mode } : {}), ...(opts.server ? { server: opts.server } : {}), ...(passphrase !== undefined ? { passphrase } : {}) };
+        const input = { file, ...(opts.as ? { as: opts.as } : {}), ...(opts.mode ? { mode: opts.mode } : {}), ...(opts.server ? { server: opts.server } : {}), ...(opts.replace ? { replace: opts.replace } : {}), ...(passphrase !== undefined ? { passphrase } : {}) };
         const restored = await withCore(({ audited }) =>
           withAuditOrigin({ actor: cliActor(), door: 'cli' }, () => audited.execute(new RestoreTenantCommand(input, stepPrinter(!opts.json, `Restoring ${file}`), tablePrinter(!opts.json)))),
         );
         if (opts.json) printJson(restored);
         else {
-          printTenantSummary(restored, 'Restored');
+          printTenantSummary(restored, restored.replaced ? 'Replaced' : 'Restored');
           process.stdout.write(`  from      ${restored.restoredFrom.tenant} of ${restored.restoredFrom.createdAt} (${restored.tables} tables, ${restored.rows} rows, every checksum matched)\n`);
+          if (restored.replaced) process.stdout.write(`  kept      the replaced copy, without access, until its purge after KRYONIX_DELETE_GRACE: ${JSON.stringify(restored.replaced)}\n`);
         }
       }),
     );

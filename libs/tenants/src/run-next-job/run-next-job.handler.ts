@@ -10,6 +10,8 @@ import { DeleteTenantCommand } from '../delete-tenant/delete-tenant.command';
 import { MigrateFleetCommand } from '../migrate-fleet/migrate-fleet.command';
 import { ChangeModulesPayload, CreateTenantPayload, JOB_KINDS, MoveTenantPayload, PurgeTenantPayload } from '../jobs';
 import { MoveTenantCommand } from '../move-tenant/move-tenant.command';
+import { PurgeReplacedCopyCommand } from '../purge-replaced-copy/purge-replaced-copy.command';
+import type { ReplacedCopy } from '@kryonix/provisioning';
 import { RunNextJobCommand } from './run-next-job.command';
 
 /** A job cut short by an outage is tried again this soon (its attempt given back). */
@@ -99,6 +101,8 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
         const { id, to, attempts } = job.payload as unknown as MoveTenantPayload;
         return { ...(await this.commands.execute(new MoveTenantCommand({ id, to, attempts }, undefined, job.id))) };
       }
+      case JOB_KINDS.purgeReplacedCopy:
+        return { ...(await this.commands.execute(new PurgeReplacedCopyCommand(job.payload as unknown as ReplacedCopy))) };
       default:
         throw new InvalidInput(`Unknown job kind "${job.kind}".`);
     }

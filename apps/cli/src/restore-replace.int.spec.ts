@@ -86,7 +86,13 @@ it('killed inside the swap\'s transaction: `tenant repair` undoes it, the tenant
   const before = await changeRows();
   const kept = await replaceNames();
   // the swap's renames are done in its transaction when the process dies: the transaction goes with it
-  await killAt('replace_swap', () => registry(async (c) => (await c.query(`SELECT 1 FROM tenant_management.logs_auto_creation WHERE cliente_id = 'cr-src' AND acao = 'replace_prepare' AND status = 'sucesso' AND created_at > now() - interval '5 minutes' AND run_id = (SELECT run_id FROM tenant_management.logs_auto_creation WHERE acao = 'inicio_replace' ORDER BY id DESC LIMIT 1)`)).rowCount === 1));
+  const since = await registry(async (c) => (await c.query(`SELECT coalesce(max(id), 0)::text AS id FROM tenant_management.logs_auto_creation`)).rows[0].id as string);
+  const prepared = () => registry(async (c) => (await c.query(`SELECT 1 FROM tenant_management.logs_auto_creation WHERE cliente_id = 'cr-src' AND acao = 'replace_prepare' AND status = 'sucesso' AND id > $1`, [since])).rowCount === 1);
+  // its session sits in the open transaction, the renames done
+  const inSwap = () => withAdmin(async (c) => (await c.query(`SELECT 1 FROM pg_stat_activity WHERE state = 'idle in transaction' AND query LIKE 'ALTER DATABASE "kryonix_replace_%RENAME TO "${DB}"'`)).rowCount === 1);
+  await killAt('replace_swap', async () => (await prepared()) && (await inSwap()));
+  // the incoming copy is there (prepared, renamed in the open transaction or not): the repair has something to undo
+  expect((await replaceNames()).filter((n) => n.startsWith('kryonix_replace_'))).toHaveLength(1);
   const repaired = kryonix(['tenant', 'repair', 'cr-src']);
   expect(repaired.code).toBe(0);
   expect(await names()).toEqual(before);

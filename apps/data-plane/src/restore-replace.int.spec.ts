@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GATEWAY_ROLE, InvalidInput, tenantDatabaseName, tenantRoleName, tenantSchemaName } from '@kryonix/domain';
 import { ensureSelfSignedCertificate } from '@kryonix/platform';
-import { BackupTenantCommand, RestoreTenantCommand, RunNextJobCommand } from '@kryonix/tenants';
+import { BackupTenantCommand, ChangeModulesCommand, RestoreTenantCommand, RunNextJobCommand } from '@kryonix/tenants';
 import { type TestCore, TestEnv, connectAsTenant, createTestEnv, fill, httpsRequest, modulesWithFixture, on } from '@kryonix/testing';
 import { DataPlaneServer, startDataPlane } from './server';
 
@@ -180,3 +180,21 @@ it('refuses --mode other than the tenant\'s, and --as with --replace', async () 
   await expect(core.commands.execute(new RestoreTenantCommand({ file: files['rr-db']!, replace: 'rr-db', mode: 'schema' }))).rejects.toThrow("keeps the tenant's mode");
   await expect(core.commands.execute(new RestoreTenantCommand({ file: files['rr-db']!, replace: 'rr-db', as: 'rr-other' }))).rejects.toThrow('--as and --replace');
 });
+
+it("takes the backup's modules, then runs the migrations newer than the backup (ledger and columns)", async () => {
+  // after its backup the tenant bought whatsapp, and the fixture module gained a version
+  await core.commands.execute(new ChangeModulesCommand('rr-db', [...MODULES, 'whatsapp'], false));
+  expect((await registryRow('rr-db')).modulos_contratados).toContain('whatsapp');
+  writeFileSync(join(modulesDir, 'fixture', '0002_nota.sql.hbs'), `ALTER TABLE {{schema}}.amostras ADD COLUMN nota TEXT DEFAULT 'nova';\n`);
+  await new Promise((r) => setTimeout(r, 600)); // the catalog looks at its folder every 500 ms
+  const r = await replace('rr-db'); // the backup of before: crm and fixture at version 1
+  expect(r.restoredFrom.modules).toEqual({ crm: 2, fixture: 1 });
+  expect([...r.modules].sort()).toEqual([...MODULES].sort());
+  expect([...(await registryRow('rr-db')).modulos_contratados].sort()).toEqual([...MODULES].sort());
+  const ledger = await on(env.config.registryDatabase, (c) => c.query(`SELECT module, version FROM tenant_management.tenant_module_migrations WHERE cliente_id = 'rr-db' ORDER BY 1, 2`));
+  expect(ledger.rows).toEqual([{ module: 'crm', version: 1 }, { module: 'crm', version: 2 }, { module: 'fixture', version: 1 }, { module: 'fixture', version: 2 }]);
+  const notes = await on(tenantDatabaseName('rr-db', 'database'), (c) => c.query(`SELECT DISTINCT nota FROM fixture.amostras`));
+  expect(notes.rows).toEqual([{ nota: 'nova' }]);
+  const whatsapp = await on(tenantDatabaseName('rr-db', 'database'), (c) => c.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'whatsapp'`));
+  expect(whatsapp.rowCount).toBe(0);
+}, 180_000);

@@ -198,3 +198,15 @@ it("takes the backup's modules, then runs the migrations newer than the backup (
   const whatsapp = await on(tenantDatabaseName('rr-db', 'database'), (c) => c.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'whatsapp'`));
   expect(whatsapp.rowCount).toBe(0);
 }, 180_000);
+
+it('restores over a damaged tenant whose database is gone: the backup takes its names, its key works again', async () => {
+  keys['rr-dmg'] = (await core.provisioner.create({ id: 'rr-dmg', name: 'Danificado', modules: MODULES, mode: 'database', server: 'default' })).apiKey!;
+  await fill('rr-dmg', 'database', MODULES);
+  const backedUp = await leadNames('rr-dmg', 'database');
+  const file = (await core.commands.execute(new BackupTenantCommand({ id: 'rr-dmg', out: join(outDir, 'rr-dmg.kxbackup') }))).file;
+  await on('postgres', (c) => c.query(`DROP DATABASE ${tenantDatabaseName('rr-dmg', 'database')} WITH (FORCE)`));
+  expect((await viaDataPlane('rr-dmg')).status).not.toBe(200);
+  await replace('rr-dmg', file);
+  expect(await leadNames('rr-dmg', 'database')).toEqual(backedUp);
+  await eventually('rr-dmg', backedUp);
+}, 180_000);

@@ -210,3 +210,15 @@ it('restores over a damaged tenant whose database is gone: the backup takes its 
   expect(await leadNames('rr-dmg', 'database')).toEqual(backedUp);
   await eventually('rr-dmg', backedUp);
 }, 180_000);
+
+it('schema mode: a module bought after the backup goes with the replaced copy (its schema renamed, no access)', async () => {
+  await core.commands.execute(new ChangeModulesCommand('rr-sc', [...MODULES, 'whatsapp'], false));
+  const r = await replace('rr-sc');
+  expect([...r.modules].sort()).toEqual([...MODULES].sort());
+  const kept = (r.replaced!['schemas'] as string[]).find((s) => s.endsWith('_whatsapp'))!;
+  const present = await on('kryonix_tenants', (c) => c.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname = ANY($1) ORDER BY 1`, [['rr_sc_whatsapp', kept]]));
+  expect(present.rows.map((x) => x.nspname)).toEqual([kept]);
+  const usage = await on('kryonix_tenants', (c) => c.query(`SELECT has_schema_privilege($1, $2, 'USAGE') AS usage`, [tenantRoleName('rr-sc'), kept]));
+  expect(usage.rows[0].usage).toBe(false);
+  await eventually('rr-sc', await leadNames('rr-sc', 'schema'));
+}, 180_000);

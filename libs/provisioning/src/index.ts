@@ -18,3 +18,4 @@ export * from './export/tenant-exports';
 export * from './backup/backup-catalog';
 export * from './backup/backup-id';
 export * from './backup/backup-upload';
+export * from './replace/tenant-replacer';

@@ -7,9 +7,12 @@ import {
   IsolationMode,
   KryonixError,
   MigrationChanged,
+  InvalidInput,
   ProvisioningFailed,
   ServerUnfit,
   TenantAlreadyExists,
+  TenantMoving,
+  TenantStateConflict,
   TenantNotFound,
   tenantDatabaseName,
   tenantRoleName,
@@ -22,7 +25,8 @@ import {
 } from '@kryonix/domain';
 import { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
 import { DatabaseConnector, SecretBox, generatePassword } from '@kryonix/platform';
-import { ApiKeyRepository, ModuleLedgerRepository, ProvisioningLogRepository, RegistryDatabase, ServerRecordRepository, TenantRecord, TenantRepository } from '@kryonix/registry';
+import { ApiKeyRepository, ModuleLedgerRepository, MoveRepository, ProvisioningLogRepository, RegistryDatabase, ServerRecordRepository, TenantRecord, TenantRepository } from '@kryonix/registry';
+import { TenantReplacer } from './replace/tenant-replacer';
 import { Placement, placeTenant } from './placement';
 import { TenantServer, TenantServers } from './tenant-servers';
 import { GeneratedFiles } from './generated-files';
@@ -77,6 +81,20 @@ export interface RestoreInput {
   load: RestoreSource['load'];
 }
 
+export interface ReplaceInput {
+  /** The tenant replaced: it keeps its id, mode, server, role and API keys. */
+  id: unknown;
+  /** Given with --replace, they must be the tenant's own. */
+  mode?: unknown;
+  server?: unknown;
+  /** The modules at the backup's versions, in dependency order: the tenant's afterwards. */
+  modules: ModuleDefinition[];
+  /** How long the replaced copy is kept without access before its purge job drops it (KRYONIX_DELETE_GRACE). */
+  keepMs: number;
+  /** Loads and checks the rows into the incoming copy (`target.schemaOf`: where each module's tables are). */
+  load(server: TenantServer, target: { id: string; mode: IsolationMode; database: string; schemaOf: (module: string) => string }): Promise<Record<string, unknown>>;
+}
+
 export interface ProvisionOptions {
   onStep?: (event: StepEvent) => void;
   /** The durable job running this create, written in the log so a retry can tell its own work. */
@@ -119,9 +137,11 @@ export class Provisioner implements OnModuleDestroy {
   /** Warm spares per server (each server's spares are made and taken there). */
   private readonly spares = new Map<string, WarmSpares>();
   private readonly stepDeps: StepDeps;
+  private readonly replacer: TenantReplacer;
 
   constructor(private readonly deps: ProvisionerDeps) {
     this.stepDeps = { files: deps.files, certificates: deps.certificates, tenantUrl: deps.tenantUrl };
+    this.replacer = new TenantReplacer(deps.failpoints);
   }
 
   private sparesOf(server: TenantServer): WarmSpares {
@@ -226,6 +246,40 @@ export class Provisioner implements OnModuleDestroy {
   }
 
   /**
+   * `restore --replace`: the backup restored beside an active or suspended tenant and
+   * swapped in (see TenantReplacer), under the tenant's lock; then the idempotent repair
+   * steps on its storage and files, for the backup's modules. Its id, role, password and API
+   * keys are unchanged. A replace an earlier process left unfinished is settled first.
+   */
+  async replace(input: ReplaceInput, options: ProvisionOptions = {}): Promise<ProvisionedTenant & { kept: Record<string, unknown> }> {
+    const id = validateTenantId(input.id);
+    const move = await new MoveRepository(this.deps.registry).findOpen(id);
+    if (move) throw new TenantMoving(id, move, 'replace');
+    return withTenantLock(this.deps.registry, id, async (admin) => {
+      const existing = await new TenantRepository(admin).findById(id);
+      if (!existing) throw new TenantNotFound(id);
+      if (existing.status !== 'active' && existing.status !== 'suspended') throw new TenantStateConflict(id, existing.status, 'replace');
+      if (input.mode !== undefined && validateIsolationMode(input.mode) !== existing.mode) throw new InvalidInput(`--replace keeps the tenant's mode (${existing.mode}); --mode ${String(input.mode)} is not allowed with it.`, { field: 'mode' });
+      if (input.server !== undefined && validateServerName(input.server) !== existing.serverName) throw new InvalidInput(`--replace restores on the tenant's own server (${existing.serverName}); move it afterwards (kryonix tenant move) to change servers.`, { field: 'server' });
+      const server = await this.tenantServer(admin, existing.serverName);
+      await this.replacer.recover(admin, server, id);
+      const current = input.modules.map((m) => this.deps.catalog.get(m.name));
+      const plan = this.replacer.plan(existing, input.modules, current, input.keepMs);
+      const started = performance.now();
+      await this.replacer.replace(admin, server, plan, input.modules, current, (target) => input.load(server, { id, mode: existing.mode, ...target }), options.onStep);
+      const after = (await new TenantRepository(admin).findById(id))!;
+      const repaired = await this.execute(admin, this.plan(id, after.name, after.mode, this.deps.catalog.resolve(after.modules), after.serverName), after, 'repair', options);
+      return { ...repaired, durationMs: performance.now() - started, kept: { server: plan.server, mode: plan.mode, ...(plan.mode === 'database' ? { database: plan.keptDatabase } : { schemas: plan.schemas.map((s) => s.kept) }), purgeInMs: plan.keepMs } };
+    });
+  }
+
+  /** The tenant's server; on the registry's own, server-wide statements go through the locked connection. */
+  private async tenantServer(admin: Kysely<RegistryDatabase>, name: string): Promise<TenantServer> {
+    const server = await this.deps.servers.get(name);
+    return name === DEFAULT_SERVER ? { ...server, admin: admin as Kysely<unknown> } : server;
+  }
+
+  /**
    * A module file edited after it was applied to other tenants is refused, as `kryonix
    * migrate` refuses it: a new tenant would get SQL that the others never ran.
    */
@@ -255,8 +309,11 @@ export class Provisioner implements OnModuleDestroy {
   async repair(rawId: unknown, options: ProvisionOptions = {}): Promise<ProvisionedTenant> {
     const id = validateTenantId(rawId);
     return withTenantLock(this.deps.registry, id, async (admin) => {
-      const existing = await new TenantRepository(admin).findById(id);
-      if (!existing) throw new TenantNotFound(id);
+      const found = await new TenantRepository(admin).findById(id);
+      if (!found) throw new TenantNotFound(id);
+      // a replace cut short: finished when its swap was committed (the backup's modules now), else undone
+      await this.replacer.recover(admin, await this.tenantServer(admin, found.serverName), id);
+      const existing = (await new TenantRepository(admin).findById(id))!;
       const plan = this.plan(existing.id, existing.name, existing.mode, this.deps.catalog.resolve(existing.modules), existing.serverName);
       if (existing.status === 'provisioning' && (await new ProvisioningLogRepository(admin).startedAsRestore(id))) return this.rollBack(admin, plan, existing, options);
       return this.execute(admin, plan, existing, existing.status === 'provisioning' ? 'resume' : 'repair', options);

@@ -246,6 +246,59 @@ export class TenantStorageRepository {
     );
   }
 
+  // ---- replace (restore --replace) ------------------------------------------------
+
+  /** Ends every other session on these databases (a database in use cannot be renamed). */
+  async endSessions<DB>(admin: Kysely<DB>, databases: readonly string[]): Promise<void> {
+    for (const database of databases) await this.connector.release(database);
+    await sql`SELECT pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE datname = ANY(${[...databases]}::text[]) AND pid <> pg_backend_pid()`.execute(admin);
+  }
+
+  /**
+   * Database mode, in one transaction on the server: `live` (when it exists) gives up its
+   * role's and the gateway's access and becomes `kept`, and `incoming` becomes `live`.
+   * `beforeCommit` runs inside it (a failure there undoes both renames). A session that
+   * reached `live` after endSessions makes the rename fail with 55006 (the caller retries).
+   */
+  async swapDatabases<DB>(admin: Kysely<DB>, names: { live: string; incoming: string; kept: string; role: string; liveExists: boolean }, beforeCommit: () => Promise<void>): Promise<void> {
+    const q = (name: string) => quoteIdent(assertSafeIdentifier(name));
+    const statements = [
+      ...(names.liveExists
+        ? [`REVOKE ALL ON DATABASE ${q(names.live)} FROM ${q(names.role)}`, `REVOKE ALL ON DATABASE ${q(names.live)} FROM ${q(GATEWAY_ROLE)}`, `ALTER DATABASE ${q(names.live)} RENAME TO ${q(names.kept)}`]
+        : []),
+      `ALTER DATABASE ${q(names.incoming)} RENAME TO ${q(names.live)}`,
+    ];
+    await admin.transaction().execute(async (trx) => {
+      for (const statement of statements) await sql.raw(statement).execute(trx);
+      await beforeCommit();
+    });
+  }
+
+  /**
+   * Schema mode, in one transaction in the shared database: the role loses every right on
+   * the `live` schemas that exist, they become `kept`, and the `incoming` ones become `live`
+   * (a module only one side has is renamed on its side alone). `beforeCommit` runs inside it.
+   */
+  async swapSchemas(role: string, pairs: ReadonlyArray<{ live: string; incoming?: string; kept: string }>, beforeCommit: () => Promise<void>): Promise<void> {
+    const q = (name: string) => quoteIdent(assertSafeIdentifier(name));
+    await this.changeAcl(SHARED_TENANTS_DATABASE, async (db) => {
+      const present = new Set(await this.existingSchemas(db, pairs.map((p) => p.live)));
+      const statements = pairs.flatMap((p) => [
+        ...(present.has(p.live)
+          ? [
+              `REVOKE ALL ON ALL TABLES IN SCHEMA ${q(p.live)} FROM ${q(role)}`,
+              `REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${q(p.live)} FROM ${q(role)}`,
+              `REVOKE ALL ON SCHEMA ${q(p.live)} FROM ${q(role)}`,
+              `ALTER SCHEMA ${q(p.live)} RENAME TO ${q(p.kept)}`,
+            ]
+          : []),
+        ...(p.incoming ? [`ALTER SCHEMA ${q(p.incoming)} RENAME TO ${q(p.live)}`] : []),
+      ]);
+      await sql.raw(statements.join(';\n')).execute(db);
+      await beforeCommit();
+    });
+  }
+
   // ---- grants ------------------------------------------------------------------
 
   /**

@@ -27,10 +27,19 @@ const COLUMNS = ['id', 'kind', 'tenant_id', 'payload', 'status', 'attempts', 'ma
 export class JobRepository {
   constructor(private readonly db: Kysely<RegistryDatabase>) {}
 
-  async enqueue(job: { id: string; kind: string; tenantId?: string; payload: Record<string, unknown>; maxAttempts?: number }): Promise<JobRecord> {
+  /** `runAfterMs`: not claimed before that many milliseconds from now (a purge after a grace period). */
+  async enqueue(job: { id: string; kind: string; tenantId?: string; payload: Record<string, unknown>; maxAttempts?: number; runAfterMs?: number }): Promise<JobRecord> {
     const row = await this.db
       .insertInto('tenant_management.jobs')
-      .values({ id: job.id, kind: job.kind, tenant_id: job.tenantId ?? null, payload: JSON.stringify(job.payload), status: 'queued', max_attempts: job.maxAttempts ?? 5 })
+      .values({
+        id: job.id,
+        kind: job.kind,
+        tenant_id: job.tenantId ?? null,
+        payload: JSON.stringify(job.payload),
+        status: 'queued',
+        max_attempts: job.maxAttempts ?? 5,
+        ...(job.runAfterMs ? { run_after: sql<Date>`now() + make_interval(secs => ${job.runAfterMs / 1000})` } : {}),
+      })
       .returning(COLUMNS)
       .executeTakeFirstOrThrow();
     return toRecord(row);

@@ -56,6 +56,31 @@ export class ProvisioningLogRepository {
     return Boolean(row?.restore);
   }
 
+  /**
+   * The details of the tenant's latest replace (restore --replace) when that run has not
+   * ended (no processo_completo nor replace_desfeito of its run): a crash that repair settles.
+   */
+  async unfinishedReplace(tenantId: string): Promise<{ runId: string; details: Record<string, unknown> } | undefined> {
+    const start = await this.db
+      .selectFrom('tenant_management.logs_auto_creation')
+      .select(['run_id', 'detalhes'])
+      .where('cliente_id', '=', tenantId)
+      .where('acao', '=', 'inicio_replace')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!start?.run_id) return undefined;
+    const ended = await this.db
+      .selectFrom('tenant_management.logs_auto_creation')
+      .select('id')
+      .where('cliente_id', '=', tenantId)
+      .where('run_id', '=', start.run_id)
+      .where('acao', 'in', ['processo_completo', 'replace_desfeito'])
+      .executeTakeFirst();
+    if (ended) return undefined;
+    return { runId: start.run_id, details: start.detalhes };
+  }
+
   async listFor(tenantId: string): Promise<ProvisioningLogRecord[]> {
     const rows = await this.db
       .selectFrom('tenant_management.logs_auto_creation')

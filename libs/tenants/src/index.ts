@@ -64,3 +64,4 @@ export * from './list-jobs/list-jobs.query';
 export * from './list-moves/list-moves.query';
 export * from './pending-versions/pending-versions.query';
 export * from './submit-drift-check/submit-drift-check.command';
+export * from './purge-replaced-copy/purge-replaced-copy.command';

@@ -12,6 +12,8 @@ export const JOB_KINDS = {
   drainServer: 'drain_server',
   rebalance: 'rebalance',
   detectDrift: 'detect_drift',
+  /** PURGE_REPLACED_COPY_JOB of @kryonix/provisioning: queued by a replace, due after KRYONIX_DELETE_GRACE. */
+  purgeReplacedCopy: 'purge_replaced_copy',
 } as const;
 
 export interface CreateTenantPayload {

@@ -66,6 +66,7 @@ import { SubmitCreateTenantHandler } from './submit-create-tenant/submit-create-
 import { MoveTenantHandler } from './move-tenant/move-tenant.handler';
 import { MoveRefusals } from './move-tenant/move-refusals';
 import { PurgeKeptCopiesHandler } from './purge-kept-copies/purge-kept-copies.handler';
+import { PurgeReplacedCopyHandler } from './purge-replaced-copy/purge-replaced-copy.handler';
 
 export type TenantsOptions = ProvisioningOptions;
 
@@ -152,6 +153,7 @@ export class TenantsModule {
         MoveRefusals,
         MoveTenantHandler,
         PurgeKeptCopiesHandler,
+        PurgeReplacedCopyHandler,
       ],
       exports: [ProvisioningModule, FleetModule, AuditedCommands],
     };

@@ -59,14 +59,16 @@ export function tenantRestoreCommand(): Command {
     .option('--as <new-id>', "the new tenant's id (default: the backup's, when no tenant has it)")
     .addOption(new Option('--mode <mode>', "isolation of the new tenant (default: the backup's)").choices(['database', 'schema']))
     .option('--server <name>', 'the PostgreSQL server to make it on (default: placement, as for create)')
+    .option('--replace <id>', "restore over this existing tenant (its own backup only): restored beside it, then swapped in; same id, role and API keys; the replaced copy kept without access for KRYONIX_DELETE_GRACE")
     .addOption(passphraseOption())
     .addOption(jsonOption())
     .action(
-      action(async (command, file: string, opts: { as?: string; mode?: string; server?: string; passphraseFile?: string; json?: boolean }) => {
+      action(async (command, file: string, opts: { as?: string; mode?: string; server?: string; replace?: string; passphraseFile?: string; json?: boolean }) => {
         const passphrase = passphraseFrom(opts.passphraseFile);
-        const input = { file, ...(opts.as ? { as: opts.as } : {}), ...(opts.mode ? { mode: opts.mode } : {}), ...(opts.server ? { server: opts.server } : {}), ...(passphrase !== undefined ? { passphrase } : {}) };
+        const input = { file, ...(opts.as ? { as: opts.as } : {}), ...(opts.mode ? { mode: opts.mode } : {}), ...(opts.server ? { server: opts.server } : {}), ...(opts.replace ? { replace: opts.replace } : {}), ...(passphrase !== undefined ? { passphrase } : {}) };
         const api = apiServiceFor(command);
         let restored;
+        if (api && opts.replace) throw new InvalidInput('tenant restore --replace runs next to the database only, not through --api / KRYONIX_API_URL (POST /v1/restores does not replace); unset it.', { field: 'replace' });
         if (api) {
           // uploaded (checked whole by the control plane), then restored there as a durable job
           if (!opts.json) process.stderr.write(`Uploading ${file} to the control plane\n`);
@@ -79,8 +81,9 @@ export function tenantRestoreCommand(): Command {
         }
         if (opts.json) printJson(restored);
         else {
-          printTenantSummary(restored, 'Restored');
+          printTenantSummary(restored, restored.replaced ? 'Replaced' : 'Restored');
           process.stdout.write(`  from      ${restored.restoredFrom.tenant} of ${restored.restoredFrom.createdAt} (${restored.tables} tables, ${restored.rows} rows, every checksum matched)\n`);
+          if (restored.replaced) process.stdout.write(`  kept      the replaced copy, without access, until its purge after KRYONIX_DELETE_GRACE: ${JSON.stringify(restored.replaced)}\n`);
         }
       }),
     );

@@ -142,12 +142,13 @@ export class TenantBackups {
    */
   async load(
     server: TenantServer,
-    target: { id: string; mode: IsolationMode; database: string },
+    /** `schemaOf`: where a module's tables are, when not the tenant's own names (a replace's incoming copy). */
+    target: { id: string; mode: IsolationMode; database: string; schemaOf?: (module: string) => string },
     opening: BackupManifest,
     reader: BackupRecordReader,
     onTable?: (progress: TableProgress) => void,
   ): Promise<{ tables: number; rows: number }> {
-    const schemaOf = (module: string) => tenantSchemaName(target.id, target.mode, module);
+    const schemaOf = target.schemaOf ?? ((module: string) => tenantSchemaName(target.id, target.mode, module));
     const key = (module: string, table: string) => `${module}.${table}`;
     const wanted = new Map(opening.tables.map((t) => [key(t.module, t.table), t]));
     return new TenantDataRepository(server.connector).load(target.database, async (tx) => {

@@ -11,12 +11,20 @@ export interface RestoreTenantInput {
   mode?: string;
   server?: string;
   passphrase?: string;
+  /**
+   * Restore over this existing tenant (active or suspended): beside it, then swapped in;
+   * same id, role and API keys; the replaced copy kept without access for KRYONIX_DELETE_GRACE.
+   * The backup must be of this tenant (another tenant's backup is refused).
+   */
+  replace?: string;
 }
 
 export type RestoredTenant = CreatedTenant & {
   restoredFrom: { tenant: string; createdAt: string; server: string; modules: Record<string, number> };
   tables: number;
   rows: number;
+  /** With `replace`: where the replaced copy is kept, and for how long. */
+  replaced?: Record<string, unknown>;
 };
 
 /** A new tenant from a backup file: provisioned at the backup's module versions, loaded, checked, migrated, activated. */
@@ -30,6 +38,6 @@ export class RestoreTenantCommand extends Command<RestoredTenant> implements Aud
   }
 
   get audit(): AuditFacts {
-    return { action: AUDIT_ACTIONS.restoreTenant, target: auditTarget(this.input.as), details: { encryption: this.input.passphrase === undefined ? 'master-key' : 'passphrase' } };
+    return { action: AUDIT_ACTIONS.restoreTenant, target: auditTarget(this.input.replace ?? this.input.as), details: { encryption: this.input.passphrase === undefined ? 'master-key' : 'passphrase', ...(this.input.replace !== undefined ? { replace: true } : {}) } };
   }
 }

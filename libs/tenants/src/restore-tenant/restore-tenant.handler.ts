@@ -1,7 +1,9 @@
+import { Inject } from '@nestjs/common';
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
+import { InvalidInput, validateTenantId } from '@kryonix/domain';
 import { ModuleCatalog } from '@kryonix/modules';
-import { SecretBox } from '@kryonix/platform';
-import { Provisioner, TenantBackups } from '@kryonix/provisioning';
+import { KRYONIX_CONFIG, type KryonixConfig, SecretBox } from '@kryonix/platform';
+import { type BackupManifest, type BackupRecordReader, Provisioner, type StepEvent, type TableProgress, TenantBackups } from '@kryonix/provisioning';
 import { backupKey } from '../backup-tenant/backup-key';
 import { publicTenant } from '../disclosure';
 import { TenantProvisionedEvent } from '../events/tenant-provisioned.event';
@@ -16,6 +18,7 @@ export class RestoreTenantHandler implements ICommandHandler<RestoreTenantComman
     private readonly catalog: ModuleCatalog,
     private readonly secrets: SecretBox,
     private readonly events: EventBus,
+    @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
   ) {}
 
   async execute({ input, onStep, onTable }: RestoreTenantCommand): Promise<RestoredTenant> {
@@ -23,6 +26,7 @@ export class RestoreTenantHandler implements ICommandHandler<RestoreTenantComman
     try {
       const manifest = await reader.manifest();
       const modules = modulesOfBackup(this.catalog, manifest);
+      if (input.replace !== undefined) return await this.replace(input.replace, input, manifest, reader, onStep, onTable);
       let loaded = { tables: 0, rows: 0 };
       const tenant = await this.provisioner.restore(
         {
@@ -41,11 +45,45 @@ export class RestoreTenantHandler implements ICommandHandler<RestoreTenantComman
       this.events.publish(new TenantProvisionedEvent(tenant.id, tenant.mode, tenant.modules));
       return {
         ...publicTenant(tenant),
-        restoredFrom: { tenant: manifest.tenant.id, createdAt: manifest.createdAt, server: manifest.server.name, modules: Object.fromEntries(manifest.modules.map((m) => [m.name, m.version])) },
+        restoredFrom: restoredFrom(manifest),
         ...loaded,
       };
     } finally {
       await reader.close();
     }
   }
+
+  /**
+   * Over an existing tenant. Only its own backup: replace keeps the tenant's id, role and
+   * API keys, so another tenant's rows would reach this tenant's apps under its keys
+   * (restore that backup as a new tenant with --as instead).
+   */
+  private async replace(rawId: string, input: RestoreTenantCommand['input'], manifest: BackupManifest, reader: BackupRecordReader, onStep?: (event: StepEvent) => void, onTable?: (progress: TableProgress) => void): Promise<RestoredTenant> {
+    const id = validateTenantId(rawId);
+    if (input.as !== undefined) throw new InvalidInput('--as and --replace cannot be given together: --replace keeps the tenant\'s id.', { field: 'as' });
+    if (manifest.tenant.id !== id) {
+      throw new InvalidInput(`The backup is of tenant "${manifest.tenant.id}", not "${id}": --replace only restores a tenant's own backup (it keeps "${id}"'s role and API keys). Restore it as a new tenant with --as <new-id>.`, { field: 'replace' });
+    }
+    let loaded = { tables: 0, rows: 0 };
+    const { kept, ...tenant } = await this.provisioner.replace(
+      {
+        id,
+        ...(input.mode !== undefined ? { mode: input.mode } : {}),
+        ...(input.server !== undefined ? { server: input.server } : {}),
+        modules: modulesOfBackup(this.catalog, manifest),
+        keepMs: this.config.deleteGraceMs,
+        load: async (server, target) => {
+          loaded = await this.backups.load(server, target, manifest, reader, onTable);
+          return loaded;
+        },
+      },
+      { onStep },
+    );
+    this.events.publish(new TenantProvisionedEvent(tenant.id, tenant.mode, tenant.modules));
+    return { ...publicTenant(tenant), restoredFrom: restoredFrom(manifest), ...loaded, replaced: kept };
+  }
+}
+
+function restoredFrom(manifest: BackupManifest): RestoredTenant['restoredFrom'] {
+  return { tenant: manifest.tenant.id, createdAt: manifest.createdAt, server: manifest.server.name, modules: Object.fromEntries(manifest.modules.map((m) => [m.name, m.version])) };
 }

@@ -20,6 +20,8 @@ import { CloneTenantCommand } from '../clone-tenant/clone-tenant.command';
 import { DrainServerCommand } from '../drain-server/drain-server.command';
 import { ApplyRebalanceCommand } from '../apply-rebalance/apply-rebalance.command';
 import { MoveTenantCommand } from '../move-tenant/move-tenant.command';
+import { PurgeReplacedCopyCommand } from '../purge-replaced-copy/purge-replaced-copy.command';
+import type { ReplacedCopy } from '@kryonix/provisioning';
 import { RunNextJobCommand } from './run-next-job.command';
 
 /** A job cut short by an outage is tried again this soon (its attempt given back). */
@@ -138,6 +140,8 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
         const { concurrency } = job.payload as unknown as RebalancePayload;
         return { ...(await this.commands.execute(new ApplyRebalanceCommand(concurrency, undefined, job.id))) };
       }
+      case JOB_KINDS.purgeReplacedCopy:
+        return { ...(await this.commands.execute(new PurgeReplacedCopyCommand(job.payload as unknown as ReplacedCopy))) };
       default:
         throw new InvalidInput(`Unknown job kind "${job.kind}".`);
     }

@@ -70,7 +70,7 @@ describe('placement under concurrent creates', () => {
 
 describe('a move\'s copy', () => {
   it('reports its progress (tables done of the total, rows, lag) every KRYONIX_MOVE_PROGRESS_MS and once complete; kept on the move row', async () => {
-    await core.provisioner.create({ id: 'dj-p', name: 'progress', modules: ['crm', 'agendamento'], mode: 'database' });
+    await core.provisioner.create({ id: 'dj-p', name: 'progress', modules: ['crm', 'agendamento'], mode: 'database', server: 'default' });
     await withAdmin((cl) => cl.query(`INSERT INTO crm.leads (nome) SELECT 'lead ' || g FROM generate_series(1, 5000) g`), 'kryonix_cliente_dj_p');
     const quick = await env.open({ KRYONIX_MOVE_PROGRESS_MS: '100' });
     const events: CopyProgress[] = [];
@@ -93,7 +93,7 @@ describe('a move\'s copy', () => {
   });
 
   it('past KRYONIX_MOVE_COPY_TIMEOUT the move fails with MOVE_FAILED naming the setting, and is rolled back (served from its source, nothing left)', async () => {
-    await core.provisioner.create({ id: 'dj-t', name: 'timeout', modules: ['crm'], mode: 'database' });
+    await core.provisioner.create({ id: 'dj-t', name: 'timeout', modules: ['crm'], mode: 'database', server: 'default' });
     const hasty = await env.open({ KRYONIX_MOVE_COPY_TIMEOUT: '1ms' });
     try {
       await expect(hasty.commands.execute(new MoveTenantCommand({ id: 'dj-t', to: 'pg-b' }))).rejects.toMatchObject({

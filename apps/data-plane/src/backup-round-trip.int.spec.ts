@@ -27,7 +27,7 @@ beforeAll(async () => {
   env = await createTestEnv('rt');
   const modules = { KRYONIX_MODULES_DIR: modulesDir };
   core = await env.open(modules);
-  for (const [id, mode] of [['rt-db', 'database'], ['rt-sc', 'schema']] as const) {
+  for (const [id, mode] of [['brt-db', 'database'], ['brt-sc', 'schema']] as const) {
     keys[id] = (await core.provisioner.create({ id, name: `Ida e volta ${mode}`, modules: MODULES, mode, server: 'default' })).apiKey!;
     await fill(id, mode, MODULES);
     const file = (await core.commands.execute(new BackupTenantCommand({ id, out: join(outDir, `${id}.kxbackup`) }))).file;
@@ -58,7 +58,7 @@ async function list(tenant: string, module: string, table: string): Promise<unkn
   return rows;
 }
 
-it.each(['rt-db', 'rt-sc'])('a restored copy of %s answers every table with the same rows as the source through the data plane', async (id) => {
+it.each(['brt-db', 'brt-sc'])('a restored copy of %s answers every table with the same rows as the source through the data plane', async (id) => {
   const tables = core.catalog.resolve(MODULES).flatMap((m) => Object.keys(m.tables).map((t) => [m.name, t] as const));
   expect(tables.length).toBeGreaterThanOrEqual(20);
   for (const [module, table] of tables) {

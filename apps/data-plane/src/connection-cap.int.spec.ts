@@ -18,7 +18,7 @@ beforeAll(async () => {
   [env, b] = await Promise.all([createTestEnv('dp-cap'), startExtraPostgres('dp-cap-b', 'pg15')]);
   core = await env.open();
   await core.commands.execute(new AddServerCommand({ name: 'pg-b', adminUrl: b.url }));
-  keys['cap-home'] = (await core.provisioner.create({ id: 'cap-home', name: 'cap-home', modules: ['crm'], mode: 'schema' })).apiKey!;
+  keys['cap-home'] = (await core.provisioner.create({ id: 'cap-home', name: 'cap-home', modules: ['crm'], mode: 'schema', server: 'default' })).apiKey!;
   keys['cap-b'] = (await core.provisioner.create({ id: 'cap-b', name: 'cap-b', modules: ['crm'], mode: 'database', server: 'pg-b' })).apiKey!;
   const tls = await ensureSelfSignedCertificate(join(env.home, 'tls'), 'kryonix.test');
   ca = readFileSync(tls.cert, 'utf8');

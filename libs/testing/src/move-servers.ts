@@ -153,3 +153,6 @@ export async function until(rows: () => Promise<unknown[]>, failure: string, ms 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** The copy-progress events a `tenant move --json` writes on stderr (one JSON line each): what a spec removes before asking for an empty stderr. */
+export const COPY_PROGRESS = /^\{"event":"copy_progress"[^\n]*\n/gm;

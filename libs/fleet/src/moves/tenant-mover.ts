@@ -389,10 +389,20 @@ export class TenantMover {
           await sleep(5);
         }
         const sequences = await this.sql.sequenceValues(trx, ctx.sequences);
-        const sourceRows = await this.sql.rowCounts(trx, ctx.tables);
-        await this.sql.setSequences(targetDb, sequences);
-        snapshot = await holdTransaction(targetDb);
-        const targetRows = await this.sql.rowCounts(snapshot.trx, ctx.tables);
+        // both sides counted at once (two servers): the source cannot change under its lock, and the
+        // target has everything up to the source's last write, so the pause is one count, not two
+        // (both settled before going on: a held target transaction is always known to the clean-up)
+        const [onSource, onTarget] = await Promise.allSettled([
+          this.sql.rowCounts(trx, ctx.tables),
+          (async () => {
+            await this.sql.setSequences(targetDb, sequences);
+            snapshot = await holdTransaction(targetDb);
+            return this.sql.rowCounts(snapshot.trx, ctx.tables);
+          })(),
+        ]);
+        if (onSource.status === 'rejected') throw onSource.reason;
+        if (onTarget.status === 'rejected') throw onTarget.reason;
+        const [sourceRows, targetRows] = [onSource.value, onTarget.value];
         const differ = Object.keys(sourceRows).filter((t) => sourceRows[t] !== targetRows[t]);
         if (differ.length) throw new Abandoned(`row counts differ: ${differ.map((t) => `${t} ${sourceRows[t]} on the source, ${targetRows[t]} on the target`).join('; ')}`);
         if (left() <= 0) throw new Abandoned('the pause limit was reached');

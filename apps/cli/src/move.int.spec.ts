@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { projectPath } from '@kryonix/platform';
-import { COPY_PROGRESS, ExtraPostgres, TestEnv, createTestEnv, spawnControlPlane, startExtraPostgres, tenantRolePassword, testDatabaseUrl } from '@kryonix/testing';
+import { moveObjectName } from '@kryonix/fleet';
+import { COPY_PROGRESS, ExtraPostgres, TestEnv, moveLeftovers, createTestEnv, spawnControlPlane, startExtraPostgres, tenantRolePassword, testDatabaseUrl } from '@kryonix/testing';
 
 const BIN = projectPath('bin', 'kryonix.js');
 let env: TestEnv;
@@ -82,15 +83,10 @@ async function on<R>(server: ServerName, sql: string, params: unknown[] = [], da
 }
 const registry = <R>(sql: string, params: unknown[] = []) => on<R>('default', sql, params, env.config.registryDatabase);
 
-/** What a move may leave behind on a server: publications (in `database`), subscriptions, slots, move roles. */
+/** What a move may leave behind on a server (on the shared `default`, only this spec's moves': see moveLeftovers). */
 async function leftovers(server: ServerName, database: string) {
-  const [pubs, subs, slots, roles] = await Promise.all([
-    on<{ n: string }>(server, `SELECT pubname AS n FROM pg_publication WHERE pubname LIKE 'kryonix\\_move\\_%'`, [], database).catch(() => []),
-    on<{ n: string }>(server, `SELECT subname AS n FROM pg_subscription WHERE subname LIKE 'kryonix\\_move\\_%'`),
-    on<{ n: string }>(server, `SELECT slot_name AS n FROM pg_replication_slots WHERE slot_name LIKE 'kryonix\\_move\\_%' OR slot_name ~ '^pg_[0-9]+_sync_'`),
-    on<{ n: string }>(server, `SELECT rolname AS n FROM pg_roles WHERE rolname LIKE 'kryonix\\_move\\_%'`),
-  ]);
-  return { publications: pubs.map((r) => r.n), subscriptions: subs.map((r) => r.n), slots: slots.map((r) => r.n), roles: roles.map((r) => r.n) };
+  const own = server === 'default' ? new Set((await registry<{ id: string }>(`SELECT id FROM tenant_management.moves`)).map((m) => moveObjectName(m.id))) : undefined;
+  return moveLeftovers((text, params, db) => on<{ n: string }>(server, text, params, db), database, own);
 }
 const NONE = { publications: [], subscriptions: [], slots: [], roles: [] };
 

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { Client } from 'pg';
 import { projectPath } from '@kryonix/platform';
+import { moveObjectName } from '@kryonix/fleet';
 import { spawnControlPlane } from './control-plane-process';
 import type { ExtraPostgres } from './extra-postgres';
 import { TestEnv, tenantRolePassword, testDatabaseUrl } from './test-runtime';
@@ -101,18 +102,14 @@ export class MoveServers {
     return (await this.registry<{ s: string }>(`SELECT server_name AS s FROM tenant_management.clientes WHERE id = $1`, [tenant]))[0]?.s;
   }
 
-  /** Publications (in `database`), subscriptions, slots and move roles on a server. */
+  /** Publications (in `database`), subscriptions, slots and move roles on a server (on the shared `default`, only this spec's: see moveLeftovers). */
   async leftovers(server: string, database: string): Promise<Leftovers> {
-    const [pubs, subs, slots, roles] = await Promise.all([
-      this.on<{ n: string }>(server, `SELECT pubname AS n FROM pg_publication WHERE pubname LIKE 'kryonix\\_move\\_%'`, [], database).catch((e: { code?: string }) => {
-        if (e.code === '3D000') return []; // no such database there: no publication either
-        throw e;
-      }),
-      this.on<{ n: string }>(server, `SELECT subname AS n FROM pg_subscription WHERE subname LIKE 'kryonix\\_move\\_%'`),
-      this.on<{ n: string }>(server, `SELECT slot_name AS n FROM pg_replication_slots WHERE slot_name LIKE 'kryonix\\_move\\_%' OR slot_name ~ '^pg_[0-9]+_sync_'`),
-      this.on<{ n: string }>(server, `SELECT rolname AS n FROM pg_roles WHERE rolname LIKE 'kryonix\\_move\\_%'`),
-    ]);
-    return { publications: pubs.map((r) => r.n), subscriptions: subs.map((r) => r.n), slots: slots.map((r) => r.n), roles: roles.map((r) => r.n) };
+    return moveLeftovers((text, params, db) => this.on<{ n: string }>(server, text, params, db), database, server === 'default' ? await this.ownMoveNames() : undefined);
+  }
+
+  /** The object names of every move this spec's registry knows. */
+  async ownMoveNames(): Promise<Set<string>> {
+    return new Set((await this.registry<{ id: string }>(`SELECT id FROM tenant_management.moves`)).map((m) => moveObjectName(m.id)));
   }
 
   /** Leftovers of every server of this spec for a tenant's database (or the shared one). */
@@ -156,3 +153,29 @@ export async function until(rows: () => Promise<unknown[]>, failure: string, ms 
 
 /** The copy-progress events a `tenant move --json` writes on stderr (one JSON line each): what a spec removes before asking for an empty stderr. */
 export const COPY_PROGRESS = /^\{"event":"copy_progress"[^\n]*\n/gm;
+
+/**
+ * What a move may leave behind on a server: publications (in `database`), subscriptions,
+ * replication slots (its own and the initial copy's `pg_<oid>_sync_…` ones) and move roles.
+ * `own`, for the test PostgreSQL that every spec file shares (`default`): only the objects
+ * of these moves count, and the copy's sync slots (which name no move) are left out, since
+ * another spec's move may be running there at the same moment. An extra server belongs to
+ * one spec, so everything on it counts.
+ */
+export async function moveLeftovers(
+  query: (text: string, params: unknown[], database?: string) => Promise<Array<{ n: string }>>,
+  database: string,
+  own?: ReadonlySet<string>,
+): Promise<Leftovers> {
+  const [pubs, subs, slots, roles] = await Promise.all([
+    query(`SELECT pubname AS n FROM pg_publication WHERE pubname LIKE 'kryonix\\_move\\_%'`, [], database).catch((e: { code?: string }) => {
+      if (e.code === '3D000') return []; // no such database there: no publication either
+      throw e;
+    }),
+    query(`SELECT subname AS n FROM pg_subscription WHERE subname LIKE 'kryonix\\_move\\_%'`, []),
+    query(own ? `SELECT slot_name AS n FROM pg_replication_slots WHERE slot_name LIKE 'kryonix\\_move\\_%'` : `SELECT slot_name AS n FROM pg_replication_slots WHERE slot_name LIKE 'kryonix\\_move\\_%' OR slot_name ~ '^pg_[0-9]+_sync_'`, []),
+    query(`SELECT rolname AS n FROM pg_roles WHERE rolname LIKE 'kryonix\\_move\\_%'`, []),
+  ]);
+  const names = (rows: Array<{ n: string }>) => rows.map((r) => r.n).filter((n) => !own || own.has(n));
+  return { publications: names(pubs), subscriptions: names(subs), slots: names(slots), roles: names(roles) };
+}

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommandBus } from '@nestjs/cqrs';
-import { BackupTenantCommand } from '@kryonix/tenants';
+import { BackupTenantCommand, RunNextJobCommand } from '@kryonix/tenants';
 import { capturedLog, consoleSession, createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
 import { ControlPlaneServer, startControlPlane } from '../server';
 
@@ -207,6 +207,24 @@ describe('operator console over HTTP', () => {
     expect(jobPage).toContain('restore_tenant of tenant bk-copy: <strong id="job-status" role="status">queued</strong>');
     expect(jobPage).toContain('Restore queued');
     expect(jobPage).toContain(`<td data-label="Tenant">bk-copy</td>`);
+
+    // run it here (this server has no worker; an earlier queued job may come first): the first view of it done shows the key, once
+    for (let i = 0; i < 10; i++) {
+      const ran = await bus.execute(new RunNextJobCommand('console-spec', 60_000, 5_000));
+      if (!ran || ran.id === jobId) break;
+    }
+    const done = await (await get(location, cookie)).text();
+    expect(done).toContain('<strong id="job-status" role="status">succeeded</strong>');
+    expect(done).toContain('<a href="/console/tenants/bk-copy">Open tenant bk-copy</a>');
+    const key = /<code id="job-api-key">([^<]+)<\/code>/.exec(done)![1]!;
+    const keys = await registry((c) => c.query(`SELECT prefix FROM tenant_management.api_keys WHERE cliente_id = 'bk-copy' AND revoked_at IS NULL`));
+    expect(keys.rows).toHaveLength(1);
+    expect(key.startsWith(keys.rows[0].prefix)).toBe(true);
+    expect(log.text()).not.toContain(key);
+    const again = await (await get(location, cookie)).text();
+    expect(again).toContain('succeeded');
+    expect(again).not.toContain('job-api-key');
+    expect(again).not.toContain(key);
   }, 180_000);
 
   it('ends a session at sign-out, when idle too long and at its absolute expiry', async () => {

@@ -262,6 +262,14 @@ const PAGES = {
   <ul id="rollout-failures">{{#each rollout.progress.failures}}<li>{{tenant}}: {{error}}</li>{{/each}}</ul>
 </section>
 {{/if}}
+{{#if job}}
+<section class="panel" aria-labelledby="job-title">
+  <h2 id="job-title">Job {{job.id}}</h2>
+  <p>{{job.kind}}{{#if job.tenantId}} of tenant {{job.tenantId}}{{/if}}: <strong id="job-status" role="status">{{job.status}}</strong>{{#if job.error}} <span class="error">{{job.error}}</span>{{/if}}</p>
+  {{#if job.result.apiKey}}<p>The new tenant's API key, shown this once (copy it now): <code id="job-api-key">{{job.result.apiKey}}</code></p>{{/if}}
+  {{#if (eq job.status "succeeded")}}{{#if job.tenantId}}<p><a href="/console/tenants/{{job.tenantId}}">Open tenant {{job.tenantId}}</a></p>{{/if}}{{else}}{{#unless (eq job.status "failed")}}<p><a href="/console/fleet?job={{job.id}}">Reload</a> to see whether it is done.</p>{{/unless}}{{/if}}
+</section>
+{{/if}}
 <section class="panel" aria-labelledby="drift-title">
   <h2 id="drift-title">Drift</h2>
   {{#if drift}}
@@ -286,6 +294,29 @@ const PAGES = {
   </div>
   <h3>Moves in progress</h3>
   {{#if moves.length}}<ul>{{#each moves}}<li>{{tenantId}}: {{source}} → {{target}}, {{phase}}</li>{{/each}}</ul>{{else}}<p>None.</p>{{/if}}
+</section>
+<section aria-labelledby="backups-title">
+  <h2 id="backups-title">Backups</h2>
+  <p>The newest {{backups.length}} of {{backupsTotal}} in KRYONIX_BACKUP_DIR. A backup under a passphrase is restored with its passphrase (<code>kryonix tenant restore</code> or <code>POST /v1/restores</code>): the console does not take passphrases.</p>
+  <div class="table-wrap" role="region" aria-label="Backups" tabindex="0">
+  <table class="cards"><thead><tr><th scope="col">Backup</th><th scope="col">Tenant</th><th scope="col">Taken at</th><th scope="col">Size</th><th scope="col">Key</th><th scope="col">Trigger</th><th scope="col">Restore</th></tr></thead>
+  <tbody>{{#each backups}}<tr>
+    <td data-label="Backup">{{id}}{{#unless (eq status "ok")}} <span class="status status-failed">{{status}}</span>{{/unless}}{{#if problem}} <span class="error">{{problem}}</span>{{/if}}</td>
+    <td data-label="Tenant">{{#if tenant}}{{tenant}}{{else}}—{{/if}}</td>
+    <td data-label="Taken at">{{takenAt}}</td>
+    <td data-label="Size">{{bytes bytes}}</td>
+    <td data-label="Key">{{#if (eq key "master")}}master key{{else}}{{#if key}}{{key}}{{else}}—{{/if}}{{/if}}</td>
+    <td data-label="Trigger">{{#if trigger}}{{trigger}}{{else}}—{{/if}}</td>
+    <td data-label="Restore">{{#if restorable}}<details{{#if restoreError}} open{{/if}}><summary>Restore…</summary>
+      <form method="post" action="/console/fleet/restore">{{> csrf}}<input type="hidden" name="backup" value="{{id}}">
+        <label for="restore-as-{{@index}}">New tenant id</label>
+        <input id="restore-as-{{@index}}" name="as" value="{{restoreAs}}" maxlength="63"{{#if restoreError}} aria-invalid="true" aria-describedby="restore-error-{{@index}}"{{/if}}>
+        {{#if restoreError}}<p class="field-error" id="restore-error-{{@index}}">{{restoreError}}</p>{{/if}}
+        <p><input type="checkbox" id="restore-confirm-{{@index}}" name="confirm" value="{{id}}" required> <label for="restore-confirm-{{@index}}">Restore backup {{id}} as this new tenant</label></p>
+        <button type="submit">Restore</button>
+      </form></details>{{else}}{{#if (eq key "passphrase")}}<span class="muted">passphrase: not from the console</span>{{else}}<span class="muted">not readable</span>{{/if}}{{/if}}</td>
+  </tr>{{else}}<tr><td colspan="7">No backup.</td></tr>{{/each}}</tbody></table>
+  </div>
 </section>
 <section aria-labelledby="jobs-title">
   <h2 id="jobs-title">Durable jobs</h2>

@@ -11,7 +11,7 @@ import { ControlPlaneServer, startControlPlane } from '../server';
  * sign in, create a tenant with the keyboard alone and watch its steps, its key once and
  * never again, suspend, change modules, rotate the key, follow a migration rollout (one
  * tenant's data breaks the new version: its SQL error is shown), queue a drift check,
- * sign out. Every page is checked
+ * restore a backup from the Fleet page, sign out. Every page is checked
  * with axe-core and at 390 px, and photographed (test-output/console-screenshots/).
  */
 const TOKEN = 'console-browser-token-0123456789';
@@ -175,6 +175,39 @@ describe('operator console in Chromium', () => {
     expect(await page.textContent('section[aria-labelledby="drift-title"]')).toMatch(/Last check: succeeded.*\d+ tenants checked/s);
     expect(await page.textContent('section[aria-labelledby="jobs-title"]')).toContain('detect_drift');
     expect(await page.textContent('section[aria-labelledby="servers-title"]')).toContain('default');
+  });
+
+  it('lists a backup on the Fleet page and restores it as a new tenant behind a confirmation naming it; the new key shown once', async () => {
+    type Job = { id: string; status: string; result?: { backupId?: string } };
+    const api = async (method: string, path: string) => (await (await fetch(at(path), { method, headers: { authorization: `Bearer ${TOKEN}` } })).json()) as Job;
+    const queued = await api('POST', '/v1/tenants/acme-br/backups');
+    for (let i = 0; i < 360 && !['succeeded', 'failed'].includes((await api('GET', `/v1/jobs/${queued.id}`)).status); i++) await new Promise((r) => setTimeout(r, 500));
+    const backup = await api('GET', `/v1/jobs/${queued.id}`);
+    expect(backup.status).toBe('succeeded');
+
+    await page.goto(at('/console/fleet'));
+    const section = 'section[aria-labelledby="backups-title"]';
+    expect(await page.textContent(section)).toContain(backup.result!.backupId!);
+    await page.click(`${section} summary:has-text("Restore…")`);
+    expect(await page.inputValue('#restore-as-0')).toBe('acme-br-restored');
+    await page.fill('#restore-as-0', 'acme-copy');
+    problems.push(...(await inspectPage(page, 'fleet-backups')));
+    await page.check('#restore-confirm-0');
+    await page.click(`${section} button:has-text("Restore")`);
+    await page.waitForURL(/\/console\/fleet\?job=.*&queued=restore$/);
+    for (let i = 0; i < 120 && !/succeeded|failed/.test((await page.textContent('#job-status')) ?? ''); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      await page.reload();
+    }
+    expect(await page.textContent('#job-status')).toBe('succeeded');
+    const key = (await page.textContent('#job-api-key'))!.trim();
+    expect(key).toMatch(/^sk_acme-copy_[0-9a-f]{32}$/);
+    problems.push(...(await inspectPage(page, 'fleet-restored')));
+    await page.reload();
+    expect(await page.content()).not.toContain(key);
+    await page.click('text=Open tenant acme-copy');
+    await page.waitForURL(/\/console\/tenants\/acme-copy$/);
+    expect(await page.textContent('section[aria-labelledby="modules-title"]')).toContain('financeiro');
   });
 
   it('signs out and is refused afterwards', async () => {

@@ -28,6 +28,9 @@ export const newTenantForm = z
 export const fleetQuery = z
   .object({
     job: optional(z.string().uuid('not a job id (a UUID)')),
-    queued: optional(z.enum(['drift', 'rollout'])),
+    queued: optional(z.enum(['drift', 'rollout', 'restore'])),
   })
   .strict();
+
+/** Restore a backup of the Fleet page as a new tenant: `confirm` must name the backup (its checkbox's value). */
+export const restoreForm = z.object({ _csrf: csrf, backup: z.string().max(255), as: z.string().max(200).default(''), confirm: z.string().max(255).default('') }).strict();

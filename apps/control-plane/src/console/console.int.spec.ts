@@ -1,4 +1,8 @@
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CommandBus } from '@nestjs/cqrs';
+import { BackupTenantCommand, RunNextJobCommand } from '@kryonix/tenants';
 import { capturedLog, consoleSession, createTestEnv, TestEnv, withAdmin } from '@kryonix/testing';
 import { ControlPlaneServer, startControlPlane } from '../server';
 
@@ -150,6 +154,78 @@ describe('operator console over HTTP', () => {
     expect(extra.status).toBe(400);
     expect(await extra.text()).toContain('surprise');
   });
+
+  it('lists the newest backups on the Fleet page and restores a master-key one as a new tenant through the restore job', async () => {
+    const created = await fetch(`${url}/v1/tenants`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'bk-src', name: 'Fonte Ltda', modules: ['crm'] }) });
+    expect(created.status).toBe(201);
+    const bus = server.app.get(CommandBus);
+    const master = await bus.execute(new BackupTenantCommand({ id: 'bk-src' }));
+    const sealed = await bus.execute(new BackupTenantCommand({ id: 'bk-src', passphrase: 'a passphrase long enough' }));
+    writeFileSync(join(env.config.backupDir, 'junk.kxbackup'), 'not a backup at all');
+    const { cookie, csrf } = await consoleSession(url, TOKEN);
+
+    const fleet = await (await get('/console/fleet', cookie)).text();
+    const section = fleet.slice(fleet.indexOf('id="backups-title"'), fleet.indexOf('id="jobs-title"'));
+    for (const id of [master.backupId, sealed.backupId, 'junk']) expect(section).toContain(id);
+    expect(section).toContain('passphrase: not from the console');
+    expect(section).toMatch(/junk <span class="status status-failed">(damaged|not_backup|partial)<\/span>/);
+    // one restore form: the readable master-key backup's, its new tenant id suggested
+    expect(section.match(/action="\/console\/fleet\/restore"/g)).toHaveLength(1);
+    expect(section).toContain(`name="backup" value="${master.backupId}"`);
+    expect(section).toContain('value="bk-src-restored"');
+
+    const fields = { backup: master.backupId, as: 'bk-copy', confirm: master.backupId };
+    expect((await post('/console/fleet/restore', fields, cookie)).status).toBe(403);
+    expect((await post('/console/fleet/restore', { ...fields, _csrf: `${csrf.slice(0, -2)}xx` }, cookie)).status).toBe(403);
+    const unconfirmed = await post('/console/fleet/restore', { ...fields, confirm: '', _csrf: csrf }, cookie);
+    expect(unconfirmed.status).toBe(400);
+    expect(await unconfirmed.text()).toContain(`Not confirmed: tick the box naming backup &quot;${master.backupId}&quot;`);
+    // no new id: the backup's own tenant's, which is taken; the use case's message, the form open again
+    const taken = await post('/console/fleet/restore', { ...fields, as: '', _csrf: csrf }, cookie);
+    expect(taken.status).toBe(409);
+    const takenPage = await taken.text();
+    expect(takenPage).toContain(`Backup ${master.backupId} was not restored:`);
+    expect(takenPage).toContain('<details open>');
+    const badId = await post('/console/fleet/restore', { ...fields, as: 'Not An Id!', _csrf: csrf }, cookie);
+    expect(badId.status).toBe(400);
+    expect(await badId.text()).toContain('value="Not An Id!"');
+    const passphrase = await post('/console/fleet/restore', { backup: sealed.backupId, as: 'bk-other', confirm: sealed.backupId, _csrf: csrf }, cookie);
+    expect(passphrase.status).toBeGreaterThanOrEqual(400);
+    expect(passphrase.status).toBeLessThan(500);
+    expect((await registry((c) => c.query(`SELECT count(*)::int AS n FROM tenant_management.jobs WHERE kind = 'restore_tenant'`))).rows[0].n).toBe(0);
+
+    const queued = await post('/console/fleet/restore', { ...fields, _csrf: csrf }, cookie);
+    expect(queued.status).toBe(303);
+    const location = queued.headers.get('location')!;
+    const jobId = /^\/console\/fleet\?job=([0-9a-f-]{36})&queued=restore$/.exec(location)![1];
+    const jobs = await registry((c) => c.query(`SELECT id, tenant_id, status, payload->>'backup' AS backup FROM tenant_management.jobs WHERE kind = 'restore_tenant'`));
+    expect(jobs.rows).toEqual([{ id: jobId, tenant_id: 'bk-copy', status: 'queued', backup: master.backupId }]);
+    const audit = await registry((c) => c.query(`SELECT actor, door, target FROM tenant_management.audit_log WHERE action = 'tenant.restore' AND outcome = 'success'`));
+    expect(audit.rows).toEqual([{ actor: 'console', door: 'console', target: 'bk-copy' }]);
+    const jobPage = await (await get(location, cookie)).text();
+    expect(jobPage).toContain(`Job ${jobId}`);
+    expect(jobPage).toContain('restore_tenant of tenant bk-copy: <strong id="job-status" role="status">queued</strong>');
+    expect(jobPage).toContain('Restore queued');
+    expect(jobPage).toContain(`<td data-label="Tenant">bk-copy</td>`);
+
+    // run it here (this server has no worker; an earlier queued job may come first): the first view of it done shows the key, once
+    for (let i = 0; i < 10; i++) {
+      const ran = await bus.execute(new RunNextJobCommand('console-spec', 60_000, 5_000));
+      if (!ran || ran.id === jobId) break;
+    }
+    const done = await (await get(location, cookie)).text();
+    expect(done).toContain('<strong id="job-status" role="status">succeeded</strong>');
+    expect(done).toContain('<a href="/console/tenants/bk-copy">Open tenant bk-copy</a>');
+    const key = /<code id="job-api-key">([^<]+)<\/code>/.exec(done)![1]!;
+    const keys = await registry((c) => c.query(`SELECT prefix FROM tenant_management.api_keys WHERE cliente_id = 'bk-copy' AND revoked_at IS NULL`));
+    expect(keys.rows).toHaveLength(1);
+    expect(key.startsWith(keys.rows[0].prefix)).toBe(true);
+    expect(log.text()).not.toContain(key);
+    const again = await (await get(location, cookie)).text();
+    expect(again).toContain('succeeded');
+    expect(again).not.toContain('job-api-key');
+    expect(again).not.toContain(key);
+  }, 180_000);
 
   it('ends a session at sign-out, when idle too long and at its absolute expiry', async () => {
     const a = await consoleSession(url, TOKEN);

@@ -1,19 +1,24 @@
-import { Body, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Get, Header, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import { InvalidInput } from '@kryonix/domain';
 import {
   AuditedCommands,
+  type BackupEntry,
   GetJobQuery,
+  ListBackupsQuery,
   JOB_KINDS,
   type JobView,
   ListJobsQuery,
   ListMovesQuery,
   ListServersQuery,
   PendingVersionsQuery,
+  SubmitBackupJobCommand,
   SubmitDriftCheckCommand,
   SubmitMigrationCommand,
 } from '@kryonix/tenants';
+import { describe } from '@kryonix/web';
 import { parse } from '../tenants/tenant.dto';
-import { csrfOnly, fleetQuery } from './console.dto';
+import { csrfOnly, fleetQuery, restoreForm } from './console.dto';
 import { ConsoleController, HtmlPage } from './console-controller';
 import { CONSOLE_PATH, type ConsoleRequest } from './console-session';
 import { renderPage } from './console-views';
@@ -43,6 +48,27 @@ export function rolloutProgress(job: JobView): RolloutProgress {
   return { done: 0, failed: 0, total: typeof result.planned === 'number' ? result.planned : 0, failures: [] };
 }
 
+/** How many backups the Fleet page lists (the newest). */
+const BACKUPS_SHOWN = 20;
+
+/** What a restore form failed with, for the page shown again. */
+interface RestoreRefusal {
+  backup: string;
+  as: string;
+  message: string;
+}
+
+/** A backup as the Fleet page lists it: restorable from here when readable and under the master key. */
+function backupRow(entry: BackupEntry, refusal: RestoreRefusal | undefined) {
+  const again = refusal?.backup === entry.id ? refusal : undefined;
+  return {
+    ...entry,
+    restorable: entry.status === 'ok' && entry.key === 'master',
+    restoreAs: again ? again.as : entry.tenant ? `${entry.tenant}-restored` : '',
+    restoreError: again?.message,
+  };
+}
+
 const finished = (job: JobView) => job.status === 'succeeded' || job.status === 'failed';
 
 /**
@@ -61,24 +87,7 @@ export class FleetPageController {
   @HtmlPage()
   async page(@Req() request: ConsoleRequest, @Query() query: unknown): Promise<string> {
     const { job: jobId, queued } = parse(fleetQuery, query, 'query');
-    const [pending, servers, moves, jobs, drifts, rollouts] = await Promise.all([
-      this.queries.execute(new PendingVersionsQuery()),
-      this.queries.execute(new ListServersQuery()),
-      this.queries.execute(new ListMovesQuery()),
-      this.queries.execute(new ListJobsQuery(20)),
-      this.queries.execute(new ListJobsQuery(1, JOB_KINDS.detectDrift)),
-      jobId ? this.queries.execute(new GetJobQuery(jobId)).then((j) => [j]) : this.queries.execute(new ListJobsQuery(1, JOB_KINDS.migrateFleet)),
-    ]);
-    const rollout = rollouts[0];
-    return renderPage('fleet', { title: 'Fleet', csrf: request.consoleSession!.csrfToken, nav: 'fleet' }, {
-      pending,
-      servers,
-      moves,
-      jobs,
-      drift: drifts[0],
-      rollout: rollout ? { ...rollout, progress: rolloutProgress(rollout) } : undefined,
-      notice: queued === 'drift' ? 'Drift check queued: its result appears here when it has run (reload).' : queued === 'rollout' ? 'Rollout queued: its progress follows below.' : undefined,
-    });
+    return this.render(request, jobId, queued);
   }
 
   @Post('migrate')
@@ -93,6 +102,24 @@ export class FleetPageController {
     parse(csrfOnly, body, 'form');
     await this.commands.execute(new SubmitDriftCheckCommand());
     return seeOther(reply, `${CONSOLE_PATH}/fleet?queued=drift`);
+  }
+
+  /** A backup restored as a new tenant: the restore job of `POST /v1/restores`, then the page shows that job. */
+  @Post('restore')
+  @Header('cache-control', 'no-store')
+  async restore(@Req() request: ConsoleRequest, @Body() body: unknown, @Res({ passthrough: true }) reply: ConsoleReply): Promise<string> {
+    const form = parse(restoreForm, body, 'form');
+    const as = form.as.trim();
+    try {
+      if (form.confirm !== form.backup) throw new InvalidInput(`Not confirmed: tick the box naming backup "${form.backup}" to restore it.`, { field: 'confirm' });
+      const job = await this.commands.execute(new SubmitBackupJobCommand({ kind: 'restore_tenant', backup: form.backup, ...(as ? { as } : {}) }));
+      return seeOther(reply, `${CONSOLE_PATH}/fleet?job=${job.id}&queued=restore`);
+    } catch (error) {
+      const { status, message } = describe(error);
+      if (status >= 500) throw error;
+      reply.status(status).header('content-type', 'text/html; charset=utf-8');
+      return this.render(request, undefined, undefined, { backup: form.backup, as, message });
+    }
   }
 
   /** A job's progress as server-sent events (`progress`, each time it changed), until it has finished. */
@@ -120,5 +147,39 @@ export class FleetPageController {
       }, ROLLOUT_POLL_MS);
     };
     send();
+  }
+
+  private async render(request: ConsoleRequest, jobId: string | undefined, queued: string | undefined, refusal?: RestoreRefusal): Promise<string> {
+    const [pending, servers, moves, jobs, drifts, followed, backups] = await Promise.all([
+      this.queries.execute(new PendingVersionsQuery()),
+      this.queries.execute(new ListServersQuery()),
+      this.queries.execute(new ListMovesQuery()),
+      this.queries.execute(new ListJobsQuery(20)),
+      this.queries.execute(new ListJobsQuery(1, JOB_KINDS.detectDrift)),
+      // a finished restore's first read takes its new key: this page shows it, once
+      jobId ? this.queries.execute(new GetJobQuery(jobId)).then((j) => [j]) : this.queries.execute(new ListJobsQuery(1, JOB_KINDS.migrateFleet)),
+      this.queries.execute(new ListBackupsQuery()),
+    ]);
+    const rollout = followed[0]?.kind === JOB_KINDS.migrateFleet ? followed[0] : undefined;
+    const job = followed[0] && !rollout ? followed[0] : undefined;
+    const newest = [...backups].sort((a, b) => b.takenAt.localeCompare(a.takenAt)).slice(0, BACKUPS_SHOWN);
+    const notices: Record<string, string> = {
+      drift: 'Drift check queued: its result appears here when it has run (reload).',
+      rollout: 'Rollout queued: its progress follows below.',
+      restore: 'Restore queued: the job below says when it is done (reload); the new tenant\'s API key is shown here once then.',
+    };
+    return renderPage('fleet', { title: 'Fleet', csrf: request.consoleSession!.csrfToken, nav: 'fleet' }, {
+      pending,
+      servers,
+      moves,
+      jobs,
+      drift: drifts[0],
+      rollout: rollout ? { ...rollout, progress: rolloutProgress(rollout) } : undefined,
+      job,
+      backups: newest.map((b) => backupRow(b, refusal)),
+      backupsTotal: backups.length,
+      notice: queued ? notices[queued] : undefined,
+      error: refusal ? `Backup ${refusal.backup} was not restored: ${refusal.message}` : undefined,
+    });
   }
 }

@@ -106,7 +106,9 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
       }
       case JOB_KINDS.migrateFleet: {
         const options = job.payload as { tenants?: string[]; modules?: string[]; concurrency?: number; concurrencyPerServer?: number; canary?: number; continueOnError?: boolean };
-        const report = await this.commands.execute(new MigrateFleetCommand({ ...options, ...this.rolloutProgress(job, workerId) }));
+        const { settled, ...follow } = this.rolloutProgress(job, workerId);
+        // its last progress written before the job ends (a write after that is refused: the job is no longer running)
+        const report = await this.commands.execute(new MigrateFleetCommand({ ...options, ...follow })).finally(settled);
         const summary = { target: report.target, selected: report.selected, upToDate: report.upToDate, migrated: report.migrated.length, failed: report.failed, notAttempted: report.notAttempted.length, skipped: report.skipped, durationMs: report.durationMs };
         // Not every tenant at the target: the job failed (its result says which and why); no blind retry.
         if (report.failed.length || report.notAttempted.length) throw new Unprocessable(`Migration incomplete: ${JSON.stringify(summary)}`);
@@ -151,7 +153,7 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
    * A rollout's progress (done / failed / total, the failures with their error) written to
    * its job's result as it goes, for whoever follows it (the console's Fleet page).
    */
-  private rolloutProgress(job: JobRecord, workerId: string): Pick<MigrateOptions, 'onPlan' | 'onProgress'> {
+  private rolloutProgress(job: JobRecord, workerId: string): Pick<MigrateOptions, 'onPlan' | 'onProgress'> & { settled: () => Promise<void> } {
     const progress = { done: 0, failed: 0, total: 0, failures: [] as Array<{ tenant: string; error: string }> };
     let writing = Promise.resolve();
     const write = () => {
@@ -159,6 +161,7 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
       writing = writing.then(() => this.jobs.progress(job.id, workerId, snapshot)).catch(() => undefined);
     };
     return {
+      settled: () => writing,
       onPlan: (plan) => {
         progress.total = plan.planned.length;
         write();

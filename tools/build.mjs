@@ -107,6 +107,7 @@ await build({
     'bench-move': resolve(root, 'tools/bench/move.bench.ts'),
     'bench-backup': resolve(root, 'tools/bench/backup.bench.ts'),
     'bench-console': resolve(root, 'tools/bench/console.bench.ts'),
+    'bench-pg-switch': resolve(root, 'tools/bench/pg-switch.bench.ts'),
   },
 });
 // A content hash per bundle: the CLI's code cache and its agent are keyed by it, so a

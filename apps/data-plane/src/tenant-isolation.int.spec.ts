@@ -4,13 +4,16 @@ import { Client } from 'pg';
 import { GATEWAY_ROLE, SHARED_TENANTS_DATABASE, quoteIdent, tenantRoleName, tenantSchemaName } from '@kryonix/domain';
 import { GatewayAccess, ensureSelfSignedCertificate } from '@kryonix/platform';
 import { createTestEnv, httpsRequest, TestEnv, withAdmin } from '@kryonix/testing';
+import { GATEWAY_SEARCH_PATH } from './pools/session.repository';
 import { TenantConnections } from './pools/tenant-connections';
+import { RouteCache } from './routing/route-cache';
 import { TableRepository } from './resources/table.repository';
 import { DataPlaneServer, startDataPlane } from './server';
 
 /**
  * No request is served under another tenant's role or search path, with connection affinity
- * and the switch pipelined with the first statement: schema-mode tenants share very few
+ * and the switch (the role only: the search path is pg_catalog on every connection, and every
+ * statement names its schema) pipelined with the first statement: schema-mode tenants share very few
  * connections (a cap of 8: a shared pool of 2), so nearly every request reuses a connection
  * another tenant used, and one tenant's switch fails (its role taken from the gateway).
  */
@@ -111,6 +114,31 @@ it('serves every request with its own tenant, while one tenant\'s switch fails a
     expect(ownRows(id, other.body.items)).toBe(true);
   }
 }, 300_000);
+
+it("acts as the tenant's role on every switched connection, with a search path that finds no tenant's table", async () => {
+  const connections = server.app.get(TenantConnections);
+  const routes = server.app.get(RouteCache);
+  const switches = () => connections.byServer().find((s) => s.server === 'default')!.switches;
+  const before = switches();
+  const order = Array.from({ length: 120 }, (_, i) => TENANTS[(i * 5) % TENANTS.length]!);
+  const seen = await Promise.all(
+    order.map(async (id) => {
+      const route = (await routes.get(id))!;
+      return connections.withTenant(route, async (session) => {
+        const { rows } = await session.query<{ role: string; path: string }>(`SELECT current_user AS role, current_setting('search_path') AS path`);
+        // a statement naming no schema finds no tenant's table (not this one's, nor the last one's on this connection)
+        const unqualified = await session.query('SELECT count(*) FROM leads').then(
+          () => 'found',
+          (error: { code?: string }) => error.code,
+        );
+        return { id, ...rows[0]!, unqualified };
+      });
+    }),
+  );
+  for (const s of seen) expect(s).toEqual({ id: s.id, role: tenantRoleName(s.id), path: GATEWAY_SEARCH_PATH, unqualified: '42P01' });
+  // the shared pool (2 connections) served six tenants in turn: they were switched, not given their own
+  expect(switches() - before).toBeGreaterThan(20);
+});
 
 it('names its schema in every statement: the repository works on a session whose search path is empty', async () => {
   const access = server.app.get(GatewayAccess);

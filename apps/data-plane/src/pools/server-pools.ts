@@ -2,7 +2,7 @@ import { Pool, PoolClient, types } from 'pg';
 import { SHARED_TENANTS_DATABASE, Unavailable, isServerAway } from '@kryonix/domain';
 import { type OutageLog, type SessionTimeouts, sessionTimeoutSettings, watchPool, within } from '@kryonix/platform';
 import type { TenantRoute } from '@kryonix/routes';
-import { actAsStatements } from './session.repository';
+import { GATEWAY_SEARCH_PATH, actAsStatements } from './session.repository';
 import { type TenantQueryable, TenantSession } from './tenant-session';
 
 /** Dates and times go back to the app exactly as stored ("2026-11-22", "14:30:00"), not shifted through a JS Date. */
@@ -55,7 +55,8 @@ interface TenantPool {
  * The pools' `max` always sum to at most maxConnections.
  * Each connection is the gateway role; a tenant's request prefers an idle connection that
  * already carries it (affinity), else its first statement goes out behind the switch (SET
- * ROLE + search_path) in one round trip.
+ * ROLE) in one round trip. The search path is the same on every connection, for every tenant
+ * (GATEWAY_SEARCH_PATH): statements name their schemas.
  */
 export class ServerPools {
   private readonly shared: Pool;
@@ -90,8 +91,8 @@ export class ServerPools {
   }
 
   /**
-   * Runs `fn` on a connection acting as the tenant (its role, its schemas first on the
-   * search path). A connection that does not carry the tenant is switched in the round trip
+   * Runs `fn` on a connection acting as the tenant (its role; the search path is never a
+   * tenant's, see GATEWAY_SEARCH_PATH). A connection that does not carry the tenant is switched in the round trip
    * of `fn`'s first statement (TenantSession); until that has worked, it is known to carry
    * nobody, so any later use switches it again.
    */
@@ -112,7 +113,7 @@ export class ServerPools {
       if (this.carries.get(client) !== route.id) {
         this.carries.delete(client);
         this.switches++;
-        preamble = actAsStatements(route.role, Object.values(route.schemas));
+        preamble = actAsStatements(route.role);
       }
       return await fn(new TenantSession(client, preamble, () => this.carries.set(client, route.id)));
     } catch (error) {
@@ -252,7 +253,7 @@ export class ServerPools {
       // ever: the client gives up a little after the server's own statement timeout would have.
       // (a Node timer longer than 2^31-1 ms would fire at once, so it is capped there)
       ...(statementMs > 0 ? { query_timeout: Math.min(statementMs + this.options.acquireTimeoutMs, 2 ** 31 - 1) } : {}),
-      options: sessionTimeoutSettings(this.options.timeouts).map((setting) => `-c ${setting}`).join(' '),
+      options: [...sessionTimeoutSettings(this.options.timeouts), `search_path=${GATEWAY_SEARCH_PATH}`].map((setting) => `-c ${setting}`).join(' '),
       // a server that stops answering mid-query is noticed by TCP, not waited on forever
       keepAlive: true,
       types: RAW_DATES,

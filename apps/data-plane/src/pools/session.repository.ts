@@ -1,11 +1,18 @@
 import { quoteIdent } from '@kryonix/domain';
 
 /**
- * The statements that make a gateway connection act as one tenant: its role and its
- * schemas, at session level. Names are quoted identifiers. They are sent in the same round
- * trip as the tenant's first statement on that connection (`switchedQuery`), never on their own.
+ * The search path of every data-plane connection, set once in its startup packet and never
+ * changed: only PostgreSQL's own catalog, never a tenant's schema. Every data-plane statement
+ * names its schema (`TableRepository.qualified`), so a tenant's switch needs no search path;
+ * and a statement that named none would find no tenant's table at all, not the last tenant's.
  */
-export function actAsStatements(role: string, schemas: readonly string[]): readonly string[] {
-  const path = schemas.map(quoteIdent).join(', ');
-  return [`SET ROLE ${quoteIdent(role)}`, `SET search_path TO ${path || "''"}`];
+export const GATEWAY_SEARCH_PATH = 'pg_catalog';
+
+/**
+ * The statement that makes a gateway connection act as one tenant: its role, at session
+ * level (the name a quoted identifier). It is sent in the same round trip as the tenant's
+ * first statement on that connection (`switchedQuery`), never on its own.
+ */
+export function actAsStatements(role: string): readonly string[] {
+  return [`SET ROLE ${quoteIdent(role)}`];
 }

@@ -5,6 +5,7 @@ import { Unavailable, isServerAway } from '@kryonix/domain';
 interface Wire {
   parse(message: { text: string }): void;
   bind(message: Record<string, never>): void;
+  describe(message: { type: 'P' }): void;
   execute(message: Record<string, never>): void;
 }
 
@@ -13,7 +14,7 @@ type Preparing = { prepare(connection: Wire): void };
 
 /**
  * A statement behind the statements that switch its connection to a tenant, in one round
- * trip: Parse/Bind/Execute of each switch statement, then the statement's own Parse, Bind,
+ * trip: Parse/Bind/Describe/Execute of each switch statement, then the statement's own Parse, Bind,
  * Describe and Execute, then a single Sync. One Sync makes them one implicit transaction:
  *  - a switch that fails makes the server skip everything up to the Sync: the statement
  *    behind it never runs (under the previous tenant's role, or any other);
@@ -43,6 +44,8 @@ class SwitchedQuery extends Query {
     for (const text of this.preamble) {
       connection.parse({ text });
       connection.bind({});
+      // (a SET answers NoData; a SELECT's rows need their description, or pg cannot read them)
+      connection.describe({ type: 'P' });
       connection.execute({});
     }
     (Query.prototype as unknown as Preparing).prepare.call(this, connection);

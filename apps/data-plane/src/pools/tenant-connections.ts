@@ -47,7 +47,7 @@ export class TenantConnections implements OnModuleDestroy {
     this.servers.clear();
   }
 
-  /** Runs `fn` on a connection of the tenant's server acting as the tenant (its role, its schemas first on the search path). */
+  /** Runs `fn` on a connection of the tenant's server acting as the tenant (its role; the search path is never a tenant's: GATEWAY_SEARCH_PATH). */
   withTenant<R>(route: TenantRoute, fn: (session: TenantQueryable) => Promise<R>): Promise<R> {
     const served = this.servers.get(route.server);
     if (served === undefined) return this.open(route.server).then((s) => s.pools.withTenant(route, fn));

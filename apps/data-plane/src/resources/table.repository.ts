@@ -10,8 +10,9 @@ const COMPARISON = { eq: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
  * module manifest and the catalog (never from the request) and are quoted;
  * every value is a parameter. Every statement names its schema (`qualified`), never
  * resting on the search path: it runs on a connection acting as the tenant, whose switch
- * goes out in the same round trip as the first statement (TenantSession), and a statement
- * that named no schema would find whatever the path says.
+ * (its role only) goes out in the same round trip as the first statement (TenantSession);
+ * the search path is only pg_catalog on every data-plane connection (GATEWAY_SEARCH_PATH),
+ * so a statement that named no schema would find no table of any tenant.
  */
 export class TableRepository {
   constructor(

@@ -17,8 +17,10 @@
  * Tenants are made once and reused with --home DIR (kept after the run; a later run adds
  * only those missing). Time is bounded: --duration seconds per wrk run (≤ 60), --runs rounds.
  * --profile DIR runs the data plane under `node --cpu-prof` (profiles written into DIR at its exit).
+ * --baseline FILE (another build's dist/data-plane.js, e.g. main's) runs that data plane too in the
+ * schema-mode scenarios, in the same rounds (bare, this one, bare, the baseline, bare, …): an A/B.
  * Usage: npm run bench:data-plane [-- --tenants 200,1000 --duration 10 --runs 3 --scenarios uniform,zipf,https,database
- *        --db-tenants 1000 --cap 128 --connections 32 --check 100 --home /tmp/kryonix-bench --profile /tmp/prof]
+ *        --db-tenants 1000 --cap 128 --connections 32 --check 100 --home /tmp/kryonix-bench --profile /tmp/prof --baseline FILE]
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,6 +49,8 @@ const CAP = num('cap', 128);
 const DB_CAP = num('db-cap', Math.ceil(((DB_TENANTS + Math.max(10, Math.ceil(DB_TENANTS * 0.02))) * 4) / 3));
 const CHECKS = num('check', 100);
 const PROFILE = flag('profile');
+/** Another build of the data plane (its dist/data-plane.js), measured in the same rounds as this one: an A/B of a change. */
+const BASELINE = flag('baseline');
 const HOME = flag('home');
 /** Room on the server for the sized data plane, the bare peer, the sampler and the setup. */
 const PG_MAX_CONNECTIONS = Math.max(300, (SCENARIOS.has('database') ? DB_CAP : CAP) + 100);
@@ -249,10 +253,10 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 /** The data plane as its own process at a connection cap (HTTPS with `tls`). */
-async function startDataPlaneProcess(env: Record<string, string>, cap: number, tls: Tls | undefined, label: string): Promise<Process_> {
+async function startDataPlaneProcess(env: Record<string, string>, cap: number, tls: Tls | undefined, label: string, script = projectPath('dist', 'data-plane.js')): Promise<Process_> {
   const port = await freePort();
   const args = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`, `--cpu-prof-name=data-plane-${label}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...args, projectPath('dist', 'data-plane.js')], {
+  const child = spawn(process.execPath, [...args, script], {
     env: {
       ...process.env,
       ...env,
@@ -399,22 +403,27 @@ async function main(): Promise<void> {
     await wrk(bareHttp.url, bareTenant, undefined, dir, 'warm-bare');
 
     /** `RUNS` interleaved rounds: bare, data plane, bare, data plane, … bare (each round's bare runs are those either side). */
-    const rounds = async (label: string, scenario: Scenario, dp: Process_, bare: Process_, tenants: Tenant[], order: number[] | undefined, tlsOn: boolean) => {
-      const result: Measured = { label, scenario, rounds: [] };
-      await wrk(dp.url, tenants, order, dir, `warm-${scenario}`); // warm-up (not measured): caches, pools, JIT
+    /** With --baseline, each round measures both data planes, each between two bare runs. */
+    const rounds = async (label: string, scenario: Scenario, dps: Process_ | Process_[], bare: Process_, tenants: Tenant[], order: number[] | undefined, tlsOn: boolean) => {
+      const all = Array.isArray(dps) ? dps : [dps];
+      const results: Measured[] = all.map((_, k) => ({ label: k === 0 ? label : `${label} (baseline)`, scenario, rounds: [] }));
+      for (const dp of all) await wrk(dp.url, tenants, order, dir, `warm-${scenario}`); // warm-up (not measured): caches, pools, JIT
       let before = await wrk(bare.url, bareTenant, undefined, dir, 'bare');
       for (let i = 0; i < RUNS; i++) {
-        let running = true;
-        const { peak, result: [dataPlane, sample] } = await peakConnections(server.url, 'kryonix-data-plane', async () =>
-          Promise.all([wrk(dp.url, tenants, order, dir, scenario).finally(() => (running = false)), checkSample(dp.url, tenants, tlsOn, CHECKS, () => running)]),
-        );
-        const after = await wrk(bare.url, bareTenant, undefined, dir, 'bare');
-        result.rounds.push({ bareBefore: before, dataPlane, bareAfter: after, peak, ...sample });
-        before = after;
-        const r = result.rounds[result.rounds.length - 1]!;
-        process.stdout.write(`  ${label}, round ${i + 1}: ${dataPlane.rps.toFixed(0)} req/s, ratio ${ratioOf(r).toFixed(2)}, p99 ${dataPlane.p99.toFixed(1)} ms (${p99Of(r).toFixed(2)}x bare)\n`);
+        for (const [k, dp] of all.entries()) {
+          let running = true;
+          const { peak, result: [dataPlane, sample] } = await peakConnections(server.url, k === 0 ? 'kryonix-data-plane' : 'kryonix-data-plane-baseline', async () =>
+            Promise.all([wrk(dp.url, tenants, order, dir, scenario).finally(() => (running = false)), checkSample(dp.url, tenants, tlsOn, CHECKS, () => running)]),
+          );
+          const after = await wrk(bare.url, bareTenant, undefined, dir, 'bare');
+          const result = results[k]!;
+          result.rounds.push({ bareBefore: before, dataPlane, bareAfter: after, peak, ...sample });
+          before = after;
+          const r = result.rounds[result.rounds.length - 1]!;
+          process.stdout.write(`  ${result.label}, round ${i + 1}: ${dataPlane.rps.toFixed(0)} req/s, ratio ${ratioOf(r).toFixed(2)}, p99 ${dataPlane.p99.toFixed(1)} ms (${p99Of(r).toFixed(2)}x bare)\n`);
+        }
       }
-      measured.push(result);
+      measured.push(...results);
     };
 
     for (const n of SWEEP) {
@@ -423,10 +432,14 @@ async function main(): Promise<void> {
       if (SCENARIOS.has('uniform') || SCENARIOS.has('zipf')) {
         const dp = await startDataPlaneProcess(env, CAP, undefined, `schema-${n}`);
         processes.push(dp);
-        await touchEveryTenant(dp.url, tenants, false);
-        if (SCENARIOS.has('uniform')) await rounds(`schema mode, ${n} tenants, uniform`, 'uniform', dp, bareHttp, tenants, undefined, false);
-        if (SCENARIOS.has('zipf')) await rounds(`schema mode, ${n} tenants, Zipf-like`, 'zipf', dp, bareHttp, tenants, zipfOrder(n, 200_000), false);
-        await dp.stop();
+        // the baseline's connections are told apart (application_name), so each process's peak is its own
+        const base = BASELINE ? await startDataPlaneProcess({ ...env, KRYONIX_DATA_APPLICATION_NAME: 'kryonix-data-plane-baseline' }, CAP, undefined, `baseline-schema-${n}`, BASELINE) : undefined;
+        if (base) processes.push(base);
+        const dps = base ? [dp, base] : [dp];
+        for (const p of dps) await touchEveryTenant(p.url, tenants, false);
+        if (SCENARIOS.has('uniform')) await rounds(`schema mode, ${n} tenants, uniform`, 'uniform', dps, bareHttp, tenants, undefined, false);
+        if (SCENARIOS.has('zipf')) await rounds(`schema mode, ${n} tenants, Zipf-like`, 'zipf', dps, bareHttp, tenants, zipfOrder(n, 200_000), false);
+        for (const p of dps) await p.stop();
       }
       if (SCENARIOS.has('https') && bareHttps && n === httpsCount()) {
         const dp = await startDataPlaneProcess(env, CAP, tls, `https-${n}`);

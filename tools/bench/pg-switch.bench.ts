@@ -103,6 +103,8 @@ async function setUp(adminUrl: string): Promise<string> {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
     if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${quoteIdent(DATABASE)}`);
     await admin.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${GATEWAY}') THEN CREATE ROLE ${GATEWAY} LOGIN NOINHERIT PASSWORD 'bench'; END IF; END $$`);
+    // (to read its own backend's memory: the caches' size)
+    await admin.query(`GRANT pg_read_all_stats TO ${GATEWAY}`);
   } finally {
     await admin.end();
   }
@@ -201,6 +203,36 @@ function pgbench(url: string, script: string, options: string | undefined, dir: 
   return { cold: seconds[0]!, warm: median(warm) };
 }
 
+/**
+ * What a new connection pays: the first request of each tenant on a fresh backend (its catalog
+ * caches filled with that tenant's table, index and rights) against the second, and how much
+ * memory the backend's caches (CacheMemoryContext and its children) hold once it has served every tenant.
+ */
+async function firstTouch(url: string): Promise<{ coldMs: number; warmMs: number; cacheBefore: number; cacheAfter: number }> {
+  const c = new Client({ connectionString: url, application_name: 'bench-switch' });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    const cache = async () => {
+      const sql = `SET ROLE pg_read_all_stats; SELECT coalesce(sum(total_bytes), 0) AS bytes FROM pg_catalog.pg_backend_memory_contexts
+        WHERE name = 'CacheMemoryContext' OR parent = 'CacheMemoryContext'; RESET ROLE`;
+      const results = (await c.query(sql)) as unknown as Array<{ rows: Array<{ bytes: string }> }>;
+      return Number(results[1]!.rows[0]!.bytes);
+    };
+    const cacheBefore = await cache();
+    const pass = async () => {
+      const started = process.hrtime.bigint();
+      for (let t = 0; t < TENANTS; t++) await VARIANTS['role']!(c, t);
+      return Number(process.hrtime.bigint() - started) / 1e6 / TENANTS;
+    };
+    const coldMs = await pass();
+    const warmMs = await pass();
+    return { coldMs, warmMs, cacheBefore, cacheAfter: await cache() };
+  } finally {
+    await c.end();
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -209,6 +241,11 @@ async function main(): Promise<void> {
   const server = await ensureEmbeddedPostgres(home, await freePort(), { maxConnections: 100 });
   try {
     const gatewayUrl = await setUp(server.url);
+    const touch = await firstTouch(gatewayUrl);
+    console.log(
+      `a new connection, each of ${TENANTS} tenants once (switch + page): first time ${touch.coldMs.toFixed(2)} ms per tenant, second time ${touch.warmMs.toFixed(2)} ms; ` +
+        `the backend's catalog caches ${(touch.cacheBefore / 1048576).toFixed(1)} MB before, ${(touch.cacheAfter / 1048576).toFixed(1)} MB after`,
+    );
     const gateway = await connect(gatewayUrl, true);
     const adminUrl = server.url.replace(/\/postgres$/, `/${DATABASE}`);
     const admin = CHOSEN.some((v) => AS_ADMIN.has(v)) ? await connect(adminUrl, false) : [];

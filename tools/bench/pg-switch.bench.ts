@@ -179,20 +179,22 @@ async function measure(clients: Connected[], variant: string): Promise<{ rps: nu
  * The same requests from pgbench (a C client: little of the time is the client's), one simple
  * Query message per request (`\;` joins the switch and the page into it), interleaved rounds.
  */
-const PGBENCH: Record<string, { script: string; admin?: boolean; options?: string }> = {
+const PGBENCH: Record<string, { script: string; admin?: boolean; options?: string; extended?: boolean }> = {
   'page, one tenant': { script: 'SELECT * FROM bench_crm_0.leads ORDER BY id ASC LIMIT 51;', options: '-c role=bench_role_0' },
+  // as the data plane sends it (LIMIT a parameter: Parse, Bind, Describe, Execute, Sync) against the bare server's one Query message
+  'page, one tenant, extended protocol': { script: 'SELECT * FROM bench_crm_0.leads ORDER BY id ASC LIMIT :k;', options: '-c role=bench_role_0', extended: true },
   'page, random tenant (superuser, no switch)': { script: 'SELECT * FROM bench_crm_:k.leads ORDER BY id ASC LIMIT 51;', admin: true },
   'SET ROLE + page': { script: 'SET ROLE bench_role_:k \\; SELECT * FROM bench_crm_:k.leads ORDER BY id ASC LIMIT 51;' },
   'SET ROLE + SET search_path + page': { script: 'SET ROLE bench_role_:k \\; SET search_path TO bench_crm_:k \\; SELECT * FROM bench_crm_:k.leads ORDER BY id ASC LIMIT 51;' },
 };
 
-function pgbench(url: string, script: string, options: string | undefined, dir: string): { cold: number; warm: number } {
+function pgbench(url: string, script: string, options: string | undefined, extended: boolean, dir: string): { cold: number; warm: number } {
   const file = join(dir, 'script.sql');
-  writeFileSync(file, `\\set k random(0, ${TENANTS - 1})\n${script}\n`);
+  writeFileSync(file, `${extended ? '\\set k 51' : `\\set k random(0, ${TENANTS - 1})`}\n${script}\n`);
   // pgbench's connections are new: the first seconds fill each backend's catalog caches with
   // every tenant's table (what a new data-plane connection pays too); the figure is the median
   // of the per-second rates of the second half, once the caches are warm
-  const result = spawnSync('pgbench', ['-n', '-M', 'simple', '-c', String(CLIENTS), '-j', '2', '-T', String(2 * DURATION), '-P', '1', '-f', file, url], {
+  const result = spawnSync('pgbench', ['-n', '-M', extended ? 'extended' : 'simple', '-c', String(CLIENTS), '-j', '2', '-T', String(2 * DURATION), '-P', '1', '-f', file, url], {
     encoding: 'utf8',
     env: { ...process.env, PGOPTIONS: `-c search_path=pg_catalog ${options ?? ''}` },
     timeout: (2 * DURATION + 60) * 1000,
@@ -263,11 +265,11 @@ async function main(): Promise<void> {
       const plain = (u: string) => u.replace(/\?.*$/, '');
       const tps = new Map<string, Array<{ cold: number; warm: number }>>();
       for (let round = 0; round < RUNS; round++) {
-        for (const [name, v] of Object.entries(PGBENCH)) tps.set(name, [...(tps.get(name) ?? []), pgbench(plain(v.admin ? adminUrl : gatewayUrl), v.script, v.options, dir)]);
+        for (const [name, v] of Object.entries(PGBENCH)) tps.set(name, [...(tps.get(name) ?? []), pgbench(plain(v.admin ? adminUrl : gatewayUrl), v.script, v.options, v.extended ?? false, dir)]);
       }
       rmSync(dir, { recursive: true, force: true });
       const one = median(tps.get('page, one tenant')!.map((t) => t.warm));
-      console.log(`pgbench -M simple -c ${CLIENTS} -j 2 -T ${2 * DURATION} -P 1, ${RUNS} interleaved rounds: transactions per second once warm (median of the second half's seconds; ratio to one tenant without a switch), and in the first second (cold caches)`);
+      console.log(`pgbench -M simple (extended where said) -c ${CLIENTS} -j 2 -T ${2 * DURATION} -P 1, ${RUNS} interleaved rounds: transactions per second once warm (median of the second half's seconds; ratio to one tenant without a switch), and in the first second (cold caches)`);
       for (const [name, t] of tps) {
         const warm = t.map((x) => x.warm);
         console.log(`  ${name.padEnd(48)} ${median(warm).toFixed(0).padStart(6)} tps  ${(median(warm) / one).toFixed(2)}   (${warm.map((x) => x.toFixed(0)).join(', ')})   first second ${median(t.map((x) => x.cold)).toFixed(0)} tps`);

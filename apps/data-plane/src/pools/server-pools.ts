@@ -92,9 +92,9 @@ export class ServerPools {
 
   /**
    * Runs `fn` on a connection acting as the tenant (its role; the search path is never a
-   * tenant's, see GATEWAY_SEARCH_PATH). A connection that does not carry the tenant is switched in the round trip
-   * of `fn`'s first statement (TenantSession); until that has worked, it is known to carry
-   * nobody, so any later use switches it again.
+   * tenant's, see GATEWAY_SEARCH_PATH). A connection that does not carry the tenant is
+   * switched in the round trip of `fn`'s first statement (TenantSession); until that has
+   * worked, it is known to carry nobody, so any later use switches it again.
    */
   async withTenant<R>(route: TenantRoute, fn: (session: TenantQueryable) => Promise<R>): Promise<R> {
     let client: PoolClient;

@@ -131,6 +131,10 @@ describe('a server stopped in the middle of a move\'s copy', () => {
     const repaired = s.kryonix(['tenant', 'repair', 'sd-down']);
     expect({ stderr: repaired.stderr, code: repaired.code }).toEqual({ stderr: '', code: 0 });
     await expectServedFromSource('sd-down');
+    // the move's row keeps why it failed, not that a repair finished it
+    expect(await s.registry(`SELECT error FROM tenant_management.moves WHERE tenant_id = 'sd-down'`)).toEqual([
+      { error: expect.stringMatching(/^rolled back: The copy of tenant "sd-down" to "pg-b" was stopped: server "pg-a" \(its source\) cannot be reached/) },
+    ]);
   }, 900_000);
 
   it('the target: the move fails at once naming it; the source is cleared (no slot keeps its WAL); once the target is back, the control plane\'s worker finishes the roll-back by itself and nothing is left', async () => {

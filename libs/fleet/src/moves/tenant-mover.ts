@@ -189,7 +189,8 @@ export class TenantMover {
         await this.phase(ctx, 'clean_up', hooks, () => this.cleanUp(ctx));
         await new MoveRepository(this.registry).finish(move.id, { phase: 'done', keepMs: this.options.keepMs });
       } else {
-        await this.rollBack(ctx, hooks, new Error(move.phase === 'rolling_back' ? (move.error ?? 'its roll-back was not finished') : `the move's process stopped in phase ${move.phase}`));
+        const cause = move.phase === 'rolling_back' && typeof move.details.rollBackCause === 'string' ? move.details.rollBackCause : `the move's process stopped in phase ${move.phase}`;
+        await this.rollBack(ctx, hooks, new Error(cause));
       }
       return await this.result(ctx, started);
     } finally {
@@ -584,7 +585,7 @@ export class TenantMover {
     if (away.length) {
       const servers = away.map((a) => a.server);
       hooks.onPhase?.({ step: 'roll_back', status: 'undo_falhou', durationMs: performance.now() - started, error: `waits for ${servers.map((s) => `"${s}"`).join(' and ')}` });
-      await moves.setPhase(move.id, 'rolling_back', { details: { rollBackWaitsFor: servers } });
+      await moves.setPhase(move.id, 'rolling_back', { details: { rollBackWaitsFor: servers, rollBackCause: (cause as Error).message ?? String(cause) } });
       const sourceAway = servers.includes(move.source);
       throw new MoveFailed(
         `The move of tenant "${move.tenantId}" failed (${(cause as Error).message}). What it made on ${away.map((a) => `"${a.server}" (which cannot be reached now: ${a.reason})`).join(' and ')} is dropped once that server answers again, by \`kryonix tenant repair ${move.tenantId}\` or by the control plane's worker${away.length < 2 ? '; the rest is rolled back' : ''}. The tenant stays on "${move.source}"${sourceAway ? ', served again as soon as that server is back' : ' and is served from there as before'}.`,

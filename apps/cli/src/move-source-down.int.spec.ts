@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { moveObjectName } from '@kryonix/fleet';
 import { ExtraPostgres, MoveServers, NONE, createTestEnv, startExtraPostgres, until } from '@kryonix/testing';
 
 /**
@@ -7,7 +8,9 @@ import { ExtraPostgres, MoveServers, NONE, createTestEnv, startExtraPostgres, un
  * (taken once the target's tables are made, before the publication exists): the
  * subscription is made (its ACCESS SHARE passes) and the copy worker of crm.leads marks
  * it 'd' (copying) and then waits for that lock (its ROW EXCLUSIVE) before it reads a row.
- * Only once that wait is seen is the server stopped; the lock is let go after.
+ * Only once that wait is seen is the server stopped; the lock is let go after. After the
+ * switch, the same with the clean-up's DROP SUBSCRIPTION waiting behind a lock on the
+ * subscription.
  */
 
 let s: MoveServers;
@@ -90,6 +93,18 @@ async function copyUnderWay(id: string): Promise<HeldCopy> {
   };
 }
 
+/** Runs the control plane (its worker every 300 ms) until `done` returns a row. */
+async function workerUntil(done: () => Promise<unknown[]>, failure: string, meanwhile?: () => Promise<void>): Promise<void> {
+  const plane = await s.controlPlane({ KRYONIX_WORKER_INTERVAL_MS: '300', KRYONIX_JOB_POLL_MS: '0' });
+  try {
+    await meanwhile?.();
+    await until(done, failure, 180_000);
+  } finally {
+    plane.child.kill('SIGTERM');
+    await new Promise((resolve) => (plane.child.exitCode !== null ? resolve(null) : plane.child.once('exit', resolve)));
+  }
+}
+
 async function expectServedFromSource(id: string): Promise<void> {
   const database = databaseOf(id);
   expect(await s.serverOf(id)).toBe('pg-a');
@@ -106,7 +121,7 @@ async function expectServedFromSource(id: string): Promise<void> {
   }
 }
 
-describe('a server stopped in the middle of a move\'s copy', () => {
+describe('a server of a move stopped half-way', () => {
   it('the source: the move fails at once naming it; the target is cleared; once the source is back, repair leaves nothing behind and it is served from the source', async () => {
     const held = await copyUnderWay('sd-down');
     await a.stop();
@@ -158,17 +173,64 @@ describe('a server stopped in the middle of a move\'s copy', () => {
     } finally {
       await client.end();
     }
-    // no repair this time: the control plane's worker finishes it, passing after pass until the target answers
-    const plane = await s.controlPlane({ KRYONIX_WORKER_INTERVAL_MS: '300', KRYONIX_JOB_POLL_MS: '0' });
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 1_500)); // a few passes while the target is still away
-      expect(await s.registry(`SELECT phase FROM tenant_management.moves WHERE tenant_id = 'td-down'`)).toEqual([{ phase: 'rolling_back' }]);
-      await b.start();
-      await until(() => s.registry(`SELECT 1 FROM tenant_management.moves WHERE tenant_id = 'td-down' AND phase = 'failed'`), 'the worker never finished the roll-back', 180_000);
-    } finally {
-      plane.child.kill('SIGTERM');
-      await new Promise((resolve) => (plane.child.exitCode !== null ? resolve(null) : plane.child.once('exit', resolve)));
-    }
+    // no repair this time: the control plane's worker finishes it, pass after pass until the target answers
+    await workerUntil(
+      () => s.registry(`SELECT 1 FROM tenant_management.moves WHERE tenant_id = 'td-down' AND phase = 'failed'`),
+      'the worker never finished the roll-back',
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1_500)); // a few passes while the target is still away
+        expect(await s.registry(`SELECT phase FROM tenant_management.moves WHERE tenant_id = 'td-down'`)).toEqual([{ phase: 'rolling_back' }]);
+        await b.start();
+      },
+    );
     await expectServedFromSource('td-down');
+  }, 900_000);
+
+  it('the source after the switch, before the clean-up: served from the target; the clean-up on the source is finished by the worker once it is back', async () => {
+    const id = 'cd-down';
+    const database = databaseOf(id);
+    const made = s.kryonix(['tenant', 'create', id, id, '--modules', 'crm', '--server', 'pg-a']);
+    if (made.code !== 0) throw new Error(made.stderr);
+    await s.on('pg-a', `INSERT INTO crm.leads (nome) SELECT 'lead ' || g FROM generate_series(1, ${ROWS}) g`, [], database);
+    const moved = s.kryonixAsync(['tenant', 'move', id, '--to', 'pg-b', '--json'], { KRYONIX_FAILPOINTS: 'verify=pause' });
+    await until(() => s.registry(`SELECT 1 FROM tenant_management.moves WHERE tenant_id = $1 AND details ? 'verify'`, [id]), 'the move never verified', 180_000);
+    const [{ moveId }] = await s.registry<{ moveId: string }>(`SELECT id AS "moveId" FROM tenant_management.moves WHERE tenant_id = $1`, [id]);
+    // the clean-up's first statement (DROP SUBSCRIPTION) waits behind this session's lock on the subscription
+    const holder = new Client({ connectionString: s.url('pg-b', database) });
+    holder.on('error', () => undefined);
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`ALTER SUBSCRIPTION ${moveObjectName(moveId!)} DISABLE`);
+      await until(
+        () => s.on('pg-b', `SELECT 1 FROM pg_locks WHERE locktype = 'object' AND classid = 'pg_subscription'::regclass AND NOT granted`),
+        'the clean-up never waited for the subscription',
+        180_000,
+      );
+      await a.stop();
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end().catch(() => undefined);
+    }
+    const failed = await moved;
+    expect(failed.code).toBe(1);
+    expect(errorOf(failed.stderr)).toEqual({
+      code: 'MOVE_FAILED',
+      message: expect.stringMatching(/^Tenant "cd-down" is served from "pg-b" now, but the move's clean-up failed \(what it made on "pg-a" \(which cannot be reached now: .*`kryonix tenant repair cd-down`/),
+    });
+    expect(await s.serverOf(id)).toBe('pg-b');
+    expect(await s.registry(`SELECT phase FROM tenant_management.moves WHERE tenant_id = $1`, [id])).toEqual([{ phase: 'clean_up' }]);
+    // the target's part is done already: no subscription there trying to reach the source
+    expect(await s.leftovers('pg-b', database)).toEqual(NONE);
+    await workerUntil(() => s.registry(`SELECT 1 FROM tenant_management.moves WHERE tenant_id = $1 AND phase = 'done'`, [id]), 'the worker never finished the clean-up', () => a.start());
+    expect(await s.leftoversEverywhere(database)).toEqual({ default: NONE, 'pg-a': NONE, 'pg-b': NONE });
+    const client = await s.asTenant(id, 'pg-b', database);
+    try {
+      expect((await client.query(`SELECT count(*)::int AS n FROM crm.leads`)).rows[0].n).toBe(ROWS);
+    } finally {
+      await client.end();
+    }
+    // the source copy is kept without access
+    await expect(s.asTenant(id, 'pg-a', database)).rejects.toThrow();
   }, 900_000);
 });

@@ -470,7 +470,7 @@ export class TenantMover {
       await this.phase(ctx, 'clean_up', hooks, () => this.cleanUp(ctx));
     } catch (error) {
       throw new MoveFailed(
-        `Tenant "${ctx.move.tenantId}" is served from "${ctx.move.target}" now, but the move's clean-up failed (${(error as Error).message}); run \`kryonix tenant repair ${ctx.move.tenantId}\` to finish it.`,
+        `Tenant "${ctx.move.tenantId}" is served from "${ctx.move.target}" now, but the move's clean-up failed (${(error as Error).message}); run \`kryonix tenant repair ${ctx.move.tenantId}\` to finish it (the control plane's worker also does, once the servers answer).`,
         { move: ctx.move.id },
       );
     }
@@ -501,17 +501,17 @@ export class TenantMover {
 
   /** Subscription (and its slots), publication and the move's role dropped; the tenant role's access to the source copy taken. */
   private async cleanUp(ctx: MoveContext): Promise<Record<string, unknown>> {
-    await this.dropReplication(ctx);
     const { source, move } = ctx;
-    await source.storage.revokeAccess(source.admin, move.databaseName, move.roleName, move.schemas);
-    if (await source.storage.roleExists(source.admin, move.roleName)) await source.storage.setLogin(source.admin, move.roleName, false);
+    // the target's subscription goes even while the source is away; the source's part waits for it (the worker or a repair)
+    const away = new ServerParts();
+    await away.run(move.target, () => this.dropSubscription(ctx));
+    await away.run(move.source, async () => {
+      await this.dropSourceReplication(ctx);
+      await source.storage.revokeAccess(source.admin, move.databaseName, move.roleName, move.schemas);
+      if (await source.storage.roleExists(source.admin, move.roleName)) await source.storage.setLogin(source.admin, move.roleName, false);
+    });
+    if (away.servers.length) throw new Error(`what it made on ${away.describe()} is left until that server answers again`);
     return { sourceKeptFor: `${Math.round(this.options.keepMs / 1000)} s` };
-  }
-
-  /** What the copy made on both servers, whatever the phase it reached: subscription, slots, publication, the move's role. */
-  private async dropReplication(ctx: MoveContext): Promise<void> {
-    await this.dropSubscription(ctx);
-    await this.dropSourceReplication(ctx);
   }
 
   /** The move's subscription on the target (without its slot when the source does not answer: that one goes with the source's part). */
@@ -547,19 +547,11 @@ export class TenantMover {
     await moves.setPhase(move.id, 'rolling_back');
     const started = performance.now();
     // each server's part on its own: one that does not answer keeps its part (the move stays rolling_back) and the other's is done now
-    const away: Array<{ server: string; reason: string }> = [];
-    const part = async (server: string, work: () => Promise<void>) => {
-      try {
-        await work();
-      } catch (error) {
-        if (!isServerAway(error)) throw error;
-        away.push({ server, reason: connectFault(error).reason });
-      }
-    };
+    const away = new ServerParts();
     try {
       await ctx.snapshot?.end();
       ctx.snapshot = undefined;
-      await part(move.target, async () => {
+      await away.run(move.target, async () => {
         await this.dropSubscription(ctx);
         if (!move.details.targetClaimed) return;
         if (move.mode === 'database') {
@@ -572,7 +564,7 @@ export class TenantMover {
           await target.storage.dropRole(target.admin, move.roleName, [SHARED_TENANTS_DATABASE]);
         }
       });
-      await part(move.source, async () => {
+      await away.run(move.source, async () => {
         await this.dropSourceReplication(ctx);
         // a cut-over that stopped between its commit on the source and the registry's
         await source.storage.grantAccess(move.databaseName, move.roleName, ctx.attached);
@@ -582,13 +574,13 @@ export class TenantMover {
       hooks.onPhase?.({ step: 'roll_back', status: 'undo_falhou', durationMs: performance.now() - started, error: (error as Error).message });
       throw new MoveFailed(`The move of tenant "${move.tenantId}" failed (${(cause as Error).message}) and its roll-back did too (${(error as Error).message}); it is served from "${move.source}". Run \`kryonix tenant repair ${move.tenantId}\` to clean up.`, { move: move.id });
     }
-    if (away.length) {
-      const servers = away.map((a) => a.server);
+    if (away.servers.length) {
+      const servers = away.servers;
       hooks.onPhase?.({ step: 'roll_back', status: 'undo_falhou', durationMs: performance.now() - started, error: `waits for ${servers.map((s) => `"${s}"`).join(' and ')}` });
       await moves.setPhase(move.id, 'rolling_back', { details: { rollBackWaitsFor: servers, rollBackCause: (cause as Error).message ?? String(cause) } });
       const sourceAway = servers.includes(move.source);
       throw new MoveFailed(
-        `The move of tenant "${move.tenantId}" failed (${(cause as Error).message}). What it made on ${away.map((a) => `"${a.server}" (which cannot be reached now: ${a.reason})`).join(' and ')} is dropped once that server answers again, by \`kryonix tenant repair ${move.tenantId}\` or by the control plane's worker${away.length < 2 ? '; the rest is rolled back' : ''}. The tenant stays on "${move.source}"${sourceAway ? ', served again as soon as that server is back' : ' and is served from there as before'}.`,
+        `The move of tenant "${move.tenantId}" failed (${(cause as Error).message}). What it made on ${away.describe()} is dropped once that server answers again, by \`kryonix tenant repair ${move.tenantId}\` or by the control plane's worker${servers.length < 2 ? '; the rest is rolled back' : ''}. The tenant stays on "${move.source}"${sourceAway ? ', served again as soon as that server is back' : ' and is served from there as before'}.`,
         { move: move.id, waitingFor: servers },
       );
     }
@@ -669,6 +661,29 @@ export class TenantMover {
       phases: ctx.phases.map((p) => ({ phase: p.phase, durationMs: Math.round(p.durationMs) })),
       durationMs: Math.round(performance.now() - started),
     };
+  }
+}
+
+/** A clean-up done server by server: one that does not answer keeps its part for later (the others' are done now); any other error is thrown. */
+class ServerParts {
+  private readonly away: Array<{ server: string; reason: string }> = [];
+
+  get servers(): string[] {
+    return this.away.map((a) => a.server);
+  }
+
+  async run(server: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (!isServerAway(error)) throw error;
+      this.away.push({ server, reason: connectFault(error).reason });
+    }
+  }
+
+  /** `"pg-a" (which cannot be reached now: ECONNREFUSED)`, joined with "and". */
+  describe(): string {
+    return this.away.map((a) => `"${a.server}" (which cannot be reached now: ${a.reason})`).join(' and ');
   }
 }
 

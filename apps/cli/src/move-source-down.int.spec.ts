@@ -46,20 +46,24 @@ function errorOf(stderr: string): { code?: string; message: string } {
   }
 }
 
-interface HeldCopy {
-  moved: Promise<{ code: number | null; stdout: string; stderr: string }>;
+type CliRun = { code: number | null; stdout: string; stderr: string };
+
+interface HeldCopy<R> {
+  moved: Promise<R>;
   /** Lets the copy worker go (after the server was stopped). */
   release(): Promise<void>;
 }
 
 /** A tenant on pg-a with ROWS leads, and a move of it to pg-b whose copy of crm.leads is under way and held (see above). */
-async function copyUnderWay(id: string): Promise<HeldCopy> {
+async function copyUnderWay(id: string): Promise<HeldCopy<CliRun>>;
+async function copyUnderWay<R>(id: string, start: () => Promise<R>): Promise<HeldCopy<R>>;
+async function copyUnderWay(id: string, start?: () => Promise<unknown>): Promise<HeldCopy<unknown>> {
   const made = s.kryonix(['tenant', 'create', id, id, '--modules', 'crm', '--server', 'pg-a']);
   if (made.code !== 0) throw new Error(made.stderr);
   const database = databaseOf(id);
   await s.on('pg-a', `INSERT INTO crm.leads (nome, email) SELECT 'lead número ' || g, 'l' || g || '@exemplo.test' FROM generate_series(1, ${ROWS}) g`, [], database);
-  // the pause after prepare_target (3 s) leaves time to take the lock before the publication is made
-  const moved = s.kryonixAsync(['tenant', 'move', id, '--to', 'pg-b', '--json'], { KRYONIX_FAILPOINTS: 'prepare_target=pause' });
+  // the pause after prepare_target (3 s, KRYONIX_FAILPOINTS) leaves time to take the lock before the publication is made
+  const moved = start ? start() : s.kryonixAsync(['tenant', 'move', id, '--to', 'pg-b', '--json'], { KRYONIX_FAILPOINTS: 'prepare_target=pause' });
   let exited = false;
   void moved.then(() => (exited = true));
   await until(() => s.registry(`SELECT 1 FROM tenant_management.moves WHERE tenant_id = $1 AND details ? 'prepare_target'`, [id]), 'prepare_target never ended', 180_000);
@@ -232,5 +236,36 @@ describe('a server of a move stopped half-way', () => {
     }
     // the source copy is kept without access
     await expect(s.asTenant(id, 'pg-a', database)).rejects.toThrow();
+  }, 900_000);
+
+  it('the source, for a move queued on the control plane: its job fails naming the source, and the same control plane\'s worker finishes the roll-back once the source is back', async () => {
+    const plane = await s.controlPlane({ KRYONIX_WORKER_INTERVAL_MS: '300', KRYONIX_JOB_POLL_MS: '50', KRYONIX_FAILPOINTS: 'prepare_target=pause' });
+    try {
+      const held = await copyUnderWay('ja-down', async () => {
+        const queued = await s.api(plane.url, 'POST', '/v1/tenants/ja-down/move', { to: 'pg-b' });
+        expect(queued.status).toBe(202);
+        const job = (queued.body as { id: string }).id;
+        // the job's end (polled until the spec lets the copy go, see below)
+        for (;;) {
+          const seen = (await s.api(plane.url, 'GET', `/v1/jobs/${job}`)).body as { status: string; error?: string | null };
+          if (seen.status === 'failed' || seen.status === 'succeeded') return seen;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      });
+      await a.stop();
+      await held.release();
+      const job = await held.moved;
+      expect(job.status).toBe('failed');
+      expect(job.error).toMatch(/^The move of tenant "ja-down" failed \(.*server "pg-a" \(its source\) cannot be reached/);
+      // a failed move is not retried by its job: the worker finishes the roll-back, not before the source answers
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(await s.registry(`SELECT phase FROM tenant_management.moves WHERE tenant_id = 'ja-down'`)).toEqual([{ phase: 'rolling_back' }]);
+      await a.start();
+      await until(() => s.registry(`SELECT 1 FROM tenant_management.moves WHERE tenant_id = 'ja-down' AND phase = 'failed'`), 'the worker never finished the roll-back', 180_000);
+    } finally {
+      plane.child.kill('SIGTERM');
+      await new Promise((resolve) => (plane.child.exitCode !== null ? resolve(null) : plane.child.once('exit', resolve)));
+    }
+    await expectServedFromSource('ja-down');
   }, 900_000);
 });

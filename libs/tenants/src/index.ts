@@ -54,6 +54,7 @@ export * from './remove-server/remove-server.command';
 export * from './plan-rebalance/plan-rebalance.query';
 export * from './move-tenant/move-tenant.command';
 export * from './purge-kept-copies/purge-kept-copies.command';
+export * from './finish-left-moves/finish-left-moves.command';
 export * from './open-console-session/open-console-session.command';
 export * from './check-console-session/check-console-session.query';
 export * from './close-console-session/close-console-session.command';

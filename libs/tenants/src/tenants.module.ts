@@ -66,6 +66,7 @@ import { SubmitCreateTenantHandler } from './submit-create-tenant/submit-create-
 import { MoveTenantHandler } from './move-tenant/move-tenant.handler';
 import { MoveRefusals } from './move-tenant/move-refusals';
 import { PurgeKeptCopiesHandler } from './purge-kept-copies/purge-kept-copies.handler';
+import { FinishLeftMovesHandler } from './finish-left-moves/finish-left-moves.handler';
 import { PurgeReplacedCopyHandler } from './purge-replaced-copy/purge-replaced-copy.handler';
 
 export type TenantsOptions = ProvisioningOptions;
@@ -153,6 +154,7 @@ export class TenantsModule {
         MoveRefusals,
         MoveTenantHandler,
         PurgeKeptCopiesHandler,
+        FinishLeftMovesHandler,
         PurgeReplacedCopyHandler,
       ],
       exports: [ProvisioningModule, FleetModule, AuditedCommands],

@@ -1,12 +1,15 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DatabaseConnector } from '@kryonix/platform';
-import { PurgeExpiredTenantsCommand, PurgeKeptCopiesCommand } from '@kryonix/tenants';
+import { FinishLeftMovesCommand, PurgeExpiredTenantsCommand, PurgeKeptCopiesCommand } from '@kryonix/tenants';
 import { reportPassFailure } from './worker-errors';
 
 export const WORKER_INTERVAL_MS = Symbol('WORKER_INTERVAL_MS');
 
-/** Queues purge jobs for soft-deleted tenants once their grace period (KRYONIX_DELETE_GRACE) is over, and drops moved tenants' source copies once KRYONIX_MOVE_KEEP is. */
+/**
+ * Queues purge jobs for soft-deleted tenants once their grace period (KRYONIX_DELETE_GRACE) is over, drops moved tenants' source copies once KRYONIX_MOVE_KEEP is,
+ * and finishes the roll-backs and clean-ups that moves had to leave while a server was away.
+ */
 @Injectable()
 export class PurgeWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('worker');
@@ -40,6 +43,10 @@ export class PurgeWorker implements OnApplicationBootstrap, OnModuleDestroy {
       .then(() => this.commands.execute(new PurgeKeptCopiesCommand()))
       .then((moves) => {
         if (moves.length) this.logger.log({ moves }, 'purged the source copies of moved tenants past KRYONIX_MOVE_KEEP');
+      })
+      .then(() => this.commands.execute(new FinishLeftMovesCommand()))
+      .then((moves) => {
+        if (moves.length) this.logger.log({ moves }, 'finished what moves had left while a server was away');
       })
       .catch((error: unknown) => reportPassFailure(this.logger, this.connector, error, 'purge pass failed'))
       .finally(() => (this.running = undefined));

@@ -105,6 +105,11 @@ export class ReplicationRepository {
     await sql`CREATE ROLE ${id(role)} WITH LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD ${sql.lit(scramVerifier)}`.execute(admin);
   }
 
+  /** Whether the server answers (a statement of its own: no table, no lock). */
+  async ping<DB>(admin: Kysely<DB>): Promise<void> {
+    await sql`SELECT 1`.execute(admin);
+  }
+
   /** Ends the sessions of a role (a move role's WAL senders, a tenant role's direct logins). */
   async terminateSessions<DB>(admin: Kysely<DB>, role: string): Promise<void> {
     await sql`SELECT pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE usename = ${role} AND pid <> pg_backend_pid()`.execute(admin);

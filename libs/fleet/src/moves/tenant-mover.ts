@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
-import { IsolationMode, KryonixError, MoveFailed, SHARED_TENANTS_DATABASE, ServerUnfit, isServerAway, tenantSchemaName } from '@kryonix/domain';
+import { IsolationMode, KryonixError, MoveFailed, SHARED_TENANTS_DATABASE, ServerUnfit, connectFault, isServerAway, tenantSchemaName } from '@kryonix/domain';
 import { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
 import { type FailpointAction, SecretBox, generatePassword, scramSha256Verifier } from '@kryonix/platform';
 import { type SchemaPlan, type StepEvent, TenantServer, TenantServers, failpoint } from '@kryonix/provisioning';
@@ -44,6 +44,8 @@ export interface MoverOptions {
   copyTimeoutMs?: number;
   /** KRYONIX_MOVE_PROGRESS_MS: how often the copy reports its progress. */
   progressMs?: number;
+  /** How long the source or the target may not answer during the copy before the move gives up (default 5 s). */
+  serverAwayMs?: number;
 }
 
 export interface MoveResult {
@@ -175,7 +177,8 @@ export class TenantMover {
    */
   async recover(move: MoveRecord, hooks: MoveHooks): Promise<MoveResult> {
     const started = performance.now();
-    const ctx = await this.context(move);
+    // a roll-back needs nothing of the source's tables: one whose source is away still clears the target
+    const ctx = await this.context(move, { sourceMayBeAway: true });
     try {
       const tenant = await new TenantRepository(this.registry).findById(move.tenantId);
       ctx.switched = tenant?.serverName === move.target;
@@ -186,7 +189,8 @@ export class TenantMover {
         await this.phase(ctx, 'clean_up', hooks, () => this.cleanUp(ctx));
         await new MoveRepository(this.registry).finish(move.id, { phase: 'done', keepMs: this.options.keepMs });
       } else {
-        await this.rollBack(ctx, hooks, new Error(`the move's process stopped in phase ${move.phase}`));
+        const cause = move.phase === 'rolling_back' && typeof move.details.rollBackCause === 'string' ? move.details.rollBackCause : `the move's process stopped in phase ${move.phase}`;
+        await this.rollBack(ctx, hooks, new Error(cause));
       }
       return await this.result(ctx, started);
     } finally {
@@ -286,12 +290,26 @@ export class TenantMover {
     const stalledMs = this.options.stalledCopyMs ?? 60_000;
     const timeoutMs = this.options.copyTimeoutMs ?? 12 * 3600_000;
     const everyMs = this.options.progressMs ?? 3_000;
+    const away = new AwayServers(ctx, this.options.serverAwayMs ?? 5_000);
     const began = performance.now();
     let reportedAt = began;
     let last = -1;
     let progressAt = performance.now();
+    let lastErrors = 0;
+    let sourceAskedAt = began;
     for (;;) {
-      const { states, errors } = await this.sql.syncProgress(targetDb, name);
+      const read = await away.answer(move.target, () => this.sql.syncProgress(targetDb, name));
+      // the source is asked too (the copy reads it): at each progress report, when the target reports new errors, and often while it does not answer
+      const askSource = read === undefined ? false : read.errors !== lastErrors || away.has(move.source) || performance.now() - sourceAskedAt >= everyMs;
+      if (askSource) {
+        lastErrors = read!.errors;
+        sourceAskedAt = performance.now();
+      }
+      if (read === undefined || (askSource && (await away.answer(move.source, () => this.sql.ping(source.admin))) === undefined)) {
+        await sleep(250);
+        continue;
+      }
+      const { states, errors } = read;
       const ready = states.r ?? 0;
       const done = ready === ctx.tables.length;
       if (done || performance.now() - reportedAt >= everyMs) {
@@ -452,7 +470,7 @@ export class TenantMover {
       await this.phase(ctx, 'clean_up', hooks, () => this.cleanUp(ctx));
     } catch (error) {
       throw new MoveFailed(
-        `Tenant "${ctx.move.tenantId}" is served from "${ctx.move.target}" now, but the move's clean-up failed (${(error as Error).message}); run \`kryonix tenant repair ${ctx.move.tenantId}\` to finish it.`,
+        `Tenant "${ctx.move.tenantId}" is served from "${ctx.move.target}" now, but the move's clean-up failed (${(error as Error).message}); run \`kryonix tenant repair ${ctx.move.tenantId}\` to finish it (the control plane's worker also does, once the servers answer).`,
         { move: ctx.move.id },
       );
     }
@@ -483,16 +501,22 @@ export class TenantMover {
 
   /** Subscription (and its slots), publication and the move's role dropped; the tenant role's access to the source copy taken. */
   private async cleanUp(ctx: MoveContext): Promise<Record<string, unknown>> {
-    await this.dropReplication(ctx);
     const { source, move } = ctx;
-    await source.storage.revokeAccess(source.admin, move.databaseName, move.roleName, move.schemas);
-    if (await source.storage.roleExists(source.admin, move.roleName)) await source.storage.setLogin(source.admin, move.roleName, false);
+    // the target's subscription goes even while the source is away; the source's part waits for it (the worker or a repair)
+    const away = new ServerParts();
+    await away.run(move.target, () => this.dropSubscription(ctx));
+    await away.run(move.source, async () => {
+      await this.dropSourceReplication(ctx);
+      await source.storage.revokeAccess(source.admin, move.databaseName, move.roleName, move.schemas);
+      if (await source.storage.roleExists(source.admin, move.roleName)) await source.storage.setLogin(source.admin, move.roleName, false);
+    });
+    if (away.servers.length) throw new Error(`what it made on ${away.describe()} is left until that server answers again`);
     return { sourceKeptFor: `${Math.round(this.options.keepMs / 1000)} s` };
   }
 
-  /** What the copy made on both servers, whatever the phase it reached: subscription, slots, publication, the move's role. */
-  private async dropReplication(ctx: MoveContext): Promise<void> {
-    const { source, move, name } = ctx;
+  /** The move's subscription on the target (without its slot when the source does not answer: that one goes with the source's part). */
+  private async dropSubscription(ctx: MoveContext): Promise<void> {
+    const { move, name } = ctx;
     const targetDb = (await ctx.target.storage.databaseExists(ctx.target.admin, move.databaseName)) ? this.targetDb(ctx) : undefined;
     if (targetDb) {
       try {
@@ -503,6 +527,11 @@ export class TenantMover {
         if (!isServerAway(error) && !/could not connect|connection to server/i.test((error as Error).message)) throw error;
       }
     }
+  }
+
+  /** The move's slots (its subscription's and the copy's), publication and replication role on the source. */
+  private async dropSourceReplication(ctx: MoveContext): Promise<void> {
+    const { source, move, name } = ctx;
     await this.sql.dropSlots(source.admin, await this.sql.slots(source.admin, name, ctx.move.subscriptionOid));
     await this.sql.dropPublication(ctx.sourceDb, name);
     if (await source.storage.roleExists(source.admin, name)) {
@@ -517,13 +546,14 @@ export class TenantMover {
     const { move, source, target } = ctx;
     await moves.setPhase(move.id, 'rolling_back');
     const started = performance.now();
+    // each server's part on its own: one that does not answer keeps its part (the move stays rolling_back) and the other's is done now
+    const away = new ServerParts();
     try {
       await ctx.snapshot?.end();
       ctx.snapshot = undefined;
-      await this.dropReplication(ctx);
-      // a cut-over that stopped between its commit on the source and the registry's
-      await source.storage.grantAccess(move.databaseName, move.roleName, ctx.attached);
-      if (move.details.targetClaimed) {
+      await away.run(move.target, async () => {
+        await this.dropSubscription(ctx);
+        if (!move.details.targetClaimed) return;
         if (move.mode === 'database') {
           if (ctx.targetDb) await target.connector.release(move.databaseName);
           ctx.targetDb = undefined;
@@ -533,31 +563,49 @@ export class TenantMover {
           await target.storage.dropSchemas(SHARED_TENANTS_DATABASE, move.schemas);
           await target.storage.dropRole(target.admin, move.roleName, [SHARED_TENANTS_DATABASE]);
         }
-      }
-      await moves.finish(move.id, { phase: 'failed', error: `rolled back: ${(cause as Error).message ?? String(cause)}` });
-      hooks.onPhase?.({ step: 'roll_back', status: 'desfeito', durationMs: performance.now() - started });
+      });
+      await away.run(move.source, async () => {
+        await this.dropSourceReplication(ctx);
+        // a cut-over that stopped between its commit on the source and the registry's
+        await source.storage.grantAccess(move.databaseName, move.roleName, ctx.attached);
+      });
     } catch (error) {
       // left in rolling_back: `kryonix tenant repair` tries again
       hooks.onPhase?.({ step: 'roll_back', status: 'undo_falhou', durationMs: performance.now() - started, error: (error as Error).message });
       throw new MoveFailed(`The move of tenant "${move.tenantId}" failed (${(cause as Error).message}) and its roll-back did too (${(error as Error).message}); it is served from "${move.source}". Run \`kryonix tenant repair ${move.tenantId}\` to clean up.`, { move: move.id });
     }
+    if (away.servers.length) {
+      const servers = away.servers;
+      hooks.onPhase?.({ step: 'roll_back', status: 'undo_falhou', durationMs: performance.now() - started, error: `waits for ${servers.map((s) => `"${s}"`).join(' and ')}` });
+      await moves.setPhase(move.id, 'rolling_back', { details: { rollBackWaitsFor: servers, rollBackCause: (cause as Error).message ?? String(cause) } });
+      const sourceAway = servers.includes(move.source);
+      throw new MoveFailed(
+        `The move of tenant "${move.tenantId}" failed (${(cause as Error).message}). What it made on ${away.describe()} is dropped once that server answers again, by \`kryonix tenant repair ${move.tenantId}\` or by the control plane's worker${servers.length < 2 ? '; the rest is rolled back' : ''}. The tenant stays on "${move.source}"${sourceAway ? ', served again as soon as that server is back' : ' and is served from there as before'}.`,
+        { move: move.id, waitingFor: servers },
+      );
+    }
+    await moves.finish(move.id, { phase: 'failed', error: `rolled back: ${(cause as Error).message ?? String(cause)}` });
+    hooks.onPhase?.({ step: 'roll_back', status: 'desfeito', durationMs: performance.now() - started });
   }
 
   // ---- plumbing -------------------------------------------------------------------
 
-  private async context(move: MoveRecord): Promise<MoveContext> {
+  private async context(move: MoveRecord, options: { sourceMayBeAway?: boolean } = {}): Promise<MoveContext> {
     const [source, target] = await Promise.all([this.servers.get(move.source), this.servers.get(move.target)]);
     const tenant = await new TenantRepository(this.registry).findById(move.tenantId);
     const sourceDb = source.connector.db(move.databaseName);
-    const [tables, sequences] = await Promise.all([this.sql.tables(sourceDb, move.schemas), this.sql.sequences(sourceDb, move.schemas)]);
+    const [tables, sequences] = await Promise.all([this.sql.tables(sourceDb, move.schemas), this.sql.sequences(sourceDb, move.schemas)]).catch((error: unknown) => {
+      if (options.sourceMayBeAway && isServerAway(error)) return [[], []] as const;
+      throw error;
+    });
     return {
       move,
       source,
       target,
       sourceDb,
       attached: (tenant?.modules ?? []).map((m) => tenantSchemaName(move.tenantId, move.mode, m)),
-      tables,
-      sequences,
+      tables: [...tables],
+      sequences: [...sequences],
       name: moveObjectName(move.id),
       switched: false,
       phases: [],
@@ -584,7 +632,8 @@ export class TenantMover {
   private async conninfo(move: MoveRecord, role: string, password: string): Promise<string> {
     const url = new URL(this.directory.replicationUrl(await this.directory.record(move.source)));
     const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-    const params: Record<string, string> = { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || '5432', dbname: move.databaseName, user: role, password };
+    // connect_timeout: a source cut off the network fails the target's connects (and a DROP SUBSCRIPTION's) in seconds, not the kernel's minutes
+    const params: Record<string, string> = { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || '5432', dbname: move.databaseName, user: role, password, connect_timeout: '10' };
     for (const key of ['sslmode', 'sslrootcert']) {
       const value = url.searchParams.get(key);
       if (value) params[key] = value;
@@ -612,6 +661,62 @@ export class TenantMover {
       phases: ctx.phases.map((p) => ({ phase: p.phase, durationMs: Math.round(p.durationMs) })),
       durationMs: Math.round(performance.now() - started),
     };
+  }
+}
+
+/** A clean-up done server by server: one that does not answer keeps its part for later (the others' are done now); any other error is thrown. */
+class ServerParts {
+  private readonly away: Array<{ server: string; reason: string }> = [];
+
+  get servers(): string[] {
+    return this.away.map((a) => a.server);
+  }
+
+  async run(server: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (!isServerAway(error)) throw error;
+      this.away.push({ server, reason: connectFault(error).reason });
+    }
+  }
+
+  /** `"pg-a" (which cannot be reached now: ECONNREFUSED)`, joined with "and". */
+  describe(): string {
+    return this.away.map((a) => `"${a.server}" (which cannot be reached now: ${a.reason})`).join(' and ');
+  }
+}
+
+/** During a copy: the servers of the move that did not answer, and since when; one that stays away for `limitMs` stops the move. */
+class AwayServers {
+  private readonly since = new Map<string, number>();
+
+  constructor(
+    private readonly ctx: MoveContext,
+    private readonly limitMs: number,
+  ) {}
+
+  has(server: string): boolean {
+    return this.since.has(server);
+  }
+
+  /** What `read` returned, or undefined while `server` does not answer (MoveFailed naming it once that has lasted `limitMs`). */
+  async answer<R>(server: string, read: () => Promise<R>): Promise<R | undefined> {
+    try {
+      const value = await read();
+      this.since.delete(server);
+      return value;
+    } catch (error) {
+      if (!isServerAway(error)) throw error;
+      const since = this.since.get(server) ?? performance.now();
+      this.since.set(server, since);
+      if (performance.now() - since < this.limitMs) return undefined;
+      const { move } = this.ctx;
+      throw new MoveFailed(
+        `The copy of tenant "${move.tenantId}" to "${move.target}" was stopped: server "${server}" (${server === move.source ? 'its source' : 'its target'}) cannot be reached (${connectFault(error).reason}) for ${Math.round(this.limitMs / 100) / 10} s; nothing was moved`,
+        { move: move.id, server },
+      );
+    }
   }
 }
 

@@ -33,6 +33,8 @@ export class RestoreTenantCommand extends Command<RestoredTenant> implements Aud
     readonly input: RestoreTenantInput,
     readonly onStep?: (event: StepEvent) => void,
     readonly onTable?: (progress: TableProgress) => void,
+    /** The durable job running this restore: written in its log, so the job's retry can tell a half-made tenant is its own. */
+    readonly jobId?: string,
   ) {
     super();
   }

@@ -106,7 +106,7 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
       }
       case JOB_KINDS.migrateFleet: {
         const options = job.payload as { tenants?: string[]; modules?: string[]; concurrency?: number; concurrencyPerServer?: number; canary?: number; continueOnError?: boolean };
-        const { settled, ...follow } = this.rolloutProgress(job, workerId);
+        const { settled, ...follow } = this.rolloutProgressWriter(job, workerId);
         // its last progress written before the job ends (a write after that is refused: the job is no longer running)
         const report = await this.commands.execute(new MigrateFleetCommand({ ...options, ...follow })).finally(settled);
         const summary = { target: report.target, selected: report.selected, upToDate: report.upToDate, migrated: report.migrated.length, failed: report.failed, notAttempted: report.notAttempted.length, skipped: report.skipped, durationMs: report.durationMs };
@@ -153,7 +153,7 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
    * A rollout's progress (done / failed / total, the failures with their error) written to
    * its job's result as it goes, for whoever follows it (the console's Fleet page).
    */
-  private rolloutProgress(job: JobRecord, workerId: string): Pick<MigrateOptions, 'onPlan' | 'onProgress'> & { settled: () => Promise<void> } {
+  private rolloutProgressWriter(job: JobRecord, workerId: string): Pick<MigrateOptions, 'onPlan' | 'onProgress'> & { settled: () => Promise<void> } {
     const progress = { done: 0, failed: 0, total: 0, failures: [] as Array<{ tenant: string; error: string }> };
     let writing = Promise.resolve();
     const write = () => {
@@ -204,7 +204,10 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
     return { ...result, sha256: await fileSha256(file), tables: tables.map((t) => ({ ...t, durationMs: progress.find((p) => p.table === t.table)?.durationMs })) };
   }
 
-  /** A restore (of a backup in KRYONIX_BACKUP_DIR, by its id) or a clone; its steps and tables in the result, its API key sealed until the first read. */
+  /**
+   * A restore (of a backup in KRYONIX_BACKUP_DIR, by its id: a new tenant, or over one with `replace`, which keeps its
+   * key and says where the replaced copy is kept) or a clone; its steps and tables in the result, a new API key sealed until the first read.
+   */
   private async restoreTenant(job: JobRecord): Promise<Record<string, unknown>> {
     const steps: StepEvent[] = [];
     const progress: Array<Omit<TableProgress, 'sha256'>> = [];
@@ -216,7 +219,8 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
     } else {
       const { backup, passphraseEnc, ...input } = job.payload as unknown as RestoreTenantPayload;
       const { path } = await backupPath(this.config.backupDir, backup);
-      restored = await this.commands.execute(new RestoreTenantCommand({ file: path, ...input, ...this.passphrase(job, passphraseEnc) }, onStep, onTable));
+      // its job id in the log: a retry (after an outage) undoes the half-made tenant it left first
+      restored = await this.commands.execute(new RestoreTenantCommand({ file: path, ...input, ...this.passphrase(job, passphraseEnc) }, onStep, onTable, job.id));
     }
     const { apiKey, ...tenant } = restored;
     return { ...tenant, backup: job.kind === JOB_KINDS.restoreTenant ? (job.payload as unknown as RestoreTenantPayload).backup : undefined, steps, tableProgress: progress, ...this.sealed(job, apiKey) };

@@ -151,7 +151,7 @@ describe('--replace --api: uploaded, then replaced by a durable job of the contr
     expect((await names()).some((n) => n.startsWith('after the backup'))).toBe(false);
     expect(await keys()).toEqual(before);
     expect(await purges()).toBe(queued + 1);
-    const audit = await registry(async (c) => (await c.query(`SELECT door, target, outcome, status_code, details->>'replace' AS replace FROM tenant_management.audit_log WHERE action = 'tenant.restore' AND details ? 'replace' ORDER BY at`)).rows);
+    const audit = await registry(async (c) => (await c.query(`SELECT door, target, outcome, status_code, details->>'replace' AS replace FROM tenant_management.audit_log WHERE action = 'tenant.restore' AND details ? 'replace' AND door = 'http' ORDER BY at`)).rows);
     expect(audit).toEqual([{ door: 'http', target: 'cr-src', outcome: 'success', status_code: 202, replace: 'true' }]);
     // the text output, as in-process
     const text = api(['tenant', 'restore', file, '--replace', 'cr-src']);

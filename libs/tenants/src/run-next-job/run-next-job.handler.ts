@@ -12,7 +12,9 @@ import { JobView, toJobView } from '../get-job/get-job.query';
 import { ChangeModulesCommand } from '../change-modules/change-modules.command';
 import { DeleteTenantCommand } from '../delete-tenant/delete-tenant.command';
 import { MigrateFleetCommand } from '../migrate-fleet/migrate-fleet.command';
-import { RunScheduledBackupCommand } from '../run-scheduled-backup/run-scheduled-backup.command';
+import { RunScheduledBackupCommand, SCHEDULER_ORIGIN } from '../run-scheduled-backup/run-scheduled-backup.command';
+import { AuditedCommands } from '../audit/audited-commands';
+import { withAuditOrigin } from '../audit/audit-origin';
 import { BackupTenantPayload, ChangeModulesPayload, CloneTenantPayload, CreateTenantPayload, DrainServerPayload, JOB_KINDS, MoveTenantPayload, PurgeTenantPayload, RebalancePayload, RestoreTenantPayload, ScheduledBackupPayload, passphraseContext } from '../jobs';
 import { BackupTenantCommand } from '../backup-tenant/backup-tenant.command';
 import { RestoreTenantCommand } from '../restore-tenant/restore-tenant.command';
@@ -36,6 +38,7 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
     private readonly jobs: JobRepository,
     private readonly tenants: TenantRepository,
     private readonly commands: CommandBus,
+    private readonly audited: AuditedCommands,
     private readonly queries: QueryBus,
     private readonly secrets: SecretBox,
     private readonly log: ProvisioningLogRepository,
@@ -126,7 +129,8 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
         return { ...(await this.commands.execute(new MoveTenantCommand({ id, to, attempts }, undefined, job.id))) };
       }
       case JOB_KINDS.scheduledBackup:
-        return { ...(await this.commands.execute(new RunScheduledBackupCommand(job.payload as unknown as ScheduledBackupPayload))) };
+        // audited as the scheduler's (an operator's backup is audited by its door)
+        return { ...(await withAuditOrigin({ ...SCHEDULER_ORIGIN, details: { jobId: job.id } }, () => this.audited.execute(new RunScheduledBackupCommand(job.payload as unknown as ScheduledBackupPayload)))) };
       case JOB_KINDS.backupTenant:
         return this.backupTenant(job);
       case JOB_KINDS.restoreTenant:

@@ -22,7 +22,7 @@ export class RestoreTenantHandler implements ICommandHandler<RestoreTenantComman
   ) {}
 
   async execute({ input, onStep, onTable, jobId }: RestoreTenantCommand): Promise<RestoredTenant> {
-    const reader = await this.backups.openFile(input.file, backupKey(this.secrets, input.passphrase));
+    const reader = await this.backups.openFile(input.handle ?? input.file, backupKey(this.secrets, input.passphrase));
     try {
       const manifest = await reader.manifest();
       const modules = modulesOfBackup(this.catalog, manifest);

@@ -4,7 +4,7 @@ import type { MigrateOptions } from '@kryonix/fleet';
 import { DetectDriftQuery } from '../detect-drift/detect-drift.query';
 import { type ErrorCode, KryonixError, describeError, isServerAway, TenantAlreadyExists, TenantNotFound, Unprocessable, InvalidInput } from '@kryonix/domain';
 import { KRYONIX_CONFIG, type KryonixConfig, SecretBox } from '@kryonix/platform';
-import { type StepEvent, type TableProgress, backupPath, fileSha256 } from '@kryonix/provisioning';
+import { type StepEvent, type TableProgress, fileSha256, openBackupById } from '@kryonix/provisioning';
 import { JobRecord, JobRepository, ProvisioningLogRepository, TenantRepository } from '@kryonix/registry';
 import { CreateTenantCommand } from '../create-tenant/create-tenant.command';
 import { RotateApiKeyCommand } from '../rotate-api-key/rotate-api-key.command';
@@ -222,9 +222,14 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
       restored = await this.commands.execute(new CloneTenantCommand(job.payload as unknown as CloneTenantPayload, onStep, onTable));
     } else {
       const { backup, passphraseEnc, ...input } = job.payload as unknown as RestoreTenantPayload;
-      const { path } = await backupPath(this.config.backupDir, backup);
-      // its job id in the log: a retry (after an outage) undoes the half-made tenant it left first
-      restored = await this.commands.execute(new RestoreTenantCommand({ file: path, ...input, ...this.passphrase(job, passphraseEnc) }, onStep, onTable, job.id));
+      // opened once, without following a symbolic link, and read from that descriptor (no second open by path)
+      const { path, handle } = await openBackupById(this.config.backupDir, backup);
+      try {
+        // its job id in the log: a retry (after an outage) undoes the half-made tenant it left first
+        restored = await this.commands.execute(new RestoreTenantCommand({ file: path, handle, ...input, ...this.passphrase(job, passphraseEnc) }, onStep, onTable, job.id));
+      } finally {
+        await handle.close().catch(() => undefined); // closed with its stream already, unless the restore never read it
+      }
     }
     const { apiKey, ...tenant } = restored;
     return { ...tenant, backup: job.kind === JOB_KINDS.restoreTenant ? (job.payload as unknown as RestoreTenantPayload).backup : undefined, steps, tableProgress: progress, ...this.sealed(job, apiKey) };

@@ -3,13 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectPath } from '@kryonix/platform';
-import { TestEnv, createTestEnv, withAdmin } from '@kryonix/testing';
+import { TestEnv, createTestEnv, spawnControlPlane, withAdmin } from '@kryonix/testing';
 
 /**
  * `kryonix tenant restore <file> --replace <id>` as an operator runs it, and a replace
  * killed with SIGKILL: inside the swap's transaction (repair undoes it: the tenant as it
  * was) and just after the swap's commit (repair finishes it: the backup's rows, the
- * replaced copy kept and its purge queued). One consistent tenant either way.
+ * replaced copy kept and its purge queued). One consistent tenant either way. And
+ * `--replace --api`: the file uploaded, the replace run by the control plane as a job.
  */
 const BIN = projectPath('bin', 'kryonix.js');
 const DB = 'kryonix_cliente_cr_src';
@@ -120,3 +121,53 @@ it('killed just after the swap\'s commit: `tenant repair` finishes it, the backu
   const status = await registry(async (c) => (await c.query(`SELECT status FROM tenant_management.clientes WHERE id = 'cr-src'`)).rows[0].status);
   expect(status).toBe('active');
 }, 300_000);
+
+describe('--replace --api: uploaded, then replaced by a durable job of the control plane', () => {
+  const TOKEN = 'cli-rr-api-token-0123456789';
+  let plane: { child: import('node:child_process').ChildProcess; url: string };
+  const api = (args: string[]) => kryonix([...args, '--api', plane.url, '--token', TOKEN]);
+
+  beforeAll(async () => {
+    plane = await spawnControlPlane({ ...env.env, KRYONIX_OPERATOR_TOKEN: TOKEN, KRYONIX_JOB_POLL_MS: '50', KRYONIX_BACKUP_DIR: join(dir, 'plane-backups') });
+  }, 180_000);
+  afterAll(async () => {
+    plane?.child.kill('SIGTERM');
+    if (plane && plane.child.exitCode === null) await new Promise((r) => plane.child.once('exit', r));
+  });
+
+  it("restores over the tenant: the backup's rows, its key hashes kept, the replaced copy kept and its purge queued, audited", async () => {
+    const keys = () => registry(async (c) => (await c.query(`SELECT key_hash FROM tenant_management.api_keys WHERE cliente_id = 'cr-src' ORDER BY key_hash`)).rows);
+    const before = await keys();
+    const purges = async () => registry(async (c) => Number((await c.query(`SELECT count(*) AS n FROM tenant_management.jobs WHERE kind = 'purge_replaced_copy' AND tenant_id = 'cr-src'`)).rows[0].n));
+    const queued = await purges();
+    await changeRows();
+    const r = api(['tenant', 'restore', file, '--replace', 'cr-src', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ id: 'cr-src', role: 'cliente_cr_src_user', restoredFrom: { tenant: 'cr-src' }, replaced: { mode: 'database', database: expect.stringMatching(/^kryonix_replaced_/) } });
+    expect(out.apiKey).toBeUndefined();
+    expect(await names()).toHaveLength(500);
+    expect((await names()).some((n) => n.startsWith('after the backup'))).toBe(false);
+    expect(await keys()).toEqual(before);
+    expect(await purges()).toBe(queued + 1);
+    const audit = await registry(async (c) => (await c.query(`SELECT door, target, outcome, status_code, details->>'replace' AS replace FROM tenant_management.audit_log WHERE action = 'tenant.restore' AND details ? 'replace' AND door = 'http' ORDER BY at`)).rows);
+    expect(audit).toEqual([{ door: 'http', target: 'cr-src', outcome: 'success', status_code: 202, replace: 'true' }]);
+    // the text output, as in-process
+    const text = api(['tenant', 'restore', file, '--replace', 'cr-src']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('Replaced tenant cr-src');
+    expect(text.stdout).toContain('API key   unchanged');
+  }, 300_000);
+
+  it("refuses another tenant's id, --as with it, and an unknown tenant, before anything is queued (exit codes as in-process)", async () => {
+    const jobs = async () => registry(async (c) => Number((await c.query(`SELECT count(*) AS n FROM tenant_management.jobs WHERE kind = 'restore_tenant'`)).rows[0].n));
+    const queued = await jobs();
+    const other = kryonix(['tenant', 'create', 'cr-other', 'Outra Ltda', '--modules', 'crm']);
+    expect(other.code).toBe(0);
+    expect(api(['tenant', 'restore', file, '--replace', 'cr-other'])).toMatchObject({ code: 2, stderr: expect.stringContaining('The backup is of tenant "cr-src", not "cr-other"') });
+    expect(api(['tenant', 'restore', file, '--replace', 'cr-src', '--as', 'cr-x'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--as and --replace cannot be given together') });
+    expect(api(['tenant', 'restore', file, '--replace', 'cr-src', '--mode', 'schema'])).toMatchObject({ code: 2, stderr: expect.stringContaining("keeps the tenant's mode") });
+    expect(await jobs()).toBe(queued);
+  }, 300_000);
+});

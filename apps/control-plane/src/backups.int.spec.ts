@@ -143,6 +143,51 @@ describe('backup, download, restore over HTTP', () => {
     ]);
   }, 240_000);
 
+  it("POST /v1/restores with `replace` restores over the tenant its own backup (a durable job): the backup's rows, the same key hashes, the replaced copy kept and purged later, audited", async () => {
+    const backedUp = await leads('kryonix_cliente_hb_src');
+    await withAdmin((c) => c.query(`DELETE FROM crm.leads WHERE nome LIKE 'Lead 1%'; INSERT INTO crm.leads (nome) VALUES ('after the backup')`), 'kryonix_cliente_hb_src');
+    const keys = () => registry(`SELECT key_hash, prefix, revoked_at FROM tenant_management.api_keys WHERE cliente_id = 'hb-src' ORDER BY key_hash`);
+    const keysBefore = await keys();
+    const queued = await call('POST', '/v1/restores', { backup: backup.backupId, replace: 'hb-src' });
+    expect(queued.status).toBe(202);
+    expect(queued.body).toMatchObject({ kind: 'restore_tenant', tenantId: 'hb-src', status: 'queued' });
+    const job = await finished(queued.body.id);
+    expect(job).toMatchObject({ status: 'succeeded', result: { id: 'hb-src', mode: 'database', rows: 500, backup: backup.backupId, restoredFrom: { tenant: 'hb-src' }, replaced: { mode: 'database', server: 'default', database: expect.stringMatching(/^kryonix_replaced_[0-9a-f]{8}$/) } } });
+    expect(job.result).not.toHaveProperty('apiKey');
+    expect(job.result).not.toHaveProperty('apiKeyEnc');
+    expect(job.result.steps.map((st: { step: string }) => st.step)).toEqual(expect.arrayContaining(['replace_prepare', 'replace_swap', 'replace_record']));
+    expect(await leads('kryonix_cliente_hb_src')).toEqual(backedUp);
+    expect(await keys()).toEqual(keysBefore);
+    // the replaced copy: no access for the tenant's role, its purge due after KRYONIX_DELETE_GRACE
+    const kept = job.result.replaced.database as string;
+    expect(await withAdmin(async (c) => (await c.query(`SELECT has_database_privilege('cliente_hb_src_user', $1, 'CONNECT') AS can`, [kept])).rows)).toEqual([{ can: false }]);
+    expect(await registry(`SELECT payload->>'database' AS database, run_after > now() + interval '1 hour' AS later FROM tenant_management.jobs WHERE kind = 'purge_replaced_copy' AND tenant_id = 'hb-src'`)).toEqual([{ database: kept, later: true }]);
+    expect(await registry(`SELECT status FROM tenant_management.clientes WHERE id = 'hb-src'`)).toEqual([{ status: 'active' }]);
+    expect(await registry(`SELECT door, target, outcome, status_code, details->>'backup' AS backup, details->>'replace' AS replace FROM tenant_management.audit_log WHERE action = 'tenant.restore' AND target = 'hb-src'`)).toEqual([
+      { door: 'http', target: 'hb-src', outcome: 'success', status_code: 202, backup: backup.backupId, replace: 'true' },
+    ]);
+  }, 240_000);
+
+  it('a replace is refused before anything is queued: another tenant\'s backup, with `as`, another mode or server, a bad id (4xx, never 500)', async () => {
+    const before = (await registry(`SELECT count(*)::int AS n FROM tenant_management.jobs`))[0].n;
+    const cases: Array<[Record<string, unknown>, number, RegExp]> = [
+      [{ replace: 'hb-copy' }, 400, /The backup is of tenant "hb-src", not "hb-copy": --replace only restores a tenant's own backup/],
+      [{ replace: 'nope-tenant' }, 400, /not "nope-tenant"/],
+      [{ replace: 'hb-src', as: 'hb-other' }, 400, /--as and --replace cannot be given together/],
+      [{ replace: 'hb-src', mode: 'schema' }, 400, /keeps the tenant's mode \(database\)/],
+      [{ replace: 'hb-src', server: 'nowhere' }, 400, /on the tenant's own server \(default\)/],
+      [{ replace: 'Not An Id' }, 400, /.+/],
+      [{ replace: 5 }, 400, /replace/],
+      [{ replace: '' }, 400, /.+/],
+    ];
+    for (const [extra, status, message] of cases) {
+      const r = await call('POST', '/v1/restores', { backup: backup.backupId, ...extra });
+      expect({ extra, status: r.status, code: typeof r.body?.error?.code }).toEqual({ extra, status, code: 'string' });
+      expect(r.body.error.message).toMatch(message);
+    }
+    expect((await registry(`SELECT count(*)::int AS n FROM tenant_management.jobs`))[0].n).toBe(before);
+  });
+
   it('a damaged upload (one flipped byte), a cut-off one or one over KRYONIX_BACKUP_UPLOAD_MAX is refused, and nothing is kept', async () => {
     const file = (await download(backup.backupId)).bytes;
     const before = backupFiles();

@@ -66,7 +66,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       // Bodies are read by installRequestHygiene: JSON only.
       { bufferLogs: true, abortOnError: false, bodyParser: false },
     );
-    installRequestHygiene(app.getHttpAdapter().getInstance(), { streamRoutes: STREAM_ROUTES, formPaths: [CONSOLE_PATH] });
+    installRequestHygiene(app.getHttpAdapter().getInstance(), { streamRoutes: STREAM_ROUTES, formRoutes: [`* ${CONSOLE_PATH}/*`] });
     const routes = recordRoutes(app.getHttpAdapter().getInstance());
     app.useLogger(app.get(PinoLogger));
     // the same function writes docs/openapi/control-plane.json (npm run generate)

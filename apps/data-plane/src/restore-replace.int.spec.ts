@@ -1,10 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GATEWAY_ROLE, InvalidInput, tenantDatabaseName, tenantRoleName, tenantSchemaName } from '@kryonix/domain';
-import { ensureSelfSignedCertificate } from '@kryonix/platform';
 import { BackupTenantCommand, ChangeModulesCommand, RestoreTenantCommand, RunNextJobCommand } from '@kryonix/tenants';
-import { type TestCore, TestEnv, connectAsTenant, createTestEnv, fill, httpsRequest, modulesWithFixture, on } from '@kryonix/testing';
+import { BackedUpTenants, type TestCore, TestEnv, backedUpTenants, connectAsTenant, fill, httpsRequest, on } from '@kryonix/testing';
 import { DataPlaneServer, startDataPlane } from './server';
 
 /**
@@ -15,36 +13,25 @@ import { DataPlaneServer, startDataPlane } from './server';
  * backup is refused.
  */
 const MODULES = ['crm', 'fixture'];
+const MODES = [['rr-db', 'database'], ['rr-sc', 'schema']] as const;
+let made: BackedUpTenants;
 let env: TestEnv;
 let core: TestCore;
 let server: DataPlaneServer;
 let ca: string;
 let modulesDir: string;
 let outDir: string;
-const keys: Record<string, string> = {};
-const files: Record<string, string> = {};
-const MODES = [['rr-db', 'database'], ['rr-sc', 'schema']] as const;
+let keys: Record<string, string>;
+let files: Record<string, string>;
 
 beforeAll(async () => {
-  modulesDir = modulesWithFixture('rr');
-  outDir = mkdtempSync(join(tmpdir(), 'kryonix-rr-out-'));
-  env = await createTestEnv('rr');
-  core = await env.open({ KRYONIX_MODULES_DIR: modulesDir });
-  for (const [id, mode] of MODES) {
-    keys[id] = (await core.provisioner.create({ id, name: `Troca ${mode}`, modules: MODULES, mode, server: 'default' })).apiKey!;
-    await fill(id, mode, MODULES);
-    files[id] = (await core.commands.execute(new BackupTenantCommand({ id, out: join(outDir, `${id}.kxbackup`) }))).file;
-  }
-  const tls = await ensureSelfSignedCertificate(join(env.home, 'tls'), 'kryonix.test');
-  ca = readFileSync(tls.cert, 'utf8');
-  server = await startDataPlane({ env: { ...env.env, KRYONIX_MODULES_DIR: modulesDir, KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key, KRYONIX_LOG_LEVEL: 'silent' }, port: 0 });
+  made = await backedUpTenants('rr', MODULES, MODES.map(([id, mode]) => [id, mode, `Troca ${mode}`] as const));
+  ({ env, core, ca, modulesDir, outDir, keys, files } = made);
+  server = await startDataPlane({ env: made.dataPlaneEnv, port: 0 });
 }, 300_000);
 afterAll(async () => {
   await server?.close();
-  await core?.close();
-  await env?.cleanup();
-  rmSync(modulesDir, { recursive: true, force: true });
-  rmSync(outDir, { recursive: true, force: true });
+  await made?.cleanup();
 });
 
 const replace = (id: string, file = files[id]!, c: TestCore = core) => c.commands.execute(new RestoreTenantCommand({ file, replace: id }));

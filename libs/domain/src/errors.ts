@@ -37,6 +37,7 @@ export type ErrorCode =
   | 'BACKUP_UNREADABLE'
   | 'BACKUP_NOT_FOUND'
   | 'PAYLOAD_TOO_LARGE'
+  | 'NAME_TAKEN'
   | 'INTERNAL';
 
 const BRAND = Symbol.for('kryonix.error');
@@ -272,6 +273,20 @@ export class ServerInUse extends KryonixError {
   }
 }
 
+/**
+ * A name `restore --replace` makes beside the tenant (its incoming copy, or what the replaced
+ * copy is renamed to) already exists on the tenant's server: refused, nothing made, the tenant as it was.
+ */
+export class ReplaceNameTaken extends KryonixError {
+  constructor(id: string, taken: readonly string[]) {
+    super(
+      'NAME_TAKEN',
+      `Cannot replace tenant "${id}": ${taken.join(', ')} already ${taken.length === 1 ? 'exists' : 'exist'} on its server, and a replace makes ${taken.length === 1 ? 'that name' : 'those names'} for its copies; nothing was changed. Run the replace again (it picks new names), or drop ${taken.length === 1 ? 'it' : 'them'} if ${taken.length === 1 ? 'it is' : 'they are'} a leftover no one needs.`,
+      { id, taken: [...taken] },
+    );
+  }
+}
+
 /** The tenant is being moved to another server: changes of its schemas, role or status wait until the move is over. */
 export class TenantMoving extends KryonixError {
   constructor(id: string, move: { id: string; target: string }, operation: string) {
@@ -387,6 +402,8 @@ export const ERROR_MAPPINGS: Readonly<Record<ErrorCode, ErrorMapping>> = {
   BACKUP_UNREADABLE: { http: 422, exit: 2 },
   BACKUP_NOT_FOUND: { http: 404, exit: 1 },
   PAYLOAD_TOO_LARGE: { http: 413, exit: 2 },
+  // A name Kryonix would make on a server is already there (a leftover, someone else's object): nothing was made.
+  NAME_TAKEN: { http: 409, exit: 3 },
   INTERNAL: { http: 500, exit: 1 },
 };
 

@@ -19,3 +19,4 @@ export * from './backup/backup-catalog';
 export * from './backup/backup-id';
 export * from './backup/backup-upload';
 export * from './replace/tenant-replacer';
+export * from './replace/replace-checks';

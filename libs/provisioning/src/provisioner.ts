@@ -7,12 +7,9 @@ import {
   IsolationMode,
   KryonixError,
   MigrationChanged,
-  InvalidInput,
   ProvisioningFailed,
   ServerUnfit,
   TenantAlreadyExists,
-  TenantMoving,
-  TenantStateConflict,
   TenantNotFound,
   tenantDatabaseName,
   tenantRoleName,
@@ -27,6 +24,7 @@ import { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
 import { DatabaseConnector, SecretBox, generatePassword } from '@kryonix/platform';
 import { ApiKeyRepository, ModuleLedgerRepository, MoveRepository, ProvisioningLogRepository, RegistryDatabase, ServerRecordRepository, TenantRecord, TenantRepository } from '@kryonix/registry';
 import { TenantReplacer } from './replace/tenant-replacer';
+import { refuseReplace } from './replace/replace-checks';
 import { Placement, placeTenant } from './placement';
 import { TenantServer, TenantServers } from './tenant-servers';
 import { GeneratedFiles } from './generated-files';
@@ -239,7 +237,10 @@ export class Provisioner implements OnModuleDestroy {
     const restore: RestoreSource = { load: input.load, current: input.modules.map((m) => this.deps.catalog.get(m.name)) };
     return this.placed(server ? { server } : {}, (placement) =>
       withTenantLock(this.deps.registry, id, async (admin) => {
-        if (await new TenantRepository(admin).findById(id)) throw new TenantAlreadyExists(id, 'Restore (or clone) it under another id: --as <new-id>, or another <new-id>.');
+        const existing = await new TenantRepository(admin).findById(id);
+        // the job's own restore, cut short (an outage that its undo could not outlast): undone first, then made again
+        if (existing && (await this.ownRestoreCutShort(admin, existing, options.jobId))) await this.rollBack(admin, this.plan(id, existing.name, existing.mode, this.deps.catalog.resolve(existing.modules), existing.serverName), existing, options);
+        else if (existing) throw new TenantAlreadyExists(id, 'Restore (or clone) it under another id: --as <new-id>, or another <new-id>.');
         return this.execute(admin, this.plan(id, name, mode, input.modules, placement.server), undefined, 'create', { ...options, restore }, placement);
       }),
     );
@@ -254,13 +255,8 @@ export class Provisioner implements OnModuleDestroy {
   async replace(input: ReplaceInput, options: ProvisionOptions = {}): Promise<ProvisionedTenant & { kept: Record<string, unknown> }> {
     const id = validateTenantId(input.id);
     const move = await new MoveRepository(this.deps.registry).findOpen(id);
-    if (move) throw new TenantMoving(id, move, 'replace');
     return withTenantLock(this.deps.registry, id, async (admin) => {
-      const existing = await new TenantRepository(admin).findById(id);
-      if (!existing) throw new TenantNotFound(id);
-      if (existing.status !== 'active' && existing.status !== 'suspended') throw new TenantStateConflict(id, existing.status, 'replace');
-      if (input.mode !== undefined && validateIsolationMode(input.mode) !== existing.mode) throw new InvalidInput(`--replace keeps the tenant's mode (${existing.mode}); --mode ${String(input.mode)} is not allowed with it.`, { field: 'mode' });
-      if (input.server !== undefined && validateServerName(input.server) !== existing.serverName) throw new InvalidInput(`--replace restores on the tenant's own server (${existing.serverName}); move it afterwards (kryonix tenant move) to change servers.`, { field: 'server' });
+      const existing = refuseReplace(id, await new TenantRepository(admin).findById(id), move, input);
       const server = await this.tenantServer(admin, existing.serverName);
       await this.replacer.recover(admin, server, id);
       const current = input.modules.map((m) => this.deps.catalog.get(m.name));
@@ -318,6 +314,13 @@ export class Provisioner implements OnModuleDestroy {
       if (existing.status === 'provisioning' && (await new ProvisioningLogRepository(admin).startedAsRestore(id))) return this.rollBack(admin, plan, existing, options);
       return this.execute(admin, plan, existing, existing.status === 'provisioning' ? 'resume' : 'repair', options);
     });
+  }
+
+  /** Whether `existing` is a restore this very job began (its log says so) and left half-made. */
+  private async ownRestoreCutShort(admin: Kysely<RegistryDatabase>, existing: TenantRecord, jobId: string | undefined): Promise<boolean> {
+    if (jobId === undefined || existing.status !== 'provisioning') return false;
+    const log = new ProvisioningLogRepository(admin);
+    return (await log.startedAsRestore(existing.id)) && (await log.startedByJob(existing.id, jobId));
   }
 
   /** Undoes a restore cut short: every step's undo, in reverse, as if its last step had failed. */

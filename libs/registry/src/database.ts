@@ -84,7 +84,8 @@ export interface AuditLogTable {
   door: ColumnType<AuditDoor | null, AuditDoor | null | undefined, AuditDoor | null>;
 }
 
-export type AuditDoor = 'http' | 'cli' | 'agent' | 'console';
+/** How a call came in; `scheduler`: no door, the control plane's own schedule (KRYONIX_BACKUP_SCHEDULE) acting. */
+export type AuditDoor = 'http' | 'cli' | 'agent' | 'console' | 'scheduler';
 
 /** An operator console session (0010): the cookie's secret only as its SHA-256. */
 export interface ConsoleSessionsTable {

@@ -51,7 +51,10 @@ export interface BackupTenantPayload {
 export interface RestoreTenantPayload {
   /** A backup id in KRYONIX_BACKUP_DIR, never a path. */
   backup: string;
-  as: string;
+  /** The new tenant's id; absent with `replace`. */
+  as?: string;
+  /** The existing tenant restored over (its own backup only): same id, role and API keys. */
+  replace?: string;
   mode?: string;
   server?: string;
   passphraseEnc?: string;

@@ -12,3 +12,4 @@ export * from './control-plane-process';
 export * from './tenant-rows';
 export * from './move-servers';
 export * from './browser';
+export * from './backed-up-tenants';

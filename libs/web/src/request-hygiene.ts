@@ -14,29 +14,47 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
+ * Where a kind of body other than JSON is taken: `METHOD /url` with the URL as routed
+ * (`POST /v1/backups`: that route only), `/*` at its end for the path and every route under
+ * it (`* /console/*`), `*` for any method.
+ */
+export type RoutePatterns = readonly string[];
+
+export function matchesRoute(patterns: RoutePatterns, request: Pick<FastifyRequest, 'method' | 'routeOptions' | 'raw'>): boolean {
+  // a route the router does not know has no routed URL: its path then
+  const url = request.routeOptions.url ?? (request.raw.url ?? '').split('?')[0]!;
+  return patterns.some((pattern) => {
+    const [method, path = ''] = pattern.split(' ');
+    if (method !== '*' && method !== request.method) return false;
+    if (!path.endsWith('/*')) return url === path;
+    const under = path.slice(0, -2);
+    return url === under || url.startsWith(`${under}/`);
+  });
+}
+
+/**
  * What both HTTP servers refuse before any handler runs, each with a 400 that says why:
  * a URL whose percent-encoding is not UTF-8, a NUL in a path or query value (PostgreSQL
  * cannot store one), two copies of Host, Authorization or X-API-Key; and for bodies,
  * JSON only (415 otherwise), valid UTF-8, no NUL, no `__proto__`/`constructor` keys, at
  * most MAX_JSON_DEPTH levels. An empty JSON body is no body (many clients send the
- * header on every request). `application/octet-stream` only where `streamRoutes` says (an upload); HTML form bodies only under `formPaths` (the console).
+ * header on every request). `application/octet-stream` only on `streamRoutes` (an upload); HTML form bodies only on `formRoutes` (the console).
  * Create the Nest app with `bodyParser: false`, then call
  * this before it listens.
  */
-export function installRequestHygiene(fastify: FastifyInstance, options: { streamRoutes?: readonly string[]; formPaths?: readonly string[] } = {}): void {
+export function installRequestHygiene(fastify: FastifyInstance, options: { streamRoutes?: RoutePatterns; formRoutes?: RoutePatterns } = {}): void {
   fastify.removeAllContentTypeParsers();
-  // A route listed in streamRoutes (`METHOD /url` as routed) takes an `application/octet-stream`
-  // body as the request's stream, unread: its handler streams it and enforces its own limit.
-  const streamRoutes = new Set(options.streamRoutes ?? []);
+  // streamRoutes take an `application/octet-stream` body as the request's stream, unread:
+  // its handler streams it and enforces its own limit.
+  const streamRoutes = options.streamRoutes ?? [];
   fastify.addContentTypeParser('application/octet-stream', (request, payload, done) => {
-    if (streamRoutes.has(`${request.method} ${request.routeOptions.url ?? ''}`)) return done(null, payload);
+    if (matchesRoute(streamRoutes, request)) return done(null, payload);
     done(new UnsupportedMediaType(`Only JSON bodies are accepted here (Content-Type: application/json), not ${JSON.stringify(request.headers['content-type'] ?? '(none)')}.`));
   });
-  // HTML forms (the console's pages) under formPaths only, with the same checks as JSON bodies.
-  const formPaths = options.formPaths ?? [];
+  // HTML forms (the console's pages) on formRoutes only, with the same checks as JSON bodies.
+  const formRoutes = options.formRoutes ?? [];
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (request, body, done) => {
-    const path = (request.raw.url ?? '').split('?')[0]!;
-    if (!formPaths.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))) {
+    if (!matchesRoute(formRoutes, request)) {
       done(new UnsupportedMediaType(`Only JSON bodies are accepted (Content-Type: application/json), not ${JSON.stringify(request.headers['content-type'] ?? '(none)')}.`));
       return;
     }
@@ -98,7 +116,7 @@ export function parseJsonBody(contentType: string | undefined, body: Buffer): un
 }
 
 /**
- * An HTML form's body (only on `formPaths`: the console's pages): the same rules as JSON
+ * An HTML form's body (only on `formRoutes`: the console's pages): the same rules as JSON
  * (UTF-8, no NUL, no `__proto__`/`constructor`); a name given twice becomes a list.
  */
 export function parseFormBody(body: Buffer): Record<string, string | string[]> {

@@ -68,9 +68,8 @@ export function tenantRestoreCommand(): Command {
         const input = { file, ...(opts.as ? { as: opts.as } : {}), ...(opts.mode ? { mode: opts.mode } : {}), ...(opts.server ? { server: opts.server } : {}), ...(opts.replace ? { replace: opts.replace } : {}), ...(passphrase !== undefined ? { passphrase } : {}) };
         const api = apiServiceFor(command);
         let restored;
-        if (api && opts.replace) throw new InvalidInput('tenant restore --replace runs next to the database only, not through --api / KRYONIX_API_URL (POST /v1/restores does not replace); unset it.', { field: 'replace' });
         if (api) {
-          // uploaded (checked whole by the control plane), then restored there as a durable job
+          // uploaded (checked whole by the control plane), then restored there as a durable job (with --replace too)
           if (!opts.json) process.stderr.write(`Uploading ${file} to the control plane\n`);
           restored = await api.restore(input, stepPrinter(!opts.json, `Restoring ${file}`), tablePrinter(!opts.json));
         } else {

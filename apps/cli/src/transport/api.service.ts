@@ -163,8 +163,8 @@ export class ApiTenantService implements TenantService {
     return { ...result, file };
   }
 
-  /** A restore of a local file: uploaded into the control plane's KRYONIX_BACKUP_DIR (checked whole there), then restored by its id as a durable job. */
-  async restore(input: { file: string; as?: string; mode?: string; server?: string; passphrase?: string }, onStep?: (e: StepEvent) => void, onTable?: (p: BackupTableLine) => void): Promise<ApiRestoredTenant> {
+  /** A restore of a local file (as a new tenant, or over its own with `replace`): uploaded into the control plane's KRYONIX_BACKUP_DIR (checked whole there), then restored by its id as a durable job. */
+  async restore(input: { file: string; as?: string; replace?: string; mode?: string; server?: string; passphrase?: string }, onStep?: (e: StepEvent) => void, onTable?: (p: BackupTableLine) => void): Promise<ApiRestoredTenant> {
     const { file, ...options } = input;
     const uploaded = await uploadFrom<{ backupId: string }>(this.fileTarget(), '/v1/backups', file, input.passphrase === undefined ? {} : { 'x-kryonix-passphrase': input.passphrase });
     const job = await this.call<JobBody>('POST', '/v1/restores', { backup: uploaded.backupId, ...options });

@@ -16,6 +16,15 @@ export const restoreBody = z
   .object({
     backup: z.string().meta({ description: 'A backup id: the file name in KRYONIX_BACKUP_DIR without `.kxbackup` (from a backup job, `GET /v1/backups` or an upload); never a path.', pattern: BACKUP_ID_PATTERN.source, example: 'siqueiracampos-20260101T020000Z' }),
     as: z.string().optional().meta({ description: "The new tenant's id (default: the backup's, when no tenant has it).", pattern: TENANT_ID_PATTERN.source }),
+    replace: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          "Restore over this existing tenant (active or suspended) instead of making a new one: its own backup only (another tenant's is 400), not with `as`; restored beside it on its server, then swapped in; same id, role and API key hashes, so its apps keep working; the replaced copy kept without access and purged after KRYONIX_DELETE_GRACE (the job's result says where: `replaced`).",
+        pattern: TENANT_ID_PATTERN.source,
+        example: 'siqueiracampos',
+      }),
     mode,
     server,
     passphrase,

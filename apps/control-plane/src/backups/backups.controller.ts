@@ -18,7 +18,7 @@ const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input (a backup id that is not one, a bad tenant id, a passphrase too short); the message names what is wrong and what is allowed.',
   401: 'Missing or wrong operator token.',
   404: 'Unknown tenant, server or backup (`BACKUP_NOT_FOUND`).',
-  409: 'The new tenant id is taken, or the tenant’s status does not allow it.',
+  409: 'The new tenant id is taken, or the tenant’s status does not allow it (a replace of a tenant being deleted, provisioning or moving).',
   413: 'The upload is larger than KRYONIX_BACKUP_UPLOAD_MAX (`PAYLOAD_TOO_LARGE`); nothing was kept.',
   415: 'The upload is not `Content-Type: application/octet-stream`.',
   422: 'The backup cannot be read (`BACKUP_UNREADABLE`: another key or passphrase, damaged, cut off, not a backup); nothing was kept or made.',
@@ -98,9 +98,9 @@ export class BackupsController {
   @Post('restores')
   @apply(
     ApiOperation({
-      summary: 'Restore a backup (durable job) as a new tenant: named by its id in KRYONIX_BACKUP_DIR, never a path',
+      summary: 'Restore a backup (durable job) as a new tenant, or over its own tenant (`replace`): named by its id in KRYONIX_BACKUP_DIR, never a path',
       description:
-        "Checked now (an unknown or invalid backup id, a wrong key or passphrase, a tenant id taken: 4xx, nothing queued), then queued. The job's result is the new tenant with its steps and tables; its `apiKey` appears on the first read of the finished job only (as for an async create).",
+        "Checked now (an unknown or invalid backup id, a wrong key or passphrase, a tenant id taken; with `replace`: another tenant's backup, `as`, a tenant unknown, moving, or neither active nor suspended, another mode or server: 4xx, nothing queued), then queued. The job's result is the tenant with its steps and tables. A new tenant's `apiKey` appears on the first read of the finished job only (as for an async create); a replaced tenant keeps its API keys (no `apiKey`), and `replaced` says where its replaced copy is kept until its purge.",
     }),
     ApiBody({ schema: S.RestoreRequest }),
     queued,

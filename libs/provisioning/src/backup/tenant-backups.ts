@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable, pipeline as pipelineCb } from 'node:stream';
@@ -98,17 +98,29 @@ export class TenantBackups {
     }
   }
 
-  /** Opens a backup file: the key is checked first, then every byte read is authenticated, then inflated. */
-  async openFile(path: string, key: BackupKey): Promise<BackupRecordReader> {
-    const file = createReadStream(path);
+  /**
+   * Opens a backup file (a path, or a file already open: a backup by id is opened once, without
+   * following a symbolic link, see openBackupById; the reader closes it): the key is checked
+   * first, then every byte read is authenticated, then inflated.
+   */
+  async openFile(source: string | FileHandle, key: BackupKey): Promise<BackupRecordReader> {
+    const file = typeof source === 'string' ? createReadStream(source) : source.createReadStream();
+    if (typeof source === 'string') {
+      try {
+        await new Promise<void>((resolve, reject) => file.once('open', () => resolve()).once('error', reject));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') throw new InvalidInput(`Cannot read the backup file ${source} (${code}).`, { field: 'file' });
+        throw error;
+      }
+    }
+    let plain;
     try {
-      await new Promise<void>((resolve, reject) => file.once('open', () => resolve()).once('error', reject));
+      ({ plain } = await openBackup(file, key));
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') throw new InvalidInput(`Cannot read the backup file ${path} (${code}).`, { field: 'file' });
+      file.destroy(); // a wrong key or a file that is no backup: its descriptor closed now
       throw error;
     }
-    const { plain } = await openBackup(file, key);
     const inflated = pipelineCb(Readable.from(plain), createInflate(), () => undefined);
     return new BackupRecordReader(inflated);
   }

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
-import { type IsolationMode, SHARED_TENANTS_DATABASE, assertSafeIdentifier, tenantSchemaName } from '@kryonix/domain';
+import { type IsolationMode, ReplaceNameTaken, SHARED_TENANTS_DATABASE, assertSafeIdentifier, tenantSchemaName } from '@kryonix/domain';
 import type { ModuleDefinition } from '@kryonix/modules';
 import { type AppliedMigration, JobRepository, ModuleLedgerRepository, ProvisioningLogRepository, type RegistryDatabase, type TenantRecord, TenantRepository } from '@kryonix/registry';
 import { type FailpointAction, type StepEvent, failpoint } from '../plan';
@@ -51,6 +51,14 @@ export function assertReplaceName(name: string, kind: 'incoming' | 'kept'): stri
   return name;
 }
 
+/** PostgreSQL's "already exists" of a database or schema (one made meanwhile by someone else) as the typed refusal. */
+function nameTaken(id: string, error: unknown): ReplaceNameTaken | undefined {
+  const { code, message } = error as { code?: string; message?: string };
+  if (code !== '42P04' && code !== '42P06') return undefined;
+  const name = /"([^"]+)"/.exec(message ?? '')?.[1] ?? '(unnamed)';
+  return new ReplaceNameTaken(id, [`${code === '42P04' ? 'database' : 'schema'} "${name}"`]);
+}
+
 /**
  * `restore --replace`: the backup is restored beside the tenant (new names on its server),
  * then swapped in by renames in one transaction, and the registry (modules, ledger, the
@@ -60,10 +68,14 @@ export function assertReplaceName(name: string, kind: 'incoming' | 'kept'): stri
  * tenant as it was; after it, the registry is recorded, now or by `repair` (`recover`).
  */
 export class TenantReplacer {
-  constructor(private readonly failpoints?: ReadonlyMap<string, FailpointAction>) {}
+  constructor(
+    private readonly failpoints?: ReadonlyMap<string, FailpointAction>,
+    /** The part of the names that makes them a replace's own (8 hex digits; fixed in tests). */
+    private readonly newToken: () => string = () => randomBytes(4).toString('hex'),
+  ) {}
 
   plan(tenant: TenantRecord, atBackup: readonly ModuleDefinition[], current: readonly ModuleDefinition[], keepMs: number): ReplacePlan {
-    const token = randomBytes(4).toString('hex');
+    const token = this.newToken();
     const schema = tenant.mode === 'schema';
     const modules = atBackup.map((m) => m.name);
     const all = [...new Set([...modules, ...tenant.modules])];
@@ -103,6 +115,8 @@ export class TenantReplacer {
     load: (target: { database: string; schemaOf: (module: string) => string }) => Promise<R>,
     onStep?: (event: StepEvent) => void,
   ): Promise<R> {
+    // before anything is made or logged: a name taken is a clear refusal, not PostgreSQL's "already exists" half-way
+    await this.refuseTakenNames(server, plan);
     const log = new ProvisioningLogRepository(admin);
     const runId = randomUUID();
     await log.append({ tenantId: plan.id, runId, action: 'inicio_replace', status: 'em_progresso', details: { replace: plan } });
@@ -123,8 +137,22 @@ export class TenantReplacer {
         await this.rollBack(server, plan);
         await log.append({ tenantId: plan.id, runId, action: 'replace_desfeito', status: 'desfeito', details: { error: (error as Error).message } }).catch(() => undefined);
       }
-      throw error;
+      throw nameTaken(plan.id, error) ?? error;
     }
+  }
+
+  /** The incoming copy's names and those the replaced copy takes must be free on the tenant's server. */
+  private async refuseTakenNames(server: TenantServer, plan: ReplacePlan): Promise<void> {
+    let taken: string[];
+    if (plan.mode === 'database') {
+      const names = [assertReplaceName(plan.incomingDatabase, 'incoming'), assertReplaceName(plan.keptDatabase, 'kept')];
+      const exists = await Promise.all(names.map((d) => server.storage.databaseExists(server.admin, d)));
+      taken = names.filter((_, i) => exists[i]).map((d) => `database "${d}"`);
+    } else {
+      const names = plan.schemas.flatMap((s) => [...(s.incoming ? [assertReplaceName(s.incoming, 'incoming')] : []), assertReplaceName(s.kept, 'kept')]);
+      taken = (await server.storage.existingSchemasIn(SHARED_TENANTS_DATABASE, names)).map((n) => `schema "${n}"`);
+    }
+    if (taken.length) throw new ReplaceNameTaken(plan.id, taken);
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { FileHandle } from 'node:fs/promises';
 import { Command } from '@nestjs/cqrs';
 import type { StepEvent, TableProgress } from '@kryonix/provisioning';
 import { AUDIT_ACTIONS, AuditFacts, AuditedCommand, auditTarget } from '../audit/audit-actions';
@@ -6,6 +7,8 @@ import type { CreatedTenant } from '../disclosure';
 export interface RestoreTenantInput {
   /** The backup file (a path here; the HTTP API names backups by id in KRYONIX_BACKUP_DIR). */
   file: string;
+  /** The file already open (a backup by id, opened once without following a link): read instead of opening `file` again. */
+  handle?: FileHandle;
   /** The new tenant's id (default: the backup's, when it is free). */
   as?: string;
   mode?: string;
@@ -33,6 +36,8 @@ export class RestoreTenantCommand extends Command<RestoredTenant> implements Aud
     readonly input: RestoreTenantInput,
     readonly onStep?: (event: StepEvent) => void,
     readonly onTable?: (progress: TableProgress) => void,
+    /** The durable job running this restore: written in its log, so the job's retry can tell a half-made tenant is its own. */
+    readonly jobId?: string,
   ) {
     super();
   }

@@ -1,6 +1,5 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
-import { InvalidInput, validateTenantId } from '@kryonix/domain';
 import { ModuleCatalog } from '@kryonix/modules';
 import { KRYONIX_CONFIG, type KryonixConfig, SecretBox } from '@kryonix/platform';
 import { type BackupManifest, type BackupRecordReader, Provisioner, type StepEvent, type TableProgress, TenantBackups } from '@kryonix/provisioning';
@@ -8,6 +7,7 @@ import { backupKey } from '../backup-tenant/backup-key';
 import { publicTenant } from '../disclosure';
 import { TenantProvisionedEvent } from '../events/tenant-provisioned.event';
 import { modulesOfBackup } from './backup-modules';
+import { ownBackup } from './own-backup';
 import { RestoreTenantCommand, RestoredTenant } from './restore-tenant.command';
 
 @CommandHandler(RestoreTenantCommand)
@@ -21,8 +21,8 @@ export class RestoreTenantHandler implements ICommandHandler<RestoreTenantComman
     @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
   ) {}
 
-  async execute({ input, onStep, onTable }: RestoreTenantCommand): Promise<RestoredTenant> {
-    const reader = await this.backups.openFile(input.file, backupKey(this.secrets, input.passphrase));
+  async execute({ input, onStep, onTable, jobId }: RestoreTenantCommand): Promise<RestoredTenant> {
+    const reader = await this.backups.openFile(input.handle ?? input.file, backupKey(this.secrets, input.passphrase));
     try {
       const manifest = await reader.manifest();
       const modules = modulesOfBackup(this.catalog, manifest);
@@ -40,7 +40,7 @@ export class RestoreTenantHandler implements ICommandHandler<RestoreTenantComman
             return loaded;
           },
         },
-        { onStep },
+        { onStep, ...(jobId !== undefined ? { jobId } : {}) },
       );
       this.events.publish(new TenantProvisionedEvent(tenant.id, tenant.mode, tenant.modules));
       return {
@@ -53,17 +53,9 @@ export class RestoreTenantHandler implements ICommandHandler<RestoreTenantComman
     }
   }
 
-  /**
-   * Over an existing tenant. Only its own backup: replace keeps the tenant's id, role and
-   * API keys, so another tenant's rows would reach this tenant's apps under its keys
-   * (restore that backup as a new tenant with --as instead).
-   */
+  /** Over an existing tenant, from its own backup only (see ownBackup). */
   private async replace(rawId: string, input: RestoreTenantCommand['input'], manifest: BackupManifest, reader: BackupRecordReader, onStep?: (event: StepEvent) => void, onTable?: (progress: TableProgress) => void): Promise<RestoredTenant> {
-    const id = validateTenantId(rawId);
-    if (input.as !== undefined) throw new InvalidInput('--as and --replace cannot be given together: --replace keeps the tenant\'s id.', { field: 'as' });
-    if (manifest.tenant.id !== id) {
-      throw new InvalidInput(`The backup is of tenant "${manifest.tenant.id}", not "${id}": --replace only restores a tenant's own backup (it keeps "${id}"'s role and API keys). Restore it as a new tenant with --as <new-id>.`, { field: 'replace' });
-    }
+    const id = ownBackup(rawId, manifest.tenant.id, input.as);
     let loaded = { tables: 0, rows: 0 };
     const { kept, ...tenant } = await this.provisioner.replace(
       {

@@ -4,7 +4,7 @@ import type { MigrateOptions } from '@kryonix/fleet';
 import { DetectDriftQuery } from '../detect-drift/detect-drift.query';
 import { type ErrorCode, KryonixError, describeError, isServerAway, TenantAlreadyExists, TenantNotFound, Unprocessable, InvalidInput } from '@kryonix/domain';
 import { KRYONIX_CONFIG, type KryonixConfig, SecretBox } from '@kryonix/platform';
-import { type StepEvent, type TableProgress, backupPath, fileSha256 } from '@kryonix/provisioning';
+import { type StepEvent, type TableProgress, fileSha256, openBackupById } from '@kryonix/provisioning';
 import { JobRecord, JobRepository, ProvisioningLogRepository, TenantRepository } from '@kryonix/registry';
 import { CreateTenantCommand } from '../create-tenant/create-tenant.command';
 import { RotateApiKeyCommand } from '../rotate-api-key/rotate-api-key.command';
@@ -12,7 +12,9 @@ import { JobView, toJobView } from '../get-job/get-job.query';
 import { ChangeModulesCommand } from '../change-modules/change-modules.command';
 import { DeleteTenantCommand } from '../delete-tenant/delete-tenant.command';
 import { MigrateFleetCommand } from '../migrate-fleet/migrate-fleet.command';
-import { RunScheduledBackupCommand } from '../run-scheduled-backup/run-scheduled-backup.command';
+import { RunScheduledBackupCommand, SCHEDULER_ORIGIN } from '../run-scheduled-backup/run-scheduled-backup.command';
+import { AuditedCommands } from '../audit/audited-commands';
+import { withAuditOrigin } from '../audit/audit-origin';
 import { BackupTenantPayload, ChangeModulesPayload, CloneTenantPayload, CreateTenantPayload, DrainServerPayload, JOB_KINDS, MoveTenantPayload, PurgeTenantPayload, RebalancePayload, RestoreTenantPayload, ScheduledBackupPayload, passphraseContext } from '../jobs';
 import { BackupTenantCommand } from '../backup-tenant/backup-tenant.command';
 import { RestoreTenantCommand } from '../restore-tenant/restore-tenant.command';
@@ -36,6 +38,7 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
     private readonly jobs: JobRepository,
     private readonly tenants: TenantRepository,
     private readonly commands: CommandBus,
+    private readonly audited: AuditedCommands,
     private readonly queries: QueryBus,
     private readonly secrets: SecretBox,
     private readonly log: ProvisioningLogRepository,
@@ -106,7 +109,7 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
       }
       case JOB_KINDS.migrateFleet: {
         const options = job.payload as { tenants?: string[]; modules?: string[]; concurrency?: number; concurrencyPerServer?: number; canary?: number; continueOnError?: boolean };
-        const { settled, ...follow } = this.rolloutProgress(job, workerId);
+        const { settled, ...follow } = this.rolloutProgressWriter(job, workerId);
         // its last progress written before the job ends (a write after that is refused: the job is no longer running)
         const report = await this.commands.execute(new MigrateFleetCommand({ ...options, ...follow })).finally(settled);
         const summary = { target: report.target, selected: report.selected, upToDate: report.upToDate, migrated: report.migrated.length, failed: report.failed, notAttempted: report.notAttempted.length, skipped: report.skipped, durationMs: report.durationMs };
@@ -126,7 +129,8 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
         return { ...(await this.commands.execute(new MoveTenantCommand({ id, to, attempts }, undefined, job.id))) };
       }
       case JOB_KINDS.scheduledBackup:
-        return { ...(await this.commands.execute(new RunScheduledBackupCommand(job.payload as unknown as ScheduledBackupPayload))) };
+        // audited as the scheduler's (an operator's backup is audited by its door)
+        return { ...(await withAuditOrigin({ ...SCHEDULER_ORIGIN, details: { jobId: job.id } }, () => this.audited.execute(new RunScheduledBackupCommand(job.payload as unknown as ScheduledBackupPayload)))) };
       case JOB_KINDS.backupTenant:
         return this.backupTenant(job);
       case JOB_KINDS.restoreTenant:
@@ -153,7 +157,7 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
    * A rollout's progress (done / failed / total, the failures with their error) written to
    * its job's result as it goes, for whoever follows it (the console's Fleet page).
    */
-  private rolloutProgress(job: JobRecord, workerId: string): Pick<MigrateOptions, 'onPlan' | 'onProgress'> & { settled: () => Promise<void> } {
+  private rolloutProgressWriter(job: JobRecord, workerId: string): Pick<MigrateOptions, 'onPlan' | 'onProgress'> & { settled: () => Promise<void> } {
     const progress = { done: 0, failed: 0, total: 0, failures: [] as Array<{ tenant: string; error: string }> };
     let writing = Promise.resolve();
     const write = () => {
@@ -204,7 +208,10 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
     return { ...result, sha256: await fileSha256(file), tables: tables.map((t) => ({ ...t, durationMs: progress.find((p) => p.table === t.table)?.durationMs })) };
   }
 
-  /** A restore (of a backup in KRYONIX_BACKUP_DIR, by its id) or a clone; its steps and tables in the result, its API key sealed until the first read. */
+  /**
+   * A restore (of a backup in KRYONIX_BACKUP_DIR, by its id: a new tenant, or over one with `replace`, which keeps its
+   * key and says where the replaced copy is kept) or a clone; its steps and tables in the result, a new API key sealed until the first read.
+   */
   private async restoreTenant(job: JobRecord): Promise<Record<string, unknown>> {
     const steps: StepEvent[] = [];
     const progress: Array<Omit<TableProgress, 'sha256'>> = [];
@@ -215,8 +222,14 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
       restored = await this.commands.execute(new CloneTenantCommand(job.payload as unknown as CloneTenantPayload, onStep, onTable));
     } else {
       const { backup, passphraseEnc, ...input } = job.payload as unknown as RestoreTenantPayload;
-      const { path } = await backupPath(this.config.backupDir, backup);
-      restored = await this.commands.execute(new RestoreTenantCommand({ file: path, ...input, ...this.passphrase(job, passphraseEnc) }, onStep, onTable));
+      // opened once, without following a symbolic link, and read from that descriptor (no second open by path)
+      const { path, handle } = await openBackupById(this.config.backupDir, backup);
+      try {
+        // its job id in the log: a retry (after an outage) undoes the half-made tenant it left first
+        restored = await this.commands.execute(new RestoreTenantCommand({ file: path, handle, ...input, ...this.passphrase(job, passphraseEnc) }, onStep, onTable, job.id));
+      } finally {
+        await handle.close().catch(() => undefined); // closed with its stream already, unless the restore never read it
+      }
     }
     const { apiKey, ...tenant } = restored;
     return { ...tenant, backup: job.kind === JOB_KINDS.restoreTenant ? (job.payload as unknown as RestoreTenantPayload).backup : undefined, steps, tableProgress: progress, ...this.sealed(job, apiKey) };

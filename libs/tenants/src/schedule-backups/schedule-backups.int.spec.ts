@@ -95,6 +95,11 @@ describe('scheduled backups (ScheduleBackups and its jobs)', () => {
     expect(listed.find((b) => b.trigger === 'manual')?.id).toBe(manual.backupId);
     expect(new Set(listed.map((b) => b.id)).size).toBe(3);
     expect(listed[0]).toMatchObject({ tenant: 'sb-one', key: 'master', modules: { crm: expect.any(Number) } });
+    // each job wrote its audit row, the scheduler's
+    const audit = await withAdmin(async (c) => (await c.query(`SELECT actor, door, target, outcome, details->>'trigger' AS trigger, details->>'scheduledFor' AS at, details ? 'jobId' AS job FROM tenant_management.audit_log WHERE action = 'tenant.backup' ORDER BY target, details->>'scheduledFor'`)).rows, env.config.registryDatabase);
+    expect(audit).toEqual(
+      ['sb-one', 'sb-two'].flatMap((target) => [1, 5, 6, 7].map((day) => ({ actor: 'scheduler', door: 'scheduler', target, outcome: 'success', trigger: 'schedule', at: at3(day), job: true }))),
+    );
 
     await scheduled.commands.execute(new ScheduleBackupsCommand(dayAfter(8)));
     // queued while active, deleted before its job ran: nothing to do for that time

@@ -3,11 +3,12 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { TenantAlreadyExists, TenantNotFound, validateIsolationMode, validateTenantId, validateTenantName } from '@kryonix/domain';
 import { KRYONIX_CONFIG, type KryonixConfig, SecretBox } from '@kryonix/platform';
-import { TenantBackups, backupPath } from '@kryonix/provisioning';
-import { JobRepository, ServerDirectory, TenantRepository } from '@kryonix/registry';
+import { TenantBackups, openBackupById, refuseReplace } from '@kryonix/provisioning';
+import { JobRepository, MoveRepository, ServerDirectory, TenantRepository } from '@kryonix/registry';
 import { backupKey } from '../backup-tenant/backup-key';
 import { JobView, toJobView } from '../get-job/get-job.query';
 import { JOB_KINDS, passphraseContext } from '../jobs';
+import { ownBackup } from '../restore-tenant/own-backup';
 import { SubmitBackupJobCommand } from './submit-backup-job.command';
 
 @CommandHandler(SubmitBackupJobCommand)
@@ -15,6 +16,7 @@ export class SubmitBackupJobHandler implements ICommandHandler<SubmitBackupJobCo
   constructor(
     private readonly tenants: TenantRepository,
     private readonly jobs: JobRepository,
+    private readonly moves: MoveRepository,
     private readonly servers: ServerDirectory,
     private readonly backups: TenantBackups,
     private readonly secrets: SecretBox,
@@ -42,14 +44,25 @@ export class SubmitBackupJobHandler implements ICommandHandler<SubmitBackupJobCo
       const name = request.name === undefined ? {} : { name: validateTenantName(request.name) };
       return toJobView(await this.jobs.enqueue({ id: jobId, kind: JOB_KINDS.cloneTenant, tenantId: id, payload: { source, id, ...name, ...options }, maxAttempts: 1 }));
     }
-    const backup = await backupPath(this.config.backupDir, request.backup);
+    const backup = await openBackupById(this.config.backupDir, request.backup);
     // the opening manifest only (its first chunk): the key or passphrase, and the tenant id it would take
-    const reader = await this.backups.openFile(backup.path, backupKey(this.secrets, request.passphrase));
     let backupTenant: string;
     try {
-      backupTenant = (await reader.manifest()).tenant.id;
+      const reader = await this.backups.openFile(backup.handle, backupKey(this.secrets, request.passphrase));
+      try {
+        backupTenant = (await reader.manifest()).tenant.id;
+      } finally {
+        await reader.close();
+      }
     } finally {
-      await reader.close();
+      await backup.handle.close().catch(() => undefined);
+    }
+    if (request.replace !== undefined) {
+      // over the tenant the backup is of, refused now as the replace itself would refuse it
+      const id = ownBackup(request.replace, backupTenant, request.as);
+      refuseReplace(id, await this.tenants.findById(id), await this.moves.findOpen(id), request);
+      const options = await this.placementOptions(request);
+      return toJobView(await this.jobs.enqueue({ id: jobId, kind: JOB_KINDS.restoreTenant, tenantId: id, payload: { backup: backup.id, replace: id, ...options, ...sealed(request.passphrase) }, maxAttempts: 1 }));
     }
     const as = validateTenantId(request.as ?? backupTenant);
     await this.free(as);

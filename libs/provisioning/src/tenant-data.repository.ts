@@ -144,6 +144,24 @@ export class TenantDataTransaction {
   }
 
   /**
+   * Lets the rows of `table` in primary-key order (rows, checksum) come from its key's index
+   * only when they lie in that order already (the planner's statistics: the correlation of
+   * the key's first column at least 0.9), for the rest of the transaction or until called
+   * again. Otherwise a scan and a sort (in parallel workers where the server allows) is
+   * faster than an index scan's heap fetch per row, which the planner, counting on its
+   * cache, often picks: 1,000,000 rows by a random UUID key read in 9–14 s against 13–22 s
+   * (docs/performance.md). No statistics: a scan and a sort.
+   */
+  async preferOrderedScan(table: Pick<TableShape, 'schema' | 'table' | 'primaryKey'>): Promise<void> {
+    const first = table.primaryKey[0];
+    const { rows } = first
+      ? await this.client.query<{ correlation: number | null }>('SELECT correlation FROM pg_catalog.pg_stats WHERE schemaname = $1 AND tablename = $2 AND attname = $3', [table.schema, table.table, first])
+      : { rows: [] };
+    const inOrder = rows.some((r) => r.correlation !== null && Math.abs(r.correlation) >= 0.9);
+    await this.client.query("SELECT pg_catalog.set_config('enable_indexscan', $1, true), pg_catalog.set_config('enable_bitmapscan', $1, true)", [inOrder ? 'on' : 'off']);
+  }
+
+  /**
    * The table's rows in COPY's text form, in primary-key order ("C" collation): the bytes
    * a backup holds and its checksum covers. `columns` and `order` name the backup's columns.
    */

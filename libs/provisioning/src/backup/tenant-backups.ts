@@ -240,7 +240,9 @@ async function* snapshotRecords(tx: TenantDataTransaction, opening: BackupManife
     const started = performance.now();
     yield record('T', { module: t.module, table: t.table });
     const hash = createHash('sha256');
-    const rows = tx.rows({ schema: schemaOf(t.module), table: t.table, columns: t.columns, primaryKey: t.primaryKey, collated: t.collated });
+    const shape = { schema: schemaOf(t.module), table: t.table, columns: t.columns, primaryKey: t.primaryKey, collated: t.collated };
+    await tx.preferOrderedScan(shape);
+    const rows = tx.rows(shape);
     for await (const chunk of rows) {
       const data = chunk as Buffer;
       hash.update(data);

@@ -130,8 +130,13 @@ export class TenantDataTransaction {
   }
 
   /** The server's PostgreSQL version (server_version). */
-  async serverVersion(): Promise<string> {
-    return (await this.client.query<{ v: string }>('SELECT pg_catalog.current_setting($1) AS v', ['server_version'])).rows[0]!.v;
+  serverVersion(): Promise<string> {
+    return this.setting('server_version');
+  }
+
+  /** A setting's value in this session (and its transaction). */
+  async setting(name: string): Promise<string> {
+    return (await this.client.query<{ v: string }>('SELECT pg_catalog.current_setting($1) AS v', [name])).rows[0]!.v;
   }
 
   /** The sequences of `schemas` and where each stands. */

@@ -7,7 +7,9 @@
  * Each is timed and its process's peak RSS sampled (VmHWM from /proc, every 25 ms). Prints
  * the figures and the ratios against the issue's targets: backup ≤ 1.25× pg_dump -Fc,
  * restore ≤ 1.5× pg_restore, peak memory < 200 MB. Then `tenant export --format csv` to a .zip, for its memory.
- * Usage: npm run bench:backup [-- --rows 1000000 --runs 1 --verbose]
+ * --profile DIR runs the kryonix processes under `node --cpu-prof` (backup.cpuprofile and
+ * restore.cpuprofile in DIR; summarise with tools/bench/profile-summary.mjs).
+ * Usage: npm run bench:backup [-- --rows 1000000 --runs 1 --verbose --profile /tmp/prof]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -26,6 +28,11 @@ const ROWS = arg('rows', 1_000_000);
 const RUNS = arg('runs', 1);
 /** --verbose: the kryonix restore's steps and tables with their times. */
 const VERBOSE = process.argv.includes('--verbose');
+const PROFILE = (() => {
+  const i = process.argv.indexOf('--profile');
+  return i > 0 ? process.argv[i + 1] : undefined;
+})();
+const profiled = (name: string) => (PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
 const TENANT = 'bench-bk';
 const DATABASE = 'kryonix_cliente_bench_bk';
 const PG_BIN = '/usr/bin';
@@ -108,6 +115,19 @@ async function main(): Promise<void> {
     const [size] = await sql(dbUrl(pg.url, DATABASE), `SELECT pg_database_size(current_database()) / 1048576 AS mb, current_setting('server_version') AS v`);
     process.stdout.write(`tenant ${TENANT}: ${ROWS} rows in crm.leads, database ${size!.mb} MB on PostgreSQL ${size!.v} (loaded in ${secs(performance.now() - loading)})\n`);
 
+    if (VERBOSE) {
+      // what the server alone costs (psql's output to /dev/null): a plain COPY as pg_dump sends it, and the backup's (primary-key order)
+      const columns = 'id, nome, email, telefone, empresa, fonte, score, status, interesse, orcamento, data_ultimo_contato, created_at, updated_at';
+      for (const [what, statement] of [
+        ['COPY crm.leads TO STDOUT', 'COPY crm.leads TO STDOUT'],
+        ['COPY (SELECT … ORDER BY id) TO STDOUT', `COPY (SELECT ${columns} FROM crm.leads ORDER BY id) TO STDOUT`],
+        // what the backup runs for a table whose rows do not lie in key order (TenantDataTransaction.preferOrderedScan)
+        ['the same, index scans off (a sort)', `SET enable_indexscan = off; SET enable_bitmapscan = off; COPY (SELECT ${columns} FROM crm.leads ORDER BY id) TO STDOUT`],
+      ] as const) {
+        const r = await measure(join(PG_BIN, 'psql'), ['-X', '-q', '-o', '/dev/null', '-d', dbUrl(pg.url, DATABASE), '-c', statement], childEnv);
+        process.stdout.write(`  server only: ${what.padEnd(40)} ${secs(r.ms)}\n`);
+      }
+    }
     const cli = [projectPath('bin', 'kryonix.js')];
     const k: { backup: Run[]; restore: Run[] } = { backup: [], restore: [] };
     const p: { dump: Run[]; restore: Run[] } = { dump: [], restore: [] };
@@ -116,12 +136,12 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS; i++) {
       const kFile = join(out, `k${i}.kxbackup`);
       const pFile = join(out, `p${i}.dump`);
-      k.backup.push(await measure(process.execPath, [...cli, 'tenant', 'backup', TENANT, '--out', kFile, '--json'], childEnv));
+      k.backup.push(await measure(process.execPath, [...profiled(`backup-${i}`), ...cli, 'tenant', 'backup', TENANT, '--out', kFile, '--json'], childEnv));
       p.dump.push(await measure(join(PG_BIN, 'pg_dump'), ['-Fc', '-f', pFile, dbUrl(pg.url, DATABASE)], childEnv));
       kBytes = statSync(kFile).size;
       pBytes = statSync(pFile).size;
       const copy = `bench-bk-r${i}`;
-      k.restore.push(await measure(process.execPath, [...cli, 'tenant', 'restore', kFile, '--as', copy, ...(VERBOSE ? [] : ['--json'])], childEnv));
+      k.restore.push(await measure(process.execPath, [...profiled(`restore-${i}`), ...cli, 'tenant', 'restore', kFile, '--as', copy, ...(VERBOSE ? [] : ['--json'])], childEnv));
       if (VERBOSE) process.stdout.write(k.restore[k.restore.length - 1]!.stderr ?? '');
       const target = `pgrestore_${i}`;
       await sql(pg.url, `CREATE DATABASE ${target}`);

@@ -73,7 +73,7 @@ export class ProvisioningModule {
             }),
           inject: [KRYONIX_CONFIG, REGISTRY_DB, DatabaseConnector, TenantStorageRepository, ModuleCatalog, SecretBox, GeneratedFiles, TenantCertificates, TenantServers],
         },
-        { provide: TenantBackups, useValue: new TenantBackups() },
+        { provide: TenantBackups, useFactory: (config: KryonixConfig) => new TenantBackups({ restoreJobs: config.restoreJobs }), inject: [KRYONIX_CONFIG] },
         { provide: TenantExports, useValue: new TenantExports() },
         { provide: BackupCatalog, useFactory: (config: KryonixConfig) => new BackupCatalog(config.backupDir), inject: [KRYONIX_CONFIG] },
         { provide: TenantOperations, useFactory: (registry: Kysely<RegistryDatabase>, servers: TenantServers) => new TenantOperations(registry, servers), inject: [REGISTRY_DB, TenantServers] },

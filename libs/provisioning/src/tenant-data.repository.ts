@@ -30,6 +30,14 @@ export interface ColumnInfo {
 /** Types JSON holds as they are (numbers, booleans, JSON itself); every other value goes out as its text form. */
 const JSON_NATIVE = new Set(['bool', 'int2', 'int4', 'float4', 'float8', 'json', 'jsonb']);
 
+/** What dropConstraintsAndIndexes dropped, as the statements that make it again. */
+export interface RebuildStatements {
+  /** Per table: its primary key and unique constraints, then its other indexes. */
+  tables: Array<{ schema: string; table: string; keys: string[]; indexes: string[] }>;
+  /** Every foreign key of the tables (after all keys: they need the referenced ones). */
+  foreignKeys: string[];
+}
+
 export interface SequenceState {
   schema: string;
   name: string;
@@ -68,9 +76,21 @@ export class TenantDataRepository {
     return this.transaction(database, 'BEGIN', fn);
   }
 
+  /**
+   * `fn` on a session of its own to `database` under the canonical settings, outside any
+   * transaction: each statement commits by itself (a restore's index builds and read-back
+   * checks, several at a time, in storage that is not live until its plan activates it).
+   */
+  session<R>(database: string, fn: (tx: TenantDataTransaction) => Promise<R>): Promise<R> {
+    return this.connector.session(database, async (client) => {
+      await client.query(canonical('SET'));
+      return fn(new TenantDataTransaction(client));
+    });
+  }
+
   private transaction<R>(database: string, begin: string, fn: (tx: TenantDataTransaction) => Promise<R>): Promise<R> {
     return this.connector.session(database, async (client) => {
-      await client.query(`${begin}; ${Object.entries(CANONICAL_SETTINGS).map(([k, v]) => `SET LOCAL ${k} = '${v}'`).join('; ')}`);
+      await client.query(`${begin}; ${canonical('SET LOCAL')}`);
       try {
         const result = await fn(new TenantDataTransaction(client));
         await client.query('COMMIT');
@@ -110,8 +130,13 @@ export class TenantDataTransaction {
   }
 
   /** The server's PostgreSQL version (server_version). */
-  async serverVersion(): Promise<string> {
-    return (await this.client.query<{ v: string }>('SELECT pg_catalog.current_setting($1) AS v', ['server_version'])).rows[0]!.v;
+  serverVersion(): Promise<string> {
+    return this.setting('server_version');
+  }
+
+  /** A setting's value in this session (and its transaction). */
+  async setting(name: string): Promise<string> {
+    return (await this.client.query<{ v: string }>('SELECT pg_catalog.current_setting($1) AS v', [name])).rows[0]!.v;
   }
 
   /** The sequences of `schemas` and where each stands. */
@@ -121,6 +146,24 @@ export class TenantDataTransaction {
       [[...schemas]],
     );
     return rows.map((r) => ({ schema: r.schema, name: r.name, lastValue: r.last_value }));
+  }
+
+  /**
+   * Lets the rows of `table` in primary-key order (rows, checksum) come from its key's index
+   * only when they lie in that order already (the planner's statistics: the correlation of
+   * the key's first column at least 0.9), for the rest of the transaction or until called
+   * again. Otherwise a scan and a sort (in parallel workers where the server allows) is
+   * faster than an index scan's heap fetch per row, which the planner, counting on its
+   * cache, often picks: 1,000,000 rows by a random UUID key read in 9–14 s against 13–22 s
+   * (docs/performance.md). No statistics: a scan and a sort.
+   */
+  async preferOrderedScan(table: Pick<TableShape, 'schema' | 'table' | 'primaryKey'>): Promise<void> {
+    const first = table.primaryKey[0];
+    const { rows } = first
+      ? await this.client.query<{ correlation: number | null }>('SELECT correlation FROM pg_catalog.pg_stats WHERE schemaname = $1 AND tablename = $2 AND attname = $3', [table.schema, table.table, first])
+      : { rows: [] };
+    const inOrder = rows.some((r) => r.correlation !== null && Math.abs(r.correlation) >= 0.9);
+    await this.client.query("SELECT pg_catalog.set_config('enable_indexscan', $1, true), pg_catalog.set_config('enable_bitmapscan', $1, true)", [inOrder ? 'on' : 'off']);
   }
 
   /**
@@ -184,35 +227,46 @@ export class TenantDataTransaction {
 
   /**
    * Drops the keys, unique and foreign-key constraints and the other indexes of `tables`,
-   * and returns the statements that make them again, in an order that works (keys and
-   * unique constraints, then indexes, then foreign keys, each validated once): a load then
-   * builds each index once after its rows, as pg_restore does, instead of updating it row
-   * by row, and checks each foreign key with one query instead of a trigger per row.
+   * and returns the statements that make them again: per table its keys and unique
+   * constraints (first: the foreign keys need them) and its other indexes, then the foreign
+   * keys (last, each validated once). A load then builds each index once after its rows, as
+   * pg_restore does, instead of updating it row by row, and checks each foreign key with one
+   * query instead of a trigger per row.
    */
-  async dropConstraintsAndIndexes(tables: ReadonlyArray<Pick<TableShape, 'schema' | 'table'>>): Promise<string[]> {
+  async dropConstraintsAndIndexes(tables: ReadonlyArray<Pick<TableShape, 'schema' | 'table'>>): Promise<RebuildStatements> {
     const names = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`);
-    const { rows: constraints } = await this.client.query<{ owner: string; name: string; kind: string; def: string }>(
-      `SELECT c.conrelid::regclass::text AS owner, pg_catalog.quote_ident(c.conname) AS name, c.contype::text AS kind, pg_catalog.pg_get_constraintdef(c.oid) AS def
-         FROM pg_catalog.pg_constraint c
+    const { rows: constraints } = await this.client.query<{ schema: string; table: string; owner: string; name: string; kind: string; def: string }>(
+      `SELECT n.nspname::text AS schema, r.relname::text AS table, c.conrelid::regclass::text AS owner, pg_catalog.quote_ident(c.conname) AS name, c.contype::text AS kind, pg_catalog.pg_get_constraintdef(c.oid) AS def
+         FROM pg_catalog.pg_constraint c JOIN pg_catalog.pg_class r ON r.oid = c.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
         WHERE c.conrelid IN (SELECT pg_catalog.to_regclass(x) FROM unnest($1::text[]) x) AND c.contype IN ('p', 'u', 'f')
-        ORDER BY c.contype = 'f' DESC, 1, 2`,
+        ORDER BY c.contype = 'f' DESC, 3, 4`,
       [names],
     );
-    const { rows: indexes } = await this.client.query<{ name: string; def: string }>(
-      `SELECT i.indexrelid::regclass::text AS name, pg_catalog.pg_get_indexdef(i.indexrelid) AS def FROM pg_catalog.pg_index i
+    const { rows: indexes } = await this.client.query<{ schema: string; table: string; name: string; def: string }>(
+      `SELECT n.nspname::text AS schema, r.relname::text AS table, i.indexrelid::regclass::text AS name, pg_catalog.pg_get_indexdef(i.indexrelid) AS def
+         FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class r ON r.oid = i.indrelid JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
         WHERE i.indrelid IN (SELECT pg_catalog.to_regclass(x) FROM unnest($1::text[]) x)
           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conindid = i.indexrelid)
-        ORDER BY 1`,
+        ORDER BY 3`,
       [names],
     );
     // names from regclass and quote_ident, definitions from the catalog: nothing here came from outside the server
     for (const c of constraints) await this.client.query(`ALTER TABLE ${c.owner} DROP CONSTRAINT ${c.name}`); // foreign keys first (ORDER BY)
     if (indexes.length) await this.client.query(`DROP INDEX ${indexes.map((r) => r.name).join(', ')}`);
     const add = (c: { owner: string; name: string; def: string }) => `ALTER TABLE ${c.owner} ADD CONSTRAINT ${c.name} ${c.def}`;
-    return [...constraints.filter((c) => c.kind !== 'f').map(add), ...indexes.map((r) => r.def), ...constraints.filter((c) => c.kind === 'f').map(add)];
+    const of = (t: Pick<TableShape, 'schema' | 'table'>) => (r: { schema: string; table: string }) => r.schema === t.schema && r.table === t.table;
+    return {
+      tables: tables.map((t) => ({
+        schema: t.schema,
+        table: t.table,
+        keys: constraints.filter((c) => c.kind !== 'f').filter(of(t)).map(add),
+        indexes: indexes.filter(of(t)).map((r) => r.def),
+      })),
+      foreignKeys: constraints.filter((c) => c.kind === 'f').map(add),
+    };
   }
 
-  /** Runs the statements dropConstraintsAndIndexes returned. */
+  /** Runs statements dropConstraintsAndIndexes returned, in order. */
   async restoreConstraintsAndIndexes(statements: readonly string[]): Promise<void> {
     for (const statement of statements) await this.client.query(statement);
   }
@@ -224,6 +278,9 @@ export class TenantDataTransaction {
     else await this.client.query('SELECT pg_catalog.setval($1::regclass, $2::bigint, true)', [target, lastValue]);
   }
 }
+
+/** The statements that put a session (SET) or a transaction (SET LOCAL) under CANONICAL_SETTINGS (constants, not input). */
+const canonical = (set: 'SET' | 'SET LOCAL') => Object.entries(CANONICAL_SETTINGS).map(([k, v]) => `${set} ${k} = '${v}'`).join('; ');
 
 /** ORDER BY of a table's canonical form: its primary key, else every column as text; text-like columns by "C". */
 function orderOf(table: Pick<TableShape, 'columns' | 'primaryKey' | 'collated'>, alias?: string): string {

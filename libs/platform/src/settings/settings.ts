@@ -333,6 +333,15 @@ export const SETTINGS = {
     processes: ['control-plane'],
     description: "Scheduled backups kept per tenant: after each one, that tenant's older scheduled backups beyond this many are removed (backups made by `kryonix tenant backup` are never removed).",
   }),
+  restoreJobs: integer({
+    env: 'KRYONIX_RESTORE_JOBS',
+    default: 2,
+    min: 1,
+    max: 16,
+    processes: ['cli', 'control-plane', 'up'],
+    description:
+      "Connections a restore or clone uses at a time, once the rows are in, to build the tables' keys and indexes and read each table back against the backup's checksum (side by side, as `pg_restore -j` does). More is faster on a server with cores to spare; 1 does it all on one.",
+  }),
   backupUploadMaxBytes: size({
     env: 'KRYONIX_BACKUP_UPLOAD_MAX',
     default: '10GB',

@@ -36,6 +36,7 @@ export class TenantExports {
           const columns = await tx.columns(shape.schema, shape.table);
           const name = `${shape.module}.${shape.table}`;
           const file = `${name}.${format === 'json' ? 'jsonl' : 'csv'}`;
+          await tx.preferOrderedScan(shape); // primary-key order, by the cheaper plan (as a backup reads)
           const rows = format === 'json' ? tx.jsonLines(shape, columns) : tx.csv({ ...shape, columns: columns.map((c) => c.name) });
           await sink.add(file, format === 'json' ? rows : crlf(rows));
           const done = { table: name, file, rows: rows.rows, columns, durationMs: performance.now() - started };

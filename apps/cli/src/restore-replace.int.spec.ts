@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectPath } from '@kryonix/platform';
-import { TestEnv, createTestEnv, spawnControlPlane, withAdmin } from '@kryonix/testing';
+import { TestEnv, createTestEnv, plannedReplaceNames, spawnControlPlane, withAdmin } from '@kryonix/testing';
 
 /**
  * `kryonix tenant restore <file> --replace <id>` as an operator runs it, and a replace
@@ -23,7 +23,12 @@ function kryonix(args: string[], extra: Record<string, string> = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const names = () => withAdmin(async (c) => (await c.query<{ nome: string }>(`SELECT nome FROM crm.leads ORDER BY nome`)).rows.map((r) => r.nome), DB);
-const replaceNames = () => withAdmin(async (c) => (await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'kryonix\\_replace%' ORDER BY 1`)).rows.map((r) => r.datname));
+/** The replace databases on the server that this spec's own replaces planned (other spec files share the server). */
+async function replaceNames(): Promise<string[]> {
+  const own = await plannedReplaceNames(env.config.registryDatabase);
+  const names = await withAdmin(async (c) => (await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'kryonix\\_replace%' ORDER BY 1`)).rows.map((r) => r.datname));
+  return names.filter((name) => own.has(name));
+}
 const registry = <R>(fn: Parameters<typeof withAdmin<R>>[0]) => withAdmin(fn, env.config.registryDatabase);
 
 /** Polls `check` until it is true (a loaded machine: up to two minutes). */

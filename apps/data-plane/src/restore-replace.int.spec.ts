@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GATEWAY_ROLE, InvalidInput, tenantDatabaseName, tenantRoleName, tenantSchemaName } from '@kryonix/domain';
 import { BackupTenantCommand, ChangeModulesCommand, RestoreTenantCommand, RunNextJobCommand } from '@kryonix/tenants';
-import { BackedUpTenants, type TestCore, TestEnv, backedUpTenants, connectAsTenant, fill, httpsRequest, on } from '@kryonix/testing';
+import { BackedUpTenants, type TestCore, TestEnv, backedUpTenants, connectAsTenant, fill, httpsRequest, on, plannedReplaceNames } from '@kryonix/testing';
 import { DataPlaneServer, startDataPlane } from './server';
 
 /**
@@ -64,7 +64,8 @@ async function replaceLeftovers(kind: 'incoming' | 'kept'): Promise<string[]> {
   const [db, schema] = kind === 'incoming' ? ['kryonix\\_replace\\_%', 'kxr\\_%'] : ['kryonix\\_replaced\\_%', 'kxk\\_%'];
   const dbs = await on('postgres', (c) => c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [db]));
   const schemas = await on('kryonix_tenants', (c) => c.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, [schema]));
-  return [...dbs.rows.map((r) => r.datname), ...schemas.rows.map((r) => r.nspname)];
+  const own = await plannedReplaceNames(env.config.registryDatabase);
+  return [...dbs.rows.map((r) => r.datname), ...schemas.rows.map((r) => r.nspname)].filter((name) => own.has(name));
 }
 
 async function registryRow(id: string): Promise<{ role_password_enc: string; modulos_contratados: string[]; status: string }> {

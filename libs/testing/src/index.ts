@@ -13,3 +13,4 @@ export * from './tenant-rows';
 export * from './move-servers';
 export * from './browser';
 export * from './backed-up-tenants';
+export * from './replace-names';

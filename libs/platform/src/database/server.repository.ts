@@ -99,7 +99,24 @@ export class ServerRepository {
 
   /** What `server add` checks of a server, read as the admin role: its version, the role's rights, replication settings. */
   async inspect<DB>(admin: Kysely<DB>): Promise<ServerFacts> {
-    const { rows } = await sql<{ version_num: string; superuser: boolean; createdb: boolean; createrole: boolean; replication: boolean; create_subscription: boolean; wal_level: string; max_replication_slots: string; max_wal_senders: string; max_logical_replication_workers: string; max_sync_workers_per_subscription: string; slots_used: string; senders_used: string }>`
+    const { rows } = await sql<{
+      version_num: string;
+      superuser: boolean;
+      createdb: boolean;
+      createrole: boolean;
+      replication: boolean;
+      create_subscription: boolean;
+      wal_level: string;
+      max_replication_slots: string;
+      max_wal_senders: string;
+      max_logical_replication_workers: string;
+      max_sync_workers_per_subscription: string;
+      max_worker_processes: string;
+      slots_used: string;
+      senders_used: string;
+      logical_workers_used: string;
+      background_workers_used: string;
+    }>`
       SELECT current_setting('server_version_num') AS version_num,
              r.rolsuper AS superuser, r.rolcreatedb AS createdb, r.rolcreaterole AS createrole, r.rolreplication AS replication,
              (r.rolsuper OR (current_setting('server_version_num')::int >= 160000
@@ -110,7 +127,15 @@ export class ServerRepository {
              current_setting('max_logical_replication_workers') AS max_logical_replication_workers,
              current_setting('max_sync_workers_per_subscription') AS max_sync_workers_per_subscription,
              (SELECT count(*) FROM pg_catalog.pg_replication_slots) AS slots_used,
-             (SELECT count(*) FROM pg_catalog.pg_stat_replication) AS senders_used
+             current_setting('max_worker_processes') AS max_worker_processes,
+             (SELECT count(*) FROM pg_catalog.pg_stat_replication) AS senders_used,
+             -- the workers running for subscriptions (apply, table copies, parallel apply), plus an apply worker for
+             -- each enabled subscription whose worker has not started yet (it will)
+             ((SELECT count(*) FROM pg_catalog.pg_stat_subscription w WHERE w.pid IS NOT NULL)
+              + (SELECT count(*) FROM pg_catalog.pg_subscription s WHERE s.subenabled AND NOT EXISTS (
+                   SELECT 1 FROM pg_catalog.pg_stat_subscription w WHERE w.subid = s.oid AND w.pid IS NOT NULL AND w.relid IS NULL))) AS logical_workers_used,
+             -- background workers (of max_worker_processes): every process but backends and PostgreSQL's auxiliary ones
+             (SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE backend_type NOT IN (${sql.join(NOT_BACKGROUND_WORKERS.map((t) => sql.lit(t)))})) AS background_workers_used
         FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`.execute(admin);
     const r = rows[0]!;
     return {
@@ -127,9 +152,31 @@ export class ServerRepository {
       maxSyncWorkersPerSubscription: Number(r.max_sync_workers_per_subscription),
       replicationSlotsUsed: Number(r.slots_used),
       walSendersUsed: Number(r.senders_used),
+      maxWorkerProcesses: Number(r.max_worker_processes),
+      logicalWorkersUsed: Number(r.logical_workers_used),
+      backgroundWorkersUsed: Number(r.background_workers_used),
     };
   }
 }
+
+/** The processes of pg_stat_activity that are not background workers (PostgreSQL 14–18): these take no place of max_worker_processes. */
+const NOT_BACKGROUND_WORKERS = [
+  'client backend',
+  'standalone backend',
+  'walsender',
+  'walreceiver',
+  'startup',
+  'autovacuum launcher',
+  'autovacuum worker',
+  'background writer',
+  'checkpointer',
+  'walwriter',
+  'archiver',
+  'logger',
+  'walsummarizer',
+  'slotsync worker',
+  'io worker',
+] as const;
 
 /** A server as `inspect` found it. */
 export interface ServerFacts {
@@ -147,6 +194,11 @@ export interface ServerFacts {
   maxSyncWorkersPerSubscription: number;
   replicationSlotsUsed: number;
   walSendersUsed: number;
+  maxWorkerProcesses: number;
+  /** Logical replication workers in use (or about to be: an enabled subscription's apply worker not started yet). */
+  logicalWorkersUsed: number;
+  /** Background workers running now (logical replication ones, the launcher, parallel query workers, extensions'). */
+  backgroundWorkersUsed: number;
 }
 
 /** The oldest major Kryonix places tenants on (publications FOR TABLE, the SQL of the modules). */
@@ -178,4 +230,52 @@ export function serverProblems(facts: ServerFacts, moves: boolean): string[] {
   }
   if (!facts.superuser && !facts.replication && !facts.createrole) problems.push(`the admin role can make no role with REPLICATION for a move's copy: give it CREATEROLE or REPLICATION${more}`);
   return problems;
+}
+
+/**
+ * What one move holds while it copies: on its source a replication slot and a WAL sender for
+ * its subscription and another of each for the table being copied; on its target an apply
+ * worker and a table-sync worker (logical replication workers, each a background worker of
+ * max_worker_processes). With less, the copy does not fail: it waits for a worker or slot
+ * that never frees, so a move is refused up front instead.
+ */
+export const MOVE_HOLDS = { slots: 2, walSenders: 2, workers: 2 } as const;
+
+/**
+ * Why a server has no room now for one more move as its `side` (each item naming the setting
+ * and what to do). `starting`: moves recorded for that side whose replication objects are not
+ * made yet (each will take MOVE_HOLDS). Empty: room.
+ */
+export function moveRoomProblems(facts: ServerFacts, side: 'source' | 'target', starting = 0): string[] {
+  const problems: string[] = [];
+  const room = (setting: string, max: number, used: number, needs: number, what: string) => {
+    const taken = used + starting * needs;
+    if (max - taken >= needs) return;
+    const soon = starting ? ` and ${starting * needs} for ${starting === 1 ? 'a move' : `${starting} moves`} starting` : '';
+    problems.push(`${setting} = ${max} with ${used} in use${soon}, and a move needs ${needs} free on its ${side} (${what}): raise ${setting} (and restart PostgreSQL) or wait for the moves under way`);
+  };
+  if (side === 'source') {
+    room('max_replication_slots', facts.maxReplicationSlots, facts.replicationSlotsUsed, MOVE_HOLDS.slots, "its subscription's slot and a table copy's");
+    room('max_wal_senders', facts.maxWalSenders, facts.walSendersUsed, MOVE_HOLDS.walSenders, "its subscription's and a table copy's");
+  } else {
+    room('max_logical_replication_workers', facts.maxLogicalReplicationWorkers, facts.logicalWorkersUsed, MOVE_HOLDS.workers, 'an apply worker and a table-sync worker');
+    room('max_worker_processes', facts.maxWorkerProcesses, facts.backgroundWorkersUsed, MOVE_HOLDS.workers, 'its two logical replication workers are background workers');
+  }
+  return problems;
+}
+
+/**
+ * How many moves a server can carry at once, as read now (drain and rebalance stay within
+ * it). Into it: at most half its max_logical_replication_workers (an apply worker and a
+ * table-sync worker each), and no more than its free logical replication and background
+ * workers allow. Out of it: its free slots and WAL senders, each move holding one for its
+ * subscription and up to max_sync_workers_per_subscription more while it copies. At least one.
+ */
+export function moveCapacity(facts: ServerFacts): { source: number; target: number } {
+  const perMove = 1 + Math.max(1, facts.maxSyncWorkersPerSubscription);
+  const freeWorkers = Math.min(facts.maxLogicalReplicationWorkers - facts.logicalWorkersUsed, facts.maxWorkerProcesses - facts.backgroundWorkersUsed);
+  return {
+    target: Math.max(1, Math.min(Math.floor(facts.maxLogicalReplicationWorkers / 2), Math.floor(freeWorkers / MOVE_HOLDS.workers))),
+    source: Math.max(1, Math.floor(Math.min(facts.maxReplicationSlots - facts.replicationSlotsUsed, facts.maxWalSenders - facts.walSendersUsed) / perMove)),
+  };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
-import { IsolationMode, KryonixError, MoveFailed, SHARED_TENANTS_DATABASE, ServerUnfit, Unavailable, isServerAway, tenantSchemaName } from '@kryonix/domain';
+import { IsolationMode, KryonixError, MoveFailed, SHARED_TENANTS_DATABASE, ServerUnfit, Unavailable, connectFault, isServerAway, tenantSchemaName } from '@kryonix/domain';
 import { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
 import { type FailpointAction, SecretBox, generatePassword, scramSha256Verifier } from '@kryonix/platform';
 import { type SchemaPlan, type StepEvent, TenantServer, TenantServers, failpoint } from '@kryonix/provisioning';
@@ -608,13 +608,16 @@ export class TenantMover {
       await this.sql.probeSubscription(target.admin, name, conninfo, timeoutMs + 1_000);
       return;
     } catch (error) {
-      const message = ((error as Error).message ?? String(error)).replace(/\s+/g, ' ').trim();
+      // its first line (libpq's hints follow on others)
+      const message = ((error as Error).message ?? String(error)).split('\n')[0]!.replace(/\s+/g, ' ').trim();
       const code = (error as { code?: string }).code;
       const why = message.replace(/^could not connect to the publisher: /, '').replace(/connection to server at "[^"]*" \([^)]*\), port \d+ failed: /, '').replace(/FATAL: +/, '');
-      if (code === '57014' || isServerAway(error)) {
+      if (code === '57014') {
         throw new Unavailable(`Server "${move.target}" got no answer from server "${move.source}" at ${address} within ${timeoutMs} ms for a move's copy: ${advice}`, { server: move.source, address });
       }
       if (!/could not connect to the publisher/i.test(message)) {
+        // the target itself went away meanwhile, or refuses the subscription
+        if (isServerAway(error)) throw new Unavailable(`Cannot reach server "${move.target}" (${connectFault(error).reason}); nothing was moved.`, { server: move.target });
         throw new ServerUnfit(move.target, `Server "${move.target}" cannot subscribe to server "${move.source}" for a move's copy (${why}); nothing was moved.`, { address });
       }
       // the source answered as PostgreSQL: it turned away a role it does not know, as it should

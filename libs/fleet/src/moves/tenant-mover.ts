@@ -621,7 +621,11 @@ export class TenantMover {
         throw new ServerUnfit(move.target, `Server "${move.target}" cannot subscribe to server "${move.source}" for a move's copy (${why}); nothing was moved.`, { address });
       }
       // the source answered as PostgreSQL: it turned away a role it does not know, as it should
-      if (/password authentication failed|role "[^"]*" does not exist|password is required|authentication failed/i.test(why)) return;
+      if (/password authentication failed|role "[^"]*" does not exist|authentication failed/i.test(why)) return;
+      // PostgreSQL 16+: the source let the probe in without asking a password, which a subscription of a non-superuser may not use
+      if (/password is required/i.test(why)) {
+        throw new ServerUnfit(move.source, `Server "${move.source}" at ${address} lets server "${move.target}" in without a password, and "${move.target}"'s subscriptions must use one (its admin role is no superuser): make pg_hba.conf ask for scram-sha-256 there; nothing was moved.`, { address });
+      }
       if (/pg_hba\.conf/i.test(why)) {
         throw new ServerUnfit(move.source, `Server "${move.source}" at ${address} does not let server "${move.target}" in for a move's copy (${why}): allow it in pg_hba.conf (any user, database ${move.databaseName}, scram-sha-256); nothing was moved.`, { address });
       }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { Client } from 'pg';
 import { projectPath } from '@kryonix/platform';
 import { moveObjectName } from '@kryonix/fleet';
-import { AddServerCommand, type CopyProgress, MoveTenantCommand, ShowTenantQuery } from '@kryonix/tenants';
+import { AddServerCommand, ApplyRebalanceCommand, type CopyProgress, MoveTenantCommand, PlanRebalanceQuery, SetServerStateCommand, ShowTenantQuery } from '@kryonix/tenants';
 import { ExtraPostgres, TestCore, TestEnv, createTestEnv, spawnControlPlane, startExtraPostgres, withAdmin } from '@kryonix/testing';
 
 /**
@@ -13,6 +13,7 @@ const TOKEN = 'drain-job-operator-token-0123456789';
 let env: TestEnv;
 let b: ExtraPostgres;
 let c: ExtraPostgres;
+let d: ExtraPostgres | undefined;
 let core: TestCore;
 
 beforeAll(async () => {
@@ -24,7 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await core?.close();
   await env?.cleanup();
-  await Promise.all([b?.destroy(), c?.destroy()]);
+  await Promise.all([b?.destroy(), c?.destroy(), d?.destroy()]);
 });
 
 async function on<R>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
@@ -204,4 +205,34 @@ describe('drain as a durable job', () => {
       await new Promise((r) => plane.child.once('exit', r));
     }
   });
+
+  it('rebalance --yes runs no more moves into a server at once than its logical replication workers carry (the drain\'s limiter), whatever --concurrency asks; none fails', async () => {
+    // pg-d: max_logical_replication_workers = 2, room for one move's apply and table-sync workers at a time
+    d = await startExtraPostgres('drain-job-d');
+    await on(d.url, `ALTER SYSTEM SET max_logical_replication_workers = 2`);
+    await d.stop();
+    await d.start();
+    for (const id of ['dj-r-0', 'dj-r-1', 'dj-r-2', 'dj-r-3']) await core.provisioner.create({ id, name: id, modules: ['crm'], mode: 'database', server: 'default' });
+    // only default gives and pg-d takes (pg-b and pg-c, cordoned, neither give nor take)
+    for (const { name } of await registry<{ name: string }>(`SELECT name FROM tenant_management.servers WHERE name IN ('pg-b', 'pg-c') AND state = 'active'`)) {
+      await core.commands.execute(new SetServerStateCommand(name, 'cordoned'));
+    }
+    await core.commands.execute(new AddServerCommand({ name: 'pg-d', adminUrl: d.url }));
+    const plan = await core.queries.execute(new PlanRebalanceQuery());
+    const into = plan.moves.filter((m) => m.to === 'pg-d');
+    // enough moves into pg-d that eight at a time would overlap there
+    expect(into.length).toBeGreaterThanOrEqual(2);
+    expect(into).toEqual(plan.moves);
+
+    const result = await core.commands.execute(new ApplyRebalanceCommand(8));
+    expect(result.failed).toEqual([]);
+    expect(result.moved.map((m) => m.tenant).sort()).toEqual(plan.moves.map((m) => m.tenant).sort());
+    const moves = await registry<{ tenant_id: string; phase: string; created_at: Date; finished_at: Date }>(
+      `SELECT tenant_id, phase, created_at, finished_at FROM tenant_management.moves WHERE target = 'pg-d' ORDER BY created_at`,
+    );
+    expect(moves.map((m) => m.phase)).toEqual(into.map(() => 'done'));
+    // one at a time: each began after the one before had ended
+    for (let i = 1; i < moves.length; i++) expect({ move: moves[i]!.tenant_id, after: moves[i]!.created_at >= moves[i - 1]!.finished_at }).toEqual({ move: moves[i]!.tenant_id, after: true });
+    expect(await on(d.url, `SELECT subname FROM pg_subscription`)).toEqual([]);
+  }, 600_000);
 });

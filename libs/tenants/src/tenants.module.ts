@@ -8,6 +8,7 @@ import { ProvisioningModule, type ProvisioningOptions } from '@kryonix/provision
 import { RegistryModule } from '@kryonix/registry';
 import { RoutesModule } from '@kryonix/routes';
 import { AuditedCommands } from './audit/audited-commands';
+import { MoveLimits } from './drain-server/move-limiter';
 import { OpenConsoleSessionHandler } from './open-console-session/open-console-session.handler';
 import { CheckConsoleSessionHandler } from './check-console-session/check-console-session.handler';
 import { CloseConsoleSessionHandler } from './close-console-session/close-console-session.handler';
@@ -152,6 +153,7 @@ export class TenantsModule {
         SubmitFleetJobHandler,
         SetRateLimitHandler,
         MoveRefusals,
+        MoveLimits,
         MoveTenantHandler,
         PurgeKeptCopiesHandler,
         FinishLeftMovesHandler,

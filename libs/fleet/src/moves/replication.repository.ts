@@ -131,6 +131,27 @@ export class ReplicationRepository {
     return oid;
   }
 
+  /**
+   * Whether the server of `db` reaches a publisher at `conninfo`, from itself:
+   * CREATE SUBSCRIPTION with connect = true connects to the publisher as logical replication
+   * does (or fails with "could not connect to the publisher: …"); with create_slot = false,
+   * slot_name = NONE and enabled = false it makes nothing there, and may run in a transaction
+   * (PostgreSQL 14–18), which is always rolled back: nothing is left on either server. Throws
+   * the server's error, or its statement timeout (57014) after `timeoutMs`.
+   */
+  async probeSubscription<DB>(db: Kysely<DB>, name: string, conninfo: string, timeoutMs: number): Promise<void> {
+    const rolledBack = new Error('rolled back');
+    try {
+      await db.transaction().execute(async (trx) => {
+        await sql`SELECT set_config('statement_timeout', ${`${Math.max(1, Math.floor(timeoutMs))}ms`}, true)`.execute(trx);
+        await sql`CREATE SUBSCRIPTION ${id(name)} CONNECTION ${sql.lit(conninfo)} PUBLICATION ${id(name)} WITH (connect = true, create_slot = false, slot_name = NONE, enabled = false, copy_data = false)`.execute(trx);
+        throw rolledBack;
+      });
+    } catch (error) {
+      if (error !== rolledBack) throw error;
+    }
+  }
+
   async subscriptionOid<DB>(db: Kysely<DB>, name: string): Promise<number | undefined> {
     const { rows } = await sql<{ oid: string }>`SELECT oid::text AS oid FROM pg_catalog.pg_subscription WHERE subname = ${name} AND subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())`.execute(db);
     return rows[0] ? Number(rows[0].oid) : undefined;

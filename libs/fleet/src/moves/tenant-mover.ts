@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
-import { IsolationMode, KryonixError, MoveFailed, SHARED_TENANTS_DATABASE, ServerUnfit, connectFault, isServerAway, tenantSchemaName } from '@kryonix/domain';
+import { IsolationMode, KryonixError, MoveFailed, SHARED_TENANTS_DATABASE, ServerUnfit, Unavailable, connectFault, isServerAway, tenantSchemaName } from '@kryonix/domain';
 import { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
 import { type FailpointAction, SecretBox, generatePassword, scramSha256Verifier } from '@kryonix/platform';
 import { type SchemaPlan, type StepEvent, TenantServer, TenantServers, failpoint } from '@kryonix/provisioning';
@@ -630,17 +631,58 @@ export class TenantMover {
 
   /** libpq's key='value' form: the source's replication URL, the tenant's database, the move's role. */
   private async conninfo(move: MoveRecord, role: string, password: string): Promise<string> {
-    const url = new URL(this.directory.replicationUrl(await this.directory.record(move.source)));
-    const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
     // connect_timeout: a source cut off the network fails the target's connects (and a DROP SUBSCRIPTION's) in seconds, not the kernel's minutes
-    const params: Record<string, string> = { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || '5432', dbname: move.databaseName, user: role, password, connect_timeout: '10' };
-    for (const key of ['sslmode', 'sslrootcert']) {
-      const value = url.searchParams.get(key);
-      if (value) params[key] = value;
+    return peerConninfo(this.directory.replicationUrl(await this.directory.record(move.source)), { dbname: move.databaseName, user: role, password, connect_timeout: '10' });
+  }
+
+  /**
+   * Before anything of a move is made: the target itself connects to the source at the
+   * address its subscription will use (the source's replication URL, else its admin URL),
+   * with a probe subscription that is rolled back (ReplicationRepository.probeSubscription).
+   * It logs in as a role that does not exist with a throwaway password, so no secret is ever
+   * in the statement (a server logs a failed statement's text): the source's answer, "role
+   * does not exist" or "password authentication failed", shows that it was reached and that
+   * its pg_hba.conf lets the target in for the tenant's database. Unreachable: UNAVAILABLE;
+   * reached but refused (pg_hba.conf, not the tenant's server): SERVER_UNFIT. Each names both
+   * servers and the address, never a password.
+   */
+  async checkPeer(move: Pick<MoveRecord, 'source' | 'target' | 'databaseName'>, timeoutMs: number): Promise<void> {
+    const url = new URL(this.directory.replicationUrl(await this.directory.record(move.source)));
+    const address = `${url.hostname}:${url.port || '5432'}`;
+    const name = `kryonix_move_probe_${randomBytes(6).toString('hex')}`;
+    const conninfo = peerConninfo(url.toString(), { dbname: move.databaseName, user: name, password: generatePassword(), connect_timeout: String(Math.max(2, Math.ceil(timeoutMs / 1000))) });
+    const target = await this.servers.get(move.target);
+    const advice = `give "${move.source}" a replication URL that "${move.target}" can reach (kryonix server add … --replication-url); nothing was moved.`;
+    try {
+      await this.sql.probeSubscription(target.admin, name, conninfo, timeoutMs + 1_000);
+      return;
+    } catch (error) {
+      // its first line (libpq's hints follow on others)
+      const message = ((error as Error).message ?? String(error)).split('\n')[0]!.replace(/\s+/g, ' ').trim();
+      const code = (error as { code?: string }).code;
+      const why = message.replace(/^could not connect to the publisher: /, '').replace(/connection to server at "[^"]*" \([^)]*\), port \d+ failed: /, '').replace(/FATAL: +/, '');
+      if (code === '57014') {
+        throw new Unavailable(`Server "${move.target}" got no answer from server "${move.source}" at ${address} within ${timeoutMs} ms for a move's copy: ${advice}`, { server: move.source, address });
+      }
+      if (!/could not connect to the publisher/i.test(message)) {
+        // the target itself went away meanwhile, or refuses the subscription
+        if (isServerAway(error)) throw new Unavailable(`Cannot reach server "${move.target}" (${connectFault(error).reason}); nothing was moved.`, { server: move.target });
+        throw new ServerUnfit(move.target, `Server "${move.target}" cannot subscribe to server "${move.source}" for a move's copy (${why}); nothing was moved.`, { address });
+      }
+      // the source answered as PostgreSQL: it turned away a role it does not know, as it should
+      if (/password authentication failed|role "[^"]*" does not exist|authentication failed/i.test(why)) return;
+      // PostgreSQL 16+: the source let the probe in without asking a password, which a subscription of a non-superuser may not use
+      if (/password is required/i.test(why)) {
+        throw new ServerUnfit(move.source, `Server "${move.source}" at ${address} lets server "${move.target}" in without a password, and "${move.target}"'s subscriptions must use one (its admin role is no superuser): make pg_hba.conf ask for scram-sha-256 there; nothing was moved.`, { address });
+      }
+      if (/pg_hba\.conf/i.test(why)) {
+        throw new ServerUnfit(move.source, `Server "${move.source}" at ${address} does not let server "${move.target}" in for a move's copy (${why}): allow it in pg_hba.conf (any user, database ${move.databaseName}, scram-sha-256); nothing was moved.`, { address });
+      }
+      if (/database "[^"]*" does not exist/i.test(why)) {
+        throw new ServerUnfit(move.source, `The PostgreSQL that server "${move.target}" reaches at ${address} has no database ${move.databaseName}: it is not server "${move.source}"; ${advice}`, { address });
+      }
+      throw new Unavailable(`Server "${move.target}" cannot reach server "${move.source}" at ${address} for a move's copy (${why}): ${advice}`, { server: move.source, address });
     }
-    return Object.entries(params)
-      .map(([k, v]) => `${k}=${quote(v)}`)
-      .join(' ');
   }
 
   private async result(ctx: MoveContext, started: number): Promise<MoveResult> {
@@ -718,6 +760,20 @@ class AwayServers {
       );
     }
   }
+}
+
+/** libpq's key='value' form of a connection to `url`'s host and port (and its sslmode, sslrootcert) with `params`. */
+export function peerConninfo(url: string, params: Record<string, string>): string {
+  const parsed = new URL(url);
+  const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  const all: Record<string, string> = { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: parsed.port || '5432', ...params };
+  for (const key of ['sslmode', 'sslrootcert']) {
+    const value = parsed.searchParams.get(key);
+    if (value) all[key] = value;
+  }
+  return Object.entries(all)
+    .map(([k, v]) => `${k}=${quote(v)}`)
+    .join(' ');
 }
 
 /** The target must not hold the tenant's database, schemas or role already (made by something else: never adopted or dropped). */

@@ -99,7 +99,26 @@ export class ServerRepository {
 
   /** What `server add` checks of a server, read as the admin role: its version, the role's rights, replication settings. */
   async inspect<DB>(admin: Kysely<DB>): Promise<ServerFacts> {
-    const { rows } = await sql<{ version_num: string; superuser: boolean; createdb: boolean; createrole: boolean; replication: boolean; create_subscription: boolean; wal_level: string; max_replication_slots: string; max_wal_senders: string; max_logical_replication_workers: string; max_sync_workers_per_subscription: string; slots_used: string; senders_used: string }>`
+    const { rows } = await sql<{
+      version_num: string;
+      superuser: boolean;
+      createdb: boolean;
+      createrole: boolean;
+      replication: boolean;
+      create_subscription: boolean;
+      wal_level: string;
+      max_replication_slots: string;
+      max_wal_senders: string;
+      max_logical_replication_workers: string;
+      max_sync_workers_per_subscription: string;
+      max_worker_processes: string;
+      slots_used: string;
+      senders_used: string;
+      slots_held: string;
+      senders_held: string;
+      logical_workers_held: string;
+      background_workers_held: string;
+    }>`
       SELECT current_setting('server_version_num') AS version_num,
              r.rolsuper AS superuser, r.rolcreatedb AS createdb, r.rolcreaterole AS createrole, r.rolreplication AS replication,
              (r.rolsuper OR (current_setting('server_version_num')::int >= 160000
@@ -110,7 +129,20 @@ export class ServerRepository {
              current_setting('max_logical_replication_workers') AS max_logical_replication_workers,
              current_setting('max_sync_workers_per_subscription') AS max_sync_workers_per_subscription,
              (SELECT count(*) FROM pg_catalog.pg_replication_slots) AS slots_used,
-             (SELECT count(*) FROM pg_catalog.pg_stat_replication) AS senders_used
+             current_setting('max_worker_processes') AS max_worker_processes,
+             (SELECT count(*) FROM pg_catalog.pg_stat_replication) AS senders_used,
+             -- held for as long as they last, unlike a table copy's slot, WAL sender and worker (pg_<oid>_sync_…),
+             -- which end with that table's copy: slots and WAL senders of subscriptions and others, an apply
+             -- worker per enabled subscription (running or about to be), background workers but parallel
+             -- query and table-sync ones
+             (SELECT count(*) FROM pg_catalog.pg_replication_slots WHERE slot_name !~ ${TABLE_SYNC}) AS slots_held,
+             (SELECT count(*) FROM pg_catalog.pg_stat_replication WHERE coalesce(application_name, '') !~ ${TABLE_SYNC}) AS senders_held,
+             (SELECT count(*) FROM pg_catalog.pg_subscription WHERE subenabled) AS logical_workers_held,
+             ((SELECT count(*) FROM pg_catalog.pg_stat_activity a
+                WHERE a.backend_type NOT IN (${sql.join(NOT_BACKGROUND_WORKERS.map((t) => sql.lit(t)))}, 'parallel worker')
+                  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_subscription w WHERE w.pid = a.pid AND w.relid IS NOT NULL))
+              + (SELECT count(*) FROM pg_catalog.pg_subscription s WHERE s.subenabled AND NOT EXISTS (
+                   SELECT 1 FROM pg_catalog.pg_stat_subscription w WHERE w.subid = s.oid AND w.pid IS NOT NULL AND w.relid IS NULL))) AS background_workers_held
         FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`.execute(admin);
     const r = rows[0]!;
     return {
@@ -127,9 +159,36 @@ export class ServerRepository {
       maxSyncWorkersPerSubscription: Number(r.max_sync_workers_per_subscription),
       replicationSlotsUsed: Number(r.slots_used),
       walSendersUsed: Number(r.senders_used),
+      maxWorkerProcesses: Number(r.max_worker_processes),
+      replicationSlotsHeld: Number(r.slots_held),
+      walSendersHeld: Number(r.senders_held),
+      logicalWorkersHeld: Number(r.logical_workers_held),
+      backgroundWorkersHeld: Number(r.background_workers_held),
     };
   }
 }
+
+/** The names of a subscription's table-copy slots and WAL senders (`pg_<oid>_sync_<relid>_<system id>`). */
+const TABLE_SYNC = '^pg_[0-9]+_sync_';
+
+/** The processes of pg_stat_activity that are not background workers (PostgreSQL 14–18): these take no place of max_worker_processes. */
+const NOT_BACKGROUND_WORKERS = [
+  'client backend',
+  'standalone backend',
+  'walsender',
+  'walreceiver',
+  'startup',
+  'autovacuum launcher',
+  'autovacuum worker',
+  'background writer',
+  'checkpointer',
+  'walwriter',
+  'archiver',
+  'logger',
+  'walsummarizer',
+  'slotsync worker',
+  'io worker',
+] as const;
 
 /** A server as `inspect` found it. */
 export interface ServerFacts {
@@ -147,6 +206,17 @@ export interface ServerFacts {
   maxSyncWorkersPerSubscription: number;
   replicationSlotsUsed: number;
   walSendersUsed: number;
+  maxWorkerProcesses: number;
+  /**
+   * What is held for as long as its subscription (or whatever made it) lasts, not what a
+   * table's copy takes and gives back once that table is copied: slots and WAL senders but
+   * table-sync ones, an apply worker per enabled subscription, background workers but
+   * parallel query and table-sync ones (the launcher, apply workers, extensions').
+   */
+  replicationSlotsHeld: number;
+  walSendersHeld: number;
+  logicalWorkersHeld: number;
+  backgroundWorkersHeld: number;
 }
 
 /** The oldest major Kryonix places tenants on (publications FOR TABLE, the SQL of the modules). */
@@ -178,4 +248,53 @@ export function serverProblems(facts: ServerFacts, moves: boolean): string[] {
   }
   if (!facts.superuser && !facts.replication && !facts.createrole) problems.push(`the admin role can make no role with REPLICATION for a move's copy: give it CREATEROLE or REPLICATION${more}`);
   return problems;
+}
+
+/**
+ * What one more move needs free on a server, beyond what is held there for good: on its
+ * source a replication slot and a WAL sender for its subscription plus one of each for a
+ * table being copied; on its target an apply worker plus a table-sync worker (logical
+ * replication workers, each a background worker of max_worker_processes). The table copies
+ * of other moves end by themselves and are waited for, but with only held ones left there
+ * the copy would wait for ever, so the move is refused up front instead.
+ */
+export const MOVE_NEEDS = { slots: 2, walSenders: 2, workers: 2 } as const;
+
+/**
+ * Why a server has no room now for one more move as its `side` (each item naming the setting
+ * and what to do). `starting`: moves recorded for that side whose subscription is not made
+ * yet (each will hold one slot and one WAL sender, or one apply worker). Empty: room.
+ */
+export function moveRoomProblems(facts: ServerFacts, side: 'source' | 'target', starting = 0): string[] {
+  const problems: string[] = [];
+  const room = (setting: string, max: number, held: number, needs: number, what: string) => {
+    if (max - held - starting >= needs) return;
+    const soon = starting ? ` and ${starting} for ${starting === 1 ? 'a move' : `${starting} moves`} starting` : '';
+    problems.push(`${setting} = ${max} with ${held} in use${soon}, and a move needs ${needs} free on its ${side} (${what}): raise ${setting} (and restart PostgreSQL) or wait for the moves under way`);
+  };
+  if (side === 'source') {
+    room('max_replication_slots', facts.maxReplicationSlots, facts.replicationSlotsHeld, MOVE_NEEDS.slots, "its subscription's slot and a table copy's");
+    room('max_wal_senders', facts.maxWalSenders, facts.walSendersHeld, MOVE_NEEDS.walSenders, "its subscription's and a table copy's");
+  } else {
+    room('max_logical_replication_workers', facts.maxLogicalReplicationWorkers, facts.logicalWorkersHeld, MOVE_NEEDS.workers, 'an apply worker and a table-sync worker');
+    room('max_worker_processes', facts.maxWorkerProcesses, facts.backgroundWorkersHeld, MOVE_NEEDS.workers, 'its two logical replication workers are background workers');
+  }
+  return problems;
+}
+
+/**
+ * How many moves a server can carry at once, as read now (drain and rebalance stay within
+ * it). Into it: at most half its max_logical_replication_workers (an apply worker and a
+ * table-sync worker each), and no more than its logical replication and background workers
+ * not held by others allow. Out of it: its free slots and WAL senders, each move holding one
+ * for its subscription and up to max_sync_workers_per_subscription more while it copies. At
+ * least one.
+ */
+export function moveCapacity(facts: ServerFacts): { source: number; target: number } {
+  const perMove = 1 + Math.max(1, facts.maxSyncWorkersPerSubscription);
+  const freeWorkers = Math.min(facts.maxLogicalReplicationWorkers - facts.logicalWorkersHeld, facts.maxWorkerProcesses - facts.backgroundWorkersHeld);
+  return {
+    target: Math.max(1, Math.min(Math.floor(facts.maxLogicalReplicationWorkers / 2), Math.floor(freeWorkers / MOVE_NEEDS.workers))),
+    source: Math.max(1, Math.floor(Math.min(facts.maxReplicationSlots - facts.replicationSlotsUsed, facts.maxWalSenders - facts.walSendersUsed) / perMove)),
+  };
 }

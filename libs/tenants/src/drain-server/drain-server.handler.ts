@@ -1,12 +1,13 @@
 import { Inject } from '@nestjs/common';
 import { CommandBus, CommandHandler, ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { validateServerName } from '@kryonix/domain';
-import { KRYONIX_CONFIG, type KryonixConfig, ServerRepository, within } from '@kryonix/platform';
+import { KRYONIX_CONFIG, type KryonixConfig } from '@kryonix/platform';
 import { TenantServers, placeTenant } from '@kryonix/provisioning';
 import { MoveRepository, ServerDirectory, ServerRecordRepository, TenantRepository } from '@kryonix/registry';
 import { CollectUsageQuery } from '../collect-usage/collect-usage.query';
 import { MoveTenantCommand } from '../move-tenant/move-tenant.command';
 import { DrainResult, DrainServerCommand } from './drain-server.command';
+import { MoveLimits } from './move-limiter';
 import { moveConcurrency, moveMany } from './move-many';
 
 /**
@@ -28,7 +29,7 @@ export class DrainServerHandler implements ICommandHandler<DrainServerCommand, D
     private readonly tenants: TenantRepository,
     private readonly moves: MoveRepository,
     private readonly servers: TenantServers,
-    private readonly facts: ServerRepository,
+    private readonly limits: MoveLimits,
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
     @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
@@ -48,42 +49,46 @@ export class DrainServerHandler implements ICommandHandler<DrainServerCommand, D
     // storage: each other server's now (null: it does not answer), plus the tenants sent there
     const storage = new Map(await Promise.all(others.map(async (s) => [s.name, (await this.servers.usageOrNull(s.name, this.config.acquireTimeoutMs))?.storageBytes ?? null] as const)));
     const sizes = new Map((await this.queries.execute(new CollectUsageQuery())).tenants.map((t) => [t.tenant, t.storageBytes]));
-    // within the servers' replication limits: moves at once on the source, and into each target
-    const caps = new Map(await Promise.all(others.map(async (s) => [s.name, (await this.capacity(s.name)).target] as const)));
-    const workers = Math.min(asked, (await this.capacity(server.name)).source);
-    const inflight = new Map<string, number>();
+    // within the servers' replication limits: moves at once out of this server, and into each target
+    const limiter = await this.limits.read([server.name, ...others.map((s) => s.name)]);
+    const workers = Math.min(asked, limiter.sourceCap(server.name));
+    const placed = new Map<string, string>();
     const candidates = (list: typeof others) => list.map((s) => ({ server: s, tenants: counts.get(s.name) ?? 0, storageBytes: storage.get(s.name) ?? null }));
-    /** Placement among the targets with a move to spare; while every fit one is busy, wait for one. */
-    const pick = async (): Promise<string> => {
+    /** Where a tenant goes, its places on both servers taken and the target's counts raised in the same turn (no other worker sees them free). */
+    const send = (tenant: string, to: string) => {
+      counts.set(to, (counts.get(to) ?? 0) + 1);
+      const bytes = storage.get(to);
+      if (bytes !== null && bytes !== undefined) storage.set(to, bytes + (sizes.get(tenant) ?? 0));
+      placed.set(tenant, to);
+      return limiter.take(server.name, to);
+    };
+    /** Placement among the targets with a move to spare; while every fit one is busy, wait for one to end. */
+    const pick = async (tenant: string): Promise<{ to: string; release: () => void }> => {
       for (;;) {
-        const open = others.filter((s) => (inflight.get(s.name) ?? 0) < (caps.get(s.name) ?? 1));
+        const open = others.filter((s) => limiter.fits(server.name, s.name));
         try {
-          return placeTenant(candidates(open)).server;
+          const to = placeTenant(candidates(open)).server;
+          return { to, release: send(tenant, to) };
         } catch {
           placeTenant(candidates(others)); // no server at all can take it: that refusal
-          await new Promise((resolve) => setTimeout(resolve, 200));
+          await limiter.released();
         }
       }
     };
     const result: DrainResult = { name: server.name, state: 'draining', moved: [], failed: [] };
     const done = () => result.moved.length + result.failed.length;
     const started = new Map<string, number>();
-    const placed = new Map<string, string>();
     await moveMany(
       tenants,
       workers,
       async (tenant) => {
         started.set(tenant, performance.now());
-        const to = resumed.get(tenant) ?? (await pick());
-        counts.set(to, (counts.get(to) ?? 0) + 1);
-        const bytes = storage.get(to);
-        if (bytes !== null && bytes !== undefined) storage.set(to, bytes + (sizes.get(tenant) ?? 0));
-        placed.set(tenant, to);
-        inflight.set(to, (inflight.get(to) ?? 0) + 1);
+        const left = resumed.get(tenant);
+        const { to, release } = left === undefined ? await pick(tenant) : { to: left, release: send(tenant, left) };
         try {
           await this.commands.execute(new MoveTenantCommand({ id: tenant, to }, undefined, jobId));
         } finally {
-          inflight.set(to, (inflight.get(to) ?? 1) - 1);
+          release();
         }
         const durationMs = Math.round(performance.now() - started.get(tenant)!);
         result.moved.push({ tenant, to, durationMs });
@@ -105,25 +110,5 @@ export class DrainServerHandler implements ICommandHandler<DrainServerCommand, D
       result.state = 'cordoned';
     }
     return result;
-  }
-
-  /**
-   * How many moves a server can carry at once. Into it (the target): each needs an apply
-   * worker and at least one table-sync worker of max_logical_replication_workers (with all
-   * taken by apply workers, no copy would ever start). Out of it (the source): each holds a
-   * slot and a WAL sender, and up to max_sync_workers_per_subscription more while it copies.
-   * A server that does not answer now: one.
-   */
-  private async capacity(name: string): Promise<{ source: number; target: number }> {
-    try {
-      const facts = await within(this.facts.inspect((await this.servers.get(name)).admin), this.config.acquireTimeoutMs, () => new Error('timeout'));
-      const perMove = 1 + Math.max(1, facts.maxSyncWorkersPerSubscription);
-      return {
-        target: Math.max(1, Math.floor(facts.maxLogicalReplicationWorkers / 2)),
-        source: Math.max(1, Math.floor(Math.min(facts.maxReplicationSlots - facts.replicationSlotsUsed, facts.maxWalSenders - facts.walSendersUsed) / perMove)),
-      };
-    } catch {
-      return { source: 1, target: 1 };
-    }
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InvalidInput, MigrationChanged, connectFault, ServerUnfit, TenantMoving, TenantNotFound, TenantStateConflict, Unavailable, Unprocessable, tenantDatabaseName, validateServerName, validateTenantId } from '@kryonix/domain';
 import { TenantMover, refuseTakenStorage, tableName } from '@kryonix/fleet';
 import { ModuleCatalog } from '@kryonix/modules';
-import { KRYONIX_CONFIG, type KryonixConfig, ServerRepository, serverProblems, within } from '@kryonix/platform';
+import { KRYONIX_CONFIG, type KryonixConfig, ServerRepository, moveRoomProblems, serverProblems, within } from '@kryonix/platform';
 import { TenantServers, placeTenant } from '@kryonix/provisioning';
 import { ModuleLedgerRepository, MoveRepository, ServerRecord, ServerRecordRepository, TenantRecord, TenantRepository } from '@kryonix/registry';
 import type { MoveRequest } from './move-tenant.command';
@@ -23,7 +23,9 @@ const DEFAULT_ATTEMPTS = 3;
  * Everything that refuses a move before anything is made, each with a clear error: the
  * tenant (active, not moving already), the target (another registered server, active, with
  * room and moves allowed), both servers reachable and fit for logical replication
- * (wal_level = logical, free slots and senders, the rights to publish and subscribe), every
+ * (wal_level = logical, the rights to publish and subscribe) with room for one more move now
+ * (slots and WAL senders on the source, logical replication and background workers on the
+ * target), the target reaching the source at its replication URL (a probe), every
  * table with a primary key or replica identity, unedited module files, and no storage of the
  * tenant's names on the target that is not a copy kept by an earlier move.
  */
@@ -69,7 +71,9 @@ export class MoveRefusals {
     // cordoned, draining or full: placement's own refusals
     placeTenant([{ server: target, tenants: (await this.records.tenantCounts()).get(target.name) ?? 0, storageBytes }], { server: target.name });
 
-    for (const s of [source, target]) await this.fitForMoves(s);
+    const underWay = await this.moves.open();
+    await this.fitForMoves(source, 'source', underWay.filter((m) => m.source === source.name && m.subscriptionOid === null).length);
+    await this.fitForMoves(target, 'target', underWay.filter((m) => m.target === target.name && m.subscriptionOid === null).length);
 
     const schemas = (await this.mover.schemaPlans(id, tenant.mode)).map((p) => p.schema);
     await this.refuseEditedFiles(id);
@@ -86,11 +90,18 @@ export class MoveRefusals {
     if (!(await this.moves.keptCopyOn(id, target.name))) {
       await refuseTakenStorage(targetSide, { tenantId: id, target: target.name, mode: tenant.mode, databaseName: tenantDatabaseName(id, tenant.mode), schemas, roleName: tenant.roleName });
     }
+    // last, the slowest: the target reaches the source where its subscription will
+    await this.mover.checkPeer({ source: source.name, target: target.name, databaseName: tenantDatabaseName(id, tenant.mode) }, this.config.acquireTimeoutMs);
     return { tenant, source, target, attempts, schemas };
   }
 
-  /** Reachable now, and what logical replication needs (each problem saying what to set). */
-  private async fitForMoves(server: ServerRecord): Promise<void> {
+  /**
+   * Reachable now, what logical replication needs (each problem saying what to set), and room
+   * for one more move on its side now (`starting`: moves recorded there that have not made
+   * their slots or workers yet): free slots and WAL senders on a source, free logical
+   * replication and background workers on a target.
+   */
+  private async fitForMoves(server: ServerRecord, role: 'source' | 'target', starting: number): Promise<void> {
     const side = await this.servers.get(server.name);
     let facts;
     try {
@@ -100,6 +111,8 @@ export class MoveRefusals {
     }
     const problems = serverProblems(facts, true);
     if (problems.length) throw new ServerUnfit(server.name, `Server "${server.name}" cannot take part in a move: ${problems.join('; ')}.`, { problems });
+    const full = moveRoomProblems(facts, role, starting);
+    if (full.length) throw new ServerUnfit(server.name, `Server "${server.name}" has no room now for a move ${role === 'source' ? 'out of it' : 'into it'}: ${full.join('; ')}. Nothing was moved.`, { problems: full });
   }
 
   /** The target gets the module files as they are: refused when one was edited after it was applied to this tenant. */

@@ -9,3 +9,8 @@ export function actAsStatements(role: string, schemas: readonly string[]): reado
   const path = schemas.map(quoteIdent).join(', ');
   return [`SET ROLE ${quoteIdent(role)}`, `SET search_path TO ${path || "''"}`];
 }
+
+/** A statement that does nothing but carry a connection's switch to its tenant (a warm-up). */
+export async function touch(session: { query(text: string): Promise<unknown> }): Promise<void> {
+  await session.query('SELECT 1');
+}

@@ -12,8 +12,8 @@ import { ReplicationRepository, TableFacts, TableRef, tableName } from './replic
 export interface MoveHooks {
   /** One line per phase as it ends (like a create's steps). */
   onPhase?: (event: StepEvent) => void;
-  /** The cut-over begins: data planes hold the tenant's new requests (at most KRYONIX_MOVE_MAX_PAUSE). */
-  hold(tenantId: string): void;
+  /** The cut-over begins: data planes hold the tenant's new requests (at most KRYONIX_MOVE_MAX_PAUSE) and may ready connections to `to`, the target. */
+  hold(tenantId: string, to: string): void;
   /** The cut-over is over: held requests go to the target (`switched`) or on to the source. */
   release(tenantId: string, switched: boolean): void;
   /** The copy's progress, every KRYONIX_MOVE_PROGRESS_MS and once when every table is copied. */
@@ -84,6 +84,8 @@ class Abandoned extends Error {
 
 /** How long a cut-over waits, before its hold, for a VACUUM of the source's tables to end (when it cannot have it cancelled). */
 const VACUUM_WAIT_MS = 10_000;
+/** How long a cut-over lets the data planes hear of its hold before it locks the source. */
+const HOLD_GRACE_MS = 30;
 /** A cut-over's lock not granted by then: who holds it back is recorded. */
 const LOCK_PROBE_MS = 50;
 /** Tables counted at once on each server at the cut-over. */
@@ -409,11 +411,15 @@ export class TenantMover {
     // the registry must be switched (and told) before the data planes stop holding
     const deadline = heldAt + this.options.maxPauseMs * 0.8;
     const left = () => deadline - performance.now();
-    hooks.hold(move.tenantId);
+    hooks.hold(move.tenantId, move.target);
     let snapshot: HeldTransaction | undefined;
     try {
-      // requests admitted before the data planes heard of the hold finish first
-      await sleep(Math.min(100, this.options.maxPauseMs / 10));
+      // A short grace for the data planes to hear of the hold (NOTIFY: a few ms to tens of ms
+      // on a loaded machine). Not needed for correctness: the lock waits for the writes under
+      // way, and a write that reaches the source after it fails there when its rights are
+      // taken and is run again on the target by the data plane; but each that does waits a
+      // little longer than a held one.
+      await sleep(Math.min(HOLD_GRACE_MS, this.options.maxPauseMs / 20));
       steps.lap('hold');
       await ctx.sourceDb.transaction().execute(async (trx) => {
         const { pid, fastDeadlockCheck } = await this.sql.prepareLock(trx, left());

@@ -297,6 +297,11 @@ export class ReplicationRepository {
     return { confirmed: rows[0]?.confirmed === true, lagBytes: rows[0]?.lag === null || rows[0] === undefined ? null : Number(rows[0].lag) };
   }
 
+  /** `n` connections of `db`'s pool open at once (each runs a statement that does nothing), so that a later burst finds them ready. */
+  async openConnections<DB>(db: Kysely<DB>, n: number): Promise<void> {
+    await Promise.all(Array.from({ length: n }, () => sql`SELECT 1`.execute(db)));
+  }
+
   /** A REPEATABLE READ transaction's snapshot is taken by its first statement: this one. */
   async takeSnapshot<DB>(trx: Kysely<DB>): Promise<void> {
     await sql`SELECT 1`.execute(trx);

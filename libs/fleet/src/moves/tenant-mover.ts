@@ -406,6 +406,8 @@ export class TenantMover {
     const { move, source, target, name } = ctx;
     const targetDb = this.targetDb(ctx);
     await this.awaitVacuum(ctx);
+    // the connections the pause uses (its transaction, the counts, the snapshot) opened before it
+    await Promise.all([this.sql.openConnections(ctx.sourceDb, COUNT_CONCURRENCY + 1), this.sql.openConnections(targetDb, COUNT_CONCURRENCY + 1)]);
     const heldAt = performance.now();
     const steps = new StepTimer(heldAt);
     // the registry must be switched (and told) before the data planes stop holding
@@ -456,9 +458,9 @@ export class TenantMover {
         const differ = Object.keys(sourceRows).filter((t) => sourceRows[t] !== targetRows[t]);
         if (differ.length) throw new Abandoned(`row counts differ: ${differ.map((t) => `${t} ${sourceRows[t]} on the source, ${targetRows[t]} on the target`).join('; ')}`, steps.result());
         if (left() <= 0) throw new Abandoned('the pause limit was reached', steps.result());
-        await target.storage.setLogin(target.admin, move.roleName, true);
-        // a write that waited for the lock fails now instead of landing on the old copy
-        await this.sql.revokeTables(trx, move.roleName, ctx.tables);
+        // the target's login on, and the source's rights taken (a write that waited for the lock
+        // fails now instead of landing on the old copy), at once
+        await Promise.all([target.storage.setLogin(target.admin, move.roleName, true), this.sql.revokeTables(trx, move.roleName, ctx.tables)]);
         ctx.rows = Object.values(sourceRows).reduce((a, b) => a + b, 0);
       });
       steps.lap('revoke');

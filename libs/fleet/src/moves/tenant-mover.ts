@@ -84,6 +84,9 @@ class Abandoned extends Error {
 
 /** How long a cut-over waits, before its hold, for a VACUUM of the source's tables to end (when it cannot have it cancelled). */
 const VACUUM_WAIT_MS = 10_000;
+/** A cut-over begins once the target is at most this far behind the source (bytes of WAL), or after CAUGHT_UP_WAIT_MS. */
+const CAUGHT_UP_BYTES = 256 * 1024;
+const CAUGHT_UP_WAIT_MS = 10_000;
 /** How long a cut-over lets the data planes hear of its hold before it locks the source. */
 const HOLD_GRACE_MS = 30;
 /** A cut-over's lock not granted by then: who holds it back is recorded. */
@@ -402,10 +405,28 @@ export class TenantMover {
     }
   }
 
+  /**
+   * Before the hold, the target close behind the source (at most CAUGHT_UP_BYTES of WAL, or
+   * CAUGHT_UP_WAIT_MS have passed): what it is behind then is what the pause waits for it to
+   * confirm (seen: 694 ms of a pause when a cut-over began right after a long copy).
+   */
+  private async awaitCaughtUp(ctx: MoveContext): Promise<void> {
+    const deadline = performance.now() + CAUGHT_UP_WAIT_MS;
+    while (performance.now() < deadline) {
+      const { lagBytes } = await this.sql
+        .currentWalLsn(ctx.source.admin)
+        .then((lsn) => this.sql.confirmedUpTo(ctx.source.admin, ctx.name, lsn))
+        .catch(() => ({ lagBytes: null }));
+      if (lagBytes !== null && lagBytes <= CAUGHT_UP_BYTES) return;
+      await sleep(50);
+    }
+  }
+
   private async tryCutOver(ctx: MoveContext, hooks: MoveHooks): Promise<CutOverSteps> {
     const { move, source, target, name } = ctx;
     const targetDb = this.targetDb(ctx);
     await this.awaitVacuum(ctx);
+    await this.awaitCaughtUp(ctx);
     // the connections the pause uses (its transaction, the counts, the snapshot) opened before it
     await Promise.all([this.sql.openConnections(ctx.sourceDb, COUNT_CONCURRENCY + 1), this.sql.openConnections(targetDb, COUNT_CONCURRENCY + 1)]);
     const heldAt = performance.now();

@@ -6,7 +6,10 @@
  * and the tenant moved `--moves` times (default 5) back and forth. Prints per move the
  * copy time, the cut-over pause and the longest a request waited during it; then the
  * p50/max of those waits, the writes lost (acknowledged but not on the final server) and
- * the requests failed.
+ * the requests failed. Under each move, the cut-over's steps as the mover recorded them
+ * (hold, lock, confirm, sequences, counts, revoke, switch, release), how long its events took
+ * to reach a listener of the registry (NOTIFY, as a data plane hears them), and how long the
+ * requests in flight at the TenantMoved event took to end after it.
  * Usage: npm run bench:move [-- --rows 1000000 --moves 5 --writers 4]
  *
  * With `--drain N` (`npm run bench:drain`: 200): N small tenants (crm, database mode) made
@@ -21,6 +24,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { TENANT_EVENTS_PG_CHANNEL, TENANT_MOVE_EVENTS, formatCutOverSteps } from '@kryonix/domain';
 import { ensureEmbeddedPostgres, loadConfig, projectPath, stopEmbeddedPostgres } from '@kryonix/platform';
 import { AddServerCommand, DrainServerCommand, MoveTenantCommand } from '@kryonix/tenants';
 import { freePort, openTestCore } from '@kryonix/testing';
@@ -99,7 +103,22 @@ async function main(): Promise<void> {
     dataPlane = spawn(process.execPath, [projectPath('dist', 'data-plane.js')], { env: { ...process.env, ...env, KRYONIX_DATA_PORT: String(port), KRYONIX_DATA_METRICS_PORT: '0', KRYONIX_RATE_LIMIT: '10000000' }, stdio: 'ignore' });
     await waitHealthy(`http://127.0.0.1:${port}/healthz`);
 
+    // the cut-over's events as a data plane hears them: when each arrives, and how long after it was sent
+    const heard: Array<{ type: string; at: number; lateMs: number }> = [];
+    const listener = new Client({ connectionString: (() => {
+      const u = new URL(a!.url);
+      u.pathname = `/${runtime.config.registryDatabase}`;
+      return u.toString();
+    })() });
+    await listener.connect();
+    listener.on('notification', (n) => {
+      const event = JSON.parse(n.payload ?? '{}') as { type?: string; tenantId?: string; at?: string };
+      if (event.tenantId === TENANT && event.type && event.at) heard.push({ type: event.type, at: Date.now(), lateMs: Date.now() - Date.parse(event.at) });
+    });
+    await listener.query(`LISTEN ${TENANT_EVENTS_PG_CHANNEL}`);
+
     // the steady load: WRITERS loops, each a POST then 10 ms of rest
+    const spans: Array<{ sent: number; done: number }> = [];
     const acked: string[] = [];
     const failed: string[] = [];
     let longest = 0;
@@ -108,6 +127,7 @@ async function main(): Promise<void> {
       Array.from({ length: WRITERS }, async (_, w) => {
         for (let i = 0; !stopped; i++) {
           const sent = performance.now();
+          const sentAt = Date.now();
           try {
             const { status, body } = await post(port, `${TENANT}.bench.localhost`, apiKey!, { nome: `w${w}-${i}` });
             if (status === 201 && body.id) acked.push(body.id);
@@ -116,6 +136,7 @@ async function main(): Promise<void> {
             failed.push(String(error));
           }
           longest = Math.max(longest, performance.now() - sent);
+          spans.push({ sent: sentAt, done: Date.now() });
           await new Promise((r) => setTimeout(r, 10));
         }
       }),
@@ -129,11 +150,19 @@ async function main(): Promise<void> {
     for (let m = 1; m <= MOVES; m++) {
       const to = on === 'default' ? 'pg-b' : 'default';
       longest = 0;
+      heard.length = 0;
+      spans.length = 0;
       const result = await runtime.commands.execute(new MoveTenantCommand({ id: TENANT, to }));
       const copy = result.phases.find((p) => p.phase === 'copy')?.durationMs ?? 0;
       waits.push(longest);
       copies.push(copy);
       console.log(`${String(m).padEnd(5)} ${on.padEnd(8)} ${to.padEnd(8)} ${(copy / 1000).toFixed(1).padStart(6)} s ${String(result.pauseMs ?? '?').padStart(7)} ms ${Math.round(longest).toString().padStart(9)} ms  ${acked.length + failed.length}`);
+      await new Promise((r) => setTimeout(r, 200)); // the requests let go by the end event finish
+      const moving = heard.find((e) => e.type === TENANT_MOVE_EVENTS.moving);
+      const moved = heard.find((e) => e.type === TENANT_MOVE_EVENTS.moved);
+      const released = moved ? Math.max(0, ...spans.filter((r) => r.sent <= moved.at && r.done >= moved.at).map((r) => r.done - moved.at)) : null;
+      console.log(`      cut-over: ${result.cutOverSteps ? formatCutOverSteps(result.cutOverSteps) : '?'}`);
+      console.log(`      events heard after: moving ${moving?.lateMs ?? '?'} ms, moved ${moved?.lateMs ?? '?'} ms; held requests ended ${released ?? '?'} ms after moved`);
       on = to;
     }
     await new Promise((r) => setTimeout(r, 500));
@@ -146,6 +175,7 @@ async function main(): Promise<void> {
     console.log(`  longest request wait p50 ${Math.round(pct(waits, 50))} ms, max ${Math.round(Math.max(...waits))} ms (target p50 ≤ 500 ms)`);
     console.log(`  writes acknowledged  ${acked.length}; lost ${acked.length - mine}; leads on ${on}: ${n} (${leads} + ${acked.length} expected); rows in all: ${all} (${ROWS + acked.length} expected)`);
     console.log(`  requests failed      ${failed.length}${failed.length ? ` (${[...new Set(failed)].join(', ')})` : ''}`);
+    await listener.end();
     await runtime.close();
   } finally {
     dataPlane?.kill('SIGTERM');

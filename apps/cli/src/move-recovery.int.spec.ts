@@ -1,9 +1,7 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { projectPath } from '@kryonix/platform';
-import { COPY_PROGRESS, ExtraPostgres, MoveServers, NONE, createTestEnv, startExtraPostgres, until } from '@kryonix/testing';
+import { COPY_PROGRESS, ExtraPostgres, MoveServers, NONE, createTestEnv, startExtraPostgres, until, writeCounterModules } from '@kryonix/testing';
 
 /**
  * kill -9 of the process running a move at the end of each of its phases (the failpoint
@@ -38,16 +36,6 @@ async function raiseWorkerLimits(url: string): Promise<void> {
   }
 }
 
-/** The shipped modules plus one with a serial key (its sequence must follow a finished move). */
-function writeFixtureModules(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kx-recover-mods-'));
-  cpSync(projectPath('sql', 'modules'), dir, { recursive: true });
-  mkdirSync(join(dir, 'contador'));
-  writeFileSync(join(dir, 'contador', 'module.json'), JSON.stringify({ name: 'contador', title: 'Contador', dependencies: [], tables: { contagens: { primaryKey: 'id', filterable: ['nome'] } } }));
-  writeFileSync(join(dir, 'contador', '0001_init.sql.hbs'), 'CREATE TABLE {{schema}}.contagens (id serial PRIMARY KEY, nome text NOT NULL);\n');
-  return dir;
-}
-
 beforeAll(async () => {
   const [env, extra] = await Promise.all([createTestEnv('move-recovery'), startExtraPostgres('recover-b')]);
   b = extra;
@@ -55,7 +43,7 @@ beforeAll(async () => {
   await raiseWorkerLimits(b.url);
   await b.stop();
   await b.start();
-  modulesDir = writeFixtureModules();
+  modulesDir = writeCounterModules('recover');
   s = new MoveServers(env, { KRYONIX_MODULES_DIR: modulesDir });
   s.add('pg-b', b);
 }, 180_000);

@@ -4,3 +4,4 @@ export * from './names';
 export * from './api-key';
 export * from './server-faults';
 export * from './server';
+export * from './cut-over';

@@ -1,4 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { projectPath } from '@kryonix/platform';
 import { moveObjectName } from '@kryonix/fleet';
@@ -30,6 +33,8 @@ export const NONE: Leftovers = { publications: [], subscriptions: [], slots: [],
  */
 export class MoveServers {
   private readonly extra = new Map<string, ExtraPostgres>();
+  /** The operator token of `controlPlane` (for `--api <url> --token`). */
+  readonly token = TOKEN;
 
   constructor(
     readonly env: TestEnv,
@@ -140,6 +145,20 @@ export class MoveServers {
   private processEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     return { ...process.env, ...this.env.env, ...this.settings, ...extra };
   }
+}
+
+/**
+ * A folder for KRYONIX_MODULES_DIR: the shipped modules plus `contador`, a fixture module
+ * whose table has a serial key (sequences must follow a move; the shipped modules use
+ * UUIDs). `columns`: its columns after `id serial PRIMARY KEY`.
+ */
+export function writeCounterModules(label: string, columns = 'nome text NOT NULL'): string {
+  const dir = mkdtempSync(join(tmpdir(), `kx-${label}-mods-`));
+  cpSync(projectPath('sql', 'modules'), dir, { recursive: true });
+  mkdirSync(join(dir, 'contador'));
+  writeFileSync(join(dir, 'contador', 'module.json'), JSON.stringify({ name: 'contador', title: 'Contador', dependencies: [], tables: { contagens: { primaryKey: 'id', filterable: ['nome'] } } }));
+  writeFileSync(join(dir, 'contador', '0001_init.sql.hbs'), `CREATE TABLE {{schema}}.contagens (id serial PRIMARY KEY, ${columns});\n`);
+  return dir;
 }
 
 /** Polls until `rows` returns a row (at most `ms`, default 120 s). */

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { formatBytes } from '@kryonix/domain';
+import { formatBytes, formatCutOverSteps } from '@kryonix/domain';
 import type { TenantDetails } from '@kryonix/tenants';
 import { ms, printJson } from '../output';
 import { action, jsonOption } from './shared';
@@ -41,9 +41,10 @@ function moveLines(moves: TenantDetails['moves']): string[] {
   if (!moves.length) return ['  moves     none'];
   return [
     '  moves',
-    ...moves.map((m) => {
+    ...moves.flatMap((m) => {
       const phases = m.phases.map((p) => `${p.phase} ${ms(p.durationMs)}`).join(', ');
-      return `    ${new Date(m.startedAt).toISOString()}  ${m.from} → ${m.to}  ${m.state}${phases ? `  (${phases})` : ''}${m.error ? `: ${m.error}` : ''}`;
+      const steps = m.cutOver ? formatCutOverSteps(m.cutOver) : '';
+      return [`    ${new Date(m.startedAt).toISOString()}  ${m.from} → ${m.to}  ${m.state}${phases ? `  (${phases})` : ''}${m.error ? `: ${m.error}` : ''}`, ...(steps ? [`      cut-over  ${steps}`] : [])];
     }),
   ];
 }

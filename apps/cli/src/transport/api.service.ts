@@ -2,7 +2,7 @@ import { IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { KryonixError, isErrorCode, ConfigurationError, type ErrorCode } from '@kryonix/domain';
 import type { StepEvent } from '@kryonix/provisioning';
-import type { BackupResult, RestoredTenant } from '@kryonix/tenants';
+import type { BackupResult, CopyProgress, RestoredTenant } from '@kryonix/tenants';
 import type { TenantService } from './tenant-service';
 import { FileRequestTarget, downloadTo, uploadFrom } from './api-backups';
 
@@ -139,14 +139,28 @@ export class ApiTenantService implements TenantService {
   }
 
   /**
-   * A move is a durable job of the control plane: queued, then followed until it is over
-   * (its phases shown from the job's result). A CLI stopped meanwhile leaves the move running there.
+   * A move is a durable job of the control plane: queued, then followed until it is over,
+   * its phases and its copy's progress shown as the job's result carries them while it runs
+   * (`{ steps, progress }`). A CLI stopped meanwhile leaves the move running there.
    */
-  async move(input: Parameters<TenantService['move']>[0], onPhase?: (e: StepEvent) => void): Out<'move'> {
+  async move(input: Parameters<TenantService['move']>[0], onPhase?: (e: StepEvent) => void, onProgress?: (p: CopyProgress) => void): Out<'move'> {
     const { id, ...body } = input;
     const job = await this.call<JobBody>('POST', `/v1/tenants/${encodeURIComponent(id)}/move`, body);
-    const result = (await this.finished(job, 'MOVE_FAILED', 'move')) as unknown as Awaited<Out<'move'>>;
-    for (const p of result.phases) onPhase?.({ step: p.phase, status: 'sucesso', durationMs: p.durationMs });
+    let shown: StepEvent[] = [];
+    let lastProgress: string | undefined;
+    const result = (await this.finished(job, 'MOVE_FAILED', 'move', (running) => {
+      const { steps, progress } = running as { steps?: StepEvent[]; progress?: CopyProgress };
+      if (!Array.isArray(steps)) return;
+      if (steps.length < shown.length) shown = []; // the job's next attempt began again
+      for (const step of steps.slice(shown.length)) onPhase?.(step);
+      shown = steps;
+      const seen = progress && JSON.stringify(progress);
+      if (progress && seen !== lastProgress) onProgress?.(progress);
+      lastProgress = seen;
+    })) as unknown as Awaited<Out<'move'>>;
+    // the phases that ended after the last look (all of them, for a job over before it)
+    const done = shown.filter((s) => s.status === 'sucesso').length;
+    for (const p of result.phases.slice(done)) onPhase?.({ step: p.phase, status: 'sucesso', durationMs: p.durationMs });
     return result;
   }
 
@@ -185,11 +199,15 @@ export class ApiTenantService implements TenantService {
     return tenant;
   }
 
-  /** Follows a job until it is over (a CLI stopped meanwhile leaves it running there); its result, or its error as `code`. */
-  private async finished(job: JobBody, code: ErrorCode, what: string): Promise<Row> {
+  /**
+   * Follows a job until it is over (a CLI stopped meanwhile leaves it running there); its
+   * result, or its error as `code`. `onRunning` sees the result a running job has written so far.
+   */
+  private async finished(job: JobBody, code: ErrorCode, what: string, onRunning?: (result: Row) => void): Promise<Row> {
     while (job.status === 'queued' || job.status === 'running') {
       await new Promise((resolve) => setTimeout(resolve, 250));
       job = await this.call<JobBody>('GET', `/v1/jobs/${encodeURIComponent(job.id)}`);
+      if (job.status === 'running' && job.result) onRunning?.(job.result);
     }
     if (job.status !== 'succeeded' || !job.result) throw new KryonixError(code, job.error ?? `The ${what} job ${job.id} ended ${job.status}.`);
     return job.result;

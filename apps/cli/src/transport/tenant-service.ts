@@ -35,6 +35,6 @@ export interface TenantService {
   planRebalance(): Promise<RebalancePlan>;
   /** Plans and carries out the moves; `onMove` sees each as it ends (through --api: once all are over). */
   applyRebalance(concurrency: number, onMove?: (p: RebalanceProgress) => void): Promise<RebalanceResult>;
-  /** Moves a tenant to another server; `onPhase` sees each phase as it ends (through --api: once the job is over), `onProgress` the copy's progress (in-process only). */
+  /** Moves a tenant to another server; `onPhase` sees each phase as it ends, `onProgress` the copy's progress (through --api: as the job's result carries them, every 250 ms). */
   move(input: { id: string; to: string; attempts?: number }, onPhase?: (e: StepEvent) => void, onProgress?: (p: CopyProgress) => void): Promise<MoveResult>;
 }

@@ -16,3 +16,8 @@ export const GATEWAY_SEARCH_PATH = 'pg_catalog';
 export function actAsStatements(role: string): readonly string[] {
   return [`SET ROLE ${quoteIdent(role)}`];
 }
+
+/** A statement that does nothing but carry a connection's switch to its tenant (a warm-up). */
+export async function touch(session: { query(text: string): Promise<unknown> }): Promise<void> {
+  await session.query('SELECT 1');
+}

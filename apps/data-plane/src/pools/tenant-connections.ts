@@ -5,12 +5,15 @@ import type { TenantRoute } from '@kryonix/routes';
 import { type ServerGateway, ServerGateways } from './server-gateways';
 import { CONNECTION_OPTIONS, type ConnectionOptions, ServerPools } from './server-pools';
 import { capFromLimits, readServerLimits } from './server-limits.repository';
+import { touch } from './session.repository';
 import type { TenantQueryable } from './tenant-session';
 
 export { CONNECTION_OPTIONS, type ConnectionOptions } from './server-pools';
 
 /** How often a server in use is looked up again in the registry (removed, or registered again under its name with another URL). */
 const RECHECK_MS = 30_000;
+/** Connections a move's target is readied with while the tenant's requests are held. */
+const WARM_CONNECTIONS = 4;
 
 interface Served {
   pools: ServerPools;
@@ -53,6 +56,18 @@ export class TenantConnections implements OnModuleDestroy {
     if (served === undefined) return this.open(route.server).then((s) => s.pools.withTenant(route, fn));
     if (served.checkAfter < Date.now()) this.recheck(served);
     return served.pools.withTenant(route, fn);
+  }
+
+  /**
+   * A move's cut-over began (TenantMoving, naming its target): a few connections to the
+   * target opened and switched to the tenant while its requests are held, so that when they
+   * are let go they find them ready instead of each opening one. Best effort: what fails
+   * here fails again, and is answered, on a request.
+   */
+  async warm(route: TenantRoute, server: string): Promise<void> {
+    const target: TenantRoute = { ...route, server };
+    const count = Math.min(WARM_CONNECTIONS, this.options.perTenantPool);
+    await Promise.all(Array.from({ length: count }, () => this.withTenant(target, touch).catch(() => undefined)));
   }
 
   /** Connections held, all servers together. */

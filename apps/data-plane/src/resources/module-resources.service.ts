@@ -135,6 +135,10 @@ export class ModuleResources {
       let cols = tables?.get(key);
       if (!cols) {
         cols = await repo.columns();
+        // information_schema shows only the columns the role may use: none on a source whose
+        // cut-over took the tenant's rights. Not cached, and refused as its statement would be
+        // (42501), so `run` sends it on to the tenant's new server.
+        if (cols.length === 0) throw noRights(target);
         if (!tables) this.columns.set(route.id, (tables = new Map()));
         tables.set(key, cols);
       }
@@ -153,6 +157,13 @@ export class ModuleResources {
     if (unknown.length) throw new InvalidInput(`Unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} for ${what}; fields: ${cols.map((c) => c.name).join(', ')}.`);
     return Object.entries(body).map(([k, v]) => [k, coerce(byName.get(k)!, v)]);
   }
+}
+
+/** What PostgreSQL answers a statement on a table the role has no rights on. */
+function noRights(target: Target): DatabaseError {
+  const error = new DatabaseError(`permission denied for table ${target.table}`, 0, 'error');
+  error.code = INSUFFICIENT_PRIVILEGE;
+  return error;
 }
 
 function idValue(cols: ColumnInfo[], primaryKey: string, id: string): unknown {

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Client } from 'pg';
-import { TENANT_EVENTS_PG_CHANNEL } from '@kryonix/domain';
+import { TENANT_EVENTS_PG_CHANNEL, TENANT_MOVE_EVENTS } from '@kryonix/domain';
 import { DatabaseConnector, KRYONIX_CONFIG, type KryonixConfig, OutageLog } from '@kryonix/platform';
 import { listenToTenantEvents } from '@kryonix/registry';
 import { RouteCache } from './route-cache';
 import { MoveHold } from './move-hold';
+import { TenantConnections } from '../pools/tenant-connections';
 
 const RETRY_MS = [200, 500, 1_000, 2_000];
 
@@ -31,6 +32,7 @@ export class TenantEventsListener implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly routes: RouteCache,
     private readonly moves: MoveHold,
+    private readonly connections: TenantConnections,
     private readonly connector: DatabaseConnector,
     @Inject(KRYONIX_CONFIG) private readonly config: KryonixConfig,
   ) {}
@@ -64,6 +66,7 @@ export class TenantEventsListener implements OnModuleInit, OnModuleDestroy {
       // the route first: a request let go by the hold reads it afresh
       this.routes.onEvent(n.payload);
       this.moves.onEvent(n.payload);
+      this.warmMoveTarget(n.payload);
     });
     try {
       await client.connect();
@@ -81,6 +84,22 @@ export class TenantEventsListener implements OnModuleInit, OnModuleDestroy {
     this.listening = true;
     this.outage.ok();
     if (reconnecting) this.routes.clear(); // what was sent while we were away is lost (a hold ends by its own time limit)
+  }
+
+  /** TenantMoving names the target: connections there are readied during the hold (TenantConnections.warm). */
+  private warmMoveTarget(message: string): void {
+    let event: { type?: unknown; tenantId?: unknown; server?: unknown };
+    try {
+      event = JSON.parse(message) as typeof event;
+    } catch {
+      return;
+    }
+    if (event.type !== TENANT_MOVE_EVENTS.moving || typeof event.tenantId !== 'string' || typeof event.server !== 'string') return;
+    const server = event.server;
+    void this.routes
+      .get(event.tenantId)
+      .then((route) => (route && route.status === 'active' && route.server !== server ? this.connections.warm(route, server) : undefined))
+      .catch(() => undefined);
   }
 
   private retry(): void {

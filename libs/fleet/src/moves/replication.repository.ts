@@ -15,6 +15,8 @@ export interface TableFacts extends TableRef {
   identity: boolean;
   /** `name type, …` in column order: both copies must agree. */
   columns: string;
+  /** The planner's estimate (pg_class.reltuples; 0 when never analysed): the largest is counted first. */
+  estimatedRows: number;
 }
 
 /** `"schema"."table"`, checked and quoted. */
@@ -52,7 +54,8 @@ export class ReplicationRepository {
               OR (c.relreplident = 'i' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisreplident))
               OR (c.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary))) AS identity,
              coalesce((SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
-                         FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '') AS columns
+                         FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '') AS columns,
+             greatest(c.reltuples, 0)::float8 AS "estimatedRows"
         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
        WHERE n.nspname = ANY(${[...schemas]}::text[]) AND c.relkind = 'r'
        ORDER BY 1, 2`.execute(db);
@@ -257,9 +260,49 @@ export class ReplicationRepository {
 
   // ---- cut-over --------------------------------------------------------------------
 
-  /** In the cut-over transaction: how long a lock may be waited for (the pause left). */
-  async setLockTimeout<DB>(trx: Kysely<DB>, ms: number): Promise<void> {
-    await sql`SELECT set_config('lock_timeout', ${`${Math.max(1, Math.floor(ms))}ms`}, true)`.execute(trx);
+  /**
+   * In the cut-over transaction: how long a lock may be waited for (the pause left), and,
+   * where the role may set it (a superuser), a deadlock check after 20 ms instead of
+   * deadlock_timeout (1 s): that check is what cancels an autovacuum holding one of the
+   * tables, which otherwise makes the lock wait a whole second. Returns the backend's pid
+   * and whether the fast check is on.
+   */
+  async prepareLock<DB>(trx: Kysely<DB>, ms: number): Promise<{ pid: number; fastDeadlockCheck: boolean }> {
+    const { rows } = await sql<{ pid: number; fast: boolean }>`
+      SELECT pg_backend_pid() AS pid, set_config('lock_timeout', ${`${Math.max(1, Math.floor(ms))}ms`}, true) IS NOT NULL
+             AND CASE WHEN current_setting('is_superuser') = 'on' THEN set_config('deadlock_timeout', '20ms', true) IS NOT NULL ELSE false END AS fast`.execute(trx);
+    return { pid: rows[0]!.pid, fastDeadlockCheck: rows[0]!.fast };
+  }
+
+  /** Who holds back backend `pid`'s lock: each blocker's kind (an autovacuum says which table), or its role; never a query's text. */
+  async blockersOf<DB>(admin: Kysely<DB>, pid: number): Promise<string[]> {
+    const { rows } = await sql<{ who: string }>`
+      SELECT CASE WHEN a.backend_type = 'autovacuum worker' THEN 'autovacuum (' || left(a.query, 80) || ')'
+                  ELSE coalesce(a.backend_type, 'backend') || ' of ' || coalesce(a.usename::text, '?') END AS who
+        FROM pg_catalog.pg_stat_activity a WHERE a.pid = ANY(pg_catalog.pg_blocking_pids(${pid}::int))`.execute(admin);
+    return rows.map((r) => r.who);
+  }
+
+  /** The tables among `tables` a VACUUM (often autovacuum) is working on now. */
+  async vacuuming<DB>(db: Kysely<DB>, tables: readonly TableRef[]): Promise<string[]> {
+    if (tables.length === 0) return [];
+    const { rows } = await sql<{ t: string }>`
+      SELECT n.nspname || '.' || c.relname AS t FROM pg_catalog.pg_stat_progress_vacuum v
+        JOIN pg_catalog.pg_class c ON c.oid = v.relid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       WHERE v.datid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+         AND (n.nspname || '.' || c.relname) = ANY(${tables.map(tableName)}::text[])`.execute(db);
+    return rows.map((r) => r.t);
+  }
+
+  /**
+   * VACUUM (ANALYZE) of tables just copied: their visibility map is set (a count is then an
+   * index-only scan), their hint bits too, and autovacuum has no inserts left to catch up
+   * with (it would otherwise hold the tables when the next move's cut-over locks them).
+   * Not in a transaction.
+   */
+  async vacuumAnalyze<DB>(db: Kysely<DB>, tables: readonly TableRef[]): Promise<void> {
+    if (tables.length === 0) return;
+    await sql`VACUUM (ANALYZE) ${sql.join(tables.map((t) => sql.raw(qualified(t))))}`.execute(db);
   }
 
   /** Stops every write to the tables (reads go on) until the transaction ends: direct logins too. */
@@ -278,6 +321,22 @@ export class ReplicationRepository {
       SELECT confirmed_flush_lsn >= ${lsn}::pg_lsn AS confirmed, pg_wal_lsn_diff(${lsn}::pg_lsn, confirmed_flush_lsn)::text AS lag
         FROM pg_catalog.pg_replication_slots WHERE slot_name = ${slot}`.execute(admin);
     return { confirmed: rows[0]?.confirmed === true, lagBytes: rows[0]?.lag === null || rows[0] === undefined ? null : Number(rows[0].lag) };
+  }
+
+  /** `n` connections of `db`'s pool open at once (each runs a statement that does nothing), so that a later burst finds them ready. */
+  async openConnections<DB>(db: Kysely<DB>, n: number): Promise<void> {
+    await Promise.all(Array.from({ length: n }, () => sql`SELECT 1`.execute(db)));
+  }
+
+  /** A REPEATABLE READ transaction's snapshot is taken by its first statement: this one. */
+  async takeSnapshot<DB>(trx: Kysely<DB>): Promise<void> {
+    await sql`SELECT 1`.execute(trx);
+  }
+
+  /** One table's row count. */
+  async rowCount<DB>(db: Kysely<DB>, table: TableRef): Promise<number> {
+    const { rows } = await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${sql.raw(qualified(table))}`.execute(db);
+    return Number(rows[0]!.n);
   }
 
   /** Row counts per table (`schema.table` → rows), in one query. */

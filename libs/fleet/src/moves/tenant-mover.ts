@@ -1,19 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
-import { IsolationMode, KryonixError, MoveFailed, SHARED_TENANTS_DATABASE, ServerUnfit, Unavailable, connectFault, isServerAway, tenantSchemaName } from '@kryonix/domain';
+import { type CutOverSteps, IsolationMode, KryonixError, MoveFailed, SHARED_TENANTS_DATABASE, ServerUnfit, Unavailable, connectFault, isServerAway, tenantSchemaName } from '@kryonix/domain';
 import { ModuleCatalog, ModuleDefinition } from '@kryonix/modules';
 import { type FailpointAction, SecretBox, generatePassword, scramSha256Verifier } from '@kryonix/platform';
 import { type SchemaPlan, type StepEvent, TenantServer, TenantServers, failpoint } from '@kryonix/provisioning';
 import { ModuleLedgerRepository, MoveRecord, MoveRepository, RegistryDatabase, ServerDirectory, TenantRepository } from '@kryonix/registry';
+import { StepTimer } from './cut-over-steps';
 import { ReplicationRepository, TableFacts, TableRef, tableName } from './replication.repository';
 
 /** How a move tells the data planes about its cut-over (tenant events). */
 export interface MoveHooks {
   /** One line per phase as it ends (like a create's steps). */
   onPhase?: (event: StepEvent) => void;
-  /** The cut-over begins: data planes hold the tenant's new requests (at most KRYONIX_MOVE_MAX_PAUSE). */
-  hold(tenantId: string): void;
+  /** The cut-over begins: data planes hold the tenant's new requests (at most KRYONIX_MOVE_MAX_PAUSE) and may ready connections to `to`, the target. */
+  hold(tenantId: string, to: string): void;
   /** The cut-over is over: held requests go to the target (`switched`) or on to the source. */
   release(tenantId: string, switched: boolean): void;
   /** The copy's progress, every KRYONIX_MOVE_PROGRESS_MS and once when every table is copied. */
@@ -66,6 +67,8 @@ export interface MoveResult {
   verified: boolean | null;
   sourceKeptUntil: Date | null;
   phases: Array<{ phase: string; durationMs: number }>;
+  /** The successful cut-over's steps (null: it did not reach one, or it was not recorded). */
+  cutOverSteps: CutOverSteps | null;
   durationMs: number;
 }
 
@@ -73,7 +76,26 @@ export interface MoveResult {
 export const moveObjectName = (moveId: string) => `kryonix_move_${moveId.replace(/-/g, '').slice(0, 16)}`;
 
 /** A cut-over attempt given up (its pause would pass the limit, or the copies did not agree yet): writes resume on the source. */
-class Abandoned extends Error {}
+class Abandoned extends Error {
+  constructor(
+    message: string,
+    readonly steps: CutOverSteps,
+  ) {
+    super(message);
+  }
+}
+
+/** How long a cut-over waits, before its hold, for a VACUUM of the source's tables to end (when it cannot have it cancelled). */
+const VACUUM_WAIT_MS = 10_000;
+/** A cut-over begins once the target is at most this far behind the source (bytes of WAL), or after CAUGHT_UP_WAIT_MS. */
+const CAUGHT_UP_BYTES = 256 * 1024;
+const CAUGHT_UP_WAIT_MS = 10_000;
+/** How long a cut-over lets the data planes hear of its hold before it locks the source. */
+const HOLD_GRACE_MS = 30;
+/** A cut-over's lock not granted by then: who holds it back is recorded. */
+const LOCK_PROBE_MS = 50;
+/** Tables counted at once on each server at the cut-over. */
+const COUNT_CONCURRENCY = 3;
 
 /** What one run of a move works with. */
 interface MoveContext {
@@ -96,6 +118,8 @@ interface MoveContext {
   pauseMs: number | null;
   rows: number | null;
   verified: boolean | null;
+  /** Whether the source's admin may shorten the deadlock check (learnt at the first cut-over attempt). */
+  sourceSuperuser?: boolean;
 }
 
 interface HeldTransaction {
@@ -341,7 +365,11 @@ export class TenantMover {
       }
       await sleep(100);
     }
-    return { tables: ctx.tables.length };
+    // outside the pause: the cut-over's counts of the target become index-only scans, and no
+    // autovacuum of these inserts holds the tables when the tenant moves on from here
+    const vacuumed = performance.now();
+    await this.sql.vacuumAnalyze(targetDb, ctx.tables);
+    return { tables: ctx.tables.length, vacuumMs: Math.round(performance.now() - vacuumed) };
   }
 
   /**
@@ -362,15 +390,18 @@ export class TenantMover {
   /** Cut-over attempts until one succeeds, up to the move's max_attempts (then the move fails, served from the source). */
   private async cutOver(ctx: MoveContext, hooks: MoveHooks): Promise<Record<string, unknown>> {
     const moves = new MoveRepository(this.registry);
+    const abandoned: Array<{ attempt: number; reason: string; steps: CutOverSteps }> = [];
     for (;;) {
       const attempt = await moves.countAttempt(ctx.move.id);
       ctx.attempts = attempt;
       const started = performance.now();
       try {
-        await this.tryCutOver(ctx, hooks);
-        return { attempts: attempt, pauseMs: Math.round(ctx.pauseMs ?? 0), rows: ctx.rows, sequences: ctx.sequences.length };
+        const steps = await this.tryCutOver(ctx, hooks);
+        return { attempts: attempt, pauseMs: Math.round(ctx.pauseMs ?? 0), rows: ctx.rows, sequences: ctx.sequences.length, steps, ...(abandoned.length ? { abandoned } : {}) };
       } catch (error) {
         if (!(error instanceof Abandoned)) throw error;
+        abandoned.push({ attempt, reason: error.message, steps: error.steps });
+        await moves.setPhase(ctx.move.id, 'cut_over', { details: { cutOverAbandoned: abandoned } }).catch(() => undefined);
         const last = attempt >= ctx.move.maxAttempts;
         hooks.onPhase?.({ step: 'cut_over', status: 'erro', durationMs: performance.now() - started, error: `attempt ${attempt} abandoned, writes resumed on ${ctx.move.source}: ${error.message}${last ? '' : '; trying again'}` });
         if (last) throw new MoveFailed(`The cut-over of tenant "${ctx.move.tenantId}" was abandoned ${attempt} time(s) (${error.message}): its writes could not be paused within KRYONIX_MOVE_MAX_PAUSE (${this.options.maxPauseMs} ms); it is served from "${ctx.move.source}" as before.`);
@@ -379,57 +410,100 @@ export class TenantMover {
     }
   }
 
-  private async tryCutOver(ctx: MoveContext, hooks: MoveHooks): Promise<void> {
+  /**
+   * A VACUUM on one of the source's tables would hold the cut-over's lock: a role that may
+   * shorten the deadlock check has it cancelled within 20 ms (prepareLock); any other waits
+   * here, before the hold, up to VACUUM_WAIT_MS.
+   */
+  private async awaitVacuum(ctx: MoveContext): Promise<void> {
+    const deadline = performance.now() + VACUUM_WAIT_MS;
+    while (performance.now() < deadline) {
+      const busy = await this.sql.vacuuming(ctx.sourceDb, ctx.tables).catch(() => []);
+      if (busy.length === 0 || ctx.sourceSuperuser) return;
+      await sleep(200);
+    }
+  }
+
+  /**
+   * Before the hold, the target close behind the source (at most CAUGHT_UP_BYTES of WAL, or
+   * CAUGHT_UP_WAIT_MS have passed): what it is behind then is what the pause waits for it to
+   * confirm (seen: 694 ms of a pause when a cut-over began right after a long copy).
+   */
+  private async awaitCaughtUp(ctx: MoveContext): Promise<void> {
+    const deadline = performance.now() + CAUGHT_UP_WAIT_MS;
+    while (performance.now() < deadline) {
+      const { lagBytes } = await this.sql
+        .currentWalLsn(ctx.source.admin)
+        .then((lsn) => this.sql.confirmedUpTo(ctx.source.admin, ctx.name, lsn))
+        .catch(() => ({ lagBytes: null }));
+      if (lagBytes !== null && lagBytes <= CAUGHT_UP_BYTES) return;
+      await sleep(50);
+    }
+  }
+
+  private async tryCutOver(ctx: MoveContext, hooks: MoveHooks): Promise<CutOverSteps> {
     const { move, source, target, name } = ctx;
     const targetDb = this.targetDb(ctx);
+    await this.awaitVacuum(ctx);
+    await this.awaitCaughtUp(ctx);
+    // the connections the pause uses (its transaction, the counts, the snapshot) opened before it
+    await Promise.all([this.sql.openConnections(ctx.sourceDb, COUNT_CONCURRENCY + 1), this.sql.openConnections(targetDb, COUNT_CONCURRENCY + 1)]);
     const heldAt = performance.now();
+    const steps = new StepTimer(heldAt);
     // the registry must be switched (and told) before the data planes stop holding
     const deadline = heldAt + this.options.maxPauseMs * 0.8;
     const left = () => deadline - performance.now();
-    hooks.hold(move.tenantId);
+    hooks.hold(move.tenantId, move.target);
     let snapshot: HeldTransaction | undefined;
     try {
-      // requests admitted before the data planes heard of the hold finish first
-      await sleep(Math.min(100, this.options.maxPauseMs / 10));
+      // A short grace for the data planes to hear of the hold (NOTIFY: a few ms to tens of ms
+      // on a loaded machine). Not needed for correctness: the lock waits for the writes under
+      // way, and a write that reaches the source after it fails there when its rights are
+      // taken and is run again on the target by the data plane; but each that does waits a
+      // little longer than a held one.
+      await sleep(Math.min(HOLD_GRACE_MS, this.options.maxPauseMs / 20));
+      steps.lap('hold');
       await ctx.sourceDb.transaction().execute(async (trx) => {
-        await this.sql.setLockTimeout(trx, left());
+        const { pid, fastDeadlockCheck } = await this.sql.prepareLock(trx, left());
+        ctx.sourceSuperuser = fastDeadlockCheck;
+        // a lock that waits: who holds it back, for the move's record (an autovacuum, a long transaction)
+        const probe = setTimeout(() => void this.sql.blockersOf(source.admin, pid).then((who) => steps.blockedBy(who), () => undefined), LOCK_PROBE_MS);
         try {
           await this.sql.lockForWrites(trx, ctx.tables);
         } catch (error) {
-          if ((error as { code?: string }).code === '55P03') throw new Abandoned('its tables stayed locked by other sessions');
+          if ((error as { code?: string }).code === '55P03') throw new Abandoned('its tables stayed locked by other sessions', steps.lap('lock'));
           throw error;
+        } finally {
+          clearTimeout(probe);
         }
         // every write to the tables is committed before this position (and none comes after it)
         const lsn = await this.sql.currentWalLsn(trx);
+        steps.lap('lock');
         for (;;) {
           const { confirmed, lagBytes } = await this.sql.confirmedUpTo(source.admin, name, lsn);
           if (confirmed) break;
-          if (left() <= 0) throw new Abandoned(`the target had not confirmed the source's last writes in time (${lagBytes ?? '?'} bytes behind)`);
+          if (left() <= 0) throw new Abandoned(`the target had not confirmed the source's last writes in time (${lagBytes ?? '?'} bytes behind)`, steps.lap('confirm'));
           await sleep(5);
         }
-        const sequences = await this.sql.sequenceValues(trx, ctx.sequences);
-        // both sides counted at once (two servers): the source cannot change under its lock, and the
-        // target has everything up to the source's last write, so the pause is one count, not two
-        // (both settled before going on: a held target transaction is always known to the clean-up)
-        const [onSource, onTarget] = await Promise.allSettled([
-          this.sql.rowCounts(trx, ctx.tables),
-          (async () => {
-            await this.sql.setSequences(targetDb, sequences);
-            snapshot = await holdTransaction(targetDb);
-            return this.sql.rowCounts(snapshot.trx, ctx.tables);
-          })(),
-        ]);
-        if (onSource.status === 'rejected') throw onSource.reason;
-        if (onTarget.status === 'rejected') throw onTarget.reason;
-        const [sourceRows, targetRows] = [onSource.value, onTarget.value];
+        steps.lap('confirm');
+        await this.sql.setSequences(targetDb, await this.sql.sequenceValues(trx, ctx.sequences));
+        // the target as of the cut-over, for the checksums (its first statement takes the snapshot)
+        snapshot = await holdTransaction(targetDb);
+        steps.lap('sequences');
+        // Neither copy can change now (the source's writes wait for this lock, the target has
+        // everything up to its last one and no login yet): each table counted on both servers
+        // at once, a few at a time, on connections of their own.
+        const [sourceRows, targetRows] = await Promise.all([this.countRows(ctx.sourceDb, ctx.tables), this.countRows(targetDb, ctx.tables)]);
+        steps.lap('counts');
         const differ = Object.keys(sourceRows).filter((t) => sourceRows[t] !== targetRows[t]);
-        if (differ.length) throw new Abandoned(`row counts differ: ${differ.map((t) => `${t} ${sourceRows[t]} on the source, ${targetRows[t]} on the target`).join('; ')}`);
-        if (left() <= 0) throw new Abandoned('the pause limit was reached');
-        await target.storage.setLogin(target.admin, move.roleName, true);
-        // a write that waited for the lock fails now instead of landing on the old copy
-        await this.sql.revokeTables(trx, move.roleName, ctx.tables);
+        if (differ.length) throw new Abandoned(`row counts differ: ${differ.map((t) => `${t} ${sourceRows[t]} on the source, ${targetRows[t]} on the target`).join('; ')}`, steps.result());
+        if (left() <= 0) throw new Abandoned('the pause limit was reached', steps.result());
+        // the target's login on, and the source's rights taken (a write that waited for the lock
+        // fails now instead of landing on the old copy), at once
+        await Promise.all([target.storage.setLogin(target.admin, move.roleName, true), this.sql.revokeTables(trx, move.roleName, ctx.tables)]);
         ctx.rows = Object.values(sourceRows).reduce((a, b) => a + b, 0);
       });
+      steps.lap('revoke');
       // test hook: the source has stopped the tenant's writes, the registry has not switched yet
       await failpoint(this.options.failpoints, 'cut_over_switch');
       try {
@@ -442,6 +516,7 @@ export class TenantMover {
         await source.storage.grantAccess(move.databaseName, move.roleName, ctx.attached).catch(() => undefined);
         throw error;
       }
+      steps.lap('switch');
     } catch (error) {
       await snapshot?.end();
       hooks.release(move.tenantId, false);
@@ -451,6 +526,21 @@ export class TenantMover {
     ctx.snapshot = snapshot;
     ctx.pauseMs = performance.now() - heldAt;
     hooks.release(move.tenantId, true);
+    steps.lap('release');
+    return steps.result();
+  }
+
+  /** Each table's row count, COUNT_CONCURRENCY tables at a time (each on a connection of `db`'s pool). */
+  private async countRows(db: Kysely<unknown>, tables: readonly TableFacts[]): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    // the largest first, so the slowest count does not start last
+    const queue = [...tables].sort((a, b) => b.estimatedRows - a.estimatedRows);
+    await Promise.all(
+      Array.from({ length: Math.min(COUNT_CONCURRENCY, queue.length) }, async () => {
+        for (let t = queue.shift(); t; t = queue.shift()) out[tableName(t)] = await this.sql.rowCount(db, t);
+      }),
+    );
+    return out;
   }
 
   /** After the registry switch: verify, clean up, done (a checksum mismatch fails loudly and keeps the source copy). */
@@ -701,6 +791,7 @@ export class TenantMover {
       verified: ctx.verified,
       sourceKeptUntil: record?.sourcePurgeAfter ?? null,
       phases: ctx.phases.map((p) => ({ phase: p.phase, durationMs: Math.round(p.durationMs) })),
+      cutOverSteps: ((record?.details.cut_over as { steps?: CutOverSteps } | undefined)?.steps ?? null),
       durationMs: Math.round(performance.now() - started),
     };
   }
@@ -802,7 +893,7 @@ function failure(ctx: MoveContext, error: unknown): Error {
   return new MoveFailed(`The move of tenant "${ctx.move.tenantId}" to "${ctx.move.target}" failed (${(error as Error).message}); everything was rolled back and it is served from "${ctx.move.source}" as before.`, { move: ctx.move.id });
 }
 
-/** A REPEATABLE READ transaction kept open until end(): its snapshot is taken by its first statement. */
+/** A REPEATABLE READ transaction kept open until end(), its snapshot taken now. */
 async function holdTransaction(db: Kysely<unknown>): Promise<HeldTransaction> {
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
@@ -816,6 +907,7 @@ async function holdTransaction(db: Kysely<unknown>): Promise<HeldTransaction> {
       await finished;
     });
   const trx = await Promise.race([opened, done.then(() => Promise.reject(new Error('the transaction ended before it was used')))]);
+  await new ReplicationRepository().takeSnapshot(trx);
   return {
     trx,
     end: async () => {

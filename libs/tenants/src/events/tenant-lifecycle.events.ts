@@ -28,7 +28,11 @@ export class TenantRateLimitChangedEvent {
 }
 /** A move's cut-over begins: data planes hold the tenant's new requests (at most KRYONIX_MOVE_MAX_PAUSE). */
 export class TenantMovingEvent {
-  constructor(readonly tenantId: string) {}
+  constructor(
+    readonly tenantId: string,
+    /** The server it moves to (data planes ready connections there while they hold). */
+    readonly server?: string,
+  ) {}
 }
 /** The registry points at the tenant's new server: held requests go there. */
 export class TenantMovedEvent {

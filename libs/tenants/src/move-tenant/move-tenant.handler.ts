@@ -71,7 +71,7 @@ export function moveHooks(events: EventBus, onPhase?: (event: StepEvent) => void
   return {
     onPhase,
     onProgress,
-    hold: (tenantId) => events.publish(new TenantMovingEvent(tenantId)),
+    hold: (tenantId, to) => events.publish(new TenantMovingEvent(tenantId, to)),
     release: (tenantId, switched) => events.publish(switched ? new TenantMovedEvent(tenantId) : new TenantMoveAbandonedEvent(tenantId)),
   };
 }

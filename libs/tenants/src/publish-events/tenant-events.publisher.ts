@@ -47,7 +47,7 @@ const TYPES = new Map<abstract new (...args: never[]) => unknown, string>([
 ]);
 
 /**
- * Publishes every tenant event as `{ type, tenantId, at }`: always with PostgreSQL's
+ * Publishes every tenant event as `{ type, tenantId, at }` (TenantMoving adds `server`, the target): always with PostgreSQL's
  * NOTIFY on channel `kryonix_tenants` of the control database (every data plane listens
  * there, so a suspension, key rotation or rate limit is in force within a second, Redis
  * or not), and, when REDIS_URL is set, on Redis channel `kryonix:tenants` after dropping
@@ -65,7 +65,8 @@ export class TenantEventsPublisher implements IEventHandler<TenantEvent>, OnModu
   ) {}
 
   handle(event: TenantEvent): void {
-    const message = JSON.stringify({ type: TYPES.get(event.constructor as abstract new (...args: never[]) => unknown) ?? event.constructor.name, tenantId: event.tenantId, at: new Date().toISOString() });
+    const server = event instanceof TenantMovingEvent ? event.server : undefined;
+    const message = JSON.stringify({ type: TYPES.get(event.constructor as abstract new (...args: never[]) => unknown) ?? event.constructor.name, tenantId: event.tenantId, at: new Date().toISOString(), ...(server ? { server } : {}) });
     this.track(this.notifications.notify(message).catch((error: unknown) => this.logger.warn({ err: error }, 'could not notify a tenant event on PostgreSQL')));
     if (!this.redis) return;
     // Drop the shared route cache entry first, then tell every data plane to drop its own.

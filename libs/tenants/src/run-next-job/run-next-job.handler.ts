@@ -21,7 +21,8 @@ import { RestoreTenantCommand } from '../restore-tenant/restore-tenant.command';
 import { CloneTenantCommand } from '../clone-tenant/clone-tenant.command';
 import { DrainServerCommand } from '../drain-server/drain-server.command';
 import { ApplyRebalanceCommand } from '../apply-rebalance/apply-rebalance.command';
-import { MoveTenantCommand } from '../move-tenant/move-tenant.command';
+import { type CopyProgress, MoveTenantCommand } from '../move-tenant/move-tenant.command';
+import { jobProgressWriter } from './job-progress';
 import { PurgeReplacedCopyCommand } from '../purge-replaced-copy/purge-replaced-copy.command';
 import type { ReplacedCopy } from '@kryonix/provisioning';
 import { RunNextJobCommand } from './run-next-job.command';
@@ -124,10 +125,8 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
         // A summary (the full differences are `kryonix drift`'s): the result stays small for a large fleet.
         return { checked: report.checked, drifted: byTenant.size, tenants: [...byTenant].slice(0, 100).map(([tenant, differences]) => ({ tenant, differences })) };
       }
-      case JOB_KINDS.moveTenant: {
-        const { id, to, attempts } = job.payload as unknown as MoveTenantPayload;
-        return { ...(await this.commands.execute(new MoveTenantCommand({ id, to, attempts }, undefined, job.id))) };
-      }
+      case JOB_KINDS.moveTenant:
+        return this.moveTenant(job, workerId);
       case JOB_KINDS.scheduledBackup:
         // audited as the scheduler's (an operator's backup is audited by its door)
         return { ...(await withAuditOrigin({ ...SCHEDULER_ORIGIN, details: { jobId: job.id } }, () => this.audited.execute(new RunScheduledBackupCommand(job.payload as unknown as ScheduledBackupPayload)))) };
@@ -180,6 +179,32 @@ export class RunNextJobHandler implements ICommandHandler<RunNextJobCommand, Job
         write();
       },
     };
+  }
+
+  /**
+   * A move, its phases and its copy's progress (tables, rows, lag) written to the job's result
+   * as they come (`{ steps, progress }`, as the move row has them), for whoever follows the
+   * job (`tenant move --api`); the move's result replaces them.
+   */
+  private async moveTenant(job: JobRecord, workerId: string): Promise<Record<string, unknown>> {
+    const { id, to, attempts } = job.payload as unknown as MoveTenantPayload;
+    const writer = jobProgressWriter(this.jobs, job.id, workerId);
+    const steps: StepEvent[] = [];
+    let progress: CopyProgress | undefined;
+    const write = () => writer.write({ steps, ...(progress ? { progress } : {}) });
+    const command = new MoveTenantCommand(
+      { id, to, attempts },
+      (event) => {
+        steps.push(event);
+        write();
+      },
+      job.id,
+      (p) => {
+        progress = p;
+        write();
+      },
+    );
+    return { ...(await this.commands.execute(command).finally(() => writer.settled())) };
   }
 
   private async createTenant(job: JobRecord): Promise<Record<string, unknown>> {

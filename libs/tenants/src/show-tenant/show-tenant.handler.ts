@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { TenantNotFound, tenantSchemaName, validateTenantId } from '@kryonix/domain';
 import type { KryonixConfig } from '@kryonix/platform';
+import type { CutOverSteps } from '@kryonix/domain';
 import { TenantMetricsRepository, TenantServers } from '@kryonix/provisioning';
 import { ApiKeyRepository, ModuleLedgerRepository, MoveRecord, MoveRepository, TenantRepository } from '@kryonix/registry';
 import { ShowTenantQuery, TenantDetails, TenantMoveSummary } from './show-tenant.query';
@@ -50,5 +51,6 @@ function moveSummary(move: MoveRecord): TenantMoveSummary {
     const recorded = move.details[phase] as { durationMs?: unknown } | undefined;
     return typeof recorded?.durationMs === 'number' ? [{ phase, durationMs: recorded.durationMs }] : [];
   });
-  return { id: move.id, from: move.source, to: move.target, state: move.phase, phases, attempts: move.attempts, error: move.error, startedAt: move.createdAt, finishedAt: move.finishedAt };
+  const cutOver = (move.details.cut_over as { steps?: CutOverSteps } | undefined)?.steps ?? (move.details.cutOverAbandoned as Array<{ steps: CutOverSteps }> | undefined)?.at(-1)?.steps ?? null;
+  return { id: move.id, from: move.source, to: move.target, state: move.phase, phases, attempts: move.attempts, cutOver, error: move.error, startedAt: move.createdAt, finishedAt: move.finishedAt };
 }

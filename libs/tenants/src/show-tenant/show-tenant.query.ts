@@ -1,4 +1,5 @@
 import { Query } from '@nestjs/cqrs';
+import type { CutOverSteps } from '@kryonix/domain';
 import type { ApiKeyRecord, AppliedMigrationRecord } from '@kryonix/registry';
 import type { TenantSummary } from '../list-tenants/list-tenants.query';
 
@@ -23,6 +24,8 @@ export interface TenantMoveSummary {
   /** Each finished phase and how long it took (prepare_target, copy, cut_over, verify, clean_up). */
   phases: Array<{ phase: string; durationMs: number }>;
   attempts: number;
+  /** How long each step of its cut-over took (the attempt that switched, else the last one abandoned). */
+  cutOver: CutOverSteps | null;
   error: string | null;
   startedAt: Date;
   finishedAt: Date | null;

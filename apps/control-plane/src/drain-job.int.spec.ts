@@ -183,7 +183,9 @@ describe('drain as a durable job', () => {
     const at = lines.indexOf('  moves');
     expect(at).toBeGreaterThan(0);
     expect(lines[at + 1]).toMatch(/^    \d{4}-\d\d-\d\dT\S+  pg-b → default  done  \(prepare_target [\d.]+ m?s, copy [\d.]+ m?s, cut_over [\d.]+ m?s, verify [\d.]+ m?s, clean_up [\d.]+ m?s\)$/);
-    expect(lines[at + 2]).toMatch(/^    \S+  default → pg-b  done  \(prepare_target /);
+    // each move's cut-over steps on the line below it
+    expect(lines[at + 2]).toMatch(/^      cut-over  hold \d+ ms, lock \d+ ms, .*release \d+ ms$/);
+    expect(lines[at + 3]).toMatch(/^    \S+  default → pg-b  done  \(prepare_target /);
   });
 
   it('POST /v1/rebalance queues a job whose result lists the moves; a bad concurrency is refused with nothing queued', async () => {

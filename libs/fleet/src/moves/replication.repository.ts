@@ -109,8 +109,10 @@ export class ReplicationRepository {
   }
 
   /** Whether the server answers (a statement of its own: no table, no lock). */
-  async ping<DB>(admin: Kysely<DB>): Promise<void> {
+  /** True once the server has answered (never undefined: AwayServers.answer reads undefined as "did not answer"). */
+  async ping<DB>(admin: Kysely<DB>): Promise<true> {
     await sql`SELECT 1`.execute(admin);
+    return true;
   }
 
   /** Ends the sessions of a role (a move role's WAL senders, a tenant role's direct logins). */

@@ -109,10 +109,8 @@ export class ReplicationRepository {
   }
 
   /** Whether the server answers (a statement of its own: no table, no lock). */
-  /** True once the server has answered (never undefined: AwayServers.answer reads undefined as "did not answer"). */
-  async ping<DB>(admin: Kysely<DB>): Promise<true> {
+  async ping<DB>(admin: Kysely<DB>): Promise<void> {
     await sql`SELECT 1`.execute(admin);
-    return true;
   }
 
   /** Ends the sessions of a role (a move role's WAL senders, a tenant role's direct logins). */

@@ -323,14 +323,14 @@ export class TenantMover {
     let lastErrors = 0;
     let sourceAskedAt = began;
     for (;;) {
-      const read = await away.answer(move.target, () => this.sql.syncProgress(targetDb, name));
+      const read = (await away.answer(move.target, () => this.sql.syncProgress(targetDb, name)))?.value;
       // the source is asked too (the copy reads it): at each progress report, when the target reports new errors, and often while it does not answer
       const askSource = read === undefined ? false : read.errors !== lastErrors || away.has(move.source) || performance.now() - sourceAskedAt >= everyMs;
       if (askSource) {
         lastErrors = read!.errors;
         sourceAskedAt = performance.now();
       }
-      if (read === undefined || (askSource && (await away.answer(move.source, () => this.sql.ping(source.admin))) === undefined)) {
+      if (read === undefined || (askSource && !(await away.answer(move.source, () => this.sql.ping(source.admin))))) {
         await sleep(250);
         continue;
       }
@@ -833,12 +833,12 @@ class AwayServers {
     return this.since.has(server);
   }
 
-  /** What `read` returned, or undefined while `server` does not answer (MoveFailed naming it once that has lasted `limitMs`). */
-  async answer<R>(server: string, read: () => Promise<R>): Promise<R | undefined> {
+  /** What `read` returned (as `{ value }`, so a read that returns nothing still counts as an answer), or undefined while `server` does not answer (MoveFailed naming it once that has lasted `limitMs`). */
+  async answer<R>(server: string, read: () => Promise<R>): Promise<{ value: R } | undefined> {
     try {
       const value = await read();
       this.since.delete(server);
-      return value;
+      return { value };
     } catch (error) {
       if (!isServerAway(error)) throw error;
       const since = this.since.get(server) ?? performance.now();

@@ -30,7 +30,7 @@ beforeAll(async () => {
   // a pause after record_modules: time to hold load_data on a lock, then stop the server under it
   paused = await env.open({ KRYONIX_FAILPOINTS: 'record_modules=pause' });
   await plain.commands.execute(new AddServerCommand({ name: 'rj-b', adminUrl: b.url, moves: false }));
-  await plain.commands.execute(new CreateTenantCommand({ id: 'rj-src', name: 'Fonte Ltda', modules: ['crm'], mode: 'database' }));
+  await plain.commands.execute(new CreateTenantCommand({ id: 'rj-src', name: 'Fonte Ltda', modules: ['crm'], mode: 'database', server: 'default' }));
   await withAdmin((c) => c.query(`INSERT INTO crm.leads (nome) SELECT 'Lead ' || g FROM generate_series(1, 200) g`), 'kryonix_cliente_rj_src');
 }, 300_000);
 afterAll(async () => {

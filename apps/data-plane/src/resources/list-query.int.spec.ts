@@ -159,6 +159,10 @@ describe('the indexes the migrations add serve the default order and its cursors
         for (const s of scans) expect([text, s]).toEqual([text, { scan: expect.stringMatching(/^(-> +)?Index Scan( Backward)? using idx_leads_recent/), above: expect.stringMatching(/^(-> +)?Limit$/) }]);
       }
       expect(captured).toHaveLength(6);
+      // the first page newest first (the default) is one range of the index: no second part, no merge of parts
+      const [firstPage] = captured[0]!;
+      expect(firstPage).not.toMatch(/UNION/);
+      expect((await c.query(`EXPLAIN ${firstPage}`, captured[0]![1])).rows.filter((r) => /Index Scan/.test(r['QUERY PLAN'] as string))).toHaveLength(1);
     }, database);
   });
 });

@@ -77,6 +77,8 @@ export class TableRepository {
     // Each part in the order the index reads (forward for DESC, backward for ASC): where the
     // column is all NULL or has none, that is the page's order, and no part is sorted.
     const indexOrder = `${column} ${desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}, ${pk} ${dir}`;
+    // The first page newest first (the default order) is the index's own order, NULLs last: one range, one statement.
+    if (desc && !query.after) return run(select(where, indexOrder));
     const nulls = (extra: string[]) => select([...where, `${column} IS NULL`, ...extra], indexOrder);
     // the cursor is among the NULLs already: the rest of them
     if (query.after && query.after.value === null) return run(nulls([`${pk} ${after} ${param(query.after.key)}`]));

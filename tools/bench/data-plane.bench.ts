@@ -66,6 +66,7 @@ interface Tenant {
 }
 interface WrkResult {
   rps: number;
+  requests: number;
   p50: number;
   p99: number;
   errors: number;
@@ -137,6 +138,7 @@ end
       const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
       resolve({
         rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+        requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? 0),
         p50: pick('50'),
         p99: pick('99'),
         errors: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + (socketErrors ? socketErrors.slice(1).reduce((n, v) => n + Number(v), 0) : 0),
@@ -235,6 +237,8 @@ async function waitHealthy(url: string): Promise<void> {
 
 interface Process_ {
   url: string;
+  /** A data plane's /metrics (plain HTTP, loopback). */
+  metrics?: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -255,21 +259,43 @@ function stopper(child: ChildProcess): () => Promise<void> {
 /** The data plane as its own process at a connection cap (HTTPS with `tls`). */
 async function startDataPlaneProcess(env: Record<string, string>, cap: number, tls: Tls | undefined, label: string, script = projectPath('dist', 'data-plane.js')): Promise<Process_> {
   const port = await freePort();
+  const metricsPort = await freePort();
   const args = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`, `--cpu-prof-name=data-plane-${label}.cpuprofile`] : [];
   const child = spawn(process.execPath, [...args, script], {
     env: {
       ...process.env,
       ...env,
       KRYONIX_DATA_PORT: String(port),
-      KRYONIX_DATA_METRICS_PORT: '0',
+      KRYONIX_DATA_METRICS_PORT: String(metricsPort),
       KRYONIX_MAX_CONNECTIONS: String(cap),
+      // a throughput benchmark: the limiter still counts every request (its cost is measured), but the hot tenants of
+      // the Zipf-like spread would be cut off at the default 6,000 a minute, and a 429 is a cheaper answer than a page
+      KRYONIX_RATE_LIMIT: '10000000',
       ...(tls ? { KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key } : {}),
     },
     stdio: 'ignore',
   });
   const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   await waitHealthy(`${url}/healthz`).catch((error: unknown) => stopper(child)().then(() => Promise.reject(error)));
-  return { url, child, stop: stopper(child) };
+  return { url, metrics: `http://127.0.0.1:${metricsPort}/metrics`, child, stop: stopper(child) };
+}
+
+/** The data plane's switch and steal counters (kryonix_data_pool_switches, kryonix_data_pool_steals), summed over servers. */
+async function poolCounters(p: Process_): Promise<{ switches: number; steals: number }> {
+  if (!p.metrics) return { switches: 0, steals: 0 };
+  const text = await new Promise<string>((resolve) => {
+    const req = httpRequest(p.metrics!, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(body));
+    });
+    req.setTimeout(5_000, () => req.destroy());
+    req.on('error', () => resolve(''));
+    req.end();
+  });
+  const sum = (name: string) => [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+  return { switches: sum('kryonix_data_pool_switches'), steals: sum('kryonix_data_pool_steals') };
 }
 
 async function startBare(databaseUrl: string, schema: string, tls: Tls | undefined): Promise<Process_> {
@@ -352,6 +378,9 @@ interface Round {
   dataPlane: WrkResult;
   bareAfter: WrkResult;
   peak: number;
+  /** Of the data plane's requests: the share whose connection had to be switched to their tenant, and the share served away from the tenant's home connections. */
+  switched: number;
+  stolen: number;
   checked: number;
   wrong: number;
   failed: number;
@@ -412,12 +441,15 @@ async function main(): Promise<void> {
       for (let i = 0; i < RUNS; i++) {
         for (const [k, dp] of all.entries()) {
           let running = true;
+          const counters = await poolCounters(dp);
           const { peak, result: [dataPlane, sample] } = await peakConnections(server.url, k === 0 ? 'kryonix-data-plane' : 'kryonix-data-plane-baseline', async () =>
             Promise.all([wrk(dp.url, tenants, order, dir, scenario).finally(() => (running = false)), checkSample(dp.url, tenants, tlsOn, CHECKS, () => running)]),
           );
+          const now = await poolCounters(dp);
+          const share = (n: number) => n / Math.max(1, dataPlane.requests + sample.checked + sample.failed);
           const after = await wrk(bare.url, bareTenant, undefined, dir, 'bare');
           const result = results[k]!;
-          result.rounds.push({ bareBefore: before, dataPlane, bareAfter: after, peak, ...sample });
+          result.rounds.push({ bareBefore: before, dataPlane, bareAfter: after, peak, switched: share(now.switches - counters.switches), stolen: share(now.steals - counters.steals), ...sample });
           before = after;
           const r = result.rounds[result.rounds.length - 1]!;
           process.stdout.write(`  ${result.label}, round ${i + 1}: ${dataPlane.rps.toFixed(0)} req/s, ratio ${ratioOf(r).toFixed(2)}, p99 ${dataPlane.p99.toFixed(1)} ms (${p99Of(r).toFixed(2)}x bare)\n`);
@@ -460,15 +492,15 @@ async function main(): Promise<void> {
     }
 
     console.log(`\nGET /api/crm/leads?limit=${ROWS}, wrk -t2 -c${CONNECTIONS} -d${DURATION}s on loopback, ${RUNS} interleaved rounds (bare, data plane, bare, …), PostgreSQL embedded (max_connections ${PG_MAX_CONNECTIONS}).`);
-    console.log(`Schema mode at KRYONIX_MAX_CONNECTIONS=${CAP}; ratio: data plane / mean of the bare runs either side; p99x: data plane p99 / bare p99; checked: responses read back during the run (wrong = rows of another tenant).\n`);
-    const head = `${'configuration'.padEnd(46)} ${'round'.padStart(5)} ${'bare req/s'.padStart(10)} ${'dp req/s'.padStart(9)} ${'ratio'.padStart(6)} ${'p99 dp'.padStart(9)} ${'p99 bare'.padStart(9)} ${'p99x'.padStart(5)} ${'non-2xx'.padStart(7)} ${'conns'.padStart(5)} ${'checked'.padStart(7)} ${'wrong'.padStart(5)}`;
+    console.log(`Schema mode at KRYONIX_MAX_CONNECTIONS=${CAP}; ratio: data plane / mean of the bare runs either side; p99x: data plane p99 / bare p99; switch: requests whose connection had to be switched to their tenant; steal: schema-mode requests served away from their tenant's two home connections; checked: responses read back during the run (wrong = rows of another tenant).\n`);
+    const head = `${'configuration'.padEnd(46)} ${'round'.padStart(5)} ${'bare req/s'.padStart(10)} ${'dp req/s'.padStart(9)} ${'ratio'.padStart(6)} ${'p99 dp'.padStart(9)} ${'p99 bare'.padStart(9)} ${'p99x'.padStart(5)} ${'non-2xx'.padStart(7)} ${'conns'.padStart(5)} ${'switch'.padStart(6)} ${'steal'.padStart(5)} ${'checked'.padStart(7)} ${'wrong'.padStart(5)}`;
     console.log(head);
     for (const m of measured) {
       m.rounds.forEach((r, i) => {
         const bare = (r.bareBefore.rps + r.bareAfter.rps) / 2;
         const bareP99 = (r.bareBefore.p99 + r.bareAfter.p99) / 2;
         console.log(
-          `${m.label.padEnd(46)} ${String(i + 1).padStart(5)} ${bare.toFixed(0).padStart(10)} ${r.dataPlane.rps.toFixed(0).padStart(9)} ${ratioOf(r).toFixed(2).padStart(6)} ${`${r.dataPlane.p99.toFixed(1)}ms`.padStart(9)} ${`${bareP99.toFixed(1)}ms`.padStart(9)} ${p99Of(r).toFixed(2).padStart(5)} ${String(r.dataPlane.errors).padStart(7)} ${String(r.peak).padStart(5)} ${String(r.checked).padStart(7)} ${String(r.wrong).padStart(5)}`,
+          `${m.label.padEnd(46)} ${String(i + 1).padStart(5)} ${bare.toFixed(0).padStart(10)} ${r.dataPlane.rps.toFixed(0).padStart(9)} ${ratioOf(r).toFixed(2).padStart(6)} ${`${r.dataPlane.p99.toFixed(1)}ms`.padStart(9)} ${`${bareP99.toFixed(1)}ms`.padStart(9)} ${p99Of(r).toFixed(2).padStart(5)} ${String(r.dataPlane.errors).padStart(7)} ${String(r.peak).padStart(5)} ${`${(r.switched * 100).toFixed(0)}%`.padStart(6)} ${`${(r.stolen * 100).toFixed(0)}%`.padStart(5)} ${String(r.checked).padStart(7)} ${String(r.wrong).padStart(5)}`,
         );
       });
     }
@@ -483,9 +515,11 @@ async function main(): Promise<void> {
       const wrong = m.rounds.reduce((n, r) => n + r.wrong, 0);
       const checked = m.rounds.reduce((n, r) => n + r.checked, 0);
       wrongTotal += wrong;
-      const met = med >= target && min >= target - 0.05 && (m.scenario === 'database' || p99 <= P99_MAX);
+      const failed = m.rounds.reduce((n, r) => n + r.dataPlane.errors, 0);
+      // a run with errors is not a measurement of pages served (a 429 or a 503 is a cheaper answer than a page)
+      const met = med >= target && min >= target - 0.05 && (m.scenario === 'database' || p99 <= P99_MAX) && failed === 0;
       console.log(
-        `${m.label}: median ratio ${med.toFixed(2)}, min ${min.toFixed(2)}, p99 ${p99.toFixed(2)}x bare (target: median >= ${target}, no round below ${(target - 0.05).toFixed(2)}${m.scenario === 'database' ? '' : `, p99 <= ${P99_MAX}x`}: ${met ? 'met' : 'NOT met'}); ${checked} responses checked, ${wrong} of another tenant`,
+        `${m.label}: median ratio ${med.toFixed(2)}, min ${min.toFixed(2)}, p99 ${p99.toFixed(2)}x bare (target: median >= ${target}, no round below ${(target - 0.05).toFixed(2)}${m.scenario === 'database' ? '' : `, p99 <= ${P99_MAX}x`}, no non-2xx: ${met ? 'met' : 'NOT met'}); ${failed} non-2xx; ${checked} responses checked, ${wrong} of another tenant`,
       );
     }
     console.log(`\n${wrongTotal === 0 ? 'No' : `${wrongTotal}`} response${wrongTotal === 1 ? '' : 's'} served with another tenant's rows. Total time ${((Date.now() - started) / 1000).toFixed(0)} s.`);

@@ -37,6 +37,10 @@ export class DataPlaneMetrics {
       this.reset();
       for (const s of connections.byServer()) this.set({ server: s.server }, s.switches);
     } });
+    new Gauge({ name: 'kryonix_data_pool_steals', help: "Schema-mode requests served by a connection that is not one of their tenant's two homes (both were busy for longer than 5 ms), by PostgreSQL server, since start.", labelNames: ['server'], registers: [this.registry], collect() {
+      this.reset();
+      for (const s of connections.byServer()) this.set({ server: s.server }, s.steals);
+    } });
     new Gauge({ name: 'kryonix_data_server_up', help: 'Whether each PostgreSQL server this process serves tenants on was reachable when last used (1) or not (0).', labelNames: ['server'], registers: [this.registry], collect() {
       this.reset();
       for (const s of connections.byServer()) this.set({ server: s.server }, s.up ? 1 : 0);

@@ -2,6 +2,7 @@ import { Pool, PoolClient, types } from 'pg';
 import { SHARED_TENANTS_DATABASE, Unavailable, isServerAway } from '@kryonix/domain';
 import { type OutageLog, type SessionTimeouts, sessionTimeoutSettings, watchPool, within } from '@kryonix/platform';
 import type { TenantRoute } from '@kryonix/routes';
+import { AffinitySlots, type Slot } from './affinity-slots';
 import { GATEWAY_SEARCH_PATH, actAsStatements } from './session.repository';
 import { type TenantQueryable, TenantSession } from './tenant-session';
 
@@ -34,6 +35,9 @@ export interface ConnectionOptions {
 }
 export const CONNECTION_OPTIONS = Symbol('CONNECTION_OPTIONS');
 
+/** How long a schema-mode request waits for one of its tenant's home connections before any free one serves it (AffinitySlots). */
+const STEAL_AFTER_MS = 5;
+
 /** Where one server's pools log in: the gateway's URL for a database there (a secret: never logged). */
 export type GatewayUrl = (database: string) => string;
 
@@ -48,7 +52,9 @@ interface TenantPool {
 /**
  * The pools of one PostgreSQL server, under one budget of connections to it however many
  * of its tenants are served:
- *  - schema mode: one shared pool on the server's kryonix_tenants;
+ *  - schema mode: one shared pool on the server's kryonix_tenants, its connections handed
+ *    out by AffinitySlots (each tenant has two home connections, so each backend serves a
+ *    bounded share of the fleet and mostly finds its tenant already set);
  *  - database mode: a small pool per tenant database, kept in LRU order; when the
  *    budget is used up, the least recently used idle pool is closed; when none is
  *    idle, the request waits (bounded) for one.
@@ -59,7 +65,9 @@ interface TenantPool {
  * (GATEWAY_SEARCH_PATH): statements name their schemas.
  */
 export class ServerPools {
-  private readonly shared: Pool;
+  /** The shared schema-mode pool: a one-connection pg.Pool per slot, the slots handed out by `slots`. */
+  private readonly shared: Pool[];
+  private readonly slots: AffinitySlots;
   private readonly sharedMax: number;
   private readonly pools = new Map<string, TenantPool>(); // insertion order = LRU order
   private readonly carries = new WeakMap<PoolClient, string>();
@@ -83,11 +91,21 @@ export class ServerPools {
   ) {
     // The shared pool gets a quarter of the budget (at least 2); tenant pools share the rest.
     this.sharedMax = Math.max(2, Math.floor(maxConnections / 4));
-    this.shared = this.makePool(SHARED_TENANTS_DATABASE, this.sharedMax);
+    this.slots = new AffinitySlots(this.sharedMax, {
+      stealAfterMs: STEAL_AFTER_MS,
+      acquireTimeoutMs: options.acquireTimeoutMs,
+      carries: (slot) => (slot.client === undefined ? undefined : this.carries.get(slot.client as PoolClient)),
+      busy,
+    });
+    this.shared = this.slots.slots.map((slot) => {
+      const pool = this.makePool(SHARED_TENANTS_DATABASE, 1);
+      pool.on('remove', () => (slot.client = undefined));
+      return pool;
+    });
   }
 
   async end(): Promise<void> {
-    await Promise.all([this.shared.end(), ...[...this.pools.values()].map((p) => p.pool.end())]);
+    await Promise.all([...this.shared, ...[...this.pools.values()].map((p) => p.pool)].map((p) => p.end()));
   }
 
   /**
@@ -98,8 +116,17 @@ export class ServerPools {
    */
   async withTenant<R>(route: TenantRoute, fn: (session: TenantQueryable) => Promise<R>): Promise<R> {
     let client: PoolClient;
-    if (route.mode === 'schema') client = await this.acquire(this.shared, this.sharedMax, route.id);
-    else {
+    let slot: Slot | undefined;
+    if (route.mode === 'schema') {
+      slot = await this.slots.reserve(route.id);
+      try {
+        client = await this.acquire(this.shared[slot.index]!, 1, route.id);
+      } catch (error) {
+        this.slots.release(slot);
+        throw error;
+      }
+      slot.client = client;
+    } else {
       const entry = await this.tenantPool(route.database);
       try {
         client = await this.acquire(entry.pool, this.options.perTenantPool, route.id);
@@ -126,13 +153,22 @@ export class ServerPools {
         await closeBroken(client);
         client.release(true);
       } else client.release();
+      if (slot) this.slots.release(slot);
     }
   }
 
   stats() {
     const tenantPools = [...this.pools.values()].map((p) => p.pool);
-    const sum = (f: (p: Pool) => number) => [this.shared, ...tenantPools].reduce((n, p) => n + f(p), 0);
-    return { cap: this.maxConnections, switches: this.switches, pools: tenantPools.length + 1, total: sum((p) => p.totalCount), idle: sum((p) => p.idleCount), waiting: sum((p) => p.waitingCount) };
+    const sum = (f: (p: Pool) => number) => [...this.shared, ...tenantPools].reduce((n, p) => n + f(p), 0);
+    return {
+      cap: this.maxConnections,
+      switches: this.switches,
+      steals: this.slots.steals,
+      pools: tenantPools.length + 1,
+      total: sum((p) => p.totalCount),
+      idle: sum((p) => p.idleCount),
+      waiting: sum((p) => p.waitingCount) + this.slots.waitingCount,
+    };
   }
 
   /**

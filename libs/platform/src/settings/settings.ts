@@ -647,7 +647,7 @@ export const SETTINGS = {
     min: 1,
     max: 10_000_000,
     processes: ['data-plane'],
-    description: "Data plane: requests per minute per tenant (sliding window in Redis; off without Redis); a tenant's own `rate_limit_per_minute` in the registry wins.",
+    description: "Data plane: requests per minute per tenant (a sliding window in Redis, shared by every data plane; without Redis, or while it is down, counted by each process alone); a tenant's own `rate_limit_per_minute` in the registry wins.",
   }),
 
   // ---- the CLI ------------------------------------------------------------------------

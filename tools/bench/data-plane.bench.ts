@@ -25,8 +25,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { ensureEmbeddedPostgres, loadConfig, projectPath, stopEmbeddedPostgres } from '@kryonix/platform';
@@ -147,6 +147,12 @@ end
   });
 }
 
+/**
+ * The checks' own connections, kept alive as a tenant app's are: a new connection (and, over
+ * HTTPS, a TLS handshake) per check would be load on the data plane alone, not on the bare server.
+ */
+const checkAgents = { http: new HttpAgent({ keepAlive: true, maxSockets: 16 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 16 }) };
+
 /** One GET of a tenant's leads: status and parsed body. */
 function get(base: string, tenant: Tenant, tls: boolean): Promise<{ status: number; body: string }> {
   const { port } = new URL(base);
@@ -155,6 +161,7 @@ function get(base: string, tenant: Tenant, tls: boolean): Promise<{ status: numb
     port: Number(port),
     path: `/api/crm/leads?limit=${ROWS}`,
     headers: { host: `${tenant.id}.${BASE_DOMAIN}`, authorization: `Bearer ${tenant.key}` },
+    agent: tls ? checkAgents.https : checkAgents.http,
     // the bench's own throwaway CA; the name is checked by nobody here (the Host header picks the tenant)
     ...(tls ? { rejectUnauthorized: false } : {}),
   };
@@ -528,6 +535,8 @@ async function main(): Promise<void> {
     console.error(error); // before the clean-up, which may fail too
     process.exitCode = 1;
   } finally {
+    checkAgents.http.destroy();
+    checkAgents.https.destroy();
     for (const p of processes) await p.stop();
     rmSync(dir, { recursive: true, force: true });
     await stopEmbeddedPostgres(home).catch((error: unknown) => console.error(`PostgreSQL under ${home} did not stop: ${String(error)}`));

@@ -278,6 +278,9 @@ async function startDataPlaneProcess(env: Record<string, string>, cap: number, t
       // a throughput benchmark: the limiter still counts every request (its cost is measured), but the hot tenants of
       // the Zipf-like spread would be cut off at the default 6,000 a minute, and a 429 is a cheaper answer than a page
       KRYONIX_RATE_LIMIT: '10000000',
+      // connections kept across the rounds: the bare runs (and, in an A/B, the other data plane's run) between two of
+      // this one's would otherwise outlast the 30 s idle timeout, and every round would start on new backends with cold caches
+      KRYONIX_POOL_IDLE_MS: '600000',
       ...(tls ? { KRYONIX_TLS_CERT: tls.cert, KRYONIX_TLS_KEY: tls.key } : {}),
     },
     stdio: 'ignore',
@@ -311,6 +314,30 @@ async function startBare(databaseUrl: string, schema: string, tls: Tls | undefin
   const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   await waitHealthy(`${url}/api/crm/leads`).catch((error: unknown) => stopper(child)().then(() => Promise.reject(error)));
   return { url, child, stop: stopper(child) };
+}
+
+/**
+ * Private memory of an application's backends (RssAnon in /proc: what a backend holds of its
+ * own, its catalog caches among it, apart from shared buffers), read on this machine, where the
+ * embedded server runs. Undefined where /proc cannot be read.
+ */
+async function backendMemory(adminUrl: string, application: string): Promise<Measured['backends']> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [application]);
+    const mb = rows.flatMap(({ pid }) => {
+      try {
+        const kb = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+        return kb ? [Number(kb) / 1024] : [];
+      } catch {
+        return [];
+      }
+    });
+    return mb.length ? { count: mb.length, medianMb: median(mb), maxMb: Math.max(...mb) } : undefined;
+  } finally {
+    await client.end();
+  }
 }
 
 /** Peak server connections of one application while `during` runs (one query every 250 ms on one connection). */
@@ -396,6 +423,8 @@ interface Measured {
   label: string;
   scenario: Scenario;
   rounds: Round[];
+  /** Private memory (RssAnon: catalog caches and the like) of the data plane's backends after its rounds, MB: median and largest. */
+  backends?: { count: number; medianMb: number; maxMb: number };
 }
 
 const median = (xs: number[]) => {
@@ -459,6 +488,7 @@ async function main(): Promise<void> {
           result.rounds.push({ bareBefore: before, dataPlane, bareAfter: after, peak, switched: share(now.switches - counters.switches), stolen: share(now.steals - counters.steals), ...sample });
           before = after;
           const r = result.rounds[result.rounds.length - 1]!;
+          if (i === RUNS - 1) result.backends = await backendMemory(server.url, k === 0 ? 'kryonix-data-plane' : 'kryonix-data-plane-baseline');
           process.stdout.write(`  ${result.label}, round ${i + 1}: ${dataPlane.rps.toFixed(0)} req/s, ratio ${ratioOf(r).toFixed(2)}, p99 ${dataPlane.p99.toFixed(1)} ms (${p99Of(r).toFixed(2)}x bare)\n`);
         }
       }
@@ -491,7 +521,7 @@ async function main(): Promise<void> {
     }
     if (SCENARIOS.has('database')) {
       // each tenant's one connection kept open across the rounds (the bare runs between them leave it idle)
-      const dp = await startDataPlaneProcess({ ...env, KRYONIX_POOL_IDLE_MS: '600000' }, DB_CAP, undefined, `database-${DB_TENANTS}`);
+      const dp = await startDataPlaneProcess(env, DB_CAP, undefined, `database-${DB_TENANTS}`);
       processes.push(dp);
       await touchEveryTenant(dp.url, dbTenants, false); // opens the one connection of each tenant's pool
       await rounds(`database mode, ${DB_TENANTS} tenants, cap ${DB_CAP}`, 'database', dp, bareHttp, dbTenants, undefined, false);
@@ -526,7 +556,7 @@ async function main(): Promise<void> {
       // a run with errors is not a measurement of pages served (a 429 or a 503 is a cheaper answer than a page)
       const met = med >= target && min >= target - 0.05 && (m.scenario === 'database' || p99 <= P99_MAX) && failed === 0;
       console.log(
-        `${m.label}: median ratio ${med.toFixed(2)}, min ${min.toFixed(2)}, p99 ${p99.toFixed(2)}x bare (target: median >= ${target}, no round below ${(target - 0.05).toFixed(2)}${m.scenario === 'database' ? '' : `, p99 <= ${P99_MAX}x`}, no non-2xx: ${met ? 'met' : 'NOT met'}); ${failed} non-2xx; ${checked} responses checked, ${wrong} of another tenant`,
+        `${m.label}: median ratio ${med.toFixed(2)}, min ${min.toFixed(2)}, p99 ${p99.toFixed(2)}x bare (target: median >= ${target}, no round below ${(target - 0.05).toFixed(2)}${m.scenario === 'database' ? '' : `, p99 <= ${P99_MAX}x`}, no non-2xx: ${met ? 'met' : 'NOT met'}); ${failed} non-2xx; ${checked} responses checked, ${wrong} of another tenant${m.backends ? `; its ${m.backends.count} backends' private memory: median ${m.backends.medianMb.toFixed(1)} MB, largest ${m.backends.maxMb.toFixed(1)} MB` : ''}`,
       );
     }
     console.log(`\n${wrongTotal === 0 ? 'No' : `${wrongTotal}`} response${wrongTotal === 1 ? '' : 's'} served with another tenant's rows. Total time ${((Date.now() - started) / 1000).toFixed(0)} s.`);

@@ -3,8 +3,10 @@
  * a fixed number of slots (each slot one server connection, opened when first needed).
  *
  * Each tenant has two home slots (from a hash of its id). A request takes a free home slot;
- * when both are busy it waits for one, and only after `stealAfterMs` does any free slot
- * serve it. So each backend serves about 2/n of the fleet, not all of it:
+ * when both are busy, a free slot whose connection has served the tenant before (its
+ * catalog entries are loaded there already), else it waits for one, and only after
+ * `stealAfterMs` does any free slot serve it. So each backend serves about 2/n of the
+ * fleet (and the hot tenants it took on), not all of it:
  *  - PostgreSQL's catalog caches (relcache, catcache: ~24 KB a tenant, never shrunk) stay
  *    bounded per backend, and their cold loads happen about twice per tenant, not n times;
  *  - under uniform traffic the connection mostly carries the tenant already: no switch.
@@ -17,6 +19,8 @@ export interface Slot {
   /** The slot's connection while it has one (what it carries is the caller's to know). */
   client: unknown;
   busy: boolean;
+  /** Tenants this connection has served (PostgreSQL keeps their catalog entries for the backend's life); cleared with a new connection. */
+  readonly served: Set<string>;
 }
 
 interface Waiter {
@@ -47,7 +51,7 @@ export class AffinitySlots {
     count: number,
     private readonly options: AffinityOptions,
   ) {
-    this.slots = Array.from({ length: Math.max(1, count) }, (_, index) => ({ index, client: undefined, busy: false }));
+    this.slots = Array.from({ length: Math.max(1, count) }, (_, index) => ({ index, client: undefined, busy: false, served: new Set<string>() }));
   }
 
   get waitingCount(): number {
@@ -68,6 +72,12 @@ export class AffinitySlots {
     const homes = this.homes(tenant);
     const home = this.pick(tenant, homes.map((i) => this.slots[i]!));
     if (home) return Promise.resolve(this.take(home));
+    // a hot tenant's homes are busy: a connection that has served it before serves it at once (nothing new to load there)
+    const warm = this.slots.find((slot) => !slot.busy && slot.client !== undefined && slot.served.has(tenant));
+    if (warm) {
+      this.steals++;
+      return Promise.resolve(this.take(warm));
+    }
     return new Promise<Slot>((resolve, reject) => {
       const waiter: Waiter = {
         tenant,
@@ -104,17 +114,19 @@ export class AffinitySlots {
     waiter!.grant(slot);
   }
 
-  /** Of `candidates`, a free one: one carrying the tenant, else one with a connection, else any. */
+  /** Of `candidates`, a free one: one carrying the tenant, else one that has served it, else one with a connection, else any. */
   private pick(tenant: string, candidates: Slot[]): Slot | undefined {
+    let served: Slot | undefined;
     let open: Slot | undefined;
     let any: Slot | undefined;
     for (const slot of candidates) {
       if (slot.busy) continue;
       if (slot.client !== undefined && this.options.carries(slot) === tenant) return slot;
-      if (slot.client !== undefined) open ??= slot;
+      if (slot.client !== undefined && slot.served.has(tenant)) served ??= slot;
+      else if (slot.client !== undefined) open ??= slot;
       else any ??= slot;
     }
-    return open ?? any;
+    return served ?? open ?? any;
   }
 
   private take(slot: Slot): Slot {

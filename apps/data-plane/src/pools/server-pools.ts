@@ -99,7 +99,10 @@ export class ServerPools {
     });
     this.shared = this.slots.slots.map((slot) => {
       const pool = this.makePool(SHARED_TENANTS_DATABASE, 1);
-      pool.on('remove', () => (slot.client = undefined));
+      pool.on('remove', () => {
+        slot.client = undefined;
+        slot.served.clear();
+      });
       return pool;
     });
   }
@@ -125,7 +128,9 @@ export class ServerPools {
         this.slots.release(slot);
         throw error;
       }
+      if (slot.client !== client) slot.served.clear(); // a new backend: nothing of any tenant loaded yet
       slot.client = client;
+      slot.served.add(route.id);
     } else {
       const entry = await this.tenantPool(route.database);
       try {

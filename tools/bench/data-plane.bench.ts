@@ -99,7 +99,7 @@ function zipfOrder(n: number, length: number): number[] {
 }
 
 /** wrk on loopback, in a child process (this one stays free to check responses); the Lua script walks `order` over the targets. */
-function wrk(url: string, targets: Tenant[], order: number[] | undefined, dir: string, label: string): Promise<WrkResult> {
+function wrk(url: string, targets: Tenant[], order: number[] | undefined, dir: string, label: string, seconds = DURATION): Promise<WrkResult> {
   const list = join(dir, `${label}.targets`);
   const sequence = order ?? targets.map((_, i) => i);
   writeFileSync(list, sequence.map((i) => `${targets[i]!.id}.${BASE_DOMAIN} ${targets[i]!.key}`).join('\n') + '\n', { mode: 0o600 });
@@ -121,11 +121,11 @@ end
 `,
   );
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += String(d)));
     child.stderr.on('data', (d: Buffer) => (out += String(d)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), (DURATION + 30) * 1000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1000);
     child.once('error', reject);
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -472,7 +472,10 @@ async function main(): Promise<void> {
     const rounds = async (label: string, scenario: Scenario, dps: Process_ | Process_[], bare: Process_, tenants: Tenant[], order: number[] | undefined, tlsOn: boolean) => {
       const all = Array.isArray(dps) ? dps : [dps];
       const results: Measured[] = all.map((_, k) => ({ label: k === 0 ? label : `${label} (baseline)`, scenario, rounds: [] }));
-      for (const dp of all) await wrk(dp.url, tenants, order, dir, `warm-${scenario}`); // warm-up (not measured): caches, pools, JIT
+      // warm-up (not measured): caches, pools, JIT; long enough to ask each tenant about four times (each has two home
+      // connections whose backends load its catalog entries once), at least --duration and at most 60 s
+      const warmSeconds = Math.min(60, Math.max(DURATION, Math.ceil((tenants.length * 4) / 800)));
+      for (const dp of all) await wrk(dp.url, tenants, order, dir, `warm-${scenario}`, warmSeconds);
       let before = await wrk(bare.url, bareTenant, undefined, dir, 'bare');
       for (let i = 0; i < RUNS; i++) {
         for (const [k, dp] of all.entries()) {

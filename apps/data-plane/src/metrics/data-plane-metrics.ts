@@ -37,7 +37,7 @@ export class DataPlaneMetrics {
       this.reset();
       for (const s of connections.byServer()) this.set({ server: s.server }, s.switches);
     } });
-    new Gauge({ name: 'kryonix_data_pool_steals', help: "Schema-mode requests served by a connection that is not one of their tenant's two homes (both were busy for longer than 5 ms), by PostgreSQL server, since start.", labelNames: ['server'], registers: [this.registry], collect() {
+    new Gauge({ name: 'kryonix_data_pool_steals', help: "Schema-mode requests served by a connection that is not one of their tenant's two homes (both were busy: a connection that had served the tenant before at once, any free one after 5 ms), by PostgreSQL server, since start.", labelNames: ['server'], registers: [this.registry], collect() {
       this.reset();
       for (const s of connections.byServer()) this.set({ server: s.server }, s.steals);
     } });

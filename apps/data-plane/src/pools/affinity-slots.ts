@@ -44,7 +44,7 @@ export interface AffinityOptions {
 export class AffinitySlots {
   readonly slots: Slot[];
   private waiting: Waiter[] = [];
-  /** Requests served by a slot that is not one of their homes (after waiting stealAfterMs). */
+  /** Requests served by a slot that is not one of their homes (one that had served the tenant, at once; any, after stealAfterMs). */
   steals = 0;
 
   constructor(

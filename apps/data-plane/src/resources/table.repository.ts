@@ -30,11 +30,28 @@ export class TableRepository {
     return `${quoteIdent(this.schema)}.${quoteIdent(this.table)}`;
   }
 
+  /**
+   * The table's columns, from the system catalog itself: what `information_schema.columns`
+   * says (the type the domain's base type, a domain's NOT NULL counted, only the columns the
+   * role owns or has a right on: none once a move's cut-over took them), in a fraction of its
+   * cost (that view's planning alone is milliseconds on a server holding thousands of tenants'
+   * tables). An identity or a generated column counts as having a default: an insert may leave it out.
+   */
   async columns(): Promise<ColumnInfo[]> {
     const { rows } = await this.client.query<{ name: string; type: string; nullable: boolean; has_default: boolean; max_length: number | null }>(
-      `SELECT column_name AS name, udt_name AS type, is_nullable = 'YES' AS nullable, column_default IS NOT NULL AS has_default,
-              character_maximum_length AS max_length
-         FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+      `SELECT a.attname AS name, coalesce(b.typname, t.typname) AS type,
+              NOT (a.attnotnull OR (t.typtype = 'd' AND t.typnotnull)) AS nullable,
+              a.atthasdef OR a.attidentity <> '' AS has_default,
+              CASE WHEN coalesce(b.typname, t.typname) IN ('varchar', 'bpchar')
+                   THEN nullif(CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END, -1) - 4 END AS max_length
+         FROM pg_catalog.pg_attribute a
+         JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+         LEFT JOIN pg_catalog.pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype
+        WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped
+          AND (pg_catalog.pg_has_role(c.relowner, 'USAGE') OR pg_catalog.has_column_privilege(c.oid, a.attnum, 'SELECT, INSERT, UPDATE, REFERENCES'))
+        ORDER BY a.attnum`,
       [this.schema, this.table],
     );
     return rows.map((r) => ({ name: r.name, type: r.type, nullable: r.nullable, hasDefault: r.has_default, maxLength: r.max_length }));

@@ -49,6 +49,8 @@ const CAP = num('cap', 128);
 const DB_CAP = num('db-cap', Math.ceil(((DB_TENANTS + Math.max(10, Math.ceil(DB_TENANTS * 0.02))) * 4) / 3));
 const CHECKS = num('check', 100);
 const PROFILE = flag('profile');
+/** The longest warm-up of a configuration, in seconds. */
+const WARM_MAX_S = 150;
 /** Another build of the data plane (its dist/data-plane.js), measured in the same rounds as this one: an A/B of a change. */
 const BASELINE = flag('baseline');
 const HOME = flag('home');
@@ -472,10 +474,23 @@ async function main(): Promise<void> {
     const rounds = async (label: string, scenario: Scenario, dps: Process_ | Process_[], bare: Process_, tenants: Tenant[], order: number[] | undefined, tlsOn: boolean) => {
       const all = Array.isArray(dps) ? dps : [dps];
       const results: Measured[] = all.map((_, k) => ({ label: k === 0 ? label : `${label} (baseline)`, scenario, rounds: [] }));
-      // warm-up (not measured): caches, pools, JIT; long enough to ask each tenant about four times (each has two home
-      // connections whose backends load its catalog entries once), at least --duration and at most 60 s
-      const warmSeconds = Math.min(60, Math.max(DURATION, Math.ceil((tenants.length * 4) / 800)));
-      for (const dp of all) await wrk(dp.url, tenants, order, dir, `warm-${scenario}`, warmSeconds);
+      // warm-up (not measured): caches, pools, JIT. Long enough to ask each tenant about four times (each has two home
+      // connections whose backends load its catalog entries once), at least --duration; then on, a --duration at a
+      // time, while the rate still rises by more than 3 % (a backend's first request of a table is planned cold),
+      // up to WARM_MAX_S in all: the rounds measure a data plane that has settled, as a running one has
+      const warmSeconds = Math.min(WARM_MAX_S, Math.max(DURATION, Math.ceil((tenants.length * 4) / 800)));
+      for (const dp of all) {
+        let spent = warmSeconds;
+        let rate = (await wrk(dp.url, tenants, order, dir, `warm-${scenario}`, warmSeconds)).rps;
+        while (spent + DURATION <= WARM_MAX_S) {
+          const next = (await wrk(dp.url, tenants, order, dir, `warm-${scenario}`)).rps;
+          spent += DURATION;
+          const rising = next > rate * 1.03;
+          rate = next;
+          if (!rising) break;
+        }
+        process.stdout.write(`  ${label}: warmed for ${spent} s (last ${rate.toFixed(0)} req/s)\n`);
+      }
       let before = await wrk(bare.url, bareTenant, undefined, dir, 'bare');
       for (let i = 0; i < RUNS; i++) {
         for (const [k, dp] of all.entries()) {

@@ -1,12 +1,16 @@
 import { Query, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
 import { Unavailable, isServerAway } from '@kryonix/domain';
+import type { StatementOutcome, StatementPlan } from './prepared-statements';
 
-/** The part of pg's connection the extended protocol's messages go through. */
+/** The part of pg's connection the extended protocol's messages go through, and what pg knows the server holds. */
 interface Wire {
   parse(message: { text: string }): void;
   bind(message: Record<string, never>): void;
   describe(message: { type: 'P' }): void;
   execute(message: Record<string, never>): void;
+  close(message: { type: 'S'; name: string }): void;
+  parsedStatements: Record<string, string | undefined>;
+  submittedNamedStatements: Record<string, string | undefined>;
 }
 
 /** pg.Query's own sending of a statement (Parse, Bind, Describe, Execute, Sync): not in its typings. */
@@ -14,12 +18,15 @@ type Preparing = { prepare(connection: Wire): void };
 
 /**
  * A statement behind the statements that switch its connection to a tenant, in one round
- * trip: Parse/Bind/Describe/Execute of each switch statement, then the statement's own Parse, Bind,
- * Describe and Execute, then a single Sync. One Sync makes them one implicit transaction:
+ * trip: Parse/Bind/Describe/Execute of each switch statement, the Closes of names in doubt
+ * (`ConnectionStatements`), then the statement's own Parse (unless the connection holds it
+ * under its name), Bind, Describe and Execute, then a single Sync. One Sync makes them one
+ * implicit transaction:
  *  - a switch that fails makes the server skip everything up to the Sync: the statement
  *    behind it never runs (under the previous tenant's role, or any other);
  *  - a statement that fails rolls the switch back with it: the connection is as it was.
  * The results of the switch statements come first; the caller gets the last one, the statement's.
+ * With no switch and no name it is an ordinary extended-protocol query.
  */
 class SwitchedQuery extends Query {
   /** Statements of this round trip that have completed: fewer than the preamble's when an error comes, the switch is what failed. */
@@ -27,12 +34,13 @@ class SwitchedQuery extends Query {
 
   constructor(
     private readonly preamble: readonly string[],
-    text: string,
+    private readonly named: StatementPlan | undefined,
+    private readonly sql: string,
     values: unknown[] | undefined,
     callback: (error: Error | null, results: QueryResult | QueryResult[]) => void,
   ) {
     // extended even without values: a simple Query message would bring its own Sync
-    super({ text, values, queryMode: 'extended', callback } as unknown as ConstructorParameters<typeof Query>[0]);
+    super({ text: sql, values, name: named?.name, queryMode: 'extended', callback } as unknown as ConstructorParameters<typeof Query>[0]);
   }
 
   handleCommandComplete(message: unknown, connection: unknown): void {
@@ -48,21 +56,40 @@ class SwitchedQuery extends Query {
       connection.describe({ type: 'P' });
       connection.execute({});
     }
+    if (this.named) {
+      for (const name of this.named.close) connection.close({ type: 'S', name });
+      // pg sends the Parse unless it thinks the connection holds the name: what it thinks is set from ConnectionStatements
+      const { name } = this.named;
+      delete connection.submittedNamedStatements[name];
+      if (this.named.parse) delete connection.parsedStatements[name];
+      else connection.parsedStatements[name] = this.sql;
+    }
     (Query.prototype as unknown as Preparing).prepare.call(this, connection);
   }
 }
 
 /**
- * `text` run on `client` right after `preamble` (no values), in the same round trip; its
- * result only. A switch that fails is a 503 (the tenant's role cannot be taken on right now:
- * e.g. its grants are being changed; the server's error as its non-enumerable `cause`); the
- * statement's own errors are its own.
+ * `text` run on `client` right after `preamble` (no values), in the same round trip, under
+ * the name `named` gives if any; its result only. A switch that fails is a 503 (the tenant's
+ * role cannot be taken on right now: e.g. its grants are being changed; the server's error
+ * as its non-enumerable `cause`); the statement's own errors are its own. `settled` is told
+ * how the round trip ended (for the connection's named statements).
  */
-export function switchedQuery<R extends QueryResultRow>(client: PoolClient, preamble: readonly string[], text: string, values?: unknown[]): Promise<QueryResult<R>> {
+export function switchedQuery<R extends QueryResultRow>(
+  client: PoolClient,
+  preamble: readonly string[],
+  text: string,
+  values?: unknown[],
+  named?: StatementPlan,
+  settled?: (outcome: StatementOutcome, code?: string) => void,
+): Promise<QueryResult<R>> {
   return new Promise((resolve, reject) => {
-    const query = new SwitchedQuery(preamble, text, values, (error, results) => {
+    const query = new SwitchedQuery(preamble, named, text, values, (error, results) => {
+      const code = (error as { code?: string } | null)?.code;
+      const switchFailed = error !== null && query.completed < preamble.length;
+      settled?.(!error ? 'done' : switchFailed ? 'skipped' : 'failed', code);
       // (a server going away is left as it is: the pool discards the connection, the fault turns into a 503 as before)
-      if (error && (error as { code?: string }).code !== undefined && !isServerAway(error) && query.completed < preamble.length) {
+      if (error && code !== undefined && !isServerAway(error) && switchFailed) {
         const refused = new Unavailable("The tenant's database session could not be set up; try again shortly.", { retryAfterSeconds: 1 });
         Object.defineProperty(refused, 'cause', { value: error, enumerable: false }); // for the log, never the response
         return reject(refused);

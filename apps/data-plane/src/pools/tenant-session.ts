@@ -1,4 +1,5 @@
 import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
+import { NO_SUCH_STATEMENT, STALE_PLAN, statementsOf } from './prepared-statements';
 import { switchedQuery } from './switched-query';
 
 /** What a request's statements run on: a connection acting as the tenant. */
@@ -10,7 +11,9 @@ export interface TenantQueryable {
  * One request's use of a connection. When the connection does not carry the request's
  * tenant yet, the switch (`preamble`) goes out with the first statement, in its round trip
  * (`switchedQuery`); `switched` is told once it has worked. A request that runs no
- * statement sends no switch.
+ * statement sends no switch. A statement the connection runs often goes out under a name
+ * it holds, parsed and planned once (`ConnectionStatements`); one whose held plan the
+ * server refuses (the table's columns changed under it) runs again unnamed, once.
  */
 export class TenantSession implements TenantQueryable {
   /** The round trip carrying the switch, while it is under way: statements behind it wait for its outcome. */
@@ -23,11 +26,24 @@ export class TenantSession implements TenantQueryable {
   ) {}
 
   async query<R extends QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
+    try {
+      return await this.run<R>(text, values, true);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== STALE_PLAN && code !== NO_SUCH_STATEMENT) throw error;
+      return this.run<R>(text, values, false);
+    }
+  }
+
+  private async run<R extends QueryResultRow>(text: string, values: unknown[] | undefined, named: boolean): Promise<QueryResult<R>> {
     while (this.switching) await this.switching.catch(() => undefined);
+    const statements = statementsOf(this.client);
+    const plan = named ? statements.plan(text) : undefined;
     const preamble = this.preamble;
-    if (preamble === undefined) return this.client.query<R>(text, values);
+    if (preamble === undefined && plan === undefined) return this.client.query<R>(text, values);
+    const run = switchedQuery<R>(this.client, preamble ?? [], text, values, plan, plan && ((outcome, code) => statements.settle(plan, outcome, code)));
+    if (preamble === undefined) return run;
     // until a switch has worked, every statement carries it (a failed one leaves the connection as it was)
-    const run = switchedQuery<R>(this.client, preamble, text, values);
     this.switching = run;
     try {
       const result = await run;

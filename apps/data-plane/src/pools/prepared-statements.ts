@@ -46,7 +46,7 @@ export class ConnectionStatements {
     const name = statementName(text);
     if (this.ready.delete(name)) {
       this.ready.set(name, true);
-      return { name, parse: false, close: [...this.doubtful] };
+      return { name, parse: false, close: this.inDoubt() };
     }
     if (!this.seen.delete(name)) {
       this.seen.set(name, true);
@@ -59,7 +59,12 @@ export class ConnectionStatements {
       this.doubtful.add(oldest);
     }
     // a name in doubt is closed in the same round trip, before its Parse
-    return { name, parse: true, close: [...this.doubtful] };
+    return { name, parse: true, close: this.inDoubt() };
+  }
+
+  /** The names to Close in the next round trip (none, almost always: no array made for that on each request). */
+  private inDoubt(): readonly string[] {
+    return this.doubtful.size === 0 ? NONE : [...this.doubtful];
   }
 
   settle(plan: StatementPlan, outcome: StatementOutcome, errorCode?: string): void {
@@ -90,6 +95,8 @@ export class ConnectionStatements {
 export const STALE_PLAN = '0A000';
 /** "prepared statement … does not exist": the server lost what this connection thought it held. */
 export const NO_SUCH_STATEMENT = '26000';
+
+const NONE: readonly string[] = Object.freeze([]);
 
 const byConnection = new WeakMap<object, ConnectionStatements>();
 

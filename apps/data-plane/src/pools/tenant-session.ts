@@ -1,5 +1,5 @@
 import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
-import { NO_SUCH_STATEMENT, STALE_PLAN, statementsOf } from './prepared-statements';
+import { NO_SUCH_STATEMENT, STALE_PLAN, statementsOf, type StatementOutcome, type StatementPlan } from './prepared-statements';
 import { switchedQuery } from './switched-query';
 
 /** What a request's statements run on: a connection acting as the tenant. */
@@ -26,22 +26,28 @@ export class TenantSession implements TenantQueryable {
   ) {}
 
   async query<R extends QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
+    while (this.switching) await this.switching.catch(() => undefined);
+    const statements = statementsOf(this.client);
+    const plan = statements.plan(text);
     try {
-      return await this.run<R>(text, values, true);
+      return await this.send<R>(text, values, plan && { plan, settle: (outcome, code) => statements.settle(plan, outcome, code) });
     } catch (error) {
+      // only a statement sent under a name the connection held can have its held plan refused
       const code = (error as { code?: string }).code;
-      if (code !== STALE_PLAN && code !== NO_SUCH_STATEMENT) throw error;
-      return this.run<R>(text, values, false);
+      if (!plan || plan.parse || (code !== STALE_PLAN && code !== NO_SUCH_STATEMENT)) throw error;
+      return this.send<R>(text, values, undefined);
     }
   }
 
-  private async run<R extends QueryResultRow>(text: string, values: unknown[] | undefined, named: boolean): Promise<QueryResult<R>> {
+  private async send<R extends QueryResultRow>(
+    text: string,
+    values: unknown[] | undefined,
+    named: { plan: StatementPlan; settle: (outcome: StatementOutcome, code?: string) => void } | undefined,
+  ): Promise<QueryResult<R>> {
     while (this.switching) await this.switching.catch(() => undefined);
-    const statements = statementsOf(this.client);
-    const plan = named ? statements.plan(text) : undefined;
     const preamble = this.preamble;
-    if (preamble === undefined && plan === undefined) return this.client.query<R>(text, values);
-    const run = switchedQuery<R>(this.client, preamble ?? [], text, values, plan, plan && ((outcome, code) => statements.settle(plan, outcome, code)));
+    if (preamble === undefined && named === undefined) return this.client.query<R>(text, values);
+    const run = switchedQuery<R>(this.client, preamble ?? [], text, values, named?.plan, named?.settle);
     if (preamble === undefined) return run;
     // until a switch has worked, every statement carries it (a failed one leaves the connection as it was)
     this.switching = run;

@@ -32,7 +32,7 @@ export class TableRepository {
 
   /**
    * The table's columns, from the system catalog itself: what `information_schema.columns`
-   * says (the type the domain's base type, a domain's NOT NULL counted, only the columns the
+   * says (a domain's column as its base type, with the domain's NOT NULL; only the columns the
    * role owns or has a right on: none once a move's cut-over took them), in a fraction of its
    * cost (that view's planning alone is milliseconds on a server holding thousands of tenants'
    * tables). An identity or a generated column counts as having a default: an insert may leave it out.
